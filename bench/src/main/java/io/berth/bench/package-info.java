@@ -1,0 +1,2 @@
+/** Berth bench. */
+package io.berth.bench;

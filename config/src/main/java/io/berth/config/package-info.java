@@ -1,0 +1,2 @@
+/** Berth config. */
+package io.berth.config;

@@ -1,0 +1,2 @@
+/** Berth ct. */
+package io.berth.ct;

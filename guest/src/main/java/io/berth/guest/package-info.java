@@ -1,0 +1,2 @@
+/** Berth guest. */
+package io.berth.guest;

@@ -1,0 +1,2 @@
+/** Berth idmap. */
+package io.berth.idmap;

@@ -1,0 +1,2 @@
+/** Berth lxc. */
+package io.berth.lxc;

@@ -1,0 +1,2 @@
+/** Berth mount. */
+package io.berth.mount;

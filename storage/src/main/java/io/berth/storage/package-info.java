@@ -1,0 +1,2 @@
+/** Berth storage. */
+package io.berth.storage;

@@ -1,0 +1,2 @@
+/** Berth sys. */
+package io.berth.sys;
