@@ -1,0 +1,25 @@
+#!/bin/bash
+# Builds the cached Debian 12 (bookworm) minbase rootfs tarball used by DebootstrapRootfsTest.
+# Usage: build-debian-rootfs.sh [OUTPUT.tar.zst]   (default /var/cache/berth/debian-12-rootfs.tar.zst)
+# The mirror is taken from this machine's apt sources (first deb.debian.org-style URI), or $BERTH_DEBIAN_MIRROR.
+# Idempotent: does nothing when the tarball already exists (set BERTH_REBUILD=1 to force).
+set -euo pipefail
+out=${1:-/var/cache/berth/debian-12-rootfs.tar.zst}
+if [[ -s $out && -z ${BERTH_REBUILD:-} ]]; then echo "exists: $out"; exit 0; fi
+mirror=${BERTH_DEBIAN_MIRROR:-}
+if [[ -z $mirror ]]; then
+  mirror=$(grep -hoE '^(URIs:|deb)[[:space:]]+[^[:space:]]+/debian/?([[:space:]]|$)' \
+             /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
+           | awk '{print $2}' | head -n1 || true)
+fi
+mirror=${mirror:-http://deb.debian.org/debian}
+mkdir -p "$(dirname "$out")"
+work=$(mktemp -d /var/tmp/berth-debootstrap.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+echo "debootstrap bookworm from $mirror into $work/rootfs"
+debootstrap --variant=minbase --include=iproute2,iputils-ping,ifupdown bookworm "$work/rootfs" "$mirror"
+# Drop apt caches to keep the tarball small.
+rm -rf "$work"/rootfs/var/cache/apt/archives/*.deb "$work"/rootfs/var/lib/apt/lists/*
+tar --numeric-owner --xattrs --acls -C "$work/rootfs" -cf - . | zstd -q -T0 -o "$out.tmp"
+mv -f "$out.tmp" "$out"
+echo "built $out ($(du -h "$out" | cut -f1))"

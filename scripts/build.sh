@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds berth (skipping tests) and its AOT cache. Used by setup.sh and by developers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export JAVA_HOME=${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}
+mvn -q -B -DskipTests package
+bash scripts/aot.sh

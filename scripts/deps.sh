@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Berth needs (idempotent: apt is skipped when all are present).
+set -euo pipefail
+pkgs=(lxc busybox-static btrfs-progs lvm2 thin-provisioning-tools rsync zstd xz-utils iproute2
+      bridge-utils acl attr e2fsprogs util-linux tar gzip maven hyperfine debootstrap)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [[ ! -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]] && ! ls /usr/lib/jvm/*/release >/dev/null 2>&1; then
+    echo "berth needs a JDK >= 25 (expected at /usr/lib/jvm/temurin-25-jdk-amd64)" >&2
+    exit 1
+fi
+# Loop devices are needed for raw images, btrfs and LVM test pools.
+modprobe loop 2>/dev/null || true
+[[ -e /dev/loop-control ]] || { echo "berth needs /dev/loop-control (loop module)" >&2; exit 1; }
