@@ -1,2 +1,0 @@
-/** Berth bench. */
-package io.berth.bench;

@@ -1,0 +1,160 @@
+package io.berth.ct.lifecycle;
+
+import io.berth.ct.CtException;
+import io.berth.lxc.LxcState;
+import io.berth.lxc.socket.LxcCommandClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Drives one container through the real LXC: {@code lxc-start}/{@code lxc-stop}/{@code lxc-attach} for what needs
+ * LXC's own process set-up, and the command socket for state, init pid, hard stop and waiting until the monitor
+ * (and with it the post-stop hook) is gone.
+ */
+public final class LxcRuntime {
+    private final CtPaths paths;
+    private final LxcCommandClient client;
+
+    public LxcRuntime(CtPaths paths) {
+        this.paths = paths;
+        this.client = new LxcCommandClient(paths.lxcPath().toString(), paths.name());
+    }
+
+    public LxcState state() { return client.state(); }
+
+    public boolean isRunning() { return client.isRunning(); }
+
+    public OptionalInt initPid() { return client.initPid(); }
+
+    /**
+     * Starts the container daemonized and waits for RUNNING. On failure the exception carries LXC's error lines of
+     * this start attempt and what our pre-start hook wrote.
+     */
+    public void start(Duration timeout, boolean debug) {
+        try {
+            Files.deleteIfExists(paths.log());
+        } catch (IOException e) {
+            throw new CtException("cannot reset LXC log " + paths.log() + ": " + e.getMessage(), e);
+        }
+        Result r = run(List.of("lxc-start", "-d", "-P", paths.lxcPath().toString(), "-n", paths.name(),
+                "-o", paths.log().toString(), "-l", debug ? "DEBUG" : "INFO"), timeout.plusSeconds(5));
+        Optional<LxcState> reached = r.exit() == 0
+                ? client.awaitState(EnumSet.of(LxcState.RUNNING, LxcState.STOPPED, LxcState.ABORTING), timeout)
+                : Optional.of(LxcState.STOPPED);
+        if (reached.isPresent() && reached.get() == LxcState.RUNNING) return;
+        // make sure nothing is left of a half-started container before reporting
+        if (client.isRunning()) stopAndWait(Duration.ofSeconds(10));
+        String why = reached.map(s -> "it reached state " + s).orElse("it did not reach RUNNING within " + timeout.toSeconds() + " s");
+        throw new CtException("container " + paths.name() + " failed to start: " + why + errorReport(r.output()));
+    }
+
+    /** LXC's error lines of the last start, and our hook's error file, as an indented block. */
+    String errorReport(String lxcStartOutput) {
+        List<String> lines = new ArrayList<>();
+        try {
+            if (Files.exists(paths.hookError())) lines.addAll(Files.readAllLines(paths.hookError(), StandardCharsets.UTF_8));
+            if (Files.exists(paths.log())) {
+                for (String l : Files.readAllLines(paths.log(), StandardCharsets.UTF_8)) {
+                    if (l.contains(" ERROR ") || l.contains(" WARN ") && l.contains("hook")) lines.add(l.strip());
+                }
+            }
+        } catch (IOException e) {
+            lines.add("(cannot read " + paths.log() + ": " + e.getMessage() + ")");
+        }
+        for (String l : lxcStartOutput.split("\n")) if (!l.isBlank()) lines.add(l.strip());
+        return lines.isEmpty() ? "" : "\n  " + String.join("\n  ", lines);
+    }
+
+    /** Hard stop: the monitor kills init; returns once the monitor has exited (post-stop hook done). */
+    public void stopAndWait(Duration timeout) {
+        Optional<LxcCommandClient.Connection> conn = client.open();
+        if (conn.isEmpty()) return;
+        try (LxcCommandClient.Connection c = conn.get()) {
+            client.stop();
+            if (!c.awaitHangup(timeout)) {
+                throw new CtException("container " + paths.name() + " did not stop within " + timeout.toSeconds() + " s");
+            }
+        }
+    }
+
+    /**
+     * Clean shutdown through the container's halt signal; after {@code timeout} it is killed when
+     * {@code forceStop}, otherwise the failure is reported and the container keeps running.
+     */
+    public void shutdown(Duration timeout, boolean forceStop) {
+        Optional<LxcCommandClient.Connection> conn = client.open();
+        if (conn.isEmpty()) return;
+        try (LxcCommandClient.Connection c = conn.get()) {
+            List<String> cmd = new ArrayList<>(List.of("lxc-stop", "-P", paths.lxcPath().toString(), "-n", paths.name(),
+                    "--timeout", Long.toString(timeout.toSeconds())));
+            if (!forceStop) cmd.add("--nokill");
+            Result r = run(cmd, timeout.plusSeconds(10));
+            if (c.awaitHangup(Duration.ofSeconds(r.exit() == 0 ? 30 : 1))) return;
+            throw new CtException("container " + paths.name() + " did not shut down within " + timeout.toSeconds()
+                    + " s" + (forceStop ? "" : " (use --force-stop to kill it after the timeout)")
+                    + (r.output().isBlank() ? "" : ": " + r.output().strip()));
+        }
+    }
+
+    public void freeze() { simpleTool("lxc-freeze", List.of()); }
+
+    public void unfreeze() { simpleTool("lxc-unfreeze", List.of()); }
+
+    private void simpleTool(String tool, List<String> extra) {
+        List<String> cmd = new ArrayList<>(List.of(tool, "-P", paths.lxcPath().toString(), "-n", paths.name()));
+        cmd.addAll(extra);
+        Result r = run(cmd, Duration.ofSeconds(60));
+        if (r.exit() != 0) throw new CtException(tool + " " + paths.name() + " failed (exit " + r.exit() + "): " + r.output().strip());
+    }
+
+    /** The {@code lxc-attach} command line that runs {@code command} (or a login shell if empty) in the container. */
+    public List<String> attachCommand(List<String> command) {
+        List<String> cmd = new ArrayList<>(List.of("lxc-attach", "-P", paths.lxcPath().toString(), "-n", paths.name(),
+                "--clear-env", "--keep-var", "TERM", "-v", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+        if (!command.isEmpty()) {
+            cmd.add("--");
+            cmd.addAll(command);
+        }
+        return cmd;
+    }
+
+    public List<String> consoleCommand() {
+        return List.of("lxc-console", "-P", paths.lxcPath().toString(), "-n", paths.name());
+    }
+
+    record Result(int exit, String output) {}
+
+    static Result run(List<String> cmd, Duration timeout) {
+        try {
+            // output goes to a file, not a pipe: a daemonizing lxc-start's monitor could hold a pipe open forever
+            Path out = Files.createTempFile("berth-lxc-", ".out");
+            try {
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    p.destroyForcibly();
+                    return new Result(124, String.join(" ", cmd) + ": timed out after " + timeout.toSeconds() + " s");
+                }
+                return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(out);
+            }
+        } catch (IOException e) {
+            throw new CtException("cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CtException(cmd.get(0) + " interrupted", e);
+        }
+    }
+
+    static Path lxcPathOf(CtPaths p) { return p.lxcPath(); }
+}

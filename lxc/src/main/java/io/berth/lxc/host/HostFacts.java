@@ -1,0 +1,205 @@
+package io.berth.lxc.host;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What the LXC config renderer needs to know about the host. Probed once from /proc and /sys (no processes); tests
+ * and golden files build it by hand.
+ *
+ * @param lxcVersion     LXC version such as {@code 5.0.2}, empty when it cannot be read
+ * @param cgroupMode     legacy, hybrid or unified
+ * @param v1Controllers  controllers mounted as cgroup v1 hierarchies (without named hierarchies such as name=systemd)
+ * @param unifiedMount   where cgroup2 is mounted, if at all
+ * @param v2Controllers  controllers enabled in the cgroup2 root ({@code cgroup.controllers})
+ * @param cpus           cpus containers may use (cpuset effective cpus, else the online cpus), ascending
+ * @param bridgeMtus     MTU of every bridge on the host by name
+ * @param seccompNotify  whether the kernel supports {@code SECCOMP_RET_USER_NOTIF}
+ * @param apparmor       whether AppArmor is enabled
+ * @param kernelRelease  {@code uname -r}
+ */
+public record HostFacts(String lxcVersion, CgroupMode cgroupMode, Set<String> v1Controllers, Optional<Path> unifiedMount,
+                        Set<String> v2Controllers, List<Integer> cpus, Map<String, Integer> bridgeMtus,
+                        boolean seccompNotify, boolean apparmor, String kernelRelease) {
+
+    public HostFacts {
+        v1Controllers = Collections.unmodifiableSet(new TreeSet<>(v1Controllers));
+        v2Controllers = Collections.unmodifiableSet(new TreeSet<>(v2Controllers));
+        cpus = List.copyOf(new TreeSet<>(cpus));
+        bridgeMtus = Collections.unmodifiableMap(new TreeMap<>(bridgeMtus));
+        if (cgroupMode == CgroupMode.UNIFIED && unifiedMount.isEmpty()) {
+            throw new IllegalArgumentException("cgroup mode UNIFIED needs the cgroup2 mount path");
+        }
+    }
+
+    /** The LXC major version, 0 when unknown. */
+    public int lxcMajor() {
+        int dot = lxcVersion.indexOf('.');
+        try {
+            return Integer.parseInt(dot < 0 ? lxcVersion : lxcVersion.substring(0, dot));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** Whether LXC applies {@code lxc.cgroup2.*} keys on this host: only on a pure v2 host (LXC 5.0.2 logs "Ignoring cgroup2 limits on legacy cgroup system" otherwise). */
+    public boolean usesCgroup2Keys() { return cgroupMode == CgroupMode.UNIFIED; }
+
+    /** Probes the running host. */
+    public static HostFacts probe() {
+        return probe(Path.of("/"));
+    }
+
+    /** Probes a host whose /proc and /sys are found under {@code root} (tests may point at a fake tree). */
+    static HostFacts probe(Path root) {
+        Path mountinfo = root.resolve("proc/self/mountinfo");
+        Set<String> v1 = new TreeSet<>();
+        Path unified = null;
+        Path cpusetV1 = null;
+        for (String line : readLines(mountinfo)) {
+            // mountinfo: id parent maj:min root mountpoint opts [optional...] - fstype source superopts
+            int sep = line.indexOf(" - ");
+            if (sep < 0) continue;
+            String[] head = line.substring(0, sep).split(" ");
+            String[] tail = line.substring(sep + 3).split(" ");
+            if (head.length < 5 || tail.length < 3) continue;
+            Path mountPoint = Path.of(unescape(head[4]));
+            if (tail[0].equals("cgroup2")) {
+                if (unified == null) unified = mountPoint;
+            } else if (tail[0].equals("cgroup")) {
+                for (String opt : tail[2].split(",")) {
+                    if (isControllerName(opt)) {
+                        v1.add(opt);
+                        if (opt.equals("cpuset")) cpusetV1 = mountPoint;
+                    }
+                }
+            }
+        }
+        CgroupMode mode = v1.isEmpty() ? (unified != null ? CgroupMode.UNIFIED : CgroupMode.LEGACY)
+                : (unified != null ? CgroupMode.HYBRID : CgroupMode.LEGACY);
+        Set<String> v2 = new TreeSet<>();
+        if (unified != null) {
+            Path under = reroot(root, unified);
+            v2.addAll(words(readFirstLine(under.resolve("cgroup.controllers"))));
+        }
+        List<Integer> cpus = List.of();
+        if (cpusetV1 != null) cpus = parseCpuList(readFirstLine(reroot(root, cpusetV1).resolve("cpuset.effective_cpus")));
+        if (cpus.isEmpty() && mode == CgroupMode.UNIFIED) {
+            cpus = parseCpuList(readFirstLine(reroot(root, unified).resolve("cpuset.cpus.effective")));
+        }
+        if (cpus.isEmpty()) cpus = parseCpuList(readFirstLine(root.resolve("sys/devices/system/cpu/online")));
+
+        Map<String, Integer> bridges = new TreeMap<>();
+        Path net = root.resolve("sys/class/net");
+        if (Files.isDirectory(net)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(net)) {
+                for (Path dev : ds) {
+                    if (!Files.isDirectory(dev.resolve("bridge"))) continue;
+                    String mtu = readFirstLine(dev.resolve("mtu"));
+                    if (!mtu.isEmpty()) bridges.put(dev.getFileName().toString(), Integer.parseInt(mtu));
+                }
+            } catch (IOException e) {
+                // bridges vanish while we look: report what we saw
+            }
+        }
+        boolean notify = readFirstLine(root.resolve("proc/sys/kernel/seccomp/actions_avail")).contains("user_notif");
+        boolean apparmor = readFirstLine(root.resolve("sys/module/apparmor/parameters/enabled")).startsWith("Y");
+        String kernel = readFirstLine(root.resolve("proc/sys/kernel/osrelease"));
+        return new HostFacts(probeLxcVersion(root), mode, v1, Optional.ofNullable(unified), v2, cpus, bridges, notify,
+                apparmor, kernel);
+    }
+
+    private static final Pattern PC_VERSION = Pattern.compile("(?m)^Version:\\s*(\\S+)");
+
+    /** From liblxc's pkg-config file, which Debian's liblxc-dev/lxc packages ship, so no lxc-start --version is spawned. */
+    private static String probeLxcVersion(Path root) {
+        List<Path> candidates = new ArrayList<>();
+        for (String dir : List.of("usr/lib/x86_64-linux-gnu/pkgconfig", "usr/lib/aarch64-linux-gnu/pkgconfig",
+                "usr/lib64/pkgconfig", "usr/lib/pkgconfig", "usr/share/pkgconfig", "usr/local/lib/pkgconfig")) {
+            candidates.add(root.resolve(dir).resolve("lxc.pc"));
+        }
+        for (Path pc : candidates) {
+            try {
+                if (!Files.isRegularFile(pc)) continue;
+                Matcher m = PC_VERSION.matcher(Files.readString(pc));
+                if (m.find()) return m.group(1);
+            } catch (IOException e) {
+                // try the next location
+            }
+        }
+        return "";
+    }
+
+    /** Parses a kernel cpu list such as {@code 0-3,8,10-11}. */
+    public static List<Integer> parseCpuList(String s) {
+        List<Integer> out = new ArrayList<>();
+        String t = s.strip();
+        if (t.isEmpty()) return out;
+        for (String part : t.split(",")) {
+            int dash = part.indexOf('-');
+            try {
+                if (dash < 0) {
+                    out.add(Integer.parseInt(part.strip()));
+                } else {
+                    int a = Integer.parseInt(part.substring(0, dash).strip());
+                    int b = Integer.parseInt(part.substring(dash + 1).strip());
+                    if (b < a) throw new IllegalArgumentException("cpu list '" + s + "': range " + part + " is reversed");
+                    for (int i = a; i <= b; i++) out.add(i);
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("cpu list '" + s + "' is invalid: expected e.g. 0-3,8,10-11");
+            }
+        }
+        return out;
+    }
+
+    private static boolean isControllerName(String opt) {
+        return switch (opt) {
+            case "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "blkio", "perf_event",
+                 "net_prio", "hugetlb", "pids", "rdma", "misc" -> true;
+            default -> false;
+        };
+    }
+
+    private static Path reroot(Path root, Path abs) {
+        return root.resolve(abs.toString().substring(1));
+    }
+
+    private static String unescape(String s) {
+        return s.indexOf('\\') < 0 ? s : s.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
+    }
+
+    private static List<String> words(String s) {
+        String t = s.strip();
+        return t.isEmpty() ? List.of() : List.of(t.split("\\s+"));
+    }
+
+    private static List<String> readLines(Path p) {
+        try {
+            return Files.readAllLines(p);
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static String readFirstLine(Path p) {
+        try (var r = Files.newBufferedReader(p)) {
+            String l = r.readLine();
+            return l == null ? "" : l.strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

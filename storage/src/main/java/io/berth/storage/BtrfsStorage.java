@@ -1,0 +1,274 @@
+package io.berth.storage;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * A btrfs storage. As Proxmox does: size 0, or any size with {@code quotas 1}, gives a btrfs subvolume
+ * {@code images/<vmid>/subvol-<vmid>-disk-<n>} (its qgroup limited to the size); a size without quotas
+ * gives a raw ext4 image file as on a dir storage. Snapshots of subvols are read-only subvolumes
+ * {@code subvol-<vmid>-disk-<n>@<snap>} next to their base.
+ */
+public final class BtrfsStorage implements Storage {
+    private final StorageDef.Btrfs def;
+    private final ImageDirectory dir;
+
+    public BtrfsStorage(StorageDef.Btrfs def) {
+        this.def = def;
+        this.dir = new ImageDirectory(def.id(), def.path());
+    }
+
+    @Override
+    public String id() {
+        return def.id();
+    }
+
+    @Override
+    public StorageDef.Btrfs def() {
+        return def;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return new Capabilities(true, true, true, EnumSet.of(VolumeFormat.SUBVOL), def.quotas(), false, def.content());
+    }
+
+    void checkOnline() {
+        MountpointCheck.check(def.id(), def.path(), def.isMountpoint());
+        try {
+            Files.createDirectories(def.path());
+            String type = Files.getFileStore(def.path()).type();
+            if (!type.equals("btrfs"))
+                throw new StorageException("storage '" + id() + "': " + def.path() + " is on a " + type
+                        + " filesystem; btrfs storage needs btrfs");
+        } catch (IOException e) {
+            throw new StorageException("storage '" + id() + "': cannot use " + def.path() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public VolumeId alloc(int vmid, long sizeBytes, int ownerUid, int ownerGid) {
+        VolumeName.checkVmid(vmid);
+        if (sizeBytes < 0) throw new StorageException("invalid size " + sizeBytes + ": allowed 0 (subvol) or more bytes");
+        checkOnline();
+        if (sizeBytes > 0 && !def.quotas()) return dir.allocRaw(vmid, sizeBytes, ownerUid, ownerGid);
+        boolean createdDir = dir.ensureVmDir(vmid);
+        VolumeName name = null;
+        try {
+            name = dir.allocName(vmid, n -> VolumeName.of(VolumeName.Layout.SUBVOL, vmid, n), n -> {
+                Path p = dir.file(n);
+                if (Files.exists(p)) return false;
+                HostCommand create = HostCommand.of("btrfs", "subvolume", "create", p.toString());
+                HostCommand.Result r = create.runAllowingFailure();
+                if (r.exitCode() == 0) return true;
+                if (Files.exists(p)) return false; // lost a race for this name
+                throw create.failure(r);
+            });
+            Path p = dir.file(name);
+            ImageDirectory.chown(p, ownerUid, ownerGid);
+            if (sizeBytes > 0) setLimit(p, sizeBytes);
+            return new VolumeId(id(), name);
+        } catch (RuntimeException e) {
+            try {
+                if (name != null) deleteSubvolume(dir.file(name));
+                if (createdDir) dir.removeVmDirIfEmpty(vmid);
+            } catch (RuntimeException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
+    }
+
+    private void setLimit(Path subvol, long bytes) {
+        // enabling is idempotent and cheap when quotas are already on
+        HostCommand.of("btrfs", "quota", "enable", def.path().toString()).run();
+        HostCommand.of("btrfs", "qgroup", "limit", Long.toString(bytes), subvol.toString()).run();
+    }
+
+    private VolumeName own(VolumeId volid) {
+        if (!volid.storage().equals(id()))
+            throw new StorageException("volume '" + volid + "' is not on storage '" + id() + "'");
+        if (volid.name().layout() == VolumeName.Layout.LV)
+            throw new StorageException("volume '" + volid + "': btrfs storage '" + id()
+                    + "' holds 'subvol-<vmid>-disk-<n>[@snap]' and '<vmid>/vm-<vmid>-disk-<n>.raw' volumes, not LVs");
+        return volid.name();
+    }
+
+    @Override
+    public void free(VolumeId volid) {
+        VolumeName n = own(volid);
+        Path p = dir.requireExisting(volid);
+        if (n.layout() == VolumeName.Layout.IMAGE_FILE) {
+            ImageDirectory.removeTree(p);
+        } else {
+            if (n.snapshot().isEmpty())
+                for (Path snap : snapshotsOf(n)) deleteSubvolume(snap);
+            deleteSubvolume(p);
+        }
+        dir.removeVmDirIfEmpty(n.vmid());
+    }
+
+    private List<Path> snapshotsOf(VolumeName base) {
+        List<Path> result = new ArrayList<>();
+        Path vmDir = dir.vmDir(base.vmid());
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(vmDir, base.fileName() + "@*")) {
+            ds.forEach(result::add);
+        } catch (IOException e) {
+            throw new StorageException("cannot list snapshots in " + vmDir + ": " + e.getMessage(), e);
+        }
+        return result;
+    }
+
+    private void deleteSubvolume(Path p) {
+        if (!Files.exists(p)) return;
+        OptionalLong qgroup = def.quotas() ? rootId(p) : OptionalLong.empty();
+        HostCommand.of("btrfs", "subvolume", "delete", "--commit-after", p.toString()).run();
+        // drop the qgroup so `qgroup show` does not fill with stale entries; the kernel may still hold it
+        qgroup.ifPresent(id -> HostCommand.of("btrfs", "qgroup", "destroy", "0/" + id, def.path().toString())
+                .runAllowingFailure());
+    }
+
+    private static OptionalLong rootId(Path subvol) {
+        HostCommand.Result r = HostCommand.of("btrfs", "inspect-internal", "rootid", subvol.toString()).runAllowingFailure();
+        if (r.exitCode() != 0) return OptionalLong.empty();
+        try {
+            return OptionalLong.of(Long.parseLong(r.stdout().strip()));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** Referenced bytes and limit (0 = none) of a qgroup. */
+    record Qgroup(long referenced, long limit) {}
+
+    /** Parses {@code btrfs qgroup show --raw -r}: {@code 0/ID referenced exclusive max_referenced [path]}. */
+    static Map<Long, Qgroup> parseQgroups(String out) {
+        Map<Long, Qgroup> result = new HashMap<>();
+        for (String line : out.lines().toList()) {
+            String[] f = line.strip().split("\\s+");
+            if (f.length < 4 || !f[0].startsWith("0/")) continue;
+            try {
+                long id = Long.parseLong(f[0].substring(2));
+                long rfer = Long.parseLong(f[1]);
+                long limit = f[3].equals("none") ? 0 : Long.parseLong(f[3]);
+                result.put(id, new Qgroup(rfer, limit));
+            } catch (NumberFormatException e) {
+                // header or a column layout we do not know: skip the line
+            }
+        }
+        return result;
+    }
+
+    private Map<Long, Qgroup> qgroups() {
+        if (!def.quotas()) return Map.of();
+        HostCommand.Result r = HostCommand.of("btrfs", "qgroup", "show", "--raw", "-r", def.path().toString())
+                .runAllowingFailure();
+        return r.exitCode() == 0 ? parseQgroups(r.stdout()) : Map.of(); // quotas not enabled yet: no limits
+    }
+
+    private Optional<Qgroup> qgroupOf(Path subvol, Map<Long, Qgroup> qgroups) {
+        if (qgroups.isEmpty()) return Optional.empty();
+        OptionalLong id = rootId(subvol);
+        return id.isPresent() ? Optional.ofNullable(qgroups.get(id.getAsLong())) : Optional.empty();
+    }
+
+    @Override
+    public List<VolumeInfo> list(OptionalInt vmid) {
+        Map<Long, Qgroup> qgroups = qgroups();
+        return dir.names(vmid).stream()
+                .filter(n -> n.snapshot().isEmpty())
+                .map(n -> info(n, qgroups))
+                .sorted(Comparator.comparing((VolumeInfo v) -> v.volid().name().vmid())
+                        .thenComparing(v -> v.volid().name().disk()))
+                .toList();
+    }
+
+    private VolumeInfo info(VolumeName n, Map<Long, Qgroup> qgroups) {
+        VolumeId id = new VolumeId(id(), n);
+        Path f = dir.file(n);
+        if (n.layout() == VolumeName.Layout.IMAGE_FILE)
+            return new VolumeInfo(id, n.vmid(), VolumeFormat.RAW, ImageDirectory.fileSize(f), OptionalLong.empty(),
+                    new VolumePath.ImageFile(f));
+        Optional<Qgroup> q = qgroupOf(f, qgroups);
+        return new VolumeInfo(id, n.vmid(), VolumeFormat.SUBVOL, q.map(Qgroup::limit).orElse(0L),
+                q.map(g -> OptionalLong.of(g.referenced())).orElse(OptionalLong.empty()), new VolumePath.Directory(f));
+    }
+
+    @Override
+    public VolumePath path(VolumeId volid) {
+        VolumeName n = own(volid);
+        Path f = dir.requireExisting(volid);
+        return n.layout() == VolumeName.Layout.IMAGE_FILE ? new VolumePath.ImageFile(f) : new VolumePath.Directory(f);
+    }
+
+    @Override
+    public long size(VolumeId volid) {
+        VolumeName n = own(volid);
+        Path f = dir.requireExisting(volid);
+        if (n.layout() == VolumeName.Layout.IMAGE_FILE) return ImageDirectory.fileSize(f);
+        return qgroupOf(f, qgroups()).map(Qgroup::limit).orElse(0L);
+    }
+
+    @Override
+    public void resize(VolumeId volid, long newSizeBytes) {
+        VolumeName n = own(volid);
+        Path f = dir.requireExisting(volid);
+        if (n.layout() == VolumeName.Layout.IMAGE_FILE) {
+            ImageDirectory.growRaw(volid, f, newSizeBytes);
+            return;
+        }
+        if (n.snapshot().isPresent())
+            throw new StorageException("cannot resize snapshot '" + volid + "': snapshots are read-only");
+        if (!def.quotas())
+            throw new StorageException("cannot resize subvol '" + volid + "': btrfs storage '" + id()
+                    + "' has no quotas; set 'quotas 1' in storage.cfg");
+        long old = size(volid);
+        if (old > 0 && newSizeBytes < old)
+            throw new StorageException("cannot shrink volume '" + volid + "' from " + old + " to " + newSizeBytes
+                    + " bytes: only growing is allowed");
+        if (newSizeBytes <= 0) throw new StorageException("invalid size " + newSizeBytes + ": allowed > 0 bytes");
+        setLimit(f, newSizeBytes);
+    }
+
+    @Override
+    public void activate(VolumeId volid) {
+        own(volid);
+        dir.requireExisting(volid);
+    }
+
+    @Override
+    public void deactivate(VolumeId volid) {
+        own(volid);
+    }
+
+    @Override
+    public VolumeId snapshot(VolumeId volid, String snapname) {
+        VolumeName n = own(volid);
+        VolumeName.checkSnapshotName(snapname);
+        if (n.layout() != VolumeName.Layout.SUBVOL || n.snapshot().isPresent())
+            throw new StorageException("cannot snapshot '" + volid + "': btrfs storage '" + id()
+                    + "' snapshots subvol volumes only, not raw images or snapshots");
+        Path src = dir.requireExisting(volid);
+        VolumeName snap = n.withSnapshot(snapname);
+        Path dst = dir.file(snap);
+        if (Files.exists(dst)) throw new StorageException("snapshot '" + snapname + "' of '" + volid + "' already exists");
+        HostCommand.of("btrfs", "subvolume", "snapshot", "-r", src.toString(), dst.toString()).run();
+        return new VolumeId(id(), snap);
+    }
+
+    @Override
+    public Optional<Path> templateDir() {
+        return def.has(ContentType.VZTMPL) ? Optional.of(def.path().resolve("template").resolve("cache")) : Optional.empty();
+    }
+}

@@ -1,0 +1,23 @@
+package io.berth.storage;
+
+import java.util.Set;
+
+/**
+ * What a storage driver can do, as data, so callers ask instead of switching on the type.
+ *
+ * @param subvols    can allocate subvol directories (size 0, or size-limited with quota)
+ * @param rawImages  can allocate raw ext4 images (files or block devices)
+ * @param snapshots  can snapshot volumes (which format: see {@link #snapshotFormats})
+ * @param snapshotFormats formats whose volumes can be snapshotted
+ * @param quota      subvol sizes are enforced (btrfs qgroups)
+ * @param shared     the same storage is visible on several nodes
+ * @param contentTypes content configured for this storage
+ */
+public record Capabilities(boolean subvols, boolean rawImages, boolean snapshots,
+                           Set<VolumeFormat> snapshotFormats, boolean quota, boolean shared,
+                           Set<ContentType> contentTypes) {
+    public Capabilities {
+        snapshotFormats = Set.copyOf(snapshotFormats);
+        contentTypes = Set.copyOf(contentTypes);
+    }
+}

@@ -1,0 +1,249 @@
+package io.berth.storage;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.function.IntFunction;
+
+/**
+ * The {@code <path>/images/<vmid>/} layout shared by dir and btrfs storages: raw image files
+ * {@code vm-<vmid>-disk-<n>.raw} and subvol directories {@code subvol-<vmid>-disk-<n>}.
+ */
+final class ImageDirectory {
+    private final String storageId;
+    private final Path root;
+
+    ImageDirectory(String storageId, Path root) {
+        this.storageId = storageId;
+        this.root = root;
+    }
+
+    Path root() {
+        return root;
+    }
+
+    Path images() {
+        return root.resolve("images");
+    }
+
+    Path vmDir(int vmid) {
+        return images().resolve(Integer.toString(vmid));
+    }
+
+    Path file(VolumeName name) {
+        return vmDir(name.vmid()).resolve(name.fileName());
+    }
+
+    /** All parsed volume names under images/ (snapshots included), optionally of one vmid. */
+    List<VolumeName> names(OptionalInt vmid) {
+        List<VolumeName> result = new ArrayList<>();
+        List<Path> dirs = new ArrayList<>();
+        if (vmid.isPresent()) {
+            dirs.add(vmDir(vmid.getAsInt()));
+        } else if (Files.isDirectory(images())) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(images(), "[0-9]*")) {
+                ds.forEach(dirs::add);
+            } catch (IOException e) {
+                throw new StorageException("cannot list " + images() + ": " + e.getMessage(), e);
+            }
+        }
+        for (Path dir : dirs) {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) continue;
+            String owner = dir.getFileName().toString();
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+                for (Path p : ds) {
+                    String f = p.getFileName().toString();
+                    String candidate = f.endsWith(".raw") ? owner + "/" + f : f;
+                    VolumeName.tryParse(candidate)
+                            .filter(n -> n.layout() != VolumeName.Layout.LV && Integer.toString(n.vmid()).equals(owner))
+                            .ifPresent(result::add);
+                }
+            } catch (IOException e) {
+                throw new StorageException("cannot list " + dir + ": " + e.getMessage(), e);
+            }
+        }
+        return result;
+    }
+
+    /** Smallest disk number of {@code vmid} not used by any layout (as Proxmox's find_free_diskname). */
+    static int nextFree(List<VolumeName> used) {
+        BitSet taken = new BitSet();
+        for (VolumeName n : used) taken.set(n.disk());
+        return taken.nextClearBit(0);
+    }
+
+    /**
+     * Creates the next free volume of {@code vmid}: {@code create} gets a candidate name and returns true if it
+     * created it, false if someone else took the name meanwhile (then the next one is tried).
+     */
+    VolumeName allocName(int vmid, IntFunction<VolumeName> nameForDisk, java.util.function.Predicate<VolumeName> create) {
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            VolumeName name = nameForDisk.apply(nextFree(names(OptionalInt.of(vmid))));
+            if (create.test(name)) return name;
+        }
+        throw new StorageException("cannot find a free disk name for vmid " + vmid + " on storage '" + storageId + "'");
+    }
+
+    /** Ensures images/<vmid>/ exists; returns true if this call created it (so an undo can remove it). */
+    boolean ensureVmDir(int vmid) {
+        Path dir = vmDir(vmid);
+        if (Files.isDirectory(dir)) return false;
+        try {
+            Files.createDirectories(images());
+            Files.createDirectory(dir);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } catch (IOException e) {
+            throw new StorageException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes images/<vmid>/ if it is empty (it is shared by all disks of the vmid). */
+    void removeVmDirIfEmpty(int vmid) {
+        try {
+            Files.deleteIfExists(vmDir(vmid));
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            // other disks of this vmid are still there
+        } catch (IOException e) {
+            throw new StorageException("cannot remove " + vmDir(vmid) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Allocates a sparse raw image formatted ext4; removes it again if formatting fails. */
+    VolumeId allocRaw(int vmid, long sizeBytes, int uid, int gid) {
+        if (sizeBytes <= 0) throw new StorageException("invalid raw image size " + sizeBytes + ": allowed > 0 bytes");
+        boolean createdDir = ensureVmDir(vmid);
+        VolumeName name = null;
+        try {
+            name = allocName(vmid, n -> VolumeName.of(VolumeName.Layout.IMAGE_FILE, vmid, n), n -> {
+                try {
+                    Files.createFile(file(n));
+                    return true;
+                } catch (FileAlreadyExistsException e) {
+                    return false;
+                } catch (IOException e) {
+                    throw new StorageException("cannot create " + file(n) + ": " + e.getMessage(), e);
+                }
+            });
+            Path f = file(name);
+            setLength(f, sizeBytes);
+            Ext4.mkfs(f, uid, gid);
+            return new VolumeId(storageId, name);
+        } catch (RuntimeException e) {
+            undo(e, name, createdDir, vmid);
+            throw e;
+        }
+    }
+
+    /** Allocates a plain subvol directory owned by uid:gid. */
+    VolumeId allocSubvolDir(int vmid, int uid, int gid) {
+        boolean createdDir = ensureVmDir(vmid);
+        VolumeName name = null;
+        try {
+            name = allocName(vmid, n -> VolumeName.of(VolumeName.Layout.SUBVOL, vmid, n), n -> {
+                try {
+                    Files.createDirectory(file(n));
+                    return true;
+                } catch (FileAlreadyExistsException e) {
+                    return false;
+                } catch (IOException e) {
+                    throw new StorageException("cannot create " + file(n) + ": " + e.getMessage(), e);
+                }
+            });
+            chown(file(name), uid, gid);
+            return new VolumeId(storageId, name);
+        } catch (RuntimeException e) {
+            undo(e, name, createdDir, vmid);
+            throw e;
+        }
+    }
+
+    private void undo(RuntimeException cause, VolumeName created, boolean createdDir, int vmid) {
+        try {
+            if (created != null) removeTree(file(created));
+            if (createdDir) removeVmDirIfEmpty(vmid);
+        } catch (RuntimeException undoFailure) {
+            cause.addSuppressed(undoFailure);
+        }
+    }
+
+    static void setLength(Path f, long size) {
+        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+            raf.setLength(size);
+        } catch (IOException e) {
+            throw new StorageException("cannot set size of " + f + " to " + size + ": " + e.getMessage(), e);
+        }
+    }
+
+    static void chown(Path p, int uid, int gid) {
+        try {
+            Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            throw new StorageException("cannot chown " + p + " to " + uid + ":" + gid + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes a file or directory tree without crossing into other filesystems mounted inside it. */
+    static void removeTree(Path p) {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
+        HostCommand.of("rm", "-rf", "--one-file-system", "--", p.toString()).run();
+    }
+
+    Path requireExisting(VolumeId volid) {
+        Path f = file(volid.name());
+        if (!Files.exists(f, LinkOption.NOFOLLOW_LINKS))
+            throw new StorageException("volume '" + volid + "' does not exist (" + f + ")");
+        return f;
+    }
+
+    static long fileSize(Path f) {
+        try {
+            return Files.size(f);
+        } catch (IOException e) {
+            throw new StorageException("cannot stat " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Grows a raw image and its ext4: through its loop device(s) if one is attached, else on the file. */
+    static void growRaw(VolumeId volid, Path f, long newSize) {
+        long old = fileSize(f);
+        if (newSize < old)
+            throw new StorageException("cannot shrink volume '" + volid + "' from " + old + " to " + newSize
+                    + " bytes: only growing is allowed");
+        if (newSize == old) return;
+        Path dev;
+        setLength(f, newSize);
+        try {
+            List<Path> loops = loopDevicesOf(f);
+            for (Path loop : loops) HostCommand.of("losetup", "--set-capacity", loop.toString()).run();
+            dev = loops.isEmpty() ? f : loops.getFirst();
+            Ext4.checkBeforeResize(dev);
+        } catch (RuntimeException e) {
+            // the filesystem is untouched yet, so the file can go back to its old size
+            try {
+                setLength(f, old);
+                for (Path loop : loopDevicesOf(f)) HostCommand.of("losetup", "--set-capacity", loop.toString()).run();
+            } catch (RuntimeException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
+        Ext4.resize(dev);
+    }
+
+    /** Loop devices backed by {@code f} ({@code losetup -j}). */
+    static List<Path> loopDevicesOf(Path f) {
+        String out = HostCommand.of("losetup", "-n", "-O", "NAME", "-j", f.toString()).run();
+        return out.lines().map(String::strip).filter(s -> !s.isEmpty()).map(Path::of).toList();
+    }
+}

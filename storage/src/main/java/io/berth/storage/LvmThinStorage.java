@@ -1,0 +1,205 @@
+package io.berth.storage;
+
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * An LVM thin pool {@code vgname/thinpool}: thin LVs {@code vm-<vmid>-disk-<n>} formatted ext4, thin
+ * snapshots {@code snap_vm-<vmid>-disk-<n>_<snap>} (read-only, activation-skipped as LVM makes them).
+ */
+public final class LvmThinStorage implements Storage {
+    private final StorageDef.LvmThin def;
+
+    public LvmThinStorage(StorageDef.LvmThin def) {
+        this.def = def;
+    }
+
+    @Override
+    public String id() {
+        return def.id();
+    }
+
+    @Override
+    public StorageDef.LvmThin def() {
+        return def;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return new Capabilities(false, true, true, EnumSet.of(VolumeFormat.RAW), false, false, def.content());
+    }
+
+    private List<Lvm.Lv> lvs() {
+        if (!Lvm.vgExists(def.vgname()))
+            throw new StorageException("storage '" + id() + "': volume group '" + def.vgname() + "' not found");
+        return Lvm.lvs(def.vgname());
+    }
+
+    private String lvPath(VolumeName n) {
+        return def.vgname() + "/" + n.fileName();
+    }
+
+    private Path device(VolumeName n) {
+        return Path.of("/dev", def.vgname(), n.fileName());
+    }
+
+    private VolumeName own(VolumeId volid) {
+        if (!volid.storage().equals(id()))
+            throw new StorageException("volume '" + volid + "' is not on storage '" + id() + "'");
+        if (volid.name().layout() != VolumeName.Layout.LV)
+            throw new StorageException("volume '" + volid + "': lvmthin storage '" + id()
+                    + "' holds 'vm-<vmid>-disk-<n>' and 'snap_vm-<vmid>-disk-<n>_<snap>' volumes only");
+        return volid.name();
+    }
+
+    private Lvm.Lv requireExisting(VolumeId volid) {
+        VolumeName n = own(volid);
+        return lvs().stream().filter(lv -> lv.name().equals(n.fileName())).findFirst()
+                .orElseThrow(() -> new StorageException("volume '" + volid + "' does not exist (LV " + lvPath(n) + ")"));
+    }
+
+    /** Disk numbers already used by {@code vmid} in the VG (by any LV name, snapshots included). */
+    static List<VolumeName> namesOf(List<Lvm.Lv> lvs, OptionalInt vmid) {
+        return lvs.stream().map(lv -> VolumeName.tryParse(lv.name()))
+                .flatMap(Optional::stream)
+                .filter(n -> n.layout() == VolumeName.Layout.LV)
+                .filter(n -> vmid.isEmpty() || n.vmid() == vmid.getAsInt())
+                .toList();
+    }
+
+    @Override
+    public VolumeId alloc(int vmid, long sizeBytes, int ownerUid, int ownerGid) {
+        VolumeName.checkVmid(vmid);
+        if (sizeBytes <= 0)
+            throw new StorageException("invalid size " + sizeBytes + " for lvmthin storage '" + id()
+                    + "': allowed > 0 bytes (thin LVs cannot be subvols)");
+        List<Lvm.Lv> lvs = lvs();
+        if (lvs.stream().noneMatch(lv -> lv.name().equals(def.thinpool())))
+            throw new StorageException("storage '" + id() + "': thin pool '" + def.vgname() + "/" + def.thinpool()
+                    + "' not found");
+        VolumeName name = null;
+        for (int attempt = 0; attempt < 100 && name == null; attempt++) {
+            VolumeName candidate = VolumeName.of(VolumeName.Layout.LV, vmid, ImageDirectory.nextFree(namesOf(lvs, OptionalInt.of(vmid))));
+            HostCommand create = Lvm.command("lvcreate", "--yes", "-aly", "-V", sizeBytes + "b",
+                    "--name", candidate.fileName(), "--thinpool", def.vgname() + "/" + def.thinpool());
+            HostCommand.Result r = create.runAllowingFailure();
+            if (r.exitCode() == 0) {
+                name = candidate;
+            } else {
+                lvs = lvs();
+                VolumeName c = candidate;
+                if (lvs.stream().noneMatch(lv -> lv.name().equals(c.fileName()))) throw create.failure(r);
+                // someone else created that name meanwhile: try the next free one
+            }
+        }
+        if (name == null) throw new StorageException("cannot find a free LV name for vmid " + vmid + " on '" + id() + "'");
+        try {
+            Ext4.mkfs(device(name), ownerUid, ownerGid);
+        } catch (RuntimeException e) {
+            try {
+                Lvm.run("lvremove", "-f", lvPath(name));
+            } catch (RuntimeException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
+        return new VolumeId(id(), name);
+    }
+
+    @Override
+    public void free(VolumeId volid) {
+        VolumeName n = own(volid);
+        requireExisting(volid);
+        if (n.snapshot().isEmpty())
+            for (VolumeName s : namesOf(lvs(), OptionalInt.of(n.vmid())))
+                if (s.snapshot().isPresent() && s.base().equals(n)) Lvm.run("lvremove", "-f", lvPath(s));
+        Lvm.run("lvremove", "-f", lvPath(n));
+    }
+
+    @Override
+    public List<VolumeInfo> list(OptionalInt vmid) {
+        return lvs().stream()
+                .filter(lv -> lv.pool().equals(def.thinpool()))
+                .flatMap(lv -> VolumeName.tryParse(lv.name()).stream()
+                        .filter(n -> n.layout() == VolumeName.Layout.LV && n.snapshot().isEmpty())
+                        .filter(n -> vmid.isEmpty() || n.vmid() == vmid.getAsInt())
+                        .map(n -> new VolumeInfo(new VolumeId(id(), n), n.vmid(), VolumeFormat.RAW, lv.sizeBytes(),
+                                OptionalLong.of((long) (lv.sizeBytes() * lv.dataPercent() / 100)),
+                                new VolumePath.BlockDevice(device(n)))))
+                .sorted(Comparator.comparing((VolumeInfo v) -> v.volid().name().vmid())
+                        .thenComparing(v -> v.volid().name().disk()))
+                .toList();
+    }
+
+    @Override
+    public VolumePath path(VolumeId volid) {
+        requireExisting(volid);
+        return new VolumePath.BlockDevice(device(volid.name()));
+    }
+
+    @Override
+    public long size(VolumeId volid) {
+        return requireExisting(volid).sizeBytes();
+    }
+
+    @Override
+    public void resize(VolumeId volid, long newSizeBytes) {
+        VolumeName n = own(volid);
+        if (n.snapshot().isPresent())
+            throw new StorageException("cannot resize snapshot '" + volid + "': snapshots are read-only");
+        long old = requireExisting(volid).sizeBytes();
+        if (newSizeBytes < old)
+            throw new StorageException("cannot shrink volume '" + volid + "' from " + old + " to " + newSizeBytes
+                    + " bytes: only growing is allowed");
+        if (newSizeBytes == old) return;
+        activate(volid);
+        Lvm.run("lvextend", "-L", newSizeBytes + "b", lvPath(n));
+        try {
+            Ext4.checkBeforeResize(device(n));
+        } catch (RuntimeException e) {
+            try { // the filesystem is untouched, so the LV can shrink back
+                Lvm.run("lvreduce", "-f", "-L", old + "b", lvPath(n));
+            } catch (RuntimeException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
+        Ext4.resize(device(n));
+    }
+
+    @Override
+    public void activate(VolumeId volid) {
+        VolumeName n = own(volid);
+        // thin snapshots carry the activation-skip flag; -K activates them anyway
+        if (n.snapshot().isPresent()) Lvm.run("lvchange", "-ay", "-K", lvPath(n));
+        else Lvm.run("lvchange", "-ay", lvPath(n));
+    }
+
+    @Override
+    public void deactivate(VolumeId volid) {
+        VolumeName n = own(volid);
+        Lvm.run("lvchange", "-an", lvPath(n));
+    }
+
+    @Override
+    public VolumeId snapshot(VolumeId volid, String snapname) {
+        VolumeName n = own(volid);
+        VolumeName.checkSnapshotName(snapname);
+        if (n.snapshot().isPresent())
+            throw new StorageException("cannot snapshot '" + volid + "': it is a snapshot itself");
+        requireExisting(volid);
+        VolumeName snap = n.withSnapshot(snapname);
+        Lvm.run("lvcreate", "--yes", "-n", snap.fileName(), "-pr", "-s", lvPath(n));
+        return new VolumeId(id(), snap);
+    }
+
+    @Override
+    public Optional<Path> templateDir() {
+        return Optional.empty();
+    }
+}

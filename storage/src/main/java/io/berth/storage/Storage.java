@@ -1,0 +1,55 @@
+package io.berth.storage;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/** A configured storage, by driver. Operations on a volume of another storage are refused. */
+public sealed interface Storage permits DirStorage, BtrfsStorage, LvmThinStorage {
+    String id();
+
+    StorageDef def();
+
+    Capabilities capabilities();
+
+    /**
+     * Allocates the next free disk of {@code vmid}: size 0 gives a subvol directory (dir, btrfs); otherwise a
+     * raw ext4 image/LV (or a quota-limited subvol on btrfs with quotas), its root owned by uid:gid.
+     * A failure half-way removes what was created.
+     */
+    VolumeId alloc(int vmid, long sizeBytes, int ownerUid, int ownerGid);
+
+    /** Removes a volume (for a base volume, its snapshots too). */
+    void free(VolumeId volid);
+
+    /** Volumes on this storage, all or those owned by one vmid, sorted by volume id. Snapshots are not listed. */
+    List<VolumeInfo> list(OptionalInt vmid);
+
+    VolumePath path(VolumeId volid);
+
+    /** Size in bytes: image/LV size, or the quota limit of a subvol (0 = unlimited). */
+    long size(VolumeId volid);
+
+    /** Grows a volume and its ext4 filesystem or quota limit; shrinking is refused. */
+    void resize(VolumeId volid, long newSizeBytes);
+
+    void activate(VolumeId volid);
+
+    void deactivate(VolumeId volid);
+
+    /** A read-only snapshot named {@code snapname}, returned as its own volume id. */
+    VolumeId snapshot(VolumeId volid, String snapname);
+
+    /** {@code <path>/template/cache} if this storage holds {@code vztmpl} content. */
+    Optional<Path> templateDir();
+
+    default boolean exists(VolumeId volid) {
+        try {
+            path(volid);
+            return true;
+        } catch (StorageException e) {
+            return false;
+        }
+    }
+}

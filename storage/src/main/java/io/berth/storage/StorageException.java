@@ -1,0 +1,12 @@
+package io.berth.storage;
+
+/** A storage operation or storage input failed; the message names what and why. */
+public class StorageException extends RuntimeException {
+    public StorageException(String message) {
+        super(message);
+    }
+
+    public StorageException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

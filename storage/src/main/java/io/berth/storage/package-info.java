@@ -1,2 +1,0 @@
-/** Berth storage. */
-package io.berth.storage;

@@ -1,0 +1,116 @@
+package io.berth.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.invoke.MethodHandle;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * unshare(2), setns(2) and the namespace-thread pattern (shared/design/NOTES.md item 4): a JVM thread
+ * shares its fs state with every other thread, so setns(CLONE_NEWNS) fails with EINVAL on it. A fresh
+ * platform thread that first does unshare(CLONE_FS) may join another mount namespace; only that thread
+ * sees it, and it must die afterwards (never return to a pool, never a virtual thread).
+ */
+public final class Namespaces {
+    private Namespaces() {}
+
+    public static final int CLONE_FS = 0x00000200, CLONE_FILES = 0x00000400, CLONE_NEWNS = 0x00020000,
+            CLONE_NEWCGROUP = 0x02000000, CLONE_NEWUTS = 0x04000000, CLONE_NEWIPC = 0x08000000,
+            CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000;
+
+    private static final MethodHandle UNSHARE = Native.libc("unshare", JAVA_INT, JAVA_INT);
+    private static final MethodHandle SETNS = Native.libc("setns", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final AtomicLong THREADS = new AtomicLong();
+    private static final ThreadLocal<Boolean> ISOLATED = ThreadLocal.withInitial(() -> false);
+
+    /** A task run on a namespace thread; its exception type passes through unchanged. */
+    @FunctionalInterface
+    public interface Task<T, E extends Exception> {
+        T run() throws E;
+    }
+
+    public static void unshare(int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            Native.call(a, st -> (int) UNSHARE.invokeExact(st, flags), () -> "unshare(" + cloneNames(flags) + ")");
+        }
+    }
+
+    /** setns(2); {@code nstype} 0 accepts any kind. */
+    public static void setns(Fd ns, int nstype) {
+        int fd = ns.fd();
+        try (Arena a = Arena.ofConfined()) {
+            Native.call(a, st -> (int) SETNS.invokeExact(st, fd, nstype), () -> "setns(" + ns + ", " + cloneNames(nstype) + ")");
+        }
+    }
+
+    /** True on a thread started by {@link #onIsolatedThread} (its cwd, root and mount namespace are its own). */
+    public static boolean isIsolatedThread() {
+        return ISOLATED.get();
+    }
+
+    /**
+     * Runs {@code task} on a new platform thread that did unshare(CLONE_FS) first, waits for it, and
+     * returns its result or rethrows its exception. The thread ends afterwards. A thread started from
+     * a namespace thread starts in that thread's mount namespace.
+     */
+    public static <T, E extends Exception> T onIsolatedThread(String name, Task<T, E> task) throws E {
+        Object[] result = new Object[1];
+        Throwable[] failure = new Throwable[1];
+        Thread t = Thread.ofPlatform().daemon(true).name("berth-ns-" + name + "-" + THREADS.incrementAndGet()).unstarted(() -> {
+            try {
+                unshare(CLONE_FS);
+                ISOLATED.set(true);
+                result[0] = task.run();
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        });
+        t.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                // the thread may be half-way through a mount: wait for it to finish, then re-interrupt
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        if (failure[0] != null) throw Namespaces.<E>sneaky(failure[0]);
+        @SuppressWarnings("unchecked") T r = (T) result[0];
+        return r;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> RuntimeException sneaky(Throwable t) throws E {
+        throw (E) t;
+    }
+
+    /** Runs {@code task} on a namespace thread that joined the mount namespace {@code mntns} (cwd and root are its /). */
+    public static <T, E extends Exception> T inMountNamespace(Fd mntns, Task<T, E> task) throws E {
+        return onIsolatedThread("mnt", () -> {
+            setns(mntns, CLONE_NEWNS);
+            return task.run();
+        });
+    }
+
+    /**
+     * Runs {@code task} in a fresh private mount namespace (copy of the caller's, every mount made a
+     * slave so nothing propagates back). Mounts made there vanish with the thread.
+     */
+    public static <T, E extends Exception> T inNewMountNamespace(Task<T, E> task) throws E {
+        return onIsolatedThread("newmnt", () -> {
+            unshare(CLONE_NEWNS);
+            Mounts.mount(null, "/", null, Mounts.MS_REC | Mounts.MS_SLAVE, null);
+            return task.run();
+        });
+    }
+
+    static String cloneNames(int f) {
+        return Bits.render(f, "0", CLONE_FS, "CLONE_FS", CLONE_FILES, "CLONE_FILES", CLONE_NEWNS, "CLONE_NEWNS",
+                CLONE_NEWCGROUP, "CLONE_NEWCGROUP", CLONE_NEWUTS, "CLONE_NEWUTS", CLONE_NEWIPC, "CLONE_NEWIPC",
+                CLONE_NEWUSER, "CLONE_NEWUSER", CLONE_NEWPID, "CLONE_NEWPID", CLONE_NEWNET, "CLONE_NEWNET");
+    }
+}
