@@ -1,13 +1,26 @@
 package io.berth.cli;
 
+import io.berth.config.BerthRoots;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** Entry point of the {@code berth} command. */
 @Command(name = "berth", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Berth: a system-container manager for LXC.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, io.berth.cli.daemon.DaemonCommand.class})
 public final class Main implements Runnable {
+    @Option(names = "--root", scope = ScopeType.INHERIT, paramLabel = "DIR",
+            description = "Keep config under DIR/etc and state under DIR/var instead of /etc/berth and /var/lib/berth "
+                    + "(default: $BERTH_ROOT).")
+    String root;
+
+    /** The roots selected by {@code --root} / {@code BERTH_ROOT}; subcommands reach it through @ParentCommand. */
+    public BerthRoots roots() {
+        return BerthRoots.resolve(root);
+    }
+
     @Override public void run() {
         new CommandLine(this).usage(System.out);
     }
@@ -19,7 +32,12 @@ public final class Main implements Runnable {
         }
     }
 
+    /** A fresh command tree; the daemon makes one per request so requests never share state. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main());
+    }
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
     }
 }

@@ -102,6 +102,10 @@ final class Interfaces {
                     continue;
                 }
                 skipping = false;
+                if (t.isEmpty()) {
+                    // the blank line that separated the removed stanza from the next one
+                    continue;
+                }
             }
             String[] w = t.split("\\s+");
             if (w.length >= 2 && (w[0].equals("iface") || w[0].equals("mapping")) && managed.contains(w[1])) {

@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -29,6 +28,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import io.berth.sys.Errno;
+import io.berth.sys.Fd;
+import io.berth.sys.PathCalls;
+import io.berth.sys.SysException;
 
 /**
  * File access confined to a container rootfs.
@@ -37,11 +40,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code O_NOFOLLOW}), so a symlinked directory anywhere on the way is refused rather than followed, and the last
  * component is replaced by {@code renameat} of a temp file from the same directory: a symlink there is replaced,
  * never written through, and its target is never read. Modes and owners are set through the fd-relative views
- * ({@code fchmod}/{@code fchown} on an {@code O_NOFOLLOW} open). Two operations are path based because NIO has no
- * fd-relative form: creating a missing directory and creating a symlink. Both happen only after the parent was
- * verified through fds, so they can only be redirected by a process racing us inside the container, and the
- * container is not running during create and pre-start; {@code mkdir} and {@code symlink} also never follow a
- * symlink in their last component.
+ * ({@code fchmod}/{@code fchown} on an {@code O_NOFOLLOW} open). Creating a directory or a symlink, which NIO
+ * cannot do relative to a directory fd, goes through {@code io.berth.sys.PathCalls}: {@code mkdirat} and
+ * {@code symlinkat} on a parent opened with {@code openat2(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS)}, so a
+ * directory swapped for a symlink between our checks and the call (a container racing us while it runs, during a
+ * network or hostname change) still cannot move the operation out of the rootfs.
  *
  * <p>Reads for detection ({@link #readInRoot}) resolve symlinks the way {@code RESOLVE_IN_ROOT} does: absolute
  * targets and {@code ..} are clamped to the rootfs, so /bin/sh -> /usr/bin/dash and merged-usr work.
@@ -101,7 +104,7 @@ final class RootFs implements AutoCloseable {
 
     /**
      * The content of a regular file, without following any symlink on the way. Empty when it is absent, a symlink
-     * (a warning is recorded) or not a regular file.
+     * or not a regular file.
      */
     Optional<String> read(String path) {
         List<String> comps = split(path);
@@ -114,10 +117,7 @@ final class RootFs implements AutoCloseable {
             if (a.isEmpty()) {
                 return Optional.empty();
             }
-            if (a.get().isSymbolicLink()) {
-                warnings.add(path + " is a symlink; its target was not read and the link will be replaced");
-                return Optional.empty();
-            }
+            // A symlink's target is never read: it could be a host file (information leak).
             if (!a.get().isRegularFile()) {
                 return Optional.empty();
             }
@@ -375,14 +375,17 @@ final class RootFs implements AutoCloseable {
                 throw new GuestSetupException(path + " in " + root + " is a directory; refusing to replace it");
             }
             Path tmp = tempName(comps.getLast());
-            Files.createSymbolicLink(hostParent.resolve(tmp), Path.of(target));
-            try {
-                Files.setAttribute(hostParent.resolve(tmp), "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-                Files.setAttribute(hostParent.resolve(tmp), "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
-                dir.move(tmp, dir, name);
-            } catch (IOException e) {
-                dir.deleteFile(tmp);
-                throw e;
+            try (Fd parent = openDirInRoot(comps.subList(0, comps.size() - 1))) {
+                PathCalls.symlinkat(target, parent, tmp.toString());
+                try {
+                    PathCalls.fchownat(parent, tmp.toString(), uid, gid, PathCalls.AT_SYMLINK_NOFOLLOW);
+                    dir.move(tmp, dir, name);
+                } catch (IOException | SysException e) {
+                    dir.deleteFile(tmp);
+                    throw e;
+                }
+            } catch (SysException e) {
+                throw new GuestSetupException(path + " in " + root + ": cannot create symlink: " + e.getMessage(), e);
             }
             return true;
         } catch (IOException e) {
@@ -433,12 +436,14 @@ final class RootFs implements AutoCloseable {
                         cur.close();
                         return null;
                     }
-                    Path host = hostPath(walked).resolve(c);
-                    try {
-                        // Path based (NIO has no mkdirat); mkdir never follows a symlink in its last component.
-                        Files.createDirectory(host);
+                    try (Fd parent = openDirInRoot(walked)) {
+                        PathCalls.mkdirat(parent, c, mode);
                         chownChmod(cur, name, uid, gid, mode);
-                    } catch (FileAlreadyExistsException raced) {
+                    } catch (SysException e) {
+                        if (!e.is(Errno.EEXIST)) {
+                            throw new GuestSetupException("/" + join(walked, c) + " in " + root
+                                    + ": cannot create directory: " + e.getMessage(), e);
+                        }
                         // created concurrently: the checks below decide whether it is usable
                     }
                     a = lstat(cur, name);
@@ -473,6 +478,19 @@ final class RootFs implements AutoCloseable {
 
     private static String join(String dir, String name) {
         return dir.endsWith("/") ? dir + name : dir + "/" + name;
+    }
+
+    /**
+     * An {@code O_PATH} fd of a directory below the rootfs, resolved by {@code openat2} with
+     * {@code RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS}: even a directory swapped for a symlink after our checks cannot
+     * move the following {@code mkdirat}/{@code symlinkat} out of the rootfs.
+     */
+    private Fd openDirInRoot(List<String> comps) {
+        try (Fd rootFd = PathCalls.openDirectory(root)) {
+            return PathCalls.openat2(rootFd, comps.isEmpty() ? "." : String.join("/", comps),
+                    PathCalls.O_PATH | PathCalls.O_DIRECTORY | PathCalls.O_CLOEXEC, 0,
+                    PathCalls.RESOLVE_IN_ROOT | PathCalls.RESOLVE_NO_SYMLINKS | PathCalls.RESOLVE_NO_MAGICLINKS);
+        }
     }
 
     private Path hostPath(List<String> comps) {

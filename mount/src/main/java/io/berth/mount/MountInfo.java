@@ -53,7 +53,7 @@ public record MountInfo(long id, long parentId, String majorMinor, String root, 
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == '\\' && i + 3 < s.length() + 0 && i + 3 <= s.length() - 1 + 1 && isOctal(s, i + 1)) {
+            if (c == '\\' && isOctal(s, i + 1)) {
                 sb.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
                 i += 3;
             } else {

@@ -63,9 +63,14 @@ public final class SafePath {
      * @throws MountException naming the path and the offending component (symlink, not a directory, missing)
      */
     public static Fd openTarget(Fd rootDirFd, String pathInContainer, int ownerUid, int ownerGid, boolean create) {
+        return openTarget(rootDirFd, pathInContainer, ownerUid, ownerGid, create, KernelFeatures.get().openat2());
+    }
+
+    /** With {@code openat2} false, the O_NOFOLLOW per-component walk for kernels before 5.6 (tests run both). */
+    static Fd openTarget(Fd rootDirFd, String pathInContainer, int ownerUid, int ownerGid, boolean create, boolean openat2) {
         List<String> comps = components("target", pathInContainer);
         if (comps.isEmpty()) return rootDirFd.dup();
-        if (KernelFeatures.get().openat2()) {
+        if (openat2) {
             try {
                 return PathCalls.openat2(rootDirFd, String.join("/", comps), DIR_FLAGS, 0, RESOLVE);
             } catch (SysException e) {
@@ -75,7 +80,7 @@ public final class SafePath {
                 }
             }
         }
-        return walk(rootDirFd, pathInContainer, comps, ownerUid, ownerGid, create);
+        return walk(rootDirFd, pathInContainer, comps, ownerUid, ownerGid, create, openat2);
     }
 
     /** Opens an existing target (no creation). */
@@ -83,13 +88,13 @@ public final class SafePath {
         return openTarget(rootDirFd, pathInContainer, -1, -1, false);
     }
 
-    private static Fd walk(Fd root, String full, List<String> comps, int uid, int gid, boolean create) {
+    private static Fd walk(Fd root, String full, List<String> comps, int uid, int gid, boolean create, boolean openat2) {
         Fd cur = root.dup();
         StringBuilder sofar = new StringBuilder();
         try {
             for (String c : comps) {
                 sofar.append('/').append(c);
-                Fd next = step(cur, c, full, sofar.toString(), uid, gid, create);
+                Fd next = step(cur, c, full, sofar.toString(), uid, gid, create, openat2);
                 cur.close();
                 cur = next;
             }
@@ -101,9 +106,9 @@ public final class SafePath {
         }
     }
 
-    private static Fd step(Fd dir, String name, String full, String sofar, int uid, int gid, boolean create) {
+    private static Fd step(Fd dir, String name, String full, String sofar, int uid, int gid, boolean create, boolean openat2) {
         try {
-            return openComponent(dir, name);
+            return openComponent(dir, name, openat2);
         } catch (SysException e) {
             if (!e.is(Errno.ENOENT)) throw refuse(dir, name, full, sofar, e);
             if (!create) throw new MountException("path '" + full + "' in container: '" + sofar + "' does not exist", e);
@@ -119,7 +124,7 @@ public final class SafePath {
         }
         Fd next;
         try {
-            next = openComponent(dir, name);
+            next = openComponent(dir, name, openat2);
         } catch (SysException e) {
             throw refuse(dir, name, full, sofar, e);
         }
@@ -135,8 +140,8 @@ public final class SafePath {
         return next;
     }
 
-    private static Fd openComponent(Fd dir, String name) {
-        if (KernelFeatures.get().openat2()) {
+    private static Fd openComponent(Fd dir, String name, boolean openat2) {
+        if (openat2) {
             return PathCalls.openat2(dir, name, DIR_FLAGS, 0, RESOLVE);
         }
         return PathCalls.openat(dir, name, DIR_FLAGS | O_NOFOLLOW, 0);

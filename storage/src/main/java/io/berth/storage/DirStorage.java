@@ -127,8 +127,8 @@ public final class DirStorage implements Storage {
 
     @Override
     public void activate(VolumeId volid) {
-        dir.requireExisting(volid); // files need no activation; just fail early if missing
         own(volid);
+        dir.requireExisting(volid); // files need no activation; just fail early if missing
     }
 
     @Override

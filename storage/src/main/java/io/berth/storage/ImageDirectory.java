@@ -221,18 +221,18 @@ final class ImageDirectory {
             throw new StorageException("cannot shrink volume '" + volid + "' from " + old + " to " + newSize
                     + " bytes: only growing is allowed");
         if (newSize == old) return;
-        Path dev;
+        List<Path> loops = loopDevicesOf(f);
+        Path dev = loops.isEmpty() ? f : loops.getFirst();
+        if (!loops.isEmpty() && Ext4.mountPointOf(dev).isPresent()) Ext4.requireOnlineResize(volid, dev);
         setLength(f, newSize);
         try {
-            List<Path> loops = loopDevicesOf(f);
             for (Path loop : loops) HostCommand.of("losetup", "--set-capacity", loop.toString()).run();
-            dev = loops.isEmpty() ? f : loops.getFirst();
             Ext4.checkBeforeResize(dev);
         } catch (RuntimeException e) {
             // the filesystem is untouched yet, so the file can go back to its old size
             try {
                 setLength(f, old);
-                for (Path loop : loopDevicesOf(f)) HostCommand.of("losetup", "--set-capacity", loop.toString()).run();
+                for (Path loop : loops) HostCommand.of("losetup", "--set-capacity", loop.toString()).run();
             } catch (RuntimeException undo) {
                 e.addSuppressed(undo);
             }

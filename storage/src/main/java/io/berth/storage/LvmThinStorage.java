@@ -158,6 +158,7 @@ public final class LvmThinStorage implements Storage {
                     + " bytes: only growing is allowed");
         if (newSizeBytes == old) return;
         activate(volid);
+        if (Ext4.mountPointOf(device(n)).isPresent()) Ext4.requireOnlineResize(volid, device(n));
         Lvm.run("lvextend", "-L", newSizeBytes + "b", lvPath(n));
         try {
             Ext4.checkBeforeResize(device(n));

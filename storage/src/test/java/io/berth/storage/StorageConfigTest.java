@@ -78,10 +78,10 @@ class StorageConfigTest {
         assertThat(e.key()).isEqualTo("storage type");
         assertThat(e.allowed()).isEqualTo("btrfs, dir, lvmthin");
 
-        e = error("lvmthin: t\n\tvgname pve\n\tcontent iso\n");
+        e = error("lvmthin: th\n\tvgname pve\n\tthinpool data\n\tcontent iso\n");
         assertThat(e.allowed()).isEqualTo("images,rootdir or none");
 
-        e = error("lvmthin: t\n\tvgname pve\n");
+        e = error("lvmthin: th\n\tvgname pve\n");
         assertThat(e.key()).isEqualTo("thinpool");
         assertThat(e.line()).isEqualTo(1);
 

@@ -1,22 +1,31 @@
 package io.berth.ct.hook;
 
+import io.berth.config.BerthRoots;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * The command LXC runs for our hooks: {@code <launcher> --root <root> hook}, to which LXC appends the container
- * name, the section and the hook type.
+ * The command LXC runs for our hooks: {@code <launcher> [--root <root>] hook}; the renderer appends the hook type,
+ * LXC passes the container name in {@code LXC_NAME}.
  *
  * <p>The launcher is the system property {@code berth.launcher}, else the environment variable
  * {@code BERTH_LAUNCHER}, else {@code bin/berth} of the source tree this code was loaded from.
  */
-public record HookCommand(Path launcher, Path root) {
+public record HookCommand(Path launcher, Optional<Path> root) {
     public static final String PROPERTY = "berth.launcher";
     public static final String ENV = "BERTH_LAUNCHER";
 
-    public static HookCommand resolve(Path root) {
-        return new HookCommand(launcher(System.getProperties().getProperty(PROPERTY), System.getenv()), root);
+    /** For roots made by {@code --root DIR} ({@code DIR/etc}, {@code DIR/var}) the hook gets {@code --root DIR}. */
+    public static HookCommand resolve(BerthRoots roots) {
+        Path c = roots.configDir(), s = roots.stateDir();
+        Optional<Path> root = Optional.empty();
+        if (c.getParent() != null && c.getParent().equals(s.getParent()) && c.getFileName().toString().equals("etc")
+                && s.getFileName().toString().equals("var")) {
+            root = Optional.of(c.getParent());
+        }
+        return new HookCommand(launcher(System.getProperty(PROPERTY), System.getenv()), root);
     }
 
     static Path launcher(String property, Map<String, String> env) {
@@ -26,11 +35,10 @@ public record HookCommand(Path launcher, Path root) {
         return defaultLauncher();
     }
 
-    /** {@code bin/berth} next to the project dir of the jar or class dir holding this class. */
+    /** {@code bin/berth} in a parent dir of the jar or class dir holding this class, else /usr/bin/berth. */
     static Path defaultLauncher() {
         try {
             Path code = Path.of(HookCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            // <project>/cli/target/berth.jar or <project>/ct/target*/classes: walk up until bin/berth shows up
             for (Path p = code; p != null; p = p.getParent()) {
                 Path candidate = p.resolve("bin/berth");
                 if (Files.isExecutable(candidate)) return candidate;
@@ -41,12 +49,8 @@ public record HookCommand(Path launcher, Path root) {
         return Path.of("/usr/bin/berth");
     }
 
-    /** The value of an {@code lxc.hook.*} line; LXC splits it on spaces, so paths must not contain any. */
-    public String lxcValue() {
-        String l = launcher.toString(), r = root.toAbsolutePath().toString();
-        if (l.contains(" ") || r.contains(" ")) {
-            throw new IllegalArgumentException("hook command paths must not contain spaces: launcher '" + l + "', root '" + r + "'");
-        }
-        return l + " --root " + r + " hook";
+    /** The hook command line (LXC runs it through sh -c, so the renderer refuses shell metacharacters). */
+    public String commandLine() {
+        return launcher + root.map(r -> " --root " + r.toAbsolutePath()).orElse("") + " hook";
     }
 }

@@ -24,6 +24,13 @@ public record Nic(String name, Optional<String> bridge, Optional<String> hwaddr,
         Objects.requireNonNull(name, "name");
     }
 
+    /** From a parsed {@code netN} value. */
+    public static Nic of(io.berth.config.NetConfig n) {
+        return new Nic(n.name(), n.bridge(), n.hwaddr(), n.mtu(), n.tag(),
+                n.rate().isPresent() ? Optional.of(n.rate().getAsDouble()) : Optional.empty(), n.linkDown(),
+                n.ip(), n.gw(), n.ip6(), n.gw6());
+    }
+
     /** Changes that need the veth pair to be recreated (the container end is created with them). */
     boolean needsRecreate(Nic n) {
         return !name.equals(n.name) || !hwaddr.equals(n.hwaddr);

@@ -1,0 +1,164 @@
+package io.berth.cli.daemon;
+
+import io.berth.cli.Main;
+import io.berth.config.BerthRoots;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code berth daemon run|start|stop|status}: the resident berthd that bin/berth forwards to. */
+@Command(name = "daemon", description = {
+        "Run berthd, the resident server that bin/berth forwards commands (and LXC hooks) to.",
+        "Without it every command starts a JVM; with it a command costs a loopback round trip.",
+        "It listens on 127.0.0.1 only and requires the token in <state>/run/berthd.port (root only)."},
+        subcommands = {DaemonCommand.Run.class, DaemonCommand.Start.class, DaemonCommand.Stop.class,
+                DaemonCommand.Status.class})
+public final class DaemonCommand implements Runnable {
+    @ParentCommand Main main;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    BerthRoots roots() {
+        return main.roots();
+    }
+
+    static Path pidFile(BerthRoots r) {
+        return r.runDir().resolve("berthd.pid");
+    }
+
+    @Command(name = "run", description = "Run berthd in the foreground until stopped.")
+    static final class Run implements Callable<Integer> {
+        @ParentCommand DaemonCommand parent;
+
+        @Override public Integer call() throws IOException {
+            BerthRoots roots = parent.roots();
+            String root = rootArg(roots);
+            try (Berthd d = new Berthd(roots.runDir(), ctx -> (args, out, err) -> {
+                List<String> full = new ArrayList<>();
+                if (root != null) full.addAll(List.of("--root", root));
+                full.addAll(withoutRoot(args));
+                CommandLine cl = Main.commandLine();
+                cl.setOut(out);
+                cl.setErr(err);
+                return cl.execute(full.toArray(String[]::new));
+            })) {
+                Files.writeString(pidFile(roots), ProcessHandle.current().pid() + "\n");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try {
+                        d.close();
+                        Files.deleteIfExists(pidFile(roots));
+                    } catch (IOException e) {
+                        // exiting anyway
+                    }
+                }));
+                d.serve();
+            }
+            return 0;
+        }
+
+        /** The client picked this daemon by its root; the daemon then uses its own, never the client's. */
+        static List<String> withoutRoot(List<String> args) {
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < args.size(); i++) {
+                String a = args.get(i);
+                if (a.equals("--")) {
+                    out.addAll(args.subList(i, args.size()));
+                    break;
+                }
+                if (a.equals("--root")) i++;
+                else if (!a.startsWith("--root=")) out.add(a);
+            }
+            return out;
+        }
+
+        /** The daemon serves exactly its own root, whatever the client's environment says. */
+        private static String rootArg(BerthRoots r) {
+            return r.configDir().getParent().equals(r.stateDir().getParent())
+                    && r.configDir().getFileName().toString().equals("etc") ? r.configDir().getParent().toString() : null;
+        }
+    }
+
+    @Command(name = "start", description = "Start berthd in the background (no-op when it runs).")
+    static final class Start implements Callable<Integer> {
+        @ParentCommand DaemonCommand parent;
+
+        @Override public Integer call() throws Exception {
+            BerthRoots roots = parent.roots();
+            PrintWriter out = parent.spec.commandLine().getOut();
+            if (running(roots)) {
+                out.println("berthd already running");
+                return 0;
+            }
+            Files.createDirectories(roots.runDir());
+            String launcher = System.getProperty("berth.launcher", "berth");
+            List<String> cmd = new ArrayList<>(List.of("setsid", launcher));
+            String root = Run.rootArg(roots);
+            if (root != null) cmd.addAll(List.of("--root", root));
+            cmd.addAll(List.of("daemon", "run"));
+            Path log = roots.runDir().resolve("berthd.log");
+            new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            Path port = roots.runDir().resolve(Berthd.PORT_FILE);
+            for (int i = 0; i < 200 && !Files.exists(port); i++) Thread.sleep(25);
+            if (!Files.exists(port)) {
+                parent.spec.commandLine().getErr().println("berthd did not come up; see " + log);
+                return 1;
+            }
+            out.println("berthd started");
+            return 0;
+        }
+    }
+
+    @Command(name = "stop", description = "Stop berthd.")
+    static final class Stop implements Callable<Integer> {
+        @ParentCommand DaemonCommand parent;
+
+        @Override public Integer call() throws Exception {
+            BerthRoots roots = parent.roots();
+            var ph = pid(roots).flatMap(ProcessHandle::of);
+            if (ph.isEmpty()) {
+                parent.spec.commandLine().getOut().println("berthd not running");
+                Files.deleteIfExists(roots.runDir().resolve(Berthd.PORT_FILE));
+                return 0;
+            }
+            ph.get().destroy();
+            ph.get().onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            parent.spec.commandLine().getOut().println("berthd stopped");
+            return 0;
+        }
+    }
+
+    @Command(name = "status", description = "Tell whether berthd runs.")
+    static final class Status implements Callable<Integer> {
+        @ParentCommand DaemonCommand parent;
+
+        @Override public Integer call() {
+            boolean up = running(parent.roots());
+            parent.spec.commandLine().getOut().println(up ? "berthd running (pid " + pid(parent.roots()).orElse(-1L) + ")"
+                    : "berthd not running");
+            return up ? 0 : 3;
+        }
+    }
+
+    static java.util.Optional<Long> pid(BerthRoots r) {
+        try {
+            return java.util.Optional.of(Long.parseLong(Files.readString(pidFile(r)).strip()));
+        } catch (IOException | NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    static boolean running(BerthRoots r) {
+        return pid(r).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
+    }
+}

@@ -1,0 +1,178 @@
+package io.berth.config;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
+
+/**
+ * Container configs under {@code configDir/lxc/<vmid>.conf}. Writes are atomic (temp file in the same directory,
+ * fsync, rename, fsync of the directory) and happen under a per-container lock: a {@link ReentrantLock} per lock
+ * file for threads of this JVM (file locks are per process) plus {@link FileChannel#lock()} on
+ * {@code lockDir/<vmid>.conf.lock} for other processes.
+ */
+public final class ConfigStore {
+    private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+
+    private final BerthRoots roots;
+
+    public ConfigStore(BerthRoots roots) { this.roots = roots; }
+
+    public BerthRoots roots() { return roots; }
+
+    /** Held per-container lock; reentrant within a thread. */
+    public static final class Lock implements AutoCloseable {
+        private final ReentrantLock jvmLock;
+        private final FileChannel channel;
+        private final FileLock fileLock;
+
+        private Lock(ReentrantLock jvmLock, FileChannel channel, FileLock fileLock) {
+            this.jvmLock = jvmLock;
+            this.channel = channel;
+            this.fileLock = fileLock;
+        }
+
+        @Override public void close() {
+            try {
+                if (fileLock != null) fileLock.release();
+                if (channel != null) channel.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                jvmLock.unlock();
+            }
+        }
+    }
+
+    /** Takes the container's config lock (blocking). */
+    public Lock lock(int vmid) {
+        Vmid.check(vmid);
+        Path lockFile = roots.lockDir().resolve(vmid + ".conf.lock");
+        ReentrantLock l = JVM_LOCKS.computeIfAbsent(lockFile, p -> new ReentrantLock());
+        l.lock();
+        if (l.getHoldCount() > 1) return new Lock(l, null, null);
+        FileChannel ch = null;
+        try {
+            Files.createDirectories(roots.lockDir());
+            ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            return new Lock(l, ch, ch.lock());
+        } catch (IOException | RuntimeException e) {
+            try {
+                if (ch != null) ch.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            l.unlock();
+            if (e instanceof IOException io) throw new UncheckedIOException("cannot lock " + lockFile + ": " + io.getMessage(), io);
+            throw (RuntimeException) e;
+        }
+    }
+
+    public boolean exists(int vmid) { return Files.isRegularFile(roots.containerConfig(Vmid.check(vmid))); }
+
+    /** Parses the container's config; {@link ConfigException} lists every problem with file and line. */
+    public ConfigFile load(int vmid) {
+        Path p = roots.containerConfig(Vmid.check(vmid));
+        String text;
+        try {
+            text = Files.readString(p, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchContainerException(vmid, p.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + p + ": " + e.getMessage(), e);
+        }
+        return ConfigParser.parse(p.toString(), text);
+    }
+
+    /** All vmids with a config, ascending. */
+    public List<Integer> list() {
+        Path dir = roots.containerConfigDir();
+        if (!Files.isDirectory(dir)) return List.of();
+        List<Integer> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.conf")) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                String id = n.substring(0, n.length() - ".conf".length());
+                if (id.matches("[1-9]\\d{2,8}") && Files.isRegularFile(p)) out.add(Integer.parseInt(id));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        Collections.sort(out);
+        return out;
+    }
+
+    /** Locked read-modify-write; writes only when the change produced a different config. Returns the new config. */
+    public ConfigFile update(int vmid, UnaryOperator<ConfigFile> change) {
+        try (Lock l = lock(vmid)) {
+            ConfigFile before = load(vmid);
+            ConfigFile after = change.apply(before);
+            if (!after.equals(before)) write(vmid, after);
+            return after;
+        }
+    }
+
+    /** Creates the config; fails if one exists. */
+    public void create(int vmid, ConfigFile config) {
+        try (Lock l = lock(vmid)) {
+            if (exists(vmid)) throw new IllegalStateException("container " + vmid + " already exists (" + roots.containerConfig(vmid) + ")");
+            write(vmid, config);
+        }
+    }
+
+    public void delete(int vmid) {
+        try (Lock l = lock(vmid)) {
+            Path p = roots.containerConfig(vmid);
+            if (!Files.deleteIfExists(p)) throw new NoSuchContainerException(vmid, p.toString());
+            fsyncDir(p.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Unconditional atomic write; the caller must hold {@link #lock}. */
+    public void write(int vmid, ConfigFile config) {
+        Path target = roots.containerConfig(Vmid.check(vmid));
+        byte[] data = ConfigPrinter.print(config).getBytes(StandardCharsets.UTF_8);
+        Path dir = target.getParent();
+        Path tmp = dir.resolve("." + vmid + ".conf.tmp." + ProcessHandle.current().pid() + "." + ThreadLocalRandom.current().nextInt(1 << 30));
+        try {
+            Files.createDirectories(dir);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer buf = ByteBuffer.wrap(data);
+                while (buf.hasRemaining()) ch.write(buf);
+                ch.force(true);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            fsyncDir(dir);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void fsyncDir(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package io.berth.ct.hotplug;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+import io.berth.config.ApplyMode;
+import io.berth.config.ConfigFile;
+import io.berth.config.ConfigKey;
+import io.berth.config.ContainerConfig;
+import io.berth.config.DevConfig;
+import io.berth.config.MountPoint;
+import io.berth.config.NetConfig;
+import io.berth.config.Schema;
+import io.berth.idmap.IdMap;
+import io.berth.idmap.MountIdMap;
+import io.berth.mount.MountRequest;
+import io.berth.mount.MountSource;
+import io.berth.storage.Storages;
+import io.berth.storage.VolumeId;
+import io.berth.storage.VolumePath;
+
+/**
+ * {@code berth set} on a running container: decides per key whether it is applied live or kept pending,
+ * applies the live ones and reports both. A key whose live change fails is rolled back (its steps undone
+ * in reverse) and reported pending with the error as its reason, never as applied. Keys are independent:
+ * one failing key does not undo another that succeeded.
+ *
+ * <p>Live: memory, swap, cpulimit, cpuunits, cores (cgroup files), mpN add/remove/change, netN
+ * add/remove/change, devN on cgroup v1, and metadata keys. Pending: everything the schema marks
+ * restart-only, hostname/nameserver/searchdomain (the guest setup writes them at start; changing the UTS
+ * name live needs sethostname, which sys does not offer), new volumes ({@code STORAGE:SIZE}) and device
+ * mount points.
+ */
+public final class LiveChanges {
+    private static final Set<String> LIMITS = Set.of("memory", "swap", "cpulimit", "cpuunits", "cores");
+
+    private final Storages storages;
+
+    public LiveChanges(Storages storages) {
+        this.storages = storages;
+    }
+
+    /**
+     * Applies {@code set} and {@code delete} to the running container {@code ct} whose current config is
+     * {@code file}. The returned result is what the caller writes through ConfigStore.update
+     * ({@link LiveResult#applyTo}).
+     */
+    public LiveResult apply(int vmid, ConfigFile file, Map<String, String> set, List<String> delete, RunningContainer ct) {
+        ContainerConfig cur = file.main();
+        LiveResult.Builder out = new LiveResult.Builder();
+        Set<String> keys = new LinkedHashSet<>(delete);
+        keys.addAll(set.keySet());
+        boolean limitsDone = false;
+        for (String key : keys) {
+            Optional<String> value = Optional.ofNullable(set.get(key));
+            Optional<ConfigKey> decl = Schema.lookup(key);
+            if (decl.isEmpty()) {
+                out.pending(key, value, "unknown key");
+                continue;
+            }
+            if (decl.get().apply() == ApplyMode.METADATA) {
+                out.applied(key, value);
+                continue;
+            }
+            if (decl.get().apply() == ApplyMode.RESTART) {
+                out.pending(key, value, "takes effect at the next start");
+                continue;
+            }
+            if (value.equals(cur.get(key))) {
+                out.applied(key, value);
+                continue;
+            }
+            if (LIMITS.contains(key)) {
+                if (!limitsDone) {
+                    limitsDone = true;
+                    applyLimits(cur, set, delete, ct, out);
+                }
+                continue;
+            }
+            UndoLog undo = new UndoLog();
+            try {
+                Optional<String> reason = applyOne(vmid, cur, key, cur.get(key), value, ct, undo, out.warnings);
+                if (reason.isPresent()) {
+                    out.pending(key, value, reason.get());
+                } else {
+                    undo.commit();
+                    out.applied(key, value);
+                }
+            } catch (RuntimeException e) {
+                undo.rollback(e);
+                StringBuilder why = new StringBuilder("live change failed: " + e.getMessage());
+                for (Throwable s : e.getSuppressed()) why.append("; ").append(s.getMessage());
+                out.pending(key, value, why.toString());
+            }
+        }
+        return out.build();
+    }
+
+    /** The limits as one unit: memory and swap share a kernel constraint, and all come from one cgroup lookup. */
+    private void applyLimits(ContainerConfig cur, Map<String, String> set, List<String> delete, RunningContainer ct,
+                             LiveResult.Builder out) {
+        List<String> changed = new ArrayList<>();
+        for (String k : List.of("memory", "swap", "cpulimit", "cpuunits", "cores")) {
+            if (set.containsKey(k) || delete.contains(k)) changed.add(k);
+        }
+        UndoLog undo = new UndoLog();
+        try {
+            ContainerCgroup cg = ContainerCgroup.locate(ct.name(), ct.initPid());
+            if (changed.contains("memory") || changed.contains("swap")) {
+                CgroupLimits.setMemory(cg, effective(cur, set, delete, "memory"), effective(cur, set, delete, "swap"), undo);
+            }
+            if (changed.contains("cpulimit")) {
+                String v = after(cur, set, delete, "cpulimit").orElse("0");
+                CgroupLimits.setCpuLimit(cg, Double.parseDouble(v), undo);
+            }
+            if (changed.contains("cpuunits")) {
+                Optional<String> v = after(cur, set, delete, "cpuunits");
+                CgroupLimits.setCpuUnits(cg, v.isPresent() ? OptionalLong.of(Long.parseLong(v.get())) : OptionalLong.empty(), undo);
+            }
+            if (changed.contains("cores")) {
+                CgroupLimits.setCores(cg, Integer.parseInt(after(cur, set, delete, "cores").orElse("0")), undo);
+            }
+            ct.checkAlive();
+            undo.commit();
+            for (String k : changed) out.applied(k, Optional.ofNullable(set.get(k)));
+        } catch (RuntimeException e) {
+            undo.rollback(e);
+            for (String k : changed) out.pending(k, Optional.ofNullable(set.get(k)), "live change failed: " + e.getMessage());
+        }
+    }
+
+    private static Optional<String> after(ContainerConfig cur, Map<String, String> set, List<String> delete, String key) {
+        if (set.containsKey(key)) return Optional.of(set.get(key));
+        if (delete.contains(key)) return Optional.empty();
+        return cur.get(key);
+    }
+
+    /** The value after the change, the schema default when unset. */
+    private static long effective(ContainerConfig cur, Map<String, String> set, List<String> delete, String key) {
+        Optional<String> v = after(cur, set, delete, key);
+        String s = v.or(() -> Schema.lookup(key).flatMap(ConfigKey::defaultValue)).orElse("0");
+        return Long.parseLong(s);
+    }
+
+    /** Applies one hotpluggable key; returns a reason when it has to stay pending without having tried. */
+    private Optional<String> applyOne(int vmid, ContainerConfig cur, String key, Optional<String> old, Optional<String> nu,
+                                      RunningContainer ct, UndoLog undo, List<String> warnings) {
+        if (key.startsWith("mp")) return mountPoint(vmid, cur, key, old, nu, ct, undo, warnings);
+        if (key.startsWith("net")) {
+            int idx = Integer.parseInt(key.substring(3));
+            Optional<Nic> o = old.map(NetConfig::parse).map(Nic::of);
+            Optional<NetConfig> n = nu.map(NetConfig::parse);
+            if (n.flatMap(NetConfig::type).filter(t -> !t.equals("veth")).isPresent()) {
+                return Optional.of("only veth interfaces can be hotplugged");
+            }
+            long pid = ct.initPid();
+            if (o.isPresent() && n.isPresent()) NetHotplug.change(vmid, idx, o.get(), Nic.of(n.get()), pid, undo, warnings);
+            else if (n.isPresent()) NetHotplug.add(vmid, idx, Nic.of(n.get()), pid, undo, warnings);
+            else if (o.isPresent()) NetHotplug.remove(vmid, idx, o.get(), pid, undo, warnings);
+            ct.checkAlive();
+            return Optional.empty();
+        }
+        if (key.startsWith("dev")) {
+            ContainerCgroup cg = ContainerCgroup.locate(ct.name(), ct.initPid());
+            if (!cg.isV1("devices")) {
+                return Optional.of("the container's device access is a BPF program on cgroup v2 that cannot be changed "
+                        + "from outside; it is regenerated at the next start");
+            }
+            IdMap ids = cur.idmap();
+            if (old.isPresent()) DeviceHotplug.remove(ct, cg, DevConfig.parse(old.get()), undo);
+            if (nu.isPresent()) DeviceHotplug.add(ct, cg, DevConfig.parse(nu.get()), ids, undo);
+            return Optional.empty();
+        }
+        return switch (key) {
+            case "hostname", "nameserver", "searchdomain" ->
+                    Optional.of("written into the container by the guest setup at the next start");
+            default -> Optional.of("no live handler for this key");
+        };
+    }
+
+    private Optional<String> mountPoint(int vmid, ContainerConfig cur, String key, Optional<String> old, Optional<String> nu,
+                                        RunningContainer ct, UndoLog undo, List<String> warnings) {
+        Optional<MountPoint> o = old.map(v -> MountPoint.parse(key, v));
+        Optional<MountPoint> n = nu.map(v -> MountPoint.parse(key, v));
+        if (n.isPresent()) {
+            Optional<String> why = unsupported(n.get());
+            if (why.isPresent()) return why;
+        }
+        if (o.isPresent() && unsupported(o.get()).isPresent()) return Optional.of("the old mount point cannot be unplugged live: "
+                + unsupported(o.get()).get());
+        if (o.isPresent()) {
+            MountPoint om = o.get();
+            MountRequest req = request(cur, om);
+            MountHotplug.Unplugged u = MountHotplug.unplug(ct, key, om.target(), req.source(), warnings::add);
+            undo.push("mount " + key + " again", () -> MountHotplug.plug(ct, request(cur, om), new UndoLog(), warnings::add));
+            if (u.released() && om.source() instanceof io.berth.config.MountSource.Volume v) {
+                VolumeId id = storages.parseVolumeId(v.volid());
+                storages.storageOf(id).deactivate(id);
+            }
+        }
+        if (n.isPresent()) {
+            MountPoint nm = n.get();
+            if (nm.source() instanceof io.berth.config.MountSource.Volume v) {
+                VolumeId id = storages.parseVolumeId(v.volid());
+                storages.storageOf(id).activate(id);
+            }
+            MountHotplug.plug(ct, request(cur, nm), undo, warnings::add);
+        }
+        ct.checkAlive();
+        return Optional.empty();
+    }
+
+    private static Optional<String> unsupported(MountPoint mp) {
+        return switch (mp.source()) {
+            case io.berth.config.MountSource.NewVolume nv -> Optional.of("the new volume " + nv.format() + " must be allocated first");
+            case io.berth.config.MountSource.Device d -> Optional.of("device mount points are mounted at the next start");
+            case io.berth.config.MountSource.Volume v -> Optional.empty();
+            case io.berth.config.MountSource.Bind b -> Optional.empty();
+        };
+    }
+
+    /** The mount engine request for a mount point, as the start hook builds it: idmap, owner, options. */
+    MountRequest request(ContainerConfig cur, MountPoint mp) {
+        MountSource src = switch (mp.source()) {
+            case io.berth.config.MountSource.Bind b -> new MountSource.HostDirectory(b.hostPath());
+            case io.berth.config.MountSource.Volume v -> switch (storages.path(storages.parseVolumeId(v.volid()))) {
+                case VolumePath.ImageFile f -> new MountSource.ImageFile(f.path(), "ext4");
+                case VolumePath.BlockDevice d -> new MountSource.BlockDevice(d.path(), "ext4");
+                case VolumePath.Directory d -> new MountSource.HostDirectory(d.path());
+            };
+            case io.berth.config.MountSource.NewVolume nv -> throw new HotplugException(mp.key() + ": volume not allocated");
+            case io.berth.config.MountSource.Device d -> throw new HotplugException(mp.key() + ": device mount points need a restart");
+        };
+        IdMap ids = cur.idmap();
+        MountRequest r = MountRequest.of(mp.key(), src, mp.target())
+                .withReadOnly(mp.ro())
+                .withOptions(MountRequest.parseOptions(mp.key(), mp.mountOptions()))
+                .withAcl(mp.acl())
+                .withQuota(mp.quota())
+                .withOwner((int) ids.rootUid(), (int) ids.rootGid());
+        if (mp.idmap().isPresent()) r = r.withIdmap(MountIdMap.diskToHost(mp.idmap().get(), ids));
+        return r;
+    }
+}

@@ -1,0 +1,207 @@
+package io.berth.ct.hotplug;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import io.berth.mount.MountEngine;
+import io.berth.mount.MountException;
+import io.berth.mount.MountInfo;
+import io.berth.mount.MountRequest;
+import io.berth.mount.MountSource;
+import io.berth.mount.SafePath;
+import io.berth.sys.Fd;
+import io.berth.sys.LoopDevices;
+import io.berth.sys.Mounts;
+import io.berth.sys.Namespaces;
+import io.berth.sys.NsType;
+import io.berth.sys.PathCalls;
+import io.berth.sys.Stat;
+import io.berth.sys.SysException;
+
+/**
+ * Mount point hotplug and hot-unplug (seed 003, seed 000 {@code mountpoint_hotplug}), with no process
+ * spawned: the mount is built detached (fsmount for images and devices, open_tree(OPEN_TREE_CLONE) for
+ * directories) on a namespace thread inside the LXC monitor's mount namespace, so host paths resolve as
+ * the start hook sees them; idmap/ro/nosuid are applied while it is detached; a second namespace thread
+ * joins the container's mount namespace, resolves the target under the container's own {@code /} with
+ * {@code RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS} and {@code move_mount}s onto that fd.
+ *
+ * <p>No copy stays behind in the monitor's namespace. Proxmox kept its staging mount there to pin loop
+ * devices it tracks by name; here loop devices are autoclear and found by backing file, so the mount's
+ * only owner is the container: when the container (or unplug) drops it, the loop device frees itself,
+ * and post-stop has nothing extra to unmount.
+ */
+public final class MountHotplug {
+    private MountHotplug() {}
+
+    private static final int DIR = PathCalls.O_PATH | PathCalls.O_DIRECTORY | PathCalls.O_CLOEXEC;
+
+    static {
+        // A namespace thread inside the container sees the container's filesystem, not ours: a class
+        // first needed there cannot be loaded from a class directory (NoClassDefFoundError). Load
+        // everything the container-side code touches up front, errors included.
+        io.berth.sys.KernelFeatures.get();
+        for (String c : List.of("io.berth.mount.SafePath", "io.berth.mount.MountEngine", "io.berth.mount.MountException",
+                "io.berth.mount.MountInfo", "io.berth.sys.SysException", "io.berth.sys.Errno", "io.berth.sys.Stat",
+                "io.berth.sys.Stat$FileType", "io.berth.sys.PathCalls", "io.berth.sys.Mounts", "io.berth.sys.Namespaces",
+                "io.berth.sys.Fd", "io.berth.sys.KernelFeatures", "io.berth.ct.hotplug.HotplugException",
+                "io.berth.ct.hotplug.UndoLog", "java.io.UncheckedIOException")) {
+            try {
+                Class.forName(c, true, MountHotplug.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+        new SysException("preload", io.berth.sys.Errno.ENOENT.number()).getMessage();
+    }
+
+    /**
+     * Mounts {@code req} into the running container. On failure nothing stays mounted; on success the
+     * undo log learns how to unmount it again.
+     */
+    public static void plug(RunningContainer ct, MountRequest req, UndoLog undo, Consumer<String> warnings) {
+        MountEngine engine = new MountEngine(warnings);
+        try (Fd monitorNs = ct.monitorNamespace(NsType.MNT);
+             Fd mnt = Namespaces.inMountNamespace(monitorNs, () -> engine.detachedMount(req));
+             Fd ctNs = ct.namespace(NsType.MNT)) {
+            Namespaces.inMountNamespace(ctNs, () -> {
+                try (Fd root = PathCalls.openat(Fd.CWD, "/", DIR, 0)) {
+                    engine.attach(mnt, root, req);
+                }
+                return null;
+            });
+        } catch (SysException e) {
+            throw new HotplugException(req.key() + ": cannot hotplug onto " + req.target() + " in container " + ct.name()
+                    + ": " + e.getMessage(), e);
+        } catch (MountException e) {
+            throw new HotplugException(req.key() + ": " + e.getMessage(), e);
+        }
+        undo.push("unmount " + req.target(), () -> unmountInContainer(ct, req.key(), req.target(), Set.of()));
+    }
+
+    /**
+     * What became of the source after an unplug.
+     *
+     * @param released  the loop device (if any) is gone and nothing else holds the filesystem, so the
+     *                  volume may be deactivated
+     * @param holders   where the filesystem is still mounted (pid and mount point), if anywhere
+     */
+    public record Unplugged(String key, boolean released, List<String> holders) {}
+
+    /**
+     * Detaches the mount at {@code target} inside the container after checking that it is the root of
+     * a mount of {@code expected} (by device), then reports whether the source is free.
+     */
+    public static Unplugged unplug(RunningContainer ct, String key, String target, MountSource expected, Consumer<String> warnings) {
+        List<Path> loops = expected instanceof MountSource.ImageFile f ? LoopDevices.findByBackingFile(f.file()) : List.of();
+        Set<String> devices = expectedDevices(expected, loops);
+        unmountInContainer(ct, key, target, devices);
+        if (expected instanceof MountSource.HostDirectory) return new Unplugged(key, true, List.of());
+        List<String> holders = holders(devices);
+        boolean released = holders.isEmpty() && awaitDetached(loops);
+        if (!holders.isEmpty()) {
+            warnings.accept(key + ": " + expected.path() + " is still mounted elsewhere, so it stays attached: "
+                    + String.join("; ", holders));
+        } else if (!released) {
+            warnings.accept(key + ": " + expected.path() + " is unmounted but its loop device " + loops
+                    + " is still busy (open files in the container); it detaches itself when they are closed");
+        }
+        return new Unplugged(key, released, holders);
+    }
+
+    /** major:minor strings a mount of {@code source} shows as its st_dev. */
+    private static Set<String> expectedDevices(MountSource source, List<Path> loops) {
+        Set<String> out = new HashSet<>();
+        switch (source) {
+            case MountSource.HostDirectory d -> out.add(PathCalls.stat(Fd.CWD, d.dir().toString(), 0).dev());
+            case MountSource.BlockDevice b -> {
+                Stat st = PathCalls.stat(Fd.CWD, b.device().toString(), 0);
+                out.add(st.rdevMajor() + ":" + st.rdevMinor());
+            }
+            case MountSource.ImageFile f -> {
+                for (Path l : loops) {
+                    Stat st = PathCalls.stat(Fd.CWD, l.toString(), 0);
+                    out.add(st.rdevMajor() + ":" + st.rdevMinor());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Safe unmount in the container: no symlink followed, must be a mount root, of one of {@code devices} if given. */
+    static void unmountInContainer(RunningContainer ct, String key, String target, Set<String> devices) {
+        try (Fd ctNs = ct.namespace(NsType.MNT)) {
+            Namespaces.inMountNamespace(ctNs, () -> {
+                try (Fd root = PathCalls.openat(Fd.CWD, "/", DIR, 0);
+                     Fd t = SafePath.openExisting(root, target)) {
+                    Stat st = PathCalls.fstat(t);
+                    if (!st.mountRoot()) {
+                        throw new HotplugException(key + ": " + target + " is not a mount point in container " + ct.name());
+                    }
+                    if (!devices.isEmpty() && !devices.contains(st.dev())) {
+                        throw new HotplugException(key + ": " + target + " in container " + ct.name() + " is a mount of device "
+                                + st.dev() + ", not of the configured source (device " + String.join(" or ", devices)
+                                + "); refusing to unmount it");
+                    }
+                    Mounts.umountAt(t, Mounts.MNT_DETACH);
+                }
+                return null;
+            });
+        } catch (SysException | MountException e) {
+            throw new HotplugException(key + ": cannot unmount " + target + " in container " + ct.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Every mount namespace on the host that still has one of {@code devices} mounted, as
+     * {@code "pid P (comm): mountpoint"}; one entry per namespace.
+     */
+    static List<String> holders(Set<String> devices) {
+        List<String> out = new ArrayList<>();
+        if (devices.isEmpty()) return out;
+        Set<String> seenNs = new HashSet<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().chars().allMatch(Character::isDigit))) {
+            for (Path proc : ds) {
+                try {
+                    String ns = Files.readSymbolicLink(proc.resolve("ns/mnt")).toString();
+                    if (!seenNs.add(ns)) continue;
+                    for (MountInfo m : MountInfo.read(proc.resolve("mountinfo"))) {
+                        if (devices.contains(m.majorMinor())) {
+                            String comm = Files.readString(proc.resolve("comm")).strip();
+                            out.add("pid " + proc.getFileName() + " (" + comm + "): " + m.mountPoint());
+                            break;
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the process exited while we looked
+                }
+            }
+        } catch (IOException e) {
+            throw new HotplugException("cannot scan /proc for mounts: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** Autoclear detaches the loop device asynchronously after the last user: give it a moment. */
+    private static boolean awaitDetached(List<Path> loops) {
+        for (int i = 0; i < 50; i++) {
+            if (loops.stream().noneMatch(l -> Files.exists(Path.of("/sys/block", l.getFileName().toString(), "loop", "backing_file")))) {
+                return true;
+            }
+            try {
+                Thread.sleep(4);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,105 @@
+package io.berth.ct.hotplug;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A minimal privileged busybox container in its own temp lxcpath, started with lxc-start -d (no veth:
+ * {@code lxc.net.0.type = empty}). Close stops it and deletes everything.
+ */
+final class BusyboxContainer implements AutoCloseable {
+    final Path lxcpath;
+    final String name;
+    final Path rootfs;
+    final long initPid;
+
+    BusyboxContainer(Path tmp) throws IOException {
+        this.lxcpath = tmp.resolve("lxc");
+        this.name = "hp" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
+        Path dir = lxcpath.resolve(name);
+        this.rootfs = dir.resolve("rootfs");
+        for (String d : List.of("bin", "sbin", "etc", "proc", "sys", "dev", "tmp", "mnt", "root", "run")) {
+            Files.createDirectories(rootfs.resolve(d));
+        }
+        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
+        for (String a : List.of("sh", "ls", "ip", "cat", "stat", "mount", "sleep", "hostname", "mkdir", "touch", "echo")) {
+            Files.createSymbolicLink(rootfs.resolve("bin/" + a), Path.of("busybox"));
+        }
+        Files.writeString(rootfs.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
+        Files.writeString(dir.resolve("config"), String.join("\n",
+                "lxc.uts.name = " + name,
+                "lxc.rootfs.path = dir:" + rootfs,
+                "lxc.net.0.type = empty",
+                "lxc.init.cmd = /bin/sleep 1000000",
+                "lxc.mount.auto = proc:mixed sys:mixed",
+                "lxc.autodev = 1",
+                "lxc.apparmor.profile = unconfined", ""));
+        run("lxc-start", "-P", lxcpath.toString(), "-n", name, "-d");
+        run("lxc-wait", "-P", lxcpath.toString(), "-n", name, "-s", "RUNNING", "-t", "10");
+        this.initPid = Long.parseLong(run("lxc-info", "-P", lxcpath.toString(), "-n", name, "-pH").strip());
+    }
+
+    OptionalInt currentInitPid() {
+        try {
+            String s = run("lxc-info", "-P", lxcpath.toString(), "-n", name, "-pH").strip();
+            return s.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(s));
+        } catch (RuntimeException e) {
+            return OptionalInt.empty();
+        }
+    }
+
+    RunningContainer pin() {
+        return RunningContainer.pin(name, initPid, this::currentInitPid);
+    }
+
+    /** Runs a command inside the container and returns stdout. */
+    String attach(String... cmd) {
+        List<String> full = new ArrayList<>(List.of("lxc-attach", "-P", lxcpath.toString(), "-n", name, "--"));
+        full.addAll(List.of(cmd));
+        return run(full.toArray(String[]::new));
+    }
+
+    /** The container's mount table as seen by its init. */
+    String mountinfo() throws IOException {
+        return Files.readString(Path.of("/proc/" + initPid + "/mountinfo"));
+    }
+
+    static String run(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", cmd) + ": timeout");
+            }
+            if (p.exitValue() != 0) throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            run("lxc-stop", "-P", lxcpath.toString(), "-n", name, "-k");
+        } catch (RuntimeException e) {
+            // already stopped
+        }
+        try {
+            run("rm", "-rf", "--one-file-system", lxcpath.toString());
+        } catch (RuntimeException e) {
+            // reported by the temp dir cleanup
+        }
+    }
+}

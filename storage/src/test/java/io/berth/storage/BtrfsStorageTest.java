@@ -1,0 +1,159 @@
+package io.berth.storage;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Runs on a btrfs filesystem of its own: a 512M sparse file on a loop device, mounted under a temp dir. */
+@Tag("root")
+class BtrfsStorageTest {
+    private static final long MIB = 1 << 20;
+    private static Path tmp;
+    private static LoopFs fs;
+    private static Path mnt;
+    private static BtrfsStorage quota;
+    private static BtrfsStorage plain;
+
+    @BeforeAll
+    static void mountBtrfs() throws IOException {
+        tmp = Files.createTempDirectory("berth-btrfs-test");
+        fs = new LoopFs(tmp, 512 * MIB);
+        try {
+            HostCommand.of("mkfs.btrfs", "-q", fs.loop).run();
+            mnt = Files.createDirectory(tmp.resolve("mnt"));
+            HostCommand.of("mount", fs.loop, mnt.toString()).run();
+            fs.onClose(() -> HostCommand.of("umount", mnt.toString()).run());
+        } catch (RuntimeException e) {
+            fs.close();
+            throw e;
+        }
+        quota = new BtrfsStorage(new StorageDef.Btrfs("bq", mnt.resolve("q"),
+                EnumSet.of(ContentType.ROOTDIR, ContentType.IMAGES), false, List.of(), Optional.empty(), true, Optional.empty()));
+        plain = new BtrfsStorage(new StorageDef.Btrfs("bn", mnt.resolve("n"),
+                EnumSet.of(ContentType.ROOTDIR, ContentType.VZTMPL), false, List.of(), Optional.of(mnt.toString()), false, Optional.empty()));
+    }
+
+    @AfterAll
+    static void teardown() throws IOException {
+        try {
+            if (fs != null) fs.close();
+        } finally {
+            HostCommand.of("rm", "-rf", "--one-file-system", tmp.toString()).run();
+        }
+    }
+
+    private static boolean isSubvolume(Path p) {
+        return HostCommand.of("btrfs", "subvolume", "show", p.toString()).runAllowingFailure().exitCode() == 0;
+    }
+
+    @Test
+    void subvolWithQuotaLimitSnapshotResizeAndFree() throws IOException {
+        VolumeId id = quota.alloc(200, 64 * MIB, 100000, 100000);
+        assertThat(id.toString()).isEqualTo("bq:subvol-200-disk-0");
+        Path dir = mnt.resolve("q/images/200/subvol-200-disk-0");
+        assertThat(quota.path(id)).isEqualTo(new VolumePath.Directory(dir));
+        assertThat(isSubvolume(dir)).isTrue();
+        assertThat(Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(100000);
+        assertThat(quota.size(id)).isEqualTo(64 * MIB);
+        String show = HostCommand.of("btrfs", "qgroup", "show", "--raw", "-r", dir.toString()).run();
+        assertThat(show).containsPattern("\\s67108864\\s");
+
+        Files.writeString(dir.resolve("file"), "before");
+        VolumeId snap = quota.snapshot(id, "s1");
+        assertThat(snap.toString()).isEqualTo("bq:subvol-200-disk-0@s1");
+        Path snapDir = mnt.resolve("q/images/200/subvol-200-disk-0@s1");
+        assertThat(quota.path(snap)).isEqualTo(new VolumePath.Directory(snapDir));
+        assertThat(HostCommand.of("btrfs", "property", "get", "-ts", snapDir.toString(), "ro").run().strip()).isEqualTo("ro=true");
+        Files.writeString(dir.resolve("file"), "after");
+        assertThat(snapDir.resolve("file")).hasContent("before");
+        assertThatThrownBy(() -> Files.writeString(snapDir.resolve("new"), "x")).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> quota.snapshot(id, "s1")).hasMessageContaining("already exists");
+        assertThatThrownBy(() -> quota.snapshot(id, "1bad")).hasMessageContaining("invalid snapshot name '1bad'");
+
+        quota.resize(id, 96 * MIB);
+        assertThat(quota.size(id)).isEqualTo(96 * MIB);
+        assertThatThrownBy(() -> quota.resize(id, 32 * MIB)).hasMessageContaining("cannot shrink");
+        assertThat(quota.size(id)).isEqualTo(96 * MIB);
+
+        List<VolumeInfo> listed = quota.list(OptionalInt.of(200));
+        assertThat(listed).singleElement().satisfies(v -> {
+            assertThat(v.volid()).isEqualTo(id);
+            assertThat(v.sizeBytes()).isEqualTo(96 * MIB);
+            assertThat(v.usedBytes()).isPresent();
+        });
+
+        quota.free(id);
+        assertThat(dir).doesNotExist();
+        assertThat(snapDir).doesNotExist();
+        assertThat(mnt.resolve("q/images/200")).doesNotExist();
+    }
+
+    @Test
+    void quotaLimitIsEnforcedByTheKernel() {
+        VolumeId id = quota.alloc(201, 8 * MIB, 0, 0);
+        try {
+            Path dir = quota.path(id).path();
+            HostCommand.Result r = HostCommand.of("dd", "if=/dev/zero", "of=" + dir.resolve("big"), "bs=1M", "count=32",
+                    "conv=fsync").runAllowingFailure();
+            assertThat(r.exitCode()).isNotZero();
+            assertThat(r.stderr()).contains("Disk quota exceeded");
+        } finally {
+            quota.free(id);
+        }
+    }
+
+    @Test
+    void sizeZeroIsAnUnlimitedSubvolAndSizeWithoutQuotasIsARawImage() throws IOException {
+        VolumeId sub = plain.alloc(300, 0, 0, 0);
+        VolumeId raw = plain.alloc(300, 32 * MIB, 100000, 100000);
+        try {
+            assertThat(sub.toString()).isEqualTo("bn:subvol-300-disk-0");
+            assertThat(isSubvolume(plain.path(sub).path())).isTrue();
+            assertThat(plain.size(sub)).isZero();
+            assertThatThrownBy(() -> plain.resize(sub, 64 * MIB)).hasMessageContaining("quotas 1");
+
+            assertThat(raw.toString()).isEqualTo("bn:300/vm-300-disk-1.raw");
+            assertThat(plain.path(raw)).isInstanceOf(VolumePath.ImageFile.class);
+            Path img = plain.path(raw).path();
+            assertThat(HostCommand.of("blkid", "-o", "value", "-s", "TYPE", img.toString()).run().strip()).isEqualTo("ext4");
+            assertThatThrownBy(() -> plain.snapshot(raw, "s")).hasMessageContaining("subvol volumes only");
+            assertThatThrownBy(() -> plain.resize(raw, 16 * MIB)).hasMessageContaining("cannot shrink");
+
+            VolumeId snap = plain.snapshot(sub, "base");
+            assertThat(plain.list(OptionalInt.empty())).extracting(v -> v.volid().toString())
+                    .containsExactly("bn:subvol-300-disk-0", "bn:300/vm-300-disk-1.raw");
+            plain.free(snap); // only the snapshot
+            assertThat(plain.path(sub).path()).isDirectory();
+            assertThat(plain.templateDir()).contains(mnt.resolve("n/template/cache"));
+            assertThat(quota.templateDir()).isEmpty();
+        } finally {
+            plain.free(raw);
+            plain.free(sub);
+        }
+        assertThat(plain.list(OptionalInt.of(300))).isEmpty();
+    }
+
+    @Test
+    void refusesAPathThatIsNotBtrfsOrNotMounted() throws IOException {
+        Path notBtrfs = Files.createDirectory(tmp.resolve("ext"));
+        BtrfsStorage wrong = new BtrfsStorage(new StorageDef.Btrfs("wrong", notBtrfs, EnumSet.of(ContentType.ROOTDIR),
+                false, List.of(), Optional.empty(), false, Optional.empty()));
+        assertThatThrownBy(() -> wrong.alloc(100, 0, 0, 0)).hasMessageContaining("btrfs storage needs btrfs");
+        BtrfsStorage unmounted = new BtrfsStorage(new StorageDef.Btrfs("um", mnt.resolve("n"), EnumSet.of(ContentType.ROOTDIR),
+                false, List.of(), Optional.of("yes"), false, Optional.empty()));
+        assertThatThrownBy(() -> unmounted.alloc(100, 0, 0, 0)).hasMessageContaining("is not online");
+    }
+}
