@@ -9,7 +9,12 @@ import picocli.CommandLine.ScopeType;
 /** Entry point of the {@code berth} command. */
 @Command(name = "berth", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Berth: a system-container manager for LXC.",
-        subcommands = {CommandLine.HelpCommand.class, io.berth.cli.daemon.DaemonCommand.class})
+        subcommands = {ConfigHelpCommand.class, ConfigShowCommand.class, ConfigSetCommand.class, ConfigPendingCommand.class,
+                ListCommand.class, io.berth.cli.daemon.DaemonCommand.class,
+                TemplateCommand.class, CreateCommand.class, LifecycleCommands.Start.class, LifecycleCommands.Stop.class,
+                LifecycleCommands.Shutdown.class, LifecycleCommands.Reboot.class, LifecycleCommands.Suspend.class,
+                LifecycleCommands.Resume.class, LifecycleCommands.Destroy.class, LifecycleCommands.Enter.class,
+                LifecycleCommands.Exec.class, LifecycleCommands.Console.class, StatusCommand.class, LxcHookCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--root", scope = ScopeType.INHERIT, paramLabel = "DIR",
             description = "Keep config under DIR/etc and state under DIR/var instead of /etc/berth and /var/lib/berth "

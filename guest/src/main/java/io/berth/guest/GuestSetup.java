@@ -165,7 +165,16 @@ public final class GuestSetup {
                     edit(Netifrc.PATH, 0644, old -> Netifrc.render(old, spec.nets()));
                     openrcNetLinks();
                 }
-                case NETWORKD -> owned(Networkd.DIR, ".network", 0644, n -> Optional.of(Networkd.render(n)), "");
+                case NETWORKD -> {
+                    owned(Networkd.DIR, ".network", 0644, n -> Optional.of(Networkd.render(n)), "");
+                    // netplan's generated units (/run/systemd/network/10-netplan-*) sort before ours and win.
+                    List<String> plans = fs.list("/etc/netplan").stream().filter(x -> x.endsWith(".yaml")).toList();
+                    if (!plans.isEmpty()) {
+                        notes.add("netplan configuration in /etc/netplan " + plans + " takes precedence over "
+                                + Networkd.DIR + " for the interfaces it names; remove it to use the config's"
+                                + " network settings");
+                    }
+                }
                 case NM_KEYFILE -> owned(NmKeyfile.DIR, ".nmconnection", 0600,
                         n -> Optional.of(NmKeyfile.render(n)), "");
                 case REDHAT_IFCFG -> {

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.TestFactory;
  * the second run must change nothing. Cases with {@code expect-error} must be refused with that message and leave
  * the rootfs untouched. Run with {@code -Dberth.golden.update=true} to rewrite the expectations (then review them).
  */
+@Tag("root") // chowns files to container root ids
 class GoldenTest {
 
     static Path goldenDir() {
@@ -126,7 +128,7 @@ class GoldenTest {
             } else {
                 Path f = exp.resolve(e.getKey());
                 Files.createDirectories(f.getParent());
-                Files.writeString(f, e.getValue());
+                Files.write(f, e.getValue().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
             }
         }
         for (String k : before.entries().keySet()) {

@@ -9,11 +9,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Owners and modes for unprivileged containers, ignore files, and SSH host keys. */
+@Tag("root") // chowns files to container root ids
 class OwnershipAndIgnoreTest {
     private Path tmp;
     private Path rootfs;

@@ -9,6 +9,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * A container rootfs with planted symlinks pointing outside it: setup must never write (or read) through them.
  * "outside" stands for the host; its files must stay byte-for-byte the same.
  */
+@Tag("root") // chowns files to container root ids
 class SymlinkSafetyTest {
     private Path tmp;
     private Path rootfs;

@@ -22,7 +22,8 @@ record TreeSnapshot(Map<String, String> entries) {
                 if (Files.isSymbolicLink(p)) {
                     out.put(rel, "-> " + Files.readSymbolicLink(p));
                 } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    out.put(rel, Files.readString(p));
+                    // Latin-1 maps every byte to one char, so binary files compare exactly too.
+                    out.put(rel, new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1));
                 }
             }
         }

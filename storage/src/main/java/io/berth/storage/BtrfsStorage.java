@@ -268,6 +268,12 @@ public final class BtrfsStorage implements Storage {
     }
 
     @Override
+    public StorageUsage usage() {
+        MountpointCheck.check(def.id(), def.path(), def.isMountpoint());
+        return dir.usage();
+    }
+
+    @Override
     public Optional<Path> templateDir() {
         return def.has(ContentType.VZTMPL) ? Optional.of(def.path().resolve("template").resolve("cache")) : Optional.empty();
     }

@@ -144,6 +144,12 @@ public final class DirStorage implements Storage {
     }
 
     @Override
+    public StorageUsage usage() {
+        MountpointCheck.check(def.id(), def.path(), def.isMountpoint());
+        return dir.usage();
+    }
+
+    @Override
     public Optional<Path> templateDir() {
         return def.has(ContentType.VZTMPL) ? Optional.of(def.path().resolve("template").resolve("cache")) : Optional.empty();
     }

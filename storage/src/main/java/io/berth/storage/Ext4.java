@@ -5,6 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
+import io.berth.sys.Errno;
+import io.berth.sys.Fd;
+import io.berth.sys.PathCalls;
+import io.berth.sys.SysException;
+
 /** The ext4 steps Proxmox takes for container disks: mkfs with MMP and the container's root owner, grow. */
 final class Ext4 {
     private Ext4() {}
@@ -55,6 +60,49 @@ final class Ext4 {
             throw new StorageException("cannot grow '" + volume + "' while mounted (" + dev + " on "
                     + mountPointOf(dev).orElse("?") + "): online ext4 resize needs CAP_SYS_RESOURCE, which this "
                     + "process lacks; stop the container and resize offline");
+    }
+
+    /**
+     * True if block device {@code dev} is mounted (or held exclusively) in any mount namespace: a running
+     * container's volume is mounted in the container's namespace, invisible in our {@code /proc/self/mounts},
+     * but the kernel still refuses an {@code O_EXCL} open of it with EBUSY.
+     */
+    static boolean inUse(Path dev) {
+        try (Fd fd = PathCalls.openat(Fd.CWD, dev.toString(), PathCalls.O_RDONLY | PathCalls.O_EXCL | PathCalls.O_CLOEXEC, 0)) {
+            return false;
+        } catch (SysException e) {
+            if (e.is(Errno.EBUSY)) return true;
+            throw new StorageException("cannot check whether " + dev + " is in use: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Grows the mounted ext4 on {@code dev}. resize2fs grows online only through a mount it can see, so when the
+     * filesystem is mounted in another namespace only (a running container), it is mounted once more (the kernel
+     * shares the superblock) in a private mount namespace of a child process that ends with it.
+     */
+    static void resizeOnline(Path dev) {
+        if (mountPointOf(dev).isPresent()) {
+            resize(dev);
+            return;
+        }
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("berth-resize-");
+        } catch (IOException e) {
+            throw new StorageException("cannot create a temporary mount point: " + e.getMessage(), e);
+        }
+        try {
+            HostCommand.of("unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+                    "mount -t ext4 \"$1\" \"$2\" && { resize2fs \"$1\"; rc=$?; umount \"$2\"; exit $rc; }",
+                    "sh", dev.toString(), dir.toString()).run();
+        } finally {
+            try {
+                Files.deleteIfExists(dir);
+            } catch (IOException e) {
+                // an empty directory in the temp dir; nothing is mounted on it outside the child's namespace
+            }
+        }
     }
 
     /** Grows the filesystem on {@code dev} to fill the device. */

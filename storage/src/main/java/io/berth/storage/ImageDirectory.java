@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.IntFunction;
 
@@ -214,7 +215,11 @@ final class ImageDirectory {
         }
     }
 
-    /** Grows a raw image and its ext4: through its loop device(s) if one is attached, else on the file. */
+    /**
+     * Grows a raw image and its ext4: through its loop device if one is attached, else on the file. If the
+     * filesystem is mounted anywhere (a running container), it is grown online, which is refused up front when
+     * this process may not.
+     */
     static void growRaw(VolumeId volid, Path f, long newSize) {
         long old = fileSize(f);
         if (newSize < old)
@@ -222,14 +227,16 @@ final class ImageDirectory {
                     + " bytes: only growing is allowed");
         if (newSize == old) return;
         List<Path> loops = loopDevicesOf(f);
-        Path dev = loops.isEmpty() ? f : loops.getFirst();
-        if (!loops.isEmpty() && Ext4.mountPointOf(dev).isPresent()) Ext4.requireOnlineResize(volid, dev);
+        Optional<Path> busy = loops.stream().filter(Ext4::inUse).findFirst();
+        Path dev = busy.orElse(loops.isEmpty() ? f : loops.getFirst());
+        if (busy.isPresent()) Ext4.requireOnlineResize(volid, dev);
         setLength(f, newSize);
         try {
             for (Path loop : loops) HostCommand.of("losetup", "--set-capacity", loop.toString()).run();
-            Ext4.checkBeforeResize(dev);
+            if (busy.isPresent()) Ext4.resizeOnline(dev);
+            else Ext4.checkBeforeResize(dev);
         } catch (RuntimeException e) {
-            // the filesystem is untouched yet, so the file can go back to its old size
+            // offline the filesystem is untouched yet; online the kernel grows it in one ioctl or not at all
             try {
                 setLength(f, old);
                 for (Path loop : loops) HostCommand.of("losetup", "--set-capacity", loop.toString()).run();
@@ -238,7 +245,7 @@ final class ImageDirectory {
             }
             throw e;
         }
-        Ext4.resize(dev);
+        if (busy.isEmpty()) Ext4.resize(dev);
     }
 
     /** Loop devices backed by {@code f} ({@code losetup -j}). */

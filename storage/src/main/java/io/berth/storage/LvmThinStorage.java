@@ -158,10 +158,12 @@ public final class LvmThinStorage implements Storage {
                     + " bytes: only growing is allowed");
         if (newSizeBytes == old) return;
         activate(volid);
-        if (Ext4.mountPointOf(device(n)).isPresent()) Ext4.requireOnlineResize(volid, device(n));
+        boolean online = Ext4.inUse(device(n));
+        if (online) Ext4.requireOnlineResize(volid, device(n));
         Lvm.run("lvextend", "-L", newSizeBytes + "b", lvPath(n));
         try {
-            Ext4.checkBeforeResize(device(n));
+            if (online) Ext4.resizeOnline(device(n));
+            else Ext4.checkBeforeResize(device(n));
         } catch (RuntimeException e) {
             try { // the filesystem is untouched, so the LV can shrink back
                 Lvm.run("lvreduce", "-f", "-L", old + "b", lvPath(n));
@@ -170,7 +172,7 @@ public final class LvmThinStorage implements Storage {
             }
             throw e;
         }
-        Ext4.resize(device(n));
+        if (!online) Ext4.resize(device(n));
     }
 
     @Override
@@ -197,6 +199,15 @@ public final class LvmThinStorage implements Storage {
         VolumeName snap = n.withSnapshot(snapname);
         Lvm.run("lvcreate", "--yes", "-n", snap.fileName(), "-pr", "-s", lvPath(n));
         return new VolumeId(id(), snap);
+    }
+
+    @Override
+    public StorageUsage usage() {
+        Lvm.Lv pool = lvs().stream().filter(lv -> lv.name().equals(def.thinpool())).findFirst()
+                .orElseThrow(() -> new StorageException("storage '" + id() + "': thin pool '" + def.vgname() + "/"
+                        + def.thinpool() + "' not found"));
+        long used = Math.min(pool.sizeBytes(), Math.round(pool.sizeBytes() * pool.dataPercent() / 100));
+        return new StorageUsage(pool.sizeBytes(), used, pool.sizeBytes() - used);
     }
 
     @Override

@@ -41,6 +41,9 @@ public sealed interface Storage permits DirStorage, BtrfsStorage, LvmThinStorage
     /** A read-only snapshot named {@code snapname}, returned as its own volume id. */
     VolumeId snapshot(VolumeId volid, String snapname);
 
+    /** Space of the storage (statvfs of its path, or the thin pool's data usage); fails if it is not available. */
+    StorageUsage usage();
+
     /** {@code <path>/template/cache} if this storage holds {@code vztmpl} content. */
     Optional<Path> templateDir();
 

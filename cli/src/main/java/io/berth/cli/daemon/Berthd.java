@@ -54,6 +54,7 @@ public final class Berthd implements AutoCloseable {
 
     public Berthd(Path runDir, Function<ClientContext, CommandRunner> runners) throws IOException {
         this.runners = runners;
+        StdioRouter.install();
         byte[] raw = new byte[24];
         new SecureRandom().nextBytes(raw);
         this.token = HexFormat.of().formatHex(raw);
@@ -98,14 +99,18 @@ public final class Berthd implements AutoCloseable {
                     rc = 126;
                 } else {
                     ClientContext ctx = new ClientContext(req.pid, req.env, req.cwd, true);
-                    rc = ClientContext.runAs(ctx, () -> {
-                        try {
-                            return runners.apply(ctx).run(req.args, out, err);
-                        } catch (RuntimeException e) {
-                            err.println("berthd: " + e);
-                            return 1;
-                        }
-                    });
+                    rc = ScopedValue.where(StdioRouter.SINKS, new StdioRouter.Sinks(out, err)).call(
+                            () -> ClientContext.runAs(ctx, () -> {
+                                try {
+                                    return runners.apply(ctx).run(req.args, out, err);
+                                } catch (RuntimeException e) {
+                                    err.println("berthd: " + e);
+                                    return 1;
+                                } finally {
+                                    System.out.flush();
+                                    System.err.flush();
+                                }
+                            }));
                 }
                 out.close(); // emits a last unterminated line before the exit marker
                 err.close();

@@ -48,17 +48,8 @@ public final class MountHotplug {
         // first needed there cannot be loaded from a class directory (NoClassDefFoundError). Load
         // everything the container-side code touches up front, errors included.
         io.berth.sys.KernelFeatures.get();
-        for (String c : List.of("io.berth.mount.SafePath", "io.berth.mount.MountEngine", "io.berth.mount.MountException",
-                "io.berth.mount.MountInfo", "io.berth.sys.SysException", "io.berth.sys.Errno", "io.berth.sys.Stat",
-                "io.berth.sys.Stat$FileType", "io.berth.sys.PathCalls", "io.berth.sys.Mounts", "io.berth.sys.Namespaces",
-                "io.berth.sys.Fd", "io.berth.sys.KernelFeatures", "io.berth.ct.hotplug.HotplugException",
-                "io.berth.ct.hotplug.UndoLog", "java.io.UncheckedIOException")) {
-            try {
-                Class.forName(c, true, MountHotplug.class.getClassLoader());
-            } catch (ClassNotFoundException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
+        ClassPreload.packagesOf(io.berth.sys.Fd.class, io.berth.mount.MountEngine.class, MountHotplug.class,
+                io.berth.idmap.IdMap.class);
         new SysException("preload", io.berth.sys.Errno.ENOENT.number()).getMessage();
     }
 

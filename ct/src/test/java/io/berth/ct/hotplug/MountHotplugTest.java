@@ -100,7 +100,7 @@ class MountHotplugTest {
     void idmappedBindShowsMappedOwner() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("idsrc"));
         Path f = Files.writeString(src.resolve("owned"), "x");
-        BusyboxContainer.run("chown", "1000:1001", f.toString());
+        BusyboxContainer.run("chown", "1000:1001", f.toString(), src.toString());
         // container root (0) is stored on disk as 1000/1001
         var map = MountIdMap.diskToHost(MountIdMap.parse("u:0:1000:1 g:0:1001:1"), IdMap.empty());
         try (RunningContainer rc = ct.pin()) {

@@ -1,0 +1,83 @@
+package io.berth.cli;
+
+import io.berth.config.ConfigChanges;
+import io.berth.config.ConfigKey;
+import io.berth.config.ConfigStore;
+import io.berth.config.Schema;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code berth set <vmid> --KEY VALUE ... [--delete k1,k2]}: validates and writes the config (offline). One
+ * option per schema key is generated from {@link Schema}, so the schema stays the single declaration.
+ */
+@Command(name = "set", mixinStandardHelpOptions = true, modelTransformer = ConfigSetCommand.KeyOptions.class,
+        sortOptions = false,
+        description = {"Set or delete container configuration keys.",
+                "Every config key is an option: --memory 1024, --mp0 /srv/data,mp=/data. Indexed keys exist as "
+                        + "--mp0..--mp255, --net0..--net31, --dev0..--dev255, --unused0..--unused255. "
+                        + "See 'berth help KEY' for a key's format."})
+public final class ConfigSetCommand implements Callable<Integer> {
+    @ParentCommand Main main;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "VMID", description = "Container id (100..999999999).")
+    String vmid;
+
+    @Option(names = "--delete", split = ",", paramLabel = "KEY", description = "Keys to delete, comma separated.")
+    List<String> delete = new ArrayList<>();
+
+    /** Filled by the generated key options, in command-line order. */
+    final Map<String, String> values = new LinkedHashMap<>();
+
+    @Override public Integer call() {
+        try {
+            int id = ConfigCli.vmid(vmid);
+            if (values.isEmpty() && delete.isEmpty()) {
+                throw new IllegalArgumentException("nothing to change; give --KEY VALUE options or --delete KEYS");
+            }
+            new ConfigStore(main.roots()).update(id, f -> ConfigChanges.applyChanges(f, values, delete, false));
+            return 0;
+        } catch (RuntimeException e) {
+            return ConfigCli.report(spec, e);
+        }
+    }
+
+    /** Adds {@code --KEY} options for every settable schema key; indexed keys beyond 0 are hidden from usage. */
+    public static final class KeyOptions implements CommandLine.IModelTransformer {
+        @Override public CommandSpec transform(CommandSpec spec) {
+            for (ConfigKey k : Schema.KEYS) {
+                if (ConfigChanges.SNAPSHOT_KEYS.contains(k.name())) continue;
+                int max = k.indexed() ? k.maxIndex() : 0;
+                for (int i = 0; i <= max; i++) {
+                    String key = k.indexed() ? k.name() + i : k.name();
+                    String descr = k.indexed() ? k.description() + " (also --" + k.name() + "1..--" + k.name() + k.maxIndex() + ")"
+                            : k.description();
+                    spec.addOption(OptionSpec.builder("--" + key)
+                            .paramLabel(k.format().typeName().equals("property string") ? "PROPS" : "VALUE")
+                            .arity("1").type(String.class).hidden(k.indexed() && i > 0)
+                            .description(descr)
+                            .setter(new CommandLine.Model.ISetter() {
+                                @Override public <T> T set(T value) {
+                                    if (value != null && spec.userObject() instanceof ConfigSetCommand c) c.values.put(key, (String) value);
+                                    return null;
+                                }
+                            })
+                            .build());
+                }
+            }
+            return spec;
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.berth.cli;
+
+import io.berth.ct.ContainerService;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** The lifecycle commands: thin wrappers over {@link ContainerService}. */
+public final class LifecycleCommands {
+    private LifecycleCommands() {}
+
+    public abstract static class VmidCommand implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "VMID", description = "The container id.")
+        int vmid;
+
+        ContainerService service() { return CtCli.service(spec); }
+    }
+
+    public abstract static class LockedCommand extends VmidCommand {
+        @Option(names = "--skiplock", description = "Ignore the config's 'lock' value.")
+        boolean skiplock;
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true, description = "Start a container.")
+    public static final class Start extends LockedCommand {
+        @Option(names = "--debug", description = "Log at DEBUG level and print LXC's log.")
+        boolean debug;
+
+        @Override public Integer call() {
+            return CtCli.guard(() -> {
+                for (String w : service().start(vmid, skiplock, debug).warnings()) System.err.println("WARN: " + w);
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true,
+            description = "Stop a container immediately (kills its init); returns when it is completely gone.")
+    public static final class Stop extends LockedCommand {
+        @Override public Integer call() {
+            return CtCli.guard(() -> {
+                service().stop(vmid, skiplock);
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "shutdown", mixinStandardHelpOptions = true, description = "Shut a container down cleanly.")
+    public static final class Shutdown extends LockedCommand {
+        @Option(names = "--timeout", description = "Seconds to wait (default ${DEFAULT-VALUE}).", defaultValue = "60")
+        int timeout;
+
+        @Option(names = "--force-stop", description = "Kill the container when the timeout passes.")
+        boolean forceStop;
+
+        @Override public Integer call() {
+            return CtCli.guard(() -> {
+                service().shutdown(vmid, timeout, forceStop, skiplock);
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "reboot", mixinStandardHelpOptions = true, description = "Shut down (killing after the timeout) and start again.")
+    public static final class Reboot extends LockedCommand {
+        @Option(names = "--timeout", description = "Seconds to wait for the shutdown (default ${DEFAULT-VALUE}).", defaultValue = "60")
+        int timeout;
+
+        @Override public Integer call() {
+            return CtCli.guard(() -> {
+                for (String w : service().reboot(vmid, timeout, skiplock).warnings()) System.err.println("WARN: " + w);
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "suspend", mixinStandardHelpOptions = true, description = "Freeze all processes of a container.")
+    public static final class Suspend extends LockedCommand {
+        @Override public Integer call() {
+            return CtCli.guard(() -> {
+                service().suspend(vmid, skiplock);
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Thaw a suspended container.")
+    public static final class Resume extends LockedCommand {
+        @Override public Integer call() {
+            return CtCli.guard(() -> {
+                service().resume(vmid, skiplock);
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "destroy", mixinStandardHelpOptions = true,
+            description = "Remove a stopped container: its volumes and its config.")
+    public static final class Destroy extends LockedCommand {
+        @Option(names = "--purge", description = "Also remove the container from other Berth state (e.g. backup jobs, start order).")
+        boolean purge;
+
+        @Override public Integer call() {
+            return CtCli.guard(() -> {
+                service().destroy(vmid, purge, skiplock);
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "enter", mixinStandardHelpOptions = true, description = "Open a shell inside a running container.")
+    public static final class Enter extends VmidCommand {
+        @Override public Integer call() {
+            return CtCli.guard(() -> interactive(service().attachCommand(vmid, List.of())));
+        }
+    }
+
+    @Command(name = "exec", mixinStandardHelpOptions = true,
+            description = "Run a command inside a running container; its exit code is returned.")
+    public static final class Exec extends VmidCommand {
+        @Parameters(index = "1..*", paramLabel = "CMD", arity = "1..*", description = "The command and its arguments (after --).")
+        List<String> command;
+
+        @Override public Integer call() {
+            return CtCli.guard(() -> interactive(service().attachCommand(vmid, command)));
+        }
+    }
+
+    @Command(name = "console", mixinStandardHelpOptions = true, description = "Attach to a container's console (Ctrl+a q to leave).")
+    public static final class Console extends VmidCommand {
+        @Override public Integer call() {
+            return CtCli.guard(() -> interactive(service().consoleCommand(vmid)));
+        }
+    }
+
+    /** Runs a command with our terminal and returns its exit code. */
+    static int interactive(List<String> cmd) throws Exception {
+        return new ProcessBuilder(cmd).inheritIO().start().waitFor();
+    }
+}

@@ -1,0 +1,38 @@
+package io.berth.cli;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code berth hook NAME SECTION TYPE}: what LXC runs for {@code lxc.hook.pre-start}, {@code autodev} and
+ * {@code post-stop} (it appends the container name, the section and the hook type to our command).
+ */
+@Command(name = "hook", mixinStandardHelpOptions = true, hidden = true,
+        description = "Internal: LXC hook entry point (pre-start, autodev, post-stop).")
+public final class LxcHookCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(arity = "0..*", paramLabel = "ARG", description = "TYPE (with LXC_NAME set), or NAME lxc TYPE as old-style hooks pass them.")
+    List<String> args = new java.util.ArrayList<>();
+
+    @Override public Integer call() {
+        return CtCli.guard(() -> {
+            String name, type;
+            if (args.size() >= 3) {
+                name = args.get(0);
+                type = args.get(2);
+            } else {
+                name = System.getenv("LXC_NAME");
+                type = args.isEmpty() ? System.getenv("LXC_HOOK_TYPE") : args.getFirst();
+                if (type == null) throw new IllegalArgumentException("hook: no hook type given (argument or LXC_HOOK_TYPE)");
+                if (name == null) throw new IllegalArgumentException("hook " + type + ": no container name (LXC_NAME is not set)");
+            }
+            CtCli.service(spec).hooks().run(type, name, System.getenv());
+            return 0;
+        });
+    }
+}

@@ -1,0 +1,77 @@
+package io.berth.cli.daemon;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Sends what code writes to System.out / System.err during a daemon request to that request's
+ * client instead of the daemon's log. Commands should print through picocli's writers, but code deep
+ * in the service layer (or a library) may still use System.out; this keeps such output with its
+ * client even when several requests run at once.
+ */
+final class StdioRouter {
+    record Sinks(PrintWriter out, PrintWriter err) {}
+
+    static final ScopedValue<Sinks> SINKS = ScopedValue.newInstance();
+
+    private StdioRouter() {}
+
+    static synchronized void install() {
+        if (System.out instanceof Routed) return;
+        System.setOut(new Routed(System.out, false));
+        System.setErr(new Routed(System.err, true));
+    }
+
+    private static final class Routed extends PrintStream {
+        Routed(PrintStream fallback, boolean err) {
+            super(new LineRouter(fallback, err), true, StandardCharsets.UTF_8);
+        }
+    }
+
+    private static final class LineRouter extends OutputStream {
+        private final PrintStream fallback;
+        private final boolean err;
+        private final ThreadLocal<ByteArrayOutputStream> pending = ThreadLocal.withInitial(ByteArrayOutputStream::new);
+
+        LineRouter(PrintStream fallback, boolean err) {
+            this.fallback = fallback;
+            this.err = err;
+        }
+
+        @Override public void write(int b) {
+            if (!SINKS.isBound()) {
+                fallback.write(b);
+                return;
+            }
+            ByteArrayOutputStream buf = pending.get();
+            if (b == '\n') {
+                PrintWriter w = err ? SINKS.get().err() : SINKS.get().out();
+                w.println(buf.toString(StandardCharsets.UTF_8));
+                buf.reset();
+            } else {
+                buf.write(b);
+            }
+        }
+
+        @Override public void write(byte[] b, int off, int len) {
+            for (int i = off; i < off + len; i++) write(b[i]);
+        }
+
+        @Override public void flush() {
+            if (!SINKS.isBound()) {
+                fallback.flush();
+                return;
+            }
+            ByteArrayOutputStream buf = pending.get();
+            if (buf.size() > 0) {
+                PrintWriter w = err ? SINKS.get().err() : SINKS.get().out();
+                w.print(buf.toString(StandardCharsets.UTF_8));
+                w.flush();
+                buf.reset();
+            }
+        }
+    }
+}

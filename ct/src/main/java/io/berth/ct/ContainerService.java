@@ -1,0 +1,525 @@
+package io.berth.ct;
+
+import io.berth.config.BerthRoots;
+import io.berth.config.ConfigFile;
+import io.berth.config.ContainerConfig;
+import io.berth.config.DevConfig;
+import io.berth.config.MountPoint;
+import io.berth.ct.hook.HookCommand;
+import io.berth.ct.hook.Hooks;
+import io.berth.ct.hook.Pending;
+import io.berth.ct.lifecycle.ConfigIo;
+import io.berth.ct.lifecycle.CtMounts;
+import io.berth.ct.lifecycle.CtPaths;
+import io.berth.ct.lifecycle.GuestSpecs;
+import io.berth.ct.lifecycle.LxcRuntime;
+import io.berth.ct.lifecycle.Ownership;
+import io.berth.ct.status.ContainerStatus;
+import io.berth.ct.status.StatusInput;
+import io.berth.ct.status.StatusReader;
+import io.berth.ct.template.BusyboxTemplate;
+import io.berth.ct.template.Extractor;
+import io.berth.ct.template.Progress;
+import io.berth.ct.template.TemplateArchive;
+import io.berth.ct.template.Templates;
+import io.berth.guest.Detected;
+import io.berth.guest.GuestSetup;
+import io.berth.guest.GuestSetupException;
+import io.berth.guest.GuestSpec;
+import io.berth.guest.Phase;
+import io.berth.guest.SetupReport;
+import io.berth.idmap.IdMap;
+import io.berth.lxc.host.DeviceNumber;
+import io.berth.lxc.host.HostFacts;
+import io.berth.lxc.render.LxcConfigRenderer;
+import io.berth.lxc.render.RenderInput;
+import io.berth.lxc.render.Rendered;
+import io.berth.mount.MountEngine;
+import io.berth.mount.MountException;
+import io.berth.mount.MountRequest;
+import io.berth.mount.MountedSet;
+import io.berth.storage.NewDisk;
+import io.berth.storage.Storages;
+import io.berth.storage.VolumeId;
+import io.berth.sys.Namespaces;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * The container lifecycle as one service: what the CLI calls and a REST API will call. Every operation that changes
+ * a container holds its lock; the config's {@code lock} value refuses operations unless {@code skiplock}.
+ */
+public final class ContainerService {
+    private static final Duration LOCK_WAIT = Duration.ofSeconds(30);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+    private static final Pattern SIZE_ONLY = Pattern.compile("\\d+(\\.\\d+)?");
+    private static final Pattern MP_KEY = Pattern.compile("mp\\d+");
+    private static final Pattern UNUSED_KEY = Pattern.compile("unused\\d+");
+    private static final Pattern DEV_KEY = Pattern.compile("dev\\d+");
+    private static final long MIB = 1024L * 1024;
+
+    private final BerthRoots roots;
+    private final HookCommand hookCommand;
+    private final ConfigIo configs;
+    private Storages storages;
+    private StatusReader statusReader;
+
+    public ContainerService(BerthRoots roots) { this(roots, HookCommand.resolve(roots)); }
+
+    public ContainerService(BerthRoots roots, HookCommand hookCommand) {
+        this.roots = roots;
+        this.hookCommand = hookCommand;
+        this.configs = new ConfigIo(roots);
+    }
+
+    public BerthRoots roots() { return roots; }
+
+    public synchronized Storages storages() {
+        if (storages == null) storages = Storages.load(roots.storageCfg(), roots.defaultStorageDir());
+        return storages;
+    }
+
+    public Hooks hooks() { return new Hooks(roots, configs, this::storages); }
+
+    public CtPaths paths(int vmid) { return new CtPaths(roots.lxcPath(), vmid); }
+
+    public ConfigFile config(int vmid) { return configs.read(vmid); }
+
+    /** Writes a container's config as it is (under its lock); for tools and tests that edit raw entries. */
+    public void writeConfig(int vmid, ConfigFile f) {
+        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+            configs.write(vmid, f);
+        }
+    }
+
+    // ---- templates ----
+
+    public BusyboxTemplate.Built buildBusyboxTemplate(Optional<String> storage) {
+        try {
+            return BusyboxTemplate.host().build(Templates.templateDir(storages(), storage), false);
+        } catch (IOException e) {
+            throw new CtException("building the busybox template failed: " + e.getMessage(), e);
+        }
+    }
+
+    // ---- create ----
+
+    private record Populated(String ostype, String arch, List<String> warnings) {}
+
+    public CreateResult create(CreateRequest req, Progress progress) {
+        int vmid = req.vmid();
+        checkVmid(vmid);
+        Map<String, String> opts = new LinkedHashMap<>(req.options());
+        String rootfs = opts.get("rootfs");
+        if (rootfs == null) throw new CtException("rootfs: missing; allowed: STORAGE:SIZE_GB (e.g. --rootfs local:8) or a volume");
+        if (SIZE_ONLY.matcher(rootfs).matches()) opts.put("rootfs", req.storage().orElse("local") + ":" + rootfs);
+        ContainerConfig conf = ContainerConfig.of(opts, List.of(), Optional.empty(), List.of());
+        TemplateArchive archive = Templates.resolve(req.template(), storages());
+        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+            if (configs.exists(vmid)) throw new CtException("container " + vmid + " exists already (" + configs.path(vmid) + ")");
+            IdMap map = CtMounts.idMap(conf);
+            List<VolumeId> allocated = new ArrayList<>();
+            try {
+                conf = allocateNewVolumes(vmid, conf, map, allocated);
+                ContainerConfig c = conf;
+                Populated p;
+                try {
+                    p = Namespaces.inNewMountNamespace(() -> populate(vmid, c, map, archive, progress));
+                } catch (IOException e) {
+                    throw new CtException("creating container " + vmid + " failed: " + e.getMessage(), e);
+                }
+                if (conf.ostype().isEmpty()) conf = conf.with("ostype", p.ostype());
+                if (conf.get("arch").isEmpty()) conf = conf.with("arch", p.arch());
+                configs.create(vmid, ConfigFile.of(conf));
+                return new CreateResult(vmid, p.ostype(), p.arch(), allocated.stream().map(VolumeId::toString).toList(), p.warnings());
+            } catch (RuntimeException | Error e) {
+                for (VolumeId v : allocated.reversed()) {
+                    try {
+                        storages().free(v);
+                    } catch (RuntimeException s) {
+                        e.addSuppressed(s);
+                    }
+                }
+                throw e;
+            }
+        }
+    }
+
+    private ContainerConfig allocateNewVolumes(int vmid, ContainerConfig conf, IdMap map, List<VolumeId> allocated) {
+        for (MountPoint mp : CtMounts.mountPoints(conf)) {
+            if (!(mp.source() instanceof io.berth.config.MountSource.NewVolume n)) continue;
+            NewDisk disk = NewDisk.parse(n.storage() + ":" + plain(n.sizeGiB()));
+            VolumeId id = storages().alloc(disk, vmid, (int) map.rootUid(), (int) map.rootGid());
+            allocated.add(id);
+            String value = conf.get(mp.key()).orElseThrow();
+            String rest = value.contains(",") ? value.substring(value.indexOf(',')) : "";
+            String withSize = disk.sizeBytes() > 0 && !rest.contains("size=") ? ",size=" + MountPoint.formatSize(disk.sizeBytes()) : "";
+            conf = conf.with(mp.key(), id + rest + withSize);
+        }
+        return conf;
+    }
+
+    private static String plain(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    /** Runs on a thread in a private mount namespace: whatever it mounts is gone when it ends. */
+    private Populated populate(int vmid, ContainerConfig conf, IdMap map, TemplateArchive archive, Progress progress)
+            throws IOException {
+        Path staging = roots.runDir().resolve("create-" + vmid);
+        Files.createDirectories(staging);
+        List<String> warnings = new ArrayList<>();
+        MountEngine engine = new MountEngine(warnings::add);
+        List<MountRequest> plain = new CtMounts(storages()).requests(conf, true);
+        MountedSet mounted = null;
+        boolean shiftedByMount = false;
+        try {
+            if (!map.isEmpty()) {
+                // tar writes as host root: through this idmapped mount uid 0 lands on disk as the container's root
+                var shift = CtMounts.shiftingIdmap(map);
+                List<MountRequest> idmapped = plain.stream().map(r -> r.idmap().isEmpty() ? r.withIdmap(shift).withOwner(0, 0) : r).toList();
+                try {
+                    mounted = engine.mountAll(staging, idmapped);
+                    shiftedByMount = true;
+                } catch (MountException e) {
+                    warnings.add("idmapped mount not possible (" + e.getMessage() + "); shifting ownership file by file");
+                }
+            }
+            if (mounted == null) mounted = engine.mountAll(staging, plain);
+            Extractor.extract(archive, staging, progress);
+            if (!map.isEmpty() && !shiftedByMount) Ownership.shift(staging, map);
+            int owner = shiftedByMount ? 0 : (int) map.rootUid(), group = shiftedByMount ? 0 : (int) map.rootGid();
+            Detected d = detect(staging, conf, vmid, owner, group);
+            String ostype = conf.ostype().orElse(d.ostype());
+            GuestSpec spec = GuestSpecs.of(vmid, conf.ostype().isPresent() ? conf : conf.with("ostype", ostype), owner, group);
+            SetupReport r = GuestSetup.apply(staging, spec, Phase.CREATE);
+            warnings.addAll(r.warnings());
+            String arch = conf.get("arch").orElse(d.arch().map(a -> a.toString().toLowerCase(java.util.Locale.ROOT)).orElse("amd64"));
+            return new Populated(ostype, arch, warnings);
+        } finally {
+            try {
+                if (mounted != null) mounted.close();
+            } finally {
+                Files.deleteIfExists(staging);
+            }
+        }
+    }
+
+    /** The guest module's detection; a busybox rootfs (os-release ID=busybox) is {@code unmanaged}. */
+    private static Detected detect(Path rootfs, ContainerConfig conf, int vmid, int owner, int group) {
+        try {
+            return GuestSetup.detect(rootfs);
+        } catch (GuestSetupException e) {
+            boolean busybox = false;
+            Path osRelease = rootfs.resolve("etc/os-release");
+            try {
+                busybox = !Files.isSymbolicLink(osRelease) && Files.isRegularFile(osRelease)
+                        && Files.readAllLines(osRelease, StandardCharsets.UTF_8).stream().anyMatch(l -> l.strip().equals("ID=busybox"));
+            } catch (IOException ignored) {
+                // not readable: not busybox
+            }
+            if (!busybox && !conf.ostype().orElse("").equals("unmanaged")) throw e;
+            GuestSpec spec = GuestSpecs.of(vmid, conf.with("ostype", "unmanaged"), owner, group);
+            return GuestSetup.apply(rootfs, spec, Phase.CREATE).detected();
+        }
+    }
+
+    private static void checkVmid(int vmid) {
+        if (vmid < 100 || vmid > 999_999_999) throw new CtException("vmid '" + vmid + "' is invalid; allowed: 100 to 999999999");
+    }
+
+    // ---- start / stop ----
+
+    private static void checkLock(int vmid, ContainerConfig c, boolean skiplock) {
+        if (!skiplock && c.lock().isPresent()) {
+            throw new CtException("container " + vmid + " is locked (" + c.lock().get() + "); use --skiplock to override");
+        }
+    }
+
+    public StartResult start(int vmid, boolean skiplock, boolean debug) {
+        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+            return startLocked(vmid, skiplock, debug);
+        }
+    }
+
+    private StartResult startLocked(int vmid, boolean skiplock, boolean debug) {
+        ConfigFile f = configs.read(vmid);
+        checkLock(vmid, f.main(), skiplock);
+        CtPaths paths = paths(vmid);
+        LxcRuntime rt = new LxcRuntime(paths);
+        if (rt.isRunning()) throw new CtException("container " + vmid + " is already running");
+        if (f.main().template()) throw new CtException("container " + vmid + " is a template; templates cannot be started");
+        if (f.pending().isPresent()) {
+            f = Pending.applied(f);
+            configs.write(vmid, f);
+        }
+        ContainerConfig c = f.main();
+        Rendered r;
+        try {
+            prepareDir(paths);
+            r = LxcConfigRenderer.render(new RenderInput(vmid, c, HostFacts.probe(), paths.lxcPath(),
+                    hookCommand.commandLine(), paths.rootfsMount(), devices(c)));
+            writeAtomically(paths.lxcConfig(), r.config());
+            if (r.seccompProfile().isPresent()) {
+                writeAtomically(paths.lxcPath().resolve(paths.name()).resolve("rules.seccomp"), r.seccompProfile().get());
+            }
+            Files.deleteIfExists(paths.warnings());
+            Files.deleteIfExists(paths.hookError());
+            if (skiplock) Files.writeString(paths.skiplockFlag(), "");
+        } catch (IOException e) {
+            throw new CtException("cannot write the LXC config of " + vmid + ": " + e.getMessage(), e);
+        }
+        try {
+            rt.start(START_TIMEOUT, debug || c.debug());
+            List<String> warnings = new ArrayList<>(r.warnings());
+            if (Files.exists(paths.warnings())) {
+                for (String w : Files.readAllLines(paths.warnings(), StandardCharsets.UTF_8)) if (!w.isBlank()) warnings.add(w);
+            }
+            return new StartResult(warnings);
+        } catch (IOException e) {
+            throw new CtException("cannot read the start warnings of " + vmid + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(paths.skiplockFlag());
+            } catch (IOException ignored) {
+                // a stale flag only matters with a lock value set, and the next start rewrites it
+            }
+        }
+    }
+
+    /** The dirs LXC and an unprivileged container's root must traverse: world-searchable, as /var/lib/lxc is. */
+    private static void prepareDir(CtPaths paths) throws IOException {
+        Files.createDirectories(paths.rootfsMount());
+        for (Path p = paths.rootfsMount(); p != null; p = p.getParent()) {
+            if (p.equals(paths.lxcPath().getParent())) break;
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        // the root dir chain above (e.g. a test's temp dir) must be searchable too
+        for (Path p = paths.lxcPath().getParent(); p != null && p.getParent() != null; p = p.getParent()) {
+            var perms = Files.getPosixFilePermissions(p);
+            if (!perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+                Files.setPosixFilePermissions(p, perms);
+            }
+        }
+    }
+
+    private static Map<String, DeviceNumber> devices(ContainerConfig c) throws IOException {
+        Map<String, DeviceNumber> out = new HashMap<>();
+        for (String k : c.keys()) {
+            if (!DEV_KEY.matcher(k).matches()) continue;
+            DevConfig d = DevConfig.parse(c.get(k).orElseThrow());
+            out.put(d.path(), DeviceNumber.probe(Path.of(d.path())));
+        }
+        return out;
+    }
+
+    private static void writeAtomically(Path p, String text) throws IOException {
+        Path tmp = p.resolveSibling("." + p.getFileName() + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, p, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Kills the container and returns when it is completely gone (post-stop hook done); applies pending changes. */
+    public void stop(int vmid, boolean skiplock) {
+        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+            checkLock(vmid, configs.read(vmid).main(), skiplock);
+            new LxcRuntime(paths(vmid)).stopAndWait(STOP_TIMEOUT);
+            applyPending(vmid);
+        }
+    }
+
+    public void shutdown(int vmid, int timeoutSeconds, boolean forceStop, boolean skiplock) {
+        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+            checkLock(vmid, configs.read(vmid).main(), skiplock);
+            new LxcRuntime(paths(vmid)).shutdown(Duration.ofSeconds(timeoutSeconds), forceStop);
+            applyPending(vmid);
+        }
+    }
+
+    public StartResult reboot(int vmid, int timeoutSeconds, boolean skiplock) {
+        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+            checkLock(vmid, configs.read(vmid).main(), skiplock);
+            LxcRuntime rt = new LxcRuntime(paths(vmid));
+            if (!rt.isRunning()) throw new CtException("container " + vmid + " is not running");
+            rt.shutdown(Duration.ofSeconds(timeoutSeconds), true);
+            return startLocked(vmid, skiplock, false);
+        }
+    }
+
+    private void applyPending(int vmid) {
+        ConfigFile f = configs.read(vmid);
+        if (f.pending().isPresent()) configs.write(vmid, Pending.applied(f));
+    }
+
+    public void suspend(int vmid, boolean skiplock) {
+        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+            checkLock(vmid, configs.read(vmid).main(), skiplock);
+            running(vmid).freeze();
+        }
+    }
+
+    public void resume(int vmid, boolean skiplock) {
+        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+            checkLock(vmid, configs.read(vmid).main(), skiplock);
+            running(vmid).unfreeze();
+        }
+    }
+
+    private LxcRuntime running(int vmid) {
+        LxcRuntime rt = new LxcRuntime(paths(vmid));
+        if (!rt.isRunning()) throw new CtException("container " + vmid + " is not running");
+        return rt;
+    }
+
+    /**
+     * Removes a stopped container: its volumes (rootfs, volume mount points, unusedN owned by it), its LXC dir and
+     * its config. {@code purge} is accepted for pct compatibility; Berth keeps no other per-container state yet.
+     */
+    public void destroy(int vmid, boolean purge, boolean skiplock) {
+        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+            ContainerConfig c = configs.read(vmid).main();
+            checkLock(vmid, c, skiplock);
+            if (c.protection()) throw new CtException("container " + vmid + " is protected (protection: 1); unset it before destroying");
+            if (new LxcRuntime(paths(vmid)).isRunning()) throw new CtException("container " + vmid + " is running; stop it first");
+            List<VolumeId> vols = new ArrayList<>(CtMounts.volumes(c));
+            for (String k : c.keys()) {
+                if (UNUSED_KEY.matcher(k).matches()) VolumeId.tryParse(c.get(k).orElseThrow()).ifPresent(vols::add);
+            }
+            for (VolumeId v : vols) if (storages().storageOf(v).exists(v)) storages().freeIfOwner(v, vmid);
+            deleteTree(paths(vmid).dir());
+            configs.delete(vmid);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new CtException("cannot remove " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- enter / exec / console ----
+
+    /** The command that runs {@code command} (a shell if empty) in the running container, for the caller's terminal. */
+    public List<String> attachCommand(int vmid, List<String> command) {
+        configs.read(vmid);
+        return running(vmid).attachCommand(command);
+    }
+
+    public List<String> consoleCommand(int vmid) {
+        configs.read(vmid);
+        return running(vmid).consoleCommand();
+    }
+
+    /** Runs {@code command} in the container with its output captured. */
+    public ExecResult exec(int vmid, List<String> command, Duration timeout) {
+        List<String> cmd = attachCommand(vmid, command);
+        try {
+            Path out = Files.createTempFile("berth-exec-", ".out"), err = Files.createTempFile("berth-exec-", ".err");
+            try {
+                Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    p.destroyForcibly();
+                    throw new CtException("exec in " + vmid + " timed out after " + timeout.toSeconds() + " s: " + command);
+                }
+                return new ExecResult(p.exitValue(), Files.readString(out), Files.readString(err));
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new CtException("exec in " + vmid + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CtException("exec in " + vmid + " interrupted", e);
+        }
+    }
+
+    // ---- status ----
+
+    /** The vmids with a config, ascending. */
+    public List<Integer> vmids() {
+        List<Integer> out = new ArrayList<>();
+        Path dir = roots.containerConfigDir();
+        if (!Files.isDirectory(dir)) return out;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.conf")) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                try {
+                    out.add(Integer.parseInt(n.substring(0, n.length() - 5)));
+                } catch (NumberFormatException ignored) {
+                    // not a container config
+                }
+            }
+        } catch (IOException e) {
+            throw new CtException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        out.sort(null);
+        return out;
+    }
+
+    public ContainerStatus status(int vmid) {
+        ContainerConfig c = configs.read(vmid).main();
+        return reader().read(statusInput(vmid, c), initPid(vmid));
+    }
+
+    public List<ContainerStatus> list() {
+        List<StatusInput> inputs = new ArrayList<>();
+        Map<Integer, StatusInput> byId = new TreeMap<>();
+        for (int vmid : vmids()) {
+            try {
+                byId.put(vmid, statusInput(vmid, configs.read(vmid).main()));
+            } catch (RuntimeException e) {
+                // a config that no longer parses still shows up, by id
+                byId.put(vmid, new StatusInput(vmid, "CT" + vmid, 0, 512 * MIB, 512 * MIB, 0, Optional.empty(), false));
+            }
+        }
+        inputs.addAll(byId.values());
+        return reader().read(inputs, this::initPid);
+    }
+
+    private OptionalInt initPid(int vmid) {
+        return new LxcRuntime(paths(vmid)).initPid();
+    }
+
+    private synchronized StatusReader reader() {
+        if (statusReader == null) {
+            try {
+                statusReader = new StatusReader();
+            } catch (IOException e) {
+                throw new CtException("cannot read the cgroup mounts: " + e.getMessage(), e);
+            }
+        }
+        return statusReader;
+    }
+
+    static StatusInput statusInput(int vmid, ContainerConfig c) {
+        double cpus = c.cores().isPresent() ? c.cores().getAsInt() : c.cpulimit().isPresent() ? c.cpulimit().getAsDouble() : 0;
+        long maxdisk = c.rootfs().flatMap(r -> r.sizeBytes().isPresent() ? Optional.of(r.sizeBytes().getAsLong()) : Optional.empty())
+                .orElse(4L * 1024 * MIB);
+        return new StatusInput(vmid, c.hostname().orElse("CT" + vmid), cpus, c.memory().orElse(512) * MIB,
+                c.swap().orElse(512) * MIB, maxdisk, c.lock(), c.template());
+    }
+
+    static boolean isMp(String key) { return MP_KEY.matcher(key).matches(); }
+}

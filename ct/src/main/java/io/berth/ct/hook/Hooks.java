@@ -1,0 +1,186 @@
+package io.berth.ct.hook;
+
+import io.berth.config.BerthRoots;
+import io.berth.config.ConfigFile;
+import io.berth.config.ContainerConfig;
+import io.berth.config.DevConfig;
+import io.berth.ct.CtException;
+import io.berth.ct.lifecycle.ConfigIo;
+import io.berth.ct.lifecycle.CtMounts;
+import io.berth.ct.lifecycle.CtPaths;
+import io.berth.ct.lifecycle.GuestSpecs;
+import io.berth.guest.GuestSetup;
+import io.berth.guest.Phase;
+import io.berth.guest.SetupReport;
+import io.berth.idmap.IdMap;
+import io.berth.lxc.host.DeviceNumber;
+import io.berth.mount.MountEngine;
+import io.berth.mount.MountedSet;
+import io.berth.storage.Storages;
+import io.berth.storage.VolumeId;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * Berth's LXC hooks. pre-start runs in the monitor's private mount namespace ({@code lxc.monitor.unshare = 1}), so
+ * the mounts it makes onto {@code <lxcpath>/<vmid>/rootfs} are seen by the container (LXC bind-mounts that dir
+ * recursively as its root) but never by the host; post-stop runs in the same namespace and releases them.
+ */
+public final class Hooks {
+    private static final Pattern DEV_KEY = Pattern.compile("dev\\d+");
+
+    private final BerthRoots roots;
+    private final ConfigIo configs;
+    private final Supplier<Storages> storages;
+
+    public Hooks(BerthRoots roots, ConfigIo configs, Supplier<Storages> storages) {
+        this.roots = roots;
+        this.configs = configs;
+        this.storages = storages;
+    }
+
+    public void run(String type, String name, Map<String, String> env) {
+        int vmid;
+        try {
+            vmid = Integer.parseInt(name);
+        } catch (NumberFormatException e) {
+            throw new CtException("hook " + type + ": container name '" + name + "' is not a vmid");
+        }
+        CtPaths paths = new CtPaths(roots.lxcPath(), vmid);
+        switch (HookType.of(type)) {
+            case PRE_START -> reportingFailure(paths, () -> preStart(paths));
+            case AUTODEV -> reportingFailure(paths, () -> autodev(paths, env));
+            case POST_STOP -> postStop(paths);
+        }
+    }
+
+    private static void reportingFailure(CtPaths paths, Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            try {
+                Files.writeString(paths.hookError(), "hook failed: " + e.getMessage() + "\n", StandardCharsets.UTF_8);
+            } catch (IOException ignored) {
+                // the exit code still fails the start
+            }
+            throw e;
+        }
+    }
+
+    void preStart(CtPaths paths) {
+        ContainerConfig c = configs.read(paths.vmid()).main();
+        if (c.lock().isPresent() && !Files.exists(paths.skiplockFlag())) {
+            throw new CtException("container " + paths.vmid() + " is locked (" + c.lock().get() + ")");
+        }
+        List<String> warnings = new ArrayList<>();
+        Storages st = storages.get();
+        for (VolumeId v : CtMounts.volumes(c)) st.storageOf(v).activate(v);
+        IdMap map = CtMounts.idMap(c);
+        MountEngine engine = new MountEngine(warnings::add);
+        MountedSet mounted = engine.mountAll(paths.rootfsMount(), new CtMounts(st).requests(c, false));
+        try {
+            SetupReport report = GuestSetup.apply(paths.rootfsMount(),
+                    GuestSpecs.of(paths.vmid(), c, (int) map.rootUid(), (int) map.rootGid()), Phase.PRE_START);
+            warnings.addAll(report.warnings());
+            writeDevices(paths, c, map);
+            Files.write(paths.warnings(), warnings, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            mounted.close();
+            throw new CtException("pre-start: cannot write " + paths.dir() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            try {
+                mounted.close();
+            } catch (RuntimeException u) {
+                e.addSuppressed(u);
+            }
+            throw e;
+        }
+    }
+
+    /** devN entries as {@code path type major minor mode uid gid} lines for the autodev hook. */
+    private static void writeDevices(CtPaths paths, ContainerConfig c, IdMap map) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (String k : c.keys()) {
+            if (!DEV_KEY.matcher(k).matches()) continue;
+            DevConfig d = DevConfig.parse(c.get(k).orElseThrow());
+            DeviceNumber n = DeviceNumber.probe(Path.of(d.path()));
+            long uid = map.toHost(io.berth.idmap.IdKind.UID, d.uid().orElse(0)).orElse(map.rootUid());
+            long gid = map.toHost(io.berth.idmap.IdKind.GID, d.gid().orElse(0)).orElse(map.rootGid());
+            lines.add(d.path() + " " + n.type().letter() + " " + n.major() + " " + n.minor() + " "
+                    + d.mode().orElse("0660") + " " + uid + " " + gid);
+        }
+        Path f = paths.dir().resolve("devices");
+        if (lines.isEmpty()) Files.deleteIfExists(f);
+        else Files.write(f, lines, StandardCharsets.UTF_8);
+    }
+
+    /** Creates the devN nodes in the container's /dev (runs in the container's mount namespace, as host root). */
+    void autodev(CtPaths paths, Map<String, String> env) {
+        Path f = paths.dir().resolve("devices");
+        if (!Files.exists(f)) return;
+        String rootfs = env.get("LXC_ROOTFS_MOUNT");
+        if (rootfs == null) throw new CtException("autodev hook: LXC_ROOTFS_MOUNT is not set");
+        try {
+            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                String[] p = line.split(" ");
+                if (!p[0].startsWith("/dev/") || p[0].contains("..")) throw new CtException("device path '" + p[0] + "' is not below /dev");
+                Path node = Path.of(rootfs + p[0]);
+                Files.createDirectories(node.getParent());
+                Files.deleteIfExists(node);
+                run("mknod", "-m", p[4], node.toString(), p[1], p[2], p[3]);
+                run("chown", "-h", p[5] + ":" + p[6], node.toString());
+            }
+        } catch (IOException e) {
+            throw new CtException("autodev hook: " + e.getMessage(), e);
+        }
+    }
+
+    private static void run(String... cmd) throws IOException {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) throw new CtException(String.join(" ", cmd) + " failed: " + out.strip());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CtException(cmd[0] + " interrupted", e);
+        }
+    }
+
+    /** Unmounts everything under the rootfs dir (in the monitor's namespace), deactivates volumes, applies pending. */
+    void postStop(CtPaths paths) {
+        RuntimeException failure = null;
+        try {
+            new MountEngine(w -> {}).unmountAll(paths.rootfsMount());
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        Optional<ConfigFile> f = configs.readIfExists(paths.vmid());
+        if (f.isPresent()) {
+            Storages st = storages.get();
+            for (VolumeId v : CtMounts.volumes(f.get().main())) {
+                try {
+                    st.storageOf(v).deactivate(v);
+                } catch (RuntimeException e) {
+                    if (failure == null) failure = e; else failure.addSuppressed(e);
+                }
+            }
+            // a stop command holding the lock applies pending itself once the container is gone
+            configs.tryLock(paths.vmid(), Duration.ZERO).ifPresent(l -> {
+                try (l) {
+                    ConfigFile now = configs.read(paths.vmid());
+                    if (now.pending().isPresent()) configs.write(paths.vmid(), Pending.applied(now));
+                }
+            });
+        }
+        if (failure != null) throw failure;
+    }
+}

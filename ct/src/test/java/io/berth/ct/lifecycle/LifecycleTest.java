@@ -1,0 +1,103 @@
+package io.berth.ct.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.berth.config.ConfigFile;
+import io.berth.config.RawLxc;
+import io.berth.ct.CreateResult;
+import io.berth.ct.CtException;
+import io.berth.ct.CtFixture;
+import io.berth.ct.ExecResult;
+import io.berth.ct.status.ContainerStatus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@Tag("root")
+class LifecycleTest {
+    @TempDir Path tmp;
+
+    @Test
+    void privilegedContainerWithVolumeMountPointLivesAndDies() throws Exception {
+        try (CtFixture f = new CtFixture(tmp)) {
+            CreateResult r = f.create(901, Map.of("rootfs", "local:1", "mp0", "local:1,mp=/data", "hostname", "bb901"));
+            assertThat(r.ostype()).isEqualTo("unmanaged");
+            assertThat(r.volumes()).hasSize(2);
+            assertThat(f.mountsUnderRoot()).isEmpty();
+            assertThat(f.svc.status(901).status()).isEqualTo(ContainerStatus.State.STOPPED);
+
+            f.svc.start(901, false, false);
+            assertThat(f.mountsUnderRoot()).as("pre-start mounts live in the monitor's namespace only").isEmpty();
+            ExecResult os = f.exec(901, "cat", "/etc/os-release");
+            assertThat(os.exitCode()).isZero();
+            assertThat(os.stdout()).contains("ID=busybox");
+            assertThat(f.exec(901, "sh", "-c", "echo hi > /data/x && cat /data/x && grep ' /data ' /proc/mounts").stdout())
+                    .contains("hi").contains("ext4");
+            assertThat(f.exec(901, "sh", "-c", "exit 7").exitCode()).isEqualTo(7);
+
+            ContainerStatus s = f.svc.status(901);
+            assertThat(s.status()).isEqualTo(ContainerStatus.State.RUNNING);
+            int pid = s.pid().orElseThrow();
+            assertThat(Files.readString(Path.of("/proc/" + pid + "/comm")).strip()).isEqualTo("init");
+            assertThat(s.maxdisk()).isGreaterThan(500L << 20).isLessThan(1100L << 20);
+            assertThat(s.disk()).isPositive();
+
+            f.svc.stop(901, false);
+            assertThat(f.monitorRunning(901)).isFalse();
+            assertThat(f.mountsUnderRoot()).isEmpty();
+
+            f.svc.destroy(901, false, false);
+            assertThat(f.svc.vmids()).doesNotContain(901);
+            assertThat(f.svc.storages().listOwned(901)).isEmpty();
+        }
+    }
+
+    @Test
+    void unprivilegedContainerSeesIdmappedBindWithTheIdsItsMapSays() throws Exception {
+        Path share = Files.createDirectories(tmp.resolve("share"));
+        Path mapped = Files.writeString(share.resolve("mapped"), "m");
+        Path plain = Files.writeString(share.resolve("plain"), "p");
+        Files.setAttribute(mapped, "unix:uid", 1005);
+        Files.setAttribute(plain, "unix:uid", 1006);
+        try (CtFixture f = new CtFixture(tmp.resolve("root"))) {
+            f.create(902, Map.of("rootfs", "local:1", "unprivileged", "1",
+                    "mp0", share + ",mp=/mnt/x,idmap=u:1005:1005:1 g:0:0:1"));
+            Path raw = f.svc.config(902).main().rootfs().orElseThrow().source() instanceof io.berth.config.MountSource.Volume v
+                    ? null : null;
+            assertThat(raw).isNull();
+            f.svc.start(902, false, false);
+            assertThat(f.exec(902, "id", "-u").stdout().strip()).isEqualTo("0");
+            assertThat(f.exec(902, "stat", "-c", "%u", "/mnt/x/mapped").stdout().strip()).isEqualTo("1005");
+            // not in the mount's idmap: host uid 1006 is outside the container's range
+            assertThat(f.exec(902, "stat", "-c", "%u", "/mnt/x/plain").stdout().strip()).isEqualTo("65534");
+            // the rootfs was shifted into the container's range at create: root owns / inside
+            assertThat(f.exec(902, "stat", "-c", "%u:%g", "/bin/busybox").stdout().strip()).isEqualTo("0:0");
+            f.svc.stop(902, false);
+            assertThat(f.mountsUnderRoot()).isEmpty();
+        }
+    }
+
+    @Test
+    void failedStartLeavesNoMountsAndNoMonitor() throws Exception {
+        try (CtFixture f = new CtFixture(tmp)) {
+            f.create(903, Map.of("rootfs", "local:1", "mp0", "local:1,mp=/data"));
+            ConfigFile c = f.svc.config(903);
+            f.svc.writeConfig(903, c.withMain(c.main().withLxcRaw(List.of(new RawLxc("lxc.bogus.key", "1")))));
+            assertThatThrownBy(() -> f.svc.start(903, false, false)).isInstanceOf(CtException.class)
+                    .hasMessageContaining("failed to start");
+            assertThat(f.monitorRunning(903)).isFalse();
+            assertThat(f.mountsUnderRoot()).isEmpty();
+
+            f.svc.writeConfig(903, c.withMain(c.main().with("mp1", tmp.resolve("missing") + ",mp=/missing")));
+            assertThatThrownBy(() -> f.svc.start(903, false, false)).isInstanceOf(CtException.class)
+                    .hasMessageContaining("mp1");
+            assertThat(f.monitorRunning(903)).isFalse();
+            assertThat(f.mountsUnderRoot()).isEmpty();
+        }
+    }
+}
