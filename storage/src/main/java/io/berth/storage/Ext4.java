@@ -57,9 +57,10 @@ final class Ext4 {
     /** Refuses, before anything changed, an online grow that the kernel would deny. */
     static void requireOnlineResize(Object volume, Path dev) {
         if (!canResizeOnline())
-            throw new StorageException("cannot grow '" + volume + "' while mounted (" + dev + " on "
-                    + mountPointOf(dev).orElse("?") + "): online ext4 resize needs CAP_SYS_RESOURCE, which this "
-                    + "process lacks; stop the container and resize offline");
+            throw new StorageException("cannot grow '" + volume + "' while it is mounted (" + dev + " is in use"
+                    + mountPointOf(dev).map(m -> ", mounted on " + m).orElse(", e.g. by a running container")
+                    + "): online ext4 resize needs CAP_SYS_RESOURCE, which this process lacks; "
+                    + "stop the container and resize offline");
     }
 
     /**

@@ -248,6 +248,19 @@ final class ImageDirectory {
         if (busy.isEmpty()) Ext4.resize(dev);
     }
 
+    /** statvfs of the storage directory; it must exist (status never creates it). */
+    StorageUsage usage() {
+        if (!Files.isDirectory(root))
+            throw new StorageException("storage '" + storageId + "' is not available: directory " + root + " does not exist");
+        try {
+            java.nio.file.FileStore fs = Files.getFileStore(root);
+            long total = fs.getTotalSpace();
+            return new StorageUsage(total, Math.max(0, total - fs.getUnallocatedSpace()), fs.getUsableSpace());
+        } catch (IOException e) {
+            throw new StorageException("storage '" + storageId + "': cannot statvfs " + root + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Loop devices backed by {@code f} ({@code losetup -j}). */
     static List<Path> loopDevicesOf(Path f) {
         String out = HostCommand.of("losetup", "-n", "-O", "NAME", "-j", f.toString()).run();

@@ -40,7 +40,7 @@ public final class Rescan {
      * @param volumes     volumes found on all storages (others' volumes are ignored)
      * @param referenced  volids the config references anywhere (rootfs, mpN, unusedN, pending)
      * @param configSizes the size each mount point's volume has in the config ({@code size=}), by volid;
-     *                    a mount point without a size maps to a negative value or is absent
+     *                    a mount point without a size maps to a negative value (it counts as 0)
      */
     public static Report compute(int vmid, List<VolumeInfo> volumes, Set<String> referenced, Map<String, Long> configSizes) {
         List<VolumeInfo> own = volumes.stream().filter(v -> v.vmid() == vmid)
@@ -53,7 +53,9 @@ public final class Rescan {
             Long actual = sizes.get(volid);
             Long recorded = configSizes.get(volid);
             if (actual == null) return; // bind mounts, other owners' volumes, volumes not found
-            if (recorded == null || recorded < 0 || recorded.longValue() != actual)
+            // as Proxmox's update_disksize: a missing size counts as 0, so a plain subvol keeps no size= entry
+            long old = recorded == null || recorded < 0 ? 0 : recorded;
+            if (old != actual)
                 updates.add(new SizeUpdate(volid, recorded == null || recorded < 0 ? OptionalLong.empty()
                         : OptionalLong.of(recorded), actual));
         });

@@ -108,6 +108,14 @@ public final class Storages {
         return Rescan.compute(vmid, listOwned(vmid), referenced, configSizes);
     }
 
+    /**
+     * Whether a mounted ext4 volume (of a running container) can be grown: the kernel requires CAP_SYS_RESOURCE,
+     * which sandboxes may drop. Drivers refuse such a resize before changing anything when this is false.
+     */
+    public static boolean onlineResizeAllowed() {
+        return Ext4.canResizeOnline();
+    }
+
     /** The template cache of the first enabled storage with {@code vztmpl} content, or of {@code id} if given. */
     public Optional<Path> templateDir(Optional<String> id) {
         if (id.isPresent()) return enabled(id.get()).templateDir();

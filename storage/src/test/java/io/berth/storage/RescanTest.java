@@ -45,6 +45,15 @@ class RescanTest {
     }
 
     @Test
+    void aPlainSubvolWithoutSizeNeedsNoUpdateButASizedOneDoes() {
+        Rescan.Report r = Rescan.compute(100, List.of(vol("local:subvol-100-disk-0", 0, "/a"),
+                        vol("local:subvol-100-disk-1", 2L << 30, "/b")), Set.of(),
+                Map.of("local:subvol-100-disk-0", -1L, "local:subvol-100-disk-1", -1L));
+        assertThat(r.sizeUpdates()).containsExactly(
+                new Rescan.SizeUpdate("local:subvol-100-disk-1", OptionalLong.empty(), 2L << 30));
+    }
+
+    @Test
     void aliasedStoragesAddOneUnusedEntryPerPathAndNoneIfTheAliasIsUsed() {
         List<VolumeInfo> found = List.of(
                 vol("alias:100/vm-100-disk-0.raw", 1, "/s/images/100/vm-100-disk-0.raw"),

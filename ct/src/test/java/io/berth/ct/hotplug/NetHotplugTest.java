@@ -1,0 +1,111 @@
+package io.berth.ct.hotplug;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ThreadLocalRandom;
+
+import io.berth.config.NetConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** netN add/change/remove on a running container, on bridges this test creates. */
+@Tag("root")
+class NetHotplugTest {
+    @TempDir
+    static Path tmp;
+    static BusyboxContainer ct;
+    static int vmid;
+    static String br1;
+    static String br2;
+
+    @BeforeAll
+    static void start() throws Exception {
+        vmid = 90000 + ThreadLocalRandom.current().nextInt(9999);
+        br1 = "brhp" + vmid + "a";
+        br2 = "brhp" + vmid + "b";
+        BusyboxContainer.run("ip", "link", "add", br1, "type", "bridge");
+        BusyboxContainer.run("ip", "link", "add", br2, "type", "bridge");
+        ct = new BusyboxContainer(tmp);
+    }
+
+    @AfterAll
+    static void stop() {
+        try {
+            if (ct != null) ct.close();
+        } finally {
+            for (String b : new String[] {br1, br2, "veth" + vmid + "i1"}) {
+                try {
+                    BusyboxContainer.run("ip", "link", "del", b);
+                } catch (RuntimeException e) {
+                    // not there
+                }
+            }
+        }
+    }
+
+    private static String master(String veth) throws Exception {
+        Path m = Path.of("/sys/class/net", veth, "master");
+        return Files.exists(m) ? Files.readSymbolicLink(m).getFileName().toString() : "";
+    }
+
+    @Test
+    void addChangeRemove() throws Exception {
+        String veth = "veth" + vmid + "i1";
+        List<String> warnings = new ArrayList<>();
+        Nic nic = Nic.of(NetConfig.parse("name=eth1,bridge=" + br1 + ",hwaddr=BC:24:11:00:00:01,ip=10.251.7.2/24,gw=10.251.7.1"));
+        UndoLog undo = new UndoLog();
+        NetHotplug.add(vmid, 1, nic, ct.initPid, undo, warnings);
+        undo.commit();
+        assertThat(master(veth)).isEqualTo(br1);
+        String inside = ct.attach("ip", "addr", "show", "eth1");
+        assertThat(inside).contains("10.251.7.2/24").containsIgnoringCase("bc:24:11:00:00:01");
+        assertThat(ct.attach("ip", "route")).contains("default via 10.251.7.1");
+
+        // address, gateway and bridge change; the interface stays
+        Nic changed = Nic.of(NetConfig.parse("name=eth1,bridge=" + br2 + ",hwaddr=BC:24:11:00:00:01,ip=10.251.8.2/24,gw=10.251.8.1,mtu=1400"));
+        NetHotplug.change(vmid, 1, nic, changed, ct.initPid, new UndoLog(), warnings);
+        assertThat(master(veth)).isEqualTo(br2);
+        inside = ct.attach("ip", "addr", "show", "eth1");
+        assertThat(inside).contains("10.251.8.2/24").doesNotContain("10.251.7.2").contains("mtu 1400");
+        assertThat(ct.attach("ip", "route")).contains("default via 10.251.8.1").doesNotContain("10.251.7.1");
+
+        // a failing change (gateway unreachable from no address) is rolled back to the old address/route
+        Nic bad = Nic.of(NetConfig.parse("name=eth1,bridge=" + br2 + ",hwaddr=BC:24:11:00:00:01,ip=10.251.9.2/24,gw=10.251.8.1,mtu=1400"));
+        Nic badGw = new Nic(bad.name(), bad.bridge(), bad.hwaddr(), bad.mtu(), bad.tag(), bad.rateMBs(), bad.linkDown(),
+                bad.ip(), Optional.of("fe80::1"), bad.ip6(), bad.gw6());
+        UndoLog u2 = new UndoLog();
+        RuntimeException err = org.junit.jupiter.api.Assertions.assertThrows(HotplugException.class,
+                () -> NetHotplug.change(vmid, 1, changed, badGw, ct.initPid, u2, warnings));
+        u2.rollback(err);
+        inside = ct.attach("ip", "addr", "show", "eth1");
+        assertThat(inside).contains("10.251.8.2/24").doesNotContain("10.251.9.2");
+
+        // a rename recreates the pair
+        Nic renamed = Nic.of(NetConfig.parse("name=eth7,bridge=" + br2 + ",hwaddr=BC:24:11:00:00:02"));
+        NetHotplug.change(vmid, 1, changed, renamed, ct.initPid, new UndoLog(), warnings);
+        assertThat(ct.attach("ip", "link")).contains("eth7").doesNotContain("eth1");
+
+        NetHotplug.remove(vmid, 1, renamed, ct.initPid, new UndoLog(), warnings);
+        assertThat(Path.of("/sys/class/net", veth)).doesNotExist();
+        assertThat(ct.attach("ip", "link")).doesNotContain("eth7");
+    }
+
+    @Test
+    void refusesMissingBridgeAndLeavesNothing() {
+        Nic nic = new Nic("eth2", Optional.of("nobr" + vmid), Optional.empty(), OptionalInt.empty(), OptionalInt.empty(),
+                Optional.empty(), false, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+        assertThatThrownBy(() -> NetHotplug.add(vmid, 2, nic, ct.initPid, new UndoLog(), new ArrayList<>()))
+                .isInstanceOf(HotplugException.class).hasMessageContaining("net2").hasMessageContaining("does not exist");
+        assertThat(Path.of("/sys/class/net", "veth" + vmid + "i2")).doesNotExist();
+    }
+}
