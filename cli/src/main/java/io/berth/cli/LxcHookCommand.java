@@ -1,6 +1,12 @@
 package io.berth.cli;
 
+import io.berth.cli.daemon.ClientContext;
+import io.berth.sys.Fd;
+import io.berth.sys.Namespaces;
+import io.berth.sys.NsType;
+import io.berth.sys.Processes;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,17 +27,32 @@ public final class LxcHookCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         return CtCli.guard(() -> {
+            // Under berthd the hook's environment and mount namespace are the client's (the bash
+            // bin/berth that LXC ran inside the monitor's namespace), not the daemon's.
+            ClientContext client = ClientContext.current();
+            Map<String, String> env = client.env();
             String name, type;
             if (args.size() >= 3) {
                 name = args.get(0);
                 type = args.get(2);
             } else {
-                name = System.getenv("LXC_NAME");
-                type = args.isEmpty() ? System.getenv("LXC_HOOK_TYPE") : args.getFirst();
+                name = env.get("LXC_NAME");
+                type = args.isEmpty() ? env.get("LXC_HOOK_TYPE") : args.getFirst();
                 if (type == null) throw new IllegalArgumentException("hook: no hook type given (argument or LXC_HOOK_TYPE)");
                 if (name == null) throw new IllegalArgumentException("hook " + type + ": no container name (LXC_NAME is not set)");
             }
-            CtCli.service(spec).hooks().run(type, name, System.getenv());
+            var hooks = CtCli.service(spec).hooks();
+            if (!client.remote()) {
+                hooks.run(type, name, env);
+                return 0;
+            }
+            // The pidfd pins the client while we work in its namespace.
+            try (Fd pidfd = Processes.pidfdOpen(client.pid()); Fd mntns = Processes.nsFd(pidfd, NsType.MNT)) {
+                Namespaces.inMountNamespace(mntns, () -> {
+                    hooks.run(type, name, env);
+                    return null;
+                });
+            }
             return 0;
         });
     }

@@ -24,7 +24,7 @@ public final class CtFixture implements AutoCloseable {
     private final List<Integer> made = new ArrayList<>();
 
     public CtFixture(Path root) throws IOException {
-        this.root = root;
+        this.root = Files.createDirectories(root);
         Path launcher = root.resolve("hook-launcher");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Files.writeString(launcher, "#!/bin/sh\nexec " + java + " --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1"

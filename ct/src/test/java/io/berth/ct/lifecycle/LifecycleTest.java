@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.config.ConfigFile;
 import io.berth.config.RawLxc;
+import io.berth.ct.CreateRequest;
 import io.berth.ct.CreateResult;
 import io.berth.ct.CtException;
 import io.berth.ct.CtFixture;
@@ -14,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import io.berth.ct.template.Progress;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,9 +70,6 @@ class LifecycleTest {
         try (CtFixture f = new CtFixture(tmp.resolve("root"))) {
             f.create(902, Map.of("rootfs", "local:1", "unprivileged", "1",
                     "mp0", share + ",mp=/mnt/x,idmap=u:1005:1005:1 g:0:0:1"));
-            Path raw = f.svc.config(902).main().rootfs().orElseThrow().source() instanceof io.berth.config.MountSource.Volume v
-                    ? null : null;
-            assertThat(raw).isNull();
             f.svc.start(902, false, false);
             assertThat(f.exec(902, "id", "-u").stdout().strip()).isEqualTo("0");
             assertThat(f.exec(902, "stat", "-c", "%u", "/mnt/x/mapped").stdout().strip()).isEqualTo("1005");
@@ -80,6 +80,49 @@ class LifecycleTest {
             f.svc.stop(902, false);
             assertThat(f.mountsUnderRoot()).isEmpty();
         }
+    }
+
+    @Test
+    void failedCreateLeavesNoVolumesMountsLoopDevicesOrConfig() throws Exception {
+        Path bad = Files.write(tmp.resolve("corrupt.tar.gz"), new byte[] {0x1f, (byte) 0x8b, 8, 0, 9, 9, 9, 9});
+        List<String> loopsBefore = loopBackingFiles();
+        try (CtFixture f = new CtFixture(tmp.resolve("root"))) {
+            assertThatThrownBy(() -> f.svc.create(new CreateRequest(904, bad.toString(),
+                    Map.of("rootfs", "local:1", "mp0", "local:1,mp=/data"), Optional.empty()), Progress.NONE))
+                    .hasMessageContaining("corrupt.tar.gz");
+            assertThat(f.svc.vmids()).doesNotContain(904);
+            assertThat(f.svc.storages().listOwned(904)).isEmpty();
+            assertThat(f.mountsUnderRoot()).isEmpty();
+            // autoclear loop devices go once the private namespace's mounts are gone
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!loopBackingFiles().equals(loopsBefore) && System.nanoTime() < deadline) Thread.sleep(50);
+            assertThat(loopBackingFiles()).isEqualTo(loopsBefore);
+        }
+    }
+
+    @Test
+    void lockAndProtectionAreHonoured() throws Exception {
+        try (CtFixture f = new CtFixture(tmp)) {
+            f.create(905, Map.of("rootfs", "local:0"));
+            ConfigFile c = f.svc.config(905);
+            f.svc.writeConfig(905, c.withMain(c.main().with("lock", "backup").with("protection", "1")));
+            assertThatThrownBy(() -> f.svc.start(905, false, false)).hasMessageContaining("locked (backup)")
+                    .hasMessageContaining("--skiplock");
+            f.svc.start(905, true, false);
+            assertThat(f.exec(905, "true").exitCode()).isZero();
+            f.svc.stop(905, true);
+            assertThatThrownBy(() -> f.svc.destroy(905, false, true)).hasMessageContaining("protected");
+            f.svc.writeConfig(905, c);
+            f.svc.destroy(905, false, false);
+            assertThat(f.svc.vmids()).isEmpty();
+        }
+    }
+
+    private static List<String> loopBackingFiles() throws Exception {
+        Process p = new ProcessBuilder("losetup", "-n", "-O", "BACK-FILE", "-l").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor();
+        return out.lines().map(String::strip).filter(l -> l.contains("/junit")).sorted().toList();
     }
 
     @Test

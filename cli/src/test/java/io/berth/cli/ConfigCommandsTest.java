@@ -1,0 +1,97 @@
+package io.berth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ConfigCommandsTest {
+    @TempDir Path root;
+    Path conf;
+
+    record Result(int rc, String out, String err) {}
+
+    Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        String[] all = new String[args.length + 2];
+        all[0] = "--root";
+        all[1] = root.toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        int rc = cl.execute(all);
+        return new Result(rc, out.toString(), err.toString());
+    }
+
+    @BeforeEach void writeConfig() throws Exception {
+        conf = root.resolve("etc/lxc/100.conf");
+        Files.createDirectories(conf.getParent());
+        Files.writeString(conf, """
+                arch: amd64
+                hostname: alpha
+                memory: 512
+                ostype: debian
+                rootfs: local:100/vm-100-disk-0.raw,size=8G
+                unprivileged: 1
+                """);
+    }
+
+    @Test void setWritesAValidIdmappedMountPoint() throws Exception {
+        Result r = run("set", "100", "--mp0", "/srv/data,mp=/data,idmap=u:1005:1005:1");
+        assertThat(r.rc()).as(r.err()).isZero();
+        assertThat(Files.readString(conf)).contains("mp0: /srv/data,mp=/data,idmap=u:1005:1005:1\n");
+        Result show = run("config", "100");
+        assertThat(show.out()).contains("mp0: /srv/data,mp=/data,idmap=u:1005:1005:1");
+    }
+
+    @Test void setRefusesInvalidValuesAndLeavesTheFile() throws Exception {
+        String before = Files.readString(conf);
+        Result r = run("set", "100", "--memory", "8", "--mp1", "/srv/x,mp=/x,mountoptions=suid");
+        assertThat(r.rc()).isEqualTo(2);
+        assertThat(r.err()).contains("'memory' value '8'").contains("integer >= 16")
+                .contains("'mp1' value '/srv/x,mp=/x,mountoptions=suid'").contains("'suid' is not allowed");
+        assertThat(Files.readString(conf)).isEqualTo(before);
+        assertThat(run("set", "100", "--nosuch", "1").rc()).isNotZero();
+        assertThat(run("set", "99", "--memory", "1024").err()).contains("100..999999999");
+        assertThat(run("set", "101", "--memory", "1024").err()).contains("does not exist");
+    }
+
+    @Test void setAndDeleteThenPendingView() throws Exception {
+        assertThat(run("set", "100", "--memory", "1024", "--delete", "unprivileged").rc()).isZero();
+        assertThat(Files.readString(conf)).contains("memory: 1024").doesNotContain("unprivileged");
+        Files.writeString(conf, Files.readString(conf) + "\n[PENDING]\ncores: 2\ndelete: hostname\n");
+        Result p = run("pending", "100");
+        assertThat(p.rc()).as(p.err()).isZero();
+        assertThat(p.out()).contains("new cores: 2").contains("del hostname: alpha").contains("cur memory: 1024");
+        assertThat(run("config", "100").out()).contains("cores: 2").doesNotContain("hostname");
+        assertThat(run("config", "100", "--current").out()).contains("hostname: alpha").doesNotContain("cores");
+    }
+
+    @Test void listShowsContainers() throws Exception {
+        Files.writeString(root.resolve("etc/lxc/205.conf"), "hostname: beta\nrootfs: local:8\n");
+        Result r = run("list");
+        assertThat(r.rc()).isZero();
+        assertThat(r.out().lines().toList()).hasSize(3);
+        assertThat(r.out()).containsPattern("100\\s+.*alpha").containsPattern("205\\s+.*beta");
+    }
+
+    @Test void helpForKeysAndCommands() {
+        Result mp = run("help", "mp0");
+        assertThat(mp.out()).contains("mp[n]").contains("idmap").contains("hotplug");
+        assertThat(run("help", "memory").out()).contains("default: 512").contains("integer >= 16");
+        assertThat(run("help", "set").out()).contains("Usage: berth set").contains("--memory");
+        assertThat(run("help", "keys").out()).contains("rootfs").contains("net[n]");
+        Result bad = run("help", "nonsense");
+        assertThat(bad.rc()).isNotZero();
+        assertThat(bad.err()).contains("neither a config key nor a command");
+        assertThat(run("set", "--help").out()).contains("--delete");
+    }
+}
