@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Stack;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,6 +25,7 @@ import picocli.CommandLine.Spec;
  * option per schema key is generated from {@link Schema}, so the schema stays the single declaration.
  */
 @Command(name = "set", mixinStandardHelpOptions = true, modelTransformer = ConfigSetCommand.KeyOptions.class,
+        preprocessor = ConfigSetCommand.IndexedKeys.class,
         sortOptions = false,
         description = {"Set or delete container configuration keys.",
                 "Every config key is an option: --memory 1024, --mp0 /srv/data,mp=/data. Indexed keys exist as "
@@ -54,19 +57,22 @@ public final class ConfigSetCommand implements Callable<Integer> {
         }
     }
 
-    /** Adds {@code --KEY} options for every settable schema key; indexed keys beyond 0 are hidden from usage. */
+    /**
+     * Adds {@code --KEY} options for every settable plain schema key and for index 0 of indexed families (for usage
+     * help); the other indexed keys are taken by {@link IndexedKeys}, since ~800 option specs cost 100s of ms at start-up.
+     */
     public static final class KeyOptions implements CommandLine.IModelTransformer {
         @Override public CommandSpec transform(CommandSpec spec) {
             for (ConfigKey k : Schema.KEYS) {
                 if (ConfigChanges.SNAPSHOT_KEYS.contains(k.name())) continue;
-                int max = k.indexed() ? k.maxIndex() : 0;
-                for (int i = 0; i <= max; i++) {
+                {
+                    int i = 0;
                     String key = k.indexed() ? k.name() + i : k.name();
                     String descr = k.indexed() ? k.description() + " (also --" + k.name() + "1..--" + k.name() + k.maxIndex() + ")"
                             : k.description();
                     spec.addOption(OptionSpec.builder("--" + key)
                             .paramLabel(k.format().typeName().equals("property string") ? "PROPS" : "VALUE")
-                            .arity("1").type(String.class).hidden(k.indexed() && i > 0)
+                            .arity("1").type(String.class)
                             .description(descr)
                             .setter(new CommandLine.Model.ISetter() {
                                 @Override public <T> T set(T value) {
@@ -78,6 +84,31 @@ public final class ConfigSetCommand implements Callable<Integer> {
                 }
             }
             return spec;
+        }
+    }
+
+    /** Takes {@code --mpN VALUE} / {@code --mpN=VALUE} for indexed keys that have no option spec of their own. */
+    public static final class IndexedKeys implements CommandLine.IParameterPreprocessor {
+        @Override public boolean preprocess(Stack<String> args, CommandSpec spec, CommandLine.Model.ArgSpec argSpec,
+                                            Map<String, Object> info) {
+            if (argSpec != null || args.isEmpty() || !args.peek().startsWith("--")) return false;
+            String name = args.peek().substring(2);
+            String value = null;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            }
+            if (spec.findOption("--" + name) != null) return false;
+            Optional<ConfigKey> k = Schema.lookup(name);
+            if (k.isEmpty() || !k.get().indexed() || !(spec.userObject() instanceof ConfigSetCommand c)) return false;
+            args.pop();
+            if (value == null) {
+                if (args.isEmpty()) throw new CommandLine.ParameterException(spec.commandLine(), "option '--" + name + "' needs a value");
+                value = args.pop();
+            }
+            c.values.put(name, value);
+            return true;
         }
     }
 }

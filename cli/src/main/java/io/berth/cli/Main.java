@@ -9,7 +9,7 @@ import picocli.CommandLine.ScopeType;
 /** Entry point of the {@code berth} command. */
 @Command(name = "berth", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Berth: a system-container manager for LXC.",
-        subcommands = {ConfigHelpCommand.class, ConfigShowCommand.class, ConfigSetCommand.class, ConfigPendingCommand.class,
+        subcommands = {ConfigHelpCommand.class, StorageCommand.class, VolumeCommand.class, RescanCommand.class, ResizeCommand.class, ConfigShowCommand.class, ConfigSetCommand.class, ConfigPendingCommand.class,
                 ListCommand.class, io.berth.cli.daemon.DaemonCommand.class,
                 TemplateCommand.class, CreateCommand.class, LifecycleCommands.Start.class, LifecycleCommands.Stop.class,
                 LifecycleCommands.Shutdown.class, LifecycleCommands.Reboot.class, LifecycleCommands.Suspend.class,

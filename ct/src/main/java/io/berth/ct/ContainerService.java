@@ -270,6 +270,7 @@ public final class ContainerService {
             configs.write(vmid, f);
         }
         ContainerConfig c = f.main();
+        io.berth.ct.lifecycle.SubordinateIds.check(CtMounts.idMap(c));
         Rendered r;
         try {
             prepareDir(paths);

@@ -25,6 +25,7 @@ public final class CtFixture implements AutoCloseable {
 
     public CtFixture(Path root) throws IOException {
         this.root = Files.createDirectories(root);
+        grantRootSubordinateIds();
         Path launcher = root.resolve("hook-launcher");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Files.writeString(launcher, "#!/bin/sh\nexec " + java + " --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1"
@@ -32,6 +33,17 @@ public final class CtFixture implements AutoCloseable {
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
         BerthRoots roots = BerthRoots.resolve(root.toString());
         svc = new ContainerService(roots, new HookCommand(launcher, Optional.of(root)));
+    }
+
+    /** What a Proxmox host has out of the box: root may map 100000:65536 (newuidmap checks it). */
+    static synchronized void grantRootSubordinateIds() throws IOException {
+        for (String f : List.of("/etc/subuid", "/etc/subgid")) {
+            Path p = Path.of(f);
+            String text = Files.exists(p) ? Files.readString(p) : "";
+            if (!text.lines().anyMatch(l -> l.strip().equals("root:100000:65536"))) {
+                Files.writeString(p, text + (text.isEmpty() || text.endsWith("\n") ? "" : "\n") + "root:100000:65536\n");
+            }
+        }
     }
 
     public CreateResult create(int vmid, Map<String, String> options) {

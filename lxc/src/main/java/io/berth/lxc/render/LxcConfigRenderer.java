@@ -115,7 +115,8 @@ public final class LxcConfigRenderer {
 
         out.add("lxc.hook.version", "1");
         out.add("lxc.hook.pre-start", in.hookCommand() + " pre-start");
-        out.add("lxc.hook.autodev", in.hookCommand() + " autodev");
+        // autodev only creates devN nodes; without any, skipping it saves a hook process per start
+        if (!s.devs().isEmpty()) out.add("lxc.hook.autodev", in.hookCommand() + " autodev");
         out.add("lxc.hook.post-stop", in.hookCommand() + " post-stop");
 
         boolean rawCpuset = s.hasRaw("lxc.cgroup.cpuset.cpus") || s.hasRaw("lxc.cgroup2.cpuset.cpus");
