@@ -87,28 +87,39 @@ public final class ConfigSetCommand implements Callable<Integer> {
         }
     }
 
-    /** Takes {@code --mpN VALUE} / {@code --mpN=VALUE} for indexed keys that have no option spec of their own. */
+    /**
+     * Takes {@code --mpN VALUE} / {@code --mpN=VALUE} for indexed keys that have no option spec of their own. Picocli
+     * calls a command-level preprocessor once with all remaining arguments of the command; the ones taken are removed.
+     */
     public static final class IndexedKeys implements CommandLine.IParameterPreprocessor {
         @Override public boolean preprocess(Stack<String> args, CommandSpec spec, CommandLine.Model.ArgSpec argSpec,
                                             Map<String, Object> info) {
-            if (argSpec != null || args.isEmpty() || !args.peek().startsWith("--")) return false;
-            String name = args.peek().substring(2);
-            String value = null;
-            int eq = name.indexOf('=');
-            if (eq >= 0) {
-                value = name.substring(eq + 1);
-                name = name.substring(0, eq);
+            if (argSpec != null || !(spec.userObject() instanceof ConfigSetCommand c)) return false;
+            List<String> in = new ArrayList<>();
+            while (!args.isEmpty()) in.add(args.pop());
+            List<String> rest = new ArrayList<>();
+            for (int i = 0; i < in.size(); i++) {
+                String a = in.get(i);
+                if (a.equals("--")) {
+                    rest.addAll(in.subList(i, in.size()));
+                    break;
+                }
+                String name = a.startsWith("--") ? a.substring(2) : "";
+                int eq = name.indexOf('=');
+                String key = eq >= 0 ? name.substring(0, eq) : name;
+                Optional<ConfigKey> k = Schema.lookup(key);
+                if (key.isEmpty() || spec.findOption("--" + key) != null || k.isEmpty() || !k.get().indexed()) {
+                    rest.add(a);
+                } else if (eq >= 0) {
+                    c.values.put(key, name.substring(eq + 1));
+                } else if (i + 1 < in.size()) {
+                    c.values.put(key, in.get(++i));
+                } else {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "option '--" + key + "' needs a value");
+                }
             }
-            if (spec.findOption("--" + name) != null) return false;
-            Optional<ConfigKey> k = Schema.lookup(name);
-            if (k.isEmpty() || !k.get().indexed() || !(spec.userObject() instanceof ConfigSetCommand c)) return false;
-            args.pop();
-            if (value == null) {
-                if (args.isEmpty()) throw new CommandLine.ParameterException(spec.commandLine(), "option '--" + name + "' needs a value");
-                value = args.pop();
-            }
-            c.values.put(name, value);
-            return true;
+            for (int i = rest.size() - 1; i >= 0; i--) args.push(rest.get(i));
+            return false;
         }
     }
 }

@@ -14,7 +14,7 @@ import picocli.CommandLine.ScopeType;
                 TemplateCommand.class, CreateCommand.class, LifecycleCommands.Start.class, LifecycleCommands.Stop.class,
                 LifecycleCommands.Shutdown.class, LifecycleCommands.Reboot.class, LifecycleCommands.Suspend.class,
                 LifecycleCommands.Resume.class, LifecycleCommands.Destroy.class, LifecycleCommands.Enter.class,
-                LifecycleCommands.Exec.class, LifecycleCommands.Console.class, StatusCommand.class, LxcHookCommand.class})
+                LifecycleCommands.Exec.class, LifecycleCommands.Console.class, StatusCommand.class, LxcHookCommand.class, AotTrainCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--root", scope = ScopeType.INHERIT, paramLabel = "DIR",
             description = "Keep config under DIR/etc and state under DIR/var instead of /etc/berth and /var/lib/berth "
@@ -43,6 +43,14 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        switch (LeanPath.of(args)) {
+            case LeanPath.Version v -> {
+                System.out.println(new Version().getVersion()[0]);
+                System.exit(0);
+            }
+            // LXC runs the hook several times per start: skip building the picocli model of every command
+            case LeanPath.Hook h -> io.berth.ct.hook.HookMain.main(args);
+            case LeanPath.Full f -> System.exit(commandLine().execute(args));
+        }
     }
 }
