@@ -99,7 +99,7 @@ public final class BusyboxTemplate {
                 """, "rw-r--r--");
         write(root, "etc/init.d/rcS", """
                 #!/bin/sh
-                [ -s /etc/hostname ] && hostname -F /etc/hostname
+                # the hostname comes from LXC (lxc.uts.name), so it is not set here
                 mkdir -p /run /tmp
                 exit 0
                 """, "rwxr-xr-x");
