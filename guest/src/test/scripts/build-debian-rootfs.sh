@@ -1,5 +1,5 @@
 #!/bin/bash
-# Builds the cached Debian 12 (bookworm) minbase rootfs tarball used by DebootstrapRootfsTest.
+# Builds the cached Debian 12 (bookworm) minbase rootfs tarball used by DebootstrapRootfsTest and the ct e2e test.
 # Usage: build-debian-rootfs.sh [OUTPUT.tar.zst]   (default /var/cache/berth/debian-12-rootfs.tar.zst)
 # The mirror is taken from this machine's apt sources (first deb.debian.org-style URI), or $BERTH_DEBIAN_MIRROR.
 # Idempotent: does nothing when the tarball already exists (set BERTH_REBUILD=1 to force).
@@ -17,7 +17,9 @@ mkdir -p "$(dirname "$out")"
 work=$(mktemp -d /var/tmp/berth-debootstrap.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 echo "debootstrap bookworm from $mirror into $work/rootfs"
-debootstrap --variant=minbase --include=iproute2,iputils-ping,ifupdown bookworm "$work/rootfs" "$mirror"
+# sysvinit-core gives minbase an init (/sbin/init), so a container booted from it runs the distro's own
+# rcS scripts, among them ifupdown's 'networking' which brings eth0 up from /etc/network/interfaces.
+debootstrap --variant=minbase --include=iproute2,iputils-ping,ifupdown,sysvinit-core bookworm "$work/rootfs" "$mirror"
 # Drop apt caches to keep the tarball small.
 rm -rf "$work"/rootfs/var/cache/apt/archives/*.deb "$work"/rootfs/var/lib/apt/lists/*
 tar --numeric-owner --xattrs --acls -C "$work/rootfs" -cf - . | zstd -q -T0 -o "$out.tmp"

@@ -42,6 +42,21 @@ final class ConfigCli {
                 err.flush();
                 return EXIT_IO;
             }
+            case io.berth.ct.CtException ce -> {
+                err.println("error: " + ce.getMessage());
+                err.flush();
+                return ce.exitCode();
+            }
+            case io.berth.storage.StorageException se -> {
+                err.println("error: " + se.getMessage());
+                err.flush();
+                return 1;
+            }
+            case io.berth.mount.MountException me -> {
+                err.println("error: " + me.getMessage());
+                err.flush();
+                return 1;
+            }
             default -> throw e;
         }
     }

@@ -2,7 +2,6 @@ package io.berth.cli;
 
 import io.berth.config.ConfigChanges;
 import io.berth.config.ConfigKey;
-import io.berth.config.ConfigStore;
 import io.berth.config.Schema;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,6 +37,9 @@ public final class ConfigSetCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "VMID", description = "Container id (100..999999999).")
     String vmid;
 
+    @Option(names = "--skiplock", description = "Ignore the config's lock value.")
+    boolean skiplock;
+
     @Option(names = "--delete", split = ",", paramLabel = "KEY", description = "Keys to delete, comma separated.")
     List<String> delete = new ArrayList<>();
 
@@ -50,7 +52,15 @@ public final class ConfigSetCommand implements Callable<Integer> {
             if (values.isEmpty() && delete.isEmpty()) {
                 throw new IllegalArgumentException("nothing to change; give --KEY VALUE options or --delete KEYS");
             }
-            new ConfigStore(main.roots()).update(id, f -> ConfigChanges.applyChanges(f, values, delete, false));
+            var live = CtCli.service(spec).set(id, values, delete, skiplock);
+            var out = spec.commandLine().getOut();
+            if (live.isPresent()) {
+                for (String line : live.get().describe()) out.println(line);
+                var failed = live.get().failures();
+                failed.forEach((k, why) -> spec.commandLine().getErr().println("error: " + k + " could not be applied to the "
+                        + "running container, kept pending: " + why));
+                if (!failed.isEmpty()) return 1;
+            }
             return 0;
         } catch (RuntimeException e) {
             return ConfigCli.report(spec, e);

@@ -1,11 +1,15 @@
 package io.berth.ct;
 
 import io.berth.config.BerthRoots;
+import io.berth.config.ConfigChanges;
 import io.berth.config.ConfigFile;
 import io.berth.config.ContainerConfig;
 import io.berth.config.DevConfig;
 import io.berth.config.MountPoint;
 import io.berth.ct.hook.HookCommand;
+import io.berth.ct.hotplug.LiveChanges;
+import io.berth.ct.hotplug.LiveResult;
+import io.berth.ct.hotplug.RunningContainer;
 import io.berth.ct.hook.Hooks;
 import io.berth.ct.hook.Pending;
 import io.berth.ct.lifecycle.ConfigIo;
@@ -242,6 +246,66 @@ public final class ContainerService {
 
     private static void checkVmid(int vmid) {
         if (vmid < 100 || vmid > 999_999_999) throw new CtException("vmid '" + vmid + "' is invalid; allowed: 100 to 999999999");
+    }
+
+    // ---- set: offline, or live on a running container ----
+
+    /**
+     * Validates and applies config changes (like {@code pct set}). New volumes ({@code STORAGE:SIZE_GB}) are
+     * allocated first. On a running container each key is applied live where it can be (limits, mount points, NICs,
+     * devices) and kept pending otherwise; a key whose live change failed is rolled back and stays pending, never
+     * written as applied. Returns the live result, or empty for a stopped container (all applied to the config).
+     */
+    public Optional<LiveResult> set(int vmid, Map<String, String> set, List<String> delete, boolean skiplock) {
+        if (set.isEmpty() && delete.isEmpty()) throw new CtException("nothing to change; give --KEY VALUE options or --delete KEYS");
+        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+            ConfigFile file = configs.read(vmid);
+            checkLock(vmid, file.main(), skiplock);
+            // validates everything (errors name file, key, value and what is allowed) before any side effect
+            ConfigChanges.applyChanges(file, set, delete, false);
+            Map<String, String> values = new LinkedHashMap<>();
+            set.forEach((k, v) -> values.put(k, ConfigChanges.normalize(k, v)));
+            List<VolumeId> allocated = new ArrayList<>();
+            try {
+                allocateNewVolumes(vmid, file.main(), values, allocated);
+                LxcRuntime rt = new LxcRuntime(paths(vmid));
+                OptionalInt pid = rt.initPid();
+                if (pid.isEmpty()) {
+                    configs.write(vmid, ConfigChanges.applyChanges(file, values, delete, false));
+                    return Optional.empty();
+                }
+                LiveResult r;
+                try (RunningContainer ct = RunningContainer.pin(String.valueOf(vmid), pid.getAsInt(), rt::initPid)) {
+                    r = new LiveChanges(storages()).apply(vmid, file, values, delete, ct);
+                }
+                configs.write(vmid, r.applyTo(file));
+                return Optional.of(r);
+            } catch (RuntimeException | Error e) {
+                for (VolumeId v : allocated.reversed()) {
+                    try {
+                        storages().free(v);
+                    } catch (RuntimeException s) {
+                        e.addSuppressed(s);
+                    }
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** Replaces {@code STORAGE:SIZE} mount point values in {@code values} by freshly allocated volumes. */
+    private void allocateNewVolumes(int vmid, ContainerConfig current, Map<String, String> values, List<VolumeId> allocated) {
+        ContainerConfig probe = current;
+        for (var e : values.entrySet()) {
+            if (e.getKey().equals("rootfs") || MP_KEY.matcher(e.getKey()).matches()) probe = probe.with(e.getKey(), e.getValue());
+        }
+        IdMap map = CtMounts.idMap(probe);
+        ContainerConfig onlyNew = ContainerConfig.empty();
+        for (var e : values.entrySet()) {
+            if (e.getKey().equals("rootfs") || MP_KEY.matcher(e.getKey()).matches()) onlyNew = onlyNew.with(e.getKey(), e.getValue());
+        }
+        ContainerConfig done = allocateNewVolumes(vmid, onlyNew, map, allocated);
+        for (String k : List.copyOf(values.keySet())) done.get(k).ifPresent(v -> values.put(k, v));
     }
 
     // ---- start / stop ----

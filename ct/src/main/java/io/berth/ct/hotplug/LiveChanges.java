@@ -93,7 +93,7 @@ public final class LiveChanges {
                 }
             } catch (RuntimeException e) {
                 undo.rollback(e);
-                StringBuilder why = new StringBuilder("live change failed: " + e.getMessage());
+                StringBuilder why = new StringBuilder(LiveResult.FAILED_PREFIX + e.getMessage());
                 for (Throwable s : e.getSuppressed()) why.append("; ").append(s.getMessage());
                 out.pending(key, value, why.toString());
             }
@@ -130,7 +130,7 @@ public final class LiveChanges {
             for (String k : changed) out.applied(k, Optional.ofNullable(set.get(k)));
         } catch (RuntimeException e) {
             undo.rollback(e);
-            for (String k : changed) out.pending(k, Optional.ofNullable(set.get(k)), "live change failed: " + e.getMessage());
+            for (String k : changed) out.pending(k, Optional.ofNullable(set.get(k)), LiveResult.FAILED_PREFIX + e.getMessage());
         }
     }
 

@@ -33,6 +33,18 @@ public record LiveResult(SequencedMap<String, String> appliedSet, List<String> a
         warnings = List.copyOf(warnings);
     }
 
+    /** Reason text of a key whose live change was tried and failed (and was rolled back). */
+    public static final String FAILED_PREFIX = "live change failed: ";
+
+    /** Keys whose live change failed, with the reason; they are kept pending. */
+    public SequencedMap<String, String> failures() {
+        SequencedMap<String, String> out = new LinkedHashMap<>();
+        reasons.forEach((k, r) -> {
+            if (r.startsWith(FAILED_PREFIX)) out.put(k, r.substring(FAILED_PREFIX.length()));
+        });
+        return out;
+    }
+
     public boolean allApplied() {
         return pendingSet.isEmpty() && pendingDelete.isEmpty();
     }

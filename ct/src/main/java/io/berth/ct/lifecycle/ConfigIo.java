@@ -1,6 +1,7 @@
 package io.berth.ct.lifecycle;
 
 import io.berth.config.BerthRoots;
+import io.berth.config.ConfigStore;
 import io.berth.config.ConfigFile;
 import io.berth.config.ConfigParser;
 import io.berth.config.ConfigPrinter;
@@ -137,8 +138,21 @@ public final class ConfigIo {
             while (true) {
                 FileLock fl = ch.tryLock();
                 if (fl != null) {
+                    // Also hold the config store's short write lock, so that writers which only use ConfigStore
+                    // (rescan, resize, volume commands) never interleave with a lifecycle operation's
+                    // read-modify-write. Order is always operation lock, then config lock: no cycle.
+                    ConfigStore.Lock conf;
+                    try {
+                        conf = new ConfigStore(roots).lock(vmid);
+                    } catch (RuntimeException e) {
+                        fl.release();
+                        ch.close();
+                        jvm.unlock();
+                        throw e;
+                    }
                     return Optional.of(() -> {
                         try {
+                            conf.close();
                             fl.release();
                             ch.close();
                         } catch (IOException e) {
