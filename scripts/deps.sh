@@ -20,3 +20,8 @@ fi
 # Loop devices are needed for raw images, btrfs and LVM test pools.
 modprobe loop 2>/dev/null || true
 [[ -e /dev/loop-control ]] || { echo "berth needs /dev/loop-control (loop module)" >&2; exit 1; }
+# Unprivileged containers map root to 100000 (the Proxmox default); LXC's newuidmap checks that
+# root owns that range, as a Proxmox host has out of the box.
+for f in /etc/subuid /etc/subgid; do
+    grep -qs '^root:100000:65536$' "$f" || echo 'root:100000:65536' >> "$f"
+done

@@ -108,7 +108,8 @@ public final class AotTrainCommand implements Callable<Integer> {
                 ok += step(failed, String.join(" ", args), () -> {
                     List<String> full = new ArrayList<>(List.of("--root", root));
                     full.addAll(List.of(args));
-                    CommandLine cl = Main.commandLine();
+                    // the tree main() builds for these arguments (lean: only the named command)
+                    CommandLine cl = Main.commandLine(full.toArray(String[]::new));
                     cl.setOut(new PrintWriter(OutputStream.nullOutputStream()));
                     cl.setErr(new PrintWriter(OutputStream.nullOutputStream()));
                     cl.execute(full.toArray(String[]::new));

@@ -1,14 +1,28 @@
 package io.berth.cli;
 
+import java.lang.reflect.Field;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.IGetter;
+import picocli.CommandLine.Model.ISetter;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+
 /**
- * Which entry path {@link Main#main} takes: {@code --version} and LXC's {@code hook} calls skip building the
- * picocli model of every command, which is most of a cold start. Anything else (help, unknown options, other
- * commands) takes the full path, so the lean paths never change what a command accepts.
+ * Which command tree {@link Main#main} builds. Building the picocli model of every command is most of a cold
+ * start (picocli reflects over ~30 command classes and the hundreds of {@code set} options), so {@code --version}
+ * and LXC's {@code hook} calls skip picocli entirely, and a named command gets a tree with only that command under
+ * the {@code berth} root. Help, unknown commands and {@code berth help} (which lists its siblings) get the full
+ * tree, so the lean paths never change what a command accepts or prints.
  */
 sealed interface LeanPath {
     record Version() implements LeanPath {}
 
     record Hook() implements LeanPath {}
+
+    /** Only {@code command}, registered as {@code name}, under the root. */
+    record Single(String name, Class<?> command) implements LeanPath {}
 
     record Full() implements LeanPath {}
 
@@ -27,6 +41,56 @@ sealed interface LeanPath {
             }
             return new Hook();
         }
+        if (first.startsWith("-") || first.equals("help")) return new Full();
+        for (Class<?> c : Main.class.getAnnotation(Command.class).subcommands()) {
+            Command a = c.getAnnotation(Command.class);
+            if (a == null) continue;
+            if (a.name().equals(first)) return new Single(first, c);
+            for (String alias : a.aliases()) if (alias.equals(first)) return new Single(a.name(), c);
+        }
         return new Full();
+    }
+
+    /** The tree for {@code args}: the full one, or the root with the single named command. */
+    static CommandLine commandLine(String[] args) {
+        return switch (of(args)) {
+            case Single s -> single(s);
+            case Version v -> Main.commandLine();
+            case Hook h -> Main.commandLine();
+            case Full f -> Main.commandLine();
+        };
+    }
+
+    /** The root as Main's annotations declare it (name, description, --root, -h/-V), without its subcommands. */
+    private static CommandLine single(Single s) {
+        Main main = new Main();
+        Command a = Main.class.getAnnotation(Command.class);
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(main);
+        spec.name(a.name());
+        spec.usageMessage().description(a.description());
+        spec.versionProvider(new Main.Version());
+        spec.mixinStandardHelpOptions(true);
+        Option o;
+        try {
+            Field f = Main.class.getDeclaredField("root");
+            o = f.getAnnotation(Option.class);
+        } catch (NoSuchFieldException e) {
+            throw new IllegalStateException("Main has no --root field", e);
+        }
+        spec.addOption(OptionSpec.builder(o.names()).paramLabel(o.paramLabel()).description(o.description())
+                .type(String.class).scopeType(o.scope())
+                .getter(new IGetter() {
+                    @SuppressWarnings("unchecked") @Override public <T> T get() { return (T) main.root; }
+                })
+                .setter(new ISetter() {
+                    @SuppressWarnings("unchecked") @Override public <T> T set(T value) {
+                        T old = (T) main.root;
+                        main.root = (String) value;
+                        return old;
+                    }
+                }).build());
+        CommandLine cl = new CommandLine(spec);
+        cl.addSubcommand(s.name(), new CommandLine(s.command()));
+        return cl;
     }
 }

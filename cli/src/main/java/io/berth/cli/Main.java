@@ -50,7 +50,13 @@ public final class Main implements Runnable {
             }
             // LXC runs the hook several times per start: skip building the picocli model of every command
             case LeanPath.Hook h -> io.berth.ct.hook.HookMain.main(args);
+            case LeanPath.Single one -> System.exit(commandLine(args).execute(args));
             case LeanPath.Full f -> System.exit(commandLine().execute(args));
         }
+    }
+
+    /** The command tree for {@code args}: only the named command under the root when that is enough (see {@link LeanPath}). */
+    public static CommandLine commandLine(String[] args) {
+        return LeanPath.commandLine(args);
     }
 }
