@@ -89,8 +89,16 @@ sealed interface LeanPath {
                         return old;
                     }
                 }).build());
-        CommandLine cl = new CommandLine(spec);
-        cl.addSubcommand(s.name(), new CommandLine(s.command()));
-        return cl;
+        // picocli runs model transformers (e.g. set's generated key options) after the tree is complete, so the
+        // inherited --root comes before the generated options; do the same to keep the usage text identical
+        CommandSpec sub = CommandSpec.forAnnotatedObject(s.command());
+        CommandLine.IModelTransformer transformer = sub.modelTransformer();
+        sub.modelTransformer(null);
+        spec.addSubcommand(s.name(), sub);
+        if (transformer != null) {
+            if (transformer.transform(sub) != sub) return Main.commandLine();
+            sub.modelTransformer(transformer);
+        }
+        return new CommandLine(spec);
     }
 }

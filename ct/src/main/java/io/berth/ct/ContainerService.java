@@ -153,14 +153,19 @@ public final class ContainerService {
                 configs.create(vmid, ConfigFile.of(conf));
                 return new CreateResult(vmid, p.ostype(), p.arch(), allocated.stream().map(VolumeId::toString).toList(), p.warnings());
             } catch (RuntimeException | Error e) {
-                for (VolumeId v : allocated.reversed()) {
-                    try {
-                        storages().free(v);
-                    } catch (RuntimeException s) {
-                        e.addSuppressed(s);
-                    }
-                }
+                freeAllocated(allocated, e);
                 throw e;
+            }
+        }
+    }
+
+    /** Undo of a failed operation: frees what it allocated, newest first; cleanup failures ride along on {@code cause}. */
+    private void freeAllocated(List<VolumeId> allocated, Throwable cause) {
+        for (VolumeId v : allocated.reversed()) {
+            try {
+                storages().free(v);
+            } catch (RuntimeException s) {
+                cause.addSuppressed(s);
             }
         }
     }
@@ -281,13 +286,7 @@ public final class ContainerService {
                 configs.write(vmid, r.applyTo(file));
                 return Optional.of(r);
             } catch (RuntimeException | Error e) {
-                for (VolumeId v : allocated.reversed()) {
-                    try {
-                        storages().free(v);
-                    } catch (RuntimeException s) {
-                        e.addSuppressed(s);
-                    }
-                }
+                freeAllocated(allocated, e);
                 throw e;
             }
         }
@@ -295,16 +294,14 @@ public final class ContainerService {
 
     /** Replaces {@code STORAGE:SIZE} mount point values in {@code values} by freshly allocated volumes. */
     private void allocateNewVolumes(int vmid, ContainerConfig current, Map<String, String> values, List<VolumeId> allocated) {
-        ContainerConfig probe = current;
+        ContainerConfig after = current, onlyVolumes = ContainerConfig.empty();
         for (var e : values.entrySet()) {
-            if (e.getKey().equals("rootfs") || MP_KEY.matcher(e.getKey()).matches()) probe = probe.with(e.getKey(), e.getValue());
+            if (!e.getKey().equals("rootfs") && !MP_KEY.matcher(e.getKey()).matches()) continue;
+            after = after.with(e.getKey(), e.getValue());
+            onlyVolumes = onlyVolumes.with(e.getKey(), e.getValue());
         }
-        IdMap map = CtMounts.idMap(probe);
-        ContainerConfig onlyNew = ContainerConfig.empty();
-        for (var e : values.entrySet()) {
-            if (e.getKey().equals("rootfs") || MP_KEY.matcher(e.getKey()).matches()) onlyNew = onlyNew.with(e.getKey(), e.getValue());
-        }
-        ContainerConfig done = allocateNewVolumes(vmid, onlyNew, map, allocated);
+        // new volumes belong to the container's root as it will be with these changes
+        ContainerConfig done = allocateNewVolumes(vmid, onlyVolumes, CtMounts.idMap(after), allocated);
         for (String k : List.copyOf(values.keySet())) done.get(k).ifPresent(v -> values.put(k, v));
     }
 

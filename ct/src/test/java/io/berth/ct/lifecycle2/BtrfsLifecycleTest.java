@@ -6,6 +6,7 @@ import io.berth.ct.CreateResult;
 import io.berth.ct.CtFixture;
 import io.berth.ct.ExecResult;
 import io.berth.ct.status.ContainerStatus;
+import io.berth.storage.NewDisk;
 import io.berth.storage.VolumeId;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +73,8 @@ class BtrfsLifecycleTest {
             if (quotas) {
                 assertThat(fs.subvolumes()).contains(rootfs.name().fileName(), data.name().fileName());
                 assertThat(f.svc.storages().get(storage).size(rootfs)).isEqualTo(GIB);
-                assertThat(f.svc.storages().get(storage).size(data)).isEqualTo(GIB / 10);
+                // Berth sizes new disks in whole MiB, as the config's size= value records
+                assertThat(f.svc.storages().get(storage).size(data)).isEqualTo(NewDisk.parse(storage + ":0.1").sizeBytes());
             } else {
                 assertThat(Files.size(rootfsOnDisk)).isEqualTo(GIB);
                 assertThat(Host.run("blkid", "-o", "value", "-s", "TYPE", dataOnDisk.toString()).strip()).isEqualTo("ext4");
