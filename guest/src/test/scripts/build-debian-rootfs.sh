@@ -20,6 +20,11 @@ echo "debootstrap bookworm from $mirror into $work/rootfs"
 # sysvinit-core gives minbase an init (/sbin/init), so a container booted from it runs the distro's own
 # rcS scripts, among them ifupdown's 'networking' which brings eth0 up from /etc/network/interfaces.
 debootstrap --variant=minbase --include=iproute2,iputils-ping,ifupdown,sysvinit-core bookworm "$work/rootfs" "$mirror"
+# debootstrap copies the build host's /etc/hostname and /etc/resolv.conf (modes included); a template ships
+# neutral ones, as Proxmox's do, so that what a container shows comes from its own config.
+printf 'localhost\n' > "$work/rootfs/etc/hostname"
+: > "$work/rootfs/etc/resolv.conf"
+chmod 0644 "$work/rootfs/etc/hostname" "$work/rootfs/etc/resolv.conf"
 # Drop apt caches to keep the tarball small.
 rm -rf "$work"/rootfs/var/cache/apt/archives/*.deb "$work"/rootfs/var/lib/apt/lists/*
 tar --numeric-owner --xattrs --acls -C "$work/rootfs" -cf - . | zstd -q -T0 -o "$out.tmp"

@@ -95,10 +95,7 @@ sealed interface LeanPath {
         CommandLine.IModelTransformer transformer = sub.modelTransformer();
         sub.modelTransformer(null);
         spec.addSubcommand(s.name(), sub);
-        if (transformer != null) {
-            if (transformer.transform(sub) != sub) return Main.commandLine();
-            sub.modelTransformer(transformer);
-        }
+        if (transformer != null && transformer.transform(sub) != sub) return Main.commandLine();
         return new CommandLine(spec);
     }
 }

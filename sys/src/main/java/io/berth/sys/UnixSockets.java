@@ -33,6 +33,8 @@ public final class UnixSockets {
     private static final int SUN_PATH_MAX = 108;
 
     private static final MethodHandle SOCKET = Native.libc("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final int SOL_SOCKET = 1, SO_PASSCRED = 16;
+    private static final MethodHandle SETSOCKOPT = Native.libc("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle CONNECT = Native.libc("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle SEND = Native.libc("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
     private static final MethodHandle RECV = Native.libc("recv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
@@ -53,6 +55,15 @@ public final class UnixSockets {
                     () -> "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)");
             Fd fd = Fd.adopt(s);
             try {
+                // LXC's command server checks SCM_CREDENTIALS on every request and answers EPERM when there are
+                // none. The kernel attaches them only if the sender or the receiving socket has SO_PASSCRED at
+                // send time, and LXC sets it on the accepted socket only after accept(): a request sent right
+                // after connect() raced that (about 2% EPERM answers). With SO_PASSCRED on our side the
+                // credentials always travel.
+                MemorySegment one = a.allocate(JAVA_INT);
+                one.set(JAVA_INT, 0, 1);
+                Native.call(a, st -> (int) SETSOCKOPT.invokeExact(st, s, SOL_SOCKET, SO_PASSCRED, one, 4),
+                        () -> "setsockopt(" + s + ", SOL_SOCKET, SO_PASSCRED, 1)");
                 MemorySegment addr = a.allocate(SOCKADDR_UN_SIZE);
                 addr.set(JAVA_SHORT, 0, (short) AF_UNIX);
                 // sun_path[0] stays 0: the abstract namespace; the name is not NUL-terminated and the length says where it ends

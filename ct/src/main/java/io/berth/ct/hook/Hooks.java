@@ -18,6 +18,7 @@ import io.berth.mount.MountEngine;
 import io.berth.mount.MountedSet;
 import io.berth.storage.Storages;
 import io.berth.storage.VolumeId;
+import io.berth.sys.Mounts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -91,7 +92,7 @@ public final class Hooks {
             SetupReport report = GuestSetup.apply(paths.rootfsMount(),
                     GuestSpecs.of(paths.vmid(), c, (int) map.rootUid(), (int) map.rootGid()), Phase.PRE_START);
             warnings.addAll(report.warnings());
-            writeDevices(paths, c, map);
+            preparePassthrough(paths, c, map);
             Files.write(paths.warnings(), warnings, StandardCharsets.UTF_8);
         } catch (IOException e) {
             mounted.close();
@@ -106,38 +107,75 @@ public final class Hooks {
         }
     }
 
-    /** devN entries as {@code path type major minor mode uid gid} lines for the autodev hook. */
-    private static void writeDevices(CtPaths paths, ContainerConfig c, IdMap map) throws IOException {
-        List<String> lines = new ArrayList<>();
-        for (String k : c.keys()) {
-            if (!DEV_KEY.matcher(k).matches()) continue;
-            DevConfig d = DevConfig.parse(c.get(k).orElseThrow());
-            DeviceNumber n = DeviceNumber.probe(Path.of(d.path()));
-            long uid = map.toHost(io.berth.idmap.IdKind.UID, d.uid().orElse(0)).orElse(map.rootUid());
-            long gid = map.toHost(io.berth.idmap.IdKind.GID, d.gid().orElse(0)).orElse(map.rootGid());
-            lines.add(d.path() + " " + n.type().letter() + " " + n.major() + " " + n.minor() + " "
-                    + d.mode().orElse("0660") + " " + uid + " " + gid);
+    /**
+     * Makes the devN nodes, with the configured mode and the owner mapped to host ids, on a tmpfs mounted at
+     * {@link CtPaths#passthroughDir()} in the monitor's mount namespace (a tmpfs of the host's user namespace allows
+     * device nodes wherever the lxcpath lives; the host never sees it and it goes with the monitor), and lists their
+     * container paths for the autodev hook.
+     */
+    private static void preparePassthrough(CtPaths paths, ContainerConfig c, IdMap map) throws IOException {
+        List<String> devs = new ArrayList<>();
+        for (String k : c.keys()) if (DEV_KEY.matcher(k).matches()) devs.add(k);
+        Files.deleteIfExists(paths.devicesFile());
+        if (devs.isEmpty()) return;
+        Path dir = Files.createDirectories(paths.passthroughDir());
+        Mounts.mount("berth-passthrough", dir.toString(), "tmpfs", Mounts.MS_NOSUID | Mounts.MS_NOEXEC, "mode=0755,size=64k");
+        try {
+            List<String> lines = new ArrayList<>();
+            for (String k : devs) {
+                DevConfig d = DevConfig.parse(c.get(k).orElseThrow());
+                String rel = containerDevPath(k, d.path());
+                DeviceNumber n = DeviceNumber.probe(Path.of(d.path()));
+                long uid = map.toHost(io.berth.idmap.IdKind.UID, d.uid().orElse(0)).orElse(map.rootUid());
+                long gid = map.toHost(io.berth.idmap.IdKind.GID, d.gid().orElse(0)).orElse(map.rootGid());
+                Path node = dir.resolve(rel);
+                Files.createDirectories(node.getParent());
+                run("mknod", "-m", d.mode().orElse("0660"), node.toString(), Character.toString(n.type().letter()),
+                        Long.toString(n.major()), Long.toString(n.minor()));
+                run("chown", "-h", uid + ":" + gid, node.toString());
+                lines.add(d.path());
+            }
+            Files.write(paths.devicesFile(), lines, StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Mounts.umount2(dir.toString(), Mounts.MNT_DETACH);
+            } catch (RuntimeException u) {
+                e.addSuppressed(u);
+            }
+            throw e;
         }
-        Path f = paths.dir().resolve("devices");
-        if (lines.isEmpty()) Files.deleteIfExists(f);
-        else Files.write(f, lines, StandardCharsets.UTF_8);
     }
 
-    /** Creates the devN nodes in the container's /dev (runs in the container's mount namespace, as host root). */
+    /** A devN path relative to /dev; anything else could make autodev mount outside the container's /dev. */
+    private static String containerDevPath(String key, String path) {
+        String rel = path.startsWith("/dev/") ? path.substring("/dev/".length()) : "";
+        if (rel.isEmpty() || Path.of(rel).normalize().toString().startsWith("..") || List.of(rel.split("/")).contains("..")) {
+            throw new CtException(key + ": device path '" + path + "' is invalid; allowed: a path below /dev without '..'");
+        }
+        return rel;
+    }
+
+    /**
+     * Bind-mounts the nodes pre-start made over (or at) their paths in the container's /dev. Runs in the container's
+     * mount namespace before init exists, as host root or (unprivileged) as the container's root in its user
+     * namespace, where mknod is not allowed but bind mounts are.
+     */
     void autodev(CtPaths paths, Map<String, String> env) {
-        Path f = paths.dir().resolve("devices");
+        Path f = paths.devicesFile();
         if (!Files.exists(f)) return;
         String rootfs = env.get("LXC_ROOTFS_MOUNT");
         if (rootfs == null) throw new CtException("autodev hook: LXC_ROOTFS_MOUNT is not set");
         try {
-            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-                String[] p = line.split(" ");
-                if (!p[0].startsWith("/dev/") || p[0].contains("..")) throw new CtException("device path '" + p[0] + "' is not below /dev");
-                Path node = Path.of(rootfs + p[0]);
-                Files.createDirectories(node.getParent());
-                Files.deleteIfExists(node);
-                run("mknod", "-m", p[4], node.toString(), p[1], p[2], p[3]);
-                run("chown", "-h", p[5] + ":" + p[6], node.toString());
+            for (String path : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                if (path.isBlank()) continue;
+                String rel = containerDevPath("devices file " + f, path);
+                Path source = paths.passthroughDir().resolve(rel);
+                Path target = Path.of(rootfs, "dev", rel);
+                Files.createDirectories(target.getParent());
+                // LXC's own /dev holds only its default nodes and links (e.g. /dev/fd): never mount through a link
+                if (Files.isSymbolicLink(target)) Files.delete(target);
+                if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) Files.createFile(target);
+                Mounts.mount(source.toString(), target.toString(), null, Mounts.MS_BIND, null);
             }
         } catch (IOException e) {
             throw new CtException("autodev hook: " + e.getMessage(), e);

@@ -26,6 +26,15 @@ public record CtPaths(Path lxcPath, int vmid) {
     /** Present while a start runs with {@code --skiplock}, so the hooks skip the lock check too. */
     public Path skiplockFlag() { return dir().resolve("skiplock"); }
 
+    /**
+     * Where pre-start makes the devN nodes (a tmpfs in the monitor's mount namespace) for autodev to bind-mount into
+     * the container's /dev: an unprivileged container's autodev hook runs in its user namespace and cannot mknod.
+     */
+    public Path passthroughDir() { return dir().resolve("passthrough"); }
+
+    /** The devN container paths of the current start, one per line, from pre-start for autodev. */
+    public Path devicesFile() { return dir().resolve("devices"); }
+
     /** What the pre-start hook mounted, so post-stop can release exactly that (loop devices, volumes). */
     public Path mountState() { return dir().resolve("mounted"); }
 }

@@ -1,0 +1,193 @@
+package io.berth.ct.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real check of guest setup (issue 7): a debootstrapped Debian 12 created and started through {@code bin/berth}
+ * boots its own init, whose ifupdown brings eth0 up from the /etc/network/interfaces Berth wrote; it has the
+ * hostname, /etc/hosts and resolv.conf its config says, and answers a ping from the host side of a bridge the test
+ * made. A config change made while stopped is applied by the pre-start hook at the next start.
+ */
+@Tag("root")
+class DebianBootTest {
+    private static final String TEMPLATE = "debian-12-standard_12.0-1_amd64.tar.zst";
+
+    private Path work;
+    private Path root;
+    private BerthCli cli;
+    private HostSideNet net;
+    private int vmid;
+    private boolean created;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        Path tarball = DebianRootfs.require();
+        work = Files.createTempDirectory("berth-e2e-");
+        root = work.resolve("root");
+        cli = BerthCli.forRoot(root, work);
+        Path cache = Files.createDirectories(root.resolve("var/storage/local/template/cache"));
+        try {
+            Files.createLink(cache.resolve(TEMPLATE), tarball); // read-only use: a link saves copying 50 MB
+        } catch (FileSystemException | UnsupportedOperationException e) {
+            Files.copy(tarball, cache.resolve(TEMPLATE));
+        }
+        // LXC names the host end of net0 veth<vmid>i0 in the host's netns: the vmid must be unused machine-wide
+        do {
+            vmid = ThreadLocalRandom.current().nextInt(700_000, 800_000);
+        } while (Files.exists(Path.of("/sys/class/net/veth" + vmid + "i0")));
+        net = HostSideNet.create();
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        List<String> problems = new ArrayList<>();
+        try {
+            if (created) {
+                Proc.Result stop = cli.run("stop", Integer.toString(vmid));
+                if (!stop.ok()) {
+                    problems.add(stop.describe());
+                    Proc.run("lxc-stop", "-P", root.resolve("var/lxc").toString(), "-n", Integer.toString(vmid), "-k");
+                }
+                Proc.Result destroy = cli.run("destroy", Integer.toString(vmid), "--purge");
+                if (!destroy.ok()) problems.add(destroy.describe());
+            }
+        } finally {
+            if (net != null) {
+                try {
+                    net.close();
+                } catch (RuntimeException e) {
+                    problems.add(e.getMessage());
+                }
+            }
+            if (work != null) {
+                List<String> mounts = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                        .filter(l -> l.split(" ")[4].startsWith(work.toString())).toList();
+                // never delete recursively through a mount that teardown failed to remove
+                if (mounts.isEmpty()) deleteTree(work);
+                else problems.add("mounts left under " + work + " (not deleted): " + mounts);
+            }
+        }
+        assertThat(problems).as("teardown").isEmpty();
+    }
+
+    @Test
+    void privilegedDebianBootsWithItsConfiguredNetworkAndNames() {
+        String ip = net.address(2);
+        createAndStart(ip, false);
+        assertGuest(ip, "e2e");
+        assertThat(net.ping(ip).check().out()).contains("1 packets transmitted, 1 ");
+
+        // Changed while stopped: only the pre-start hook can bring these into the guest.
+        cli.run("stop", Integer.toString(vmid)).check();
+        String ip2 = net.address(3);
+        cli.run("set", Integer.toString(vmid), "--hostname", "e2e-two",
+                "--net0", "name=eth0,bridge=" + net.bridge + ",ip=" + ip2 + "/24,gw=" + net.gateway()).check();
+        cli.run("start", Integer.toString(vmid)).check();
+        awaitAddress(ip2);
+        assertGuest(ip2, "e2e-two");
+        assertThat(cli.exec(vmid, "ip", "-4", "addr", "show", "eth0")).doesNotContain(ip + "/");
+        assertThat(cli.exec(vmid, "cat", "/etc/hosts")).doesNotContainPattern("\\se2e(\\s|$)");
+        assertThat(net.ping(ip2).check().out()).contains("1 packets transmitted, 1 ");
+    }
+
+    @Test
+    void unprivilegedDebianBootsWithItsConfiguredNetworkAndNames() throws IOException {
+        String ip = net.address(2);
+        createAndStart(ip, true);
+        assertThat(cli.exec(vmid, "cat", "/proc/self/uid_map").strip().split("\\s+"))
+                .containsExactly("0", "100000", "65536");
+        assertGuest(ip, "e2e");
+        // inside, the files Berth wrote belong to the container's root, i.e. to host uid 100000 on disk
+        assertThat(cli.exec(vmid, "stat", "-c", "%u:%g", "/etc/hostname", "/etc/hosts", "/etc/network/interfaces",
+                "/etc/resolv.conf").lines()).containsOnly("0:0").hasSize(4);
+        assertThat(net.ping(ip).check().out()).contains("1 packets transmitted, 1 ");
+    }
+
+    private void createAndStart(String ip, boolean unprivileged) {
+        List<String> args = new ArrayList<>(List.of("create", Integer.toString(vmid), "local:vztmpl/" + TEMPLATE,
+                "--rootfs", "local:1", "--hostname", "e2e", "--searchdomain", "e2e.test",
+                "--nameserver", net.gateway(),
+                "--net0", "name=eth0,bridge=" + net.bridge + ",ip=" + ip + "/24,gw=" + net.gateway(), "--quiet"));
+        if (unprivileged) args.addAll(List.of("--unprivileged", "1"));
+        created = true; // a failed create undoes itself; destroy in teardown then just reports it
+        Proc.Result create = cli.run(args.toArray(String[]::new));
+        created = create.ok();
+        create.check();
+        // detected from the rootfs, which selects Debian's ifupdown format for the network
+        assertThat(cli.run("config", Integer.toString(vmid)).check().out()).containsPattern("(?m)^ostype: debian$");
+        cli.run("start", Integer.toString(vmid)).check();
+        awaitAddress(ip);
+    }
+
+    /** The guest's rc scripts run after lxc-start reports RUNNING: wait (inside, in one exec) for ifupdown. */
+    private void awaitAddress(String ip) {
+        String script = "i=0; while [ $i -lt 150 ]; do ip -4 -o addr show dev eth0 | grep -qF 'inet " + ip
+                + "/' && exit 0; i=$((i+1)); sleep 0.1; done; ip addr; exit 1";
+        Proc.Result r = cli.run(java.time.Duration.ofSeconds(40), "exec", Integer.toString(vmid), "--", "sh", "-c",
+                script);
+        assertThat(r.ok()).as("eth0 gets %s within 15 s of start:\n%s", ip, r.describe()).isTrue();
+    }
+
+    private void assertGuest(String ip, String hostname) {
+        Map<String, String> f = readFiles("/proc/1/cmdline", "/run/network/ifstate.eth0", "/etc/network/interfaces",
+                "/etc/hostname", "/etc/hosts", "/etc/resolv.conf");
+        // the distro's own boot did it: PID 1 is sysvinit, and ifupdown recorded eth0 as configured by it
+        assertThat(f.get("/proc/1/cmdline")).startsWith("init");
+        assertThat(f.get("/run/network/ifstate.eth0").strip()).isEqualTo("eth0");
+        assertThat(cli.exec(vmid, "ip", "-4", "addr", "show", "eth0")).contains("inet " + ip + "/24");
+        assertThat(cli.exec(vmid, "ip", "-4", "route", "show", "default"))
+                .contains("default via " + net.gateway() + " dev eth0");
+        assertThat(f.get("/etc/network/interfaces"))
+                .contains("iface eth0 inet static").contains(ip + "/24").contains("gateway " + net.gateway())
+                .contains("source /etc/network/interfaces.d/*"); // the template's own lines stay
+        assertThat(cli.exec(vmid, "hostname")).isEqualTo(hostname + "\n");
+        assertThat(f.get("/etc/hostname")).isEqualTo(hostname + "\n");
+        assertThat(f.get("/etc/hosts"))
+                .containsPattern("(?m)^127\\.0\\.1\\.1\\s+" + hostname + "\\.e2e\\.test\\s+" + hostname + "\\s*$")
+                .containsPattern("(?m)^127\\.0\\.0\\.1\\s+localhost");
+        assertThat(f.get("/etc/resolv.conf").lines().map(String::strip)
+                        .filter(l -> l.startsWith("nameserver") || l.startsWith("search")))
+                .containsExactly("search e2e.test", "nameserver " + net.gateway());
+        // and the other direction: the guest reaches its gateway on the test's host side
+        assertThat(cli.exec(vmid, "ping", "-c", "1", "-W", "2", net.gateway())).contains("1 received");
+    }
+
+    /** Several files from inside the running container in one exec (each exec costs a JVM and an lxc-attach). */
+    private Map<String, String> readFiles(String... paths) {
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c",
+                "for f; do printf '\\036%s\\n' \"$f\"; cat \"$f\" || exit 1; done", "sh"));
+        cmd.addAll(List.of(paths));
+        String out = cli.exec(vmid, cmd.toArray(String[]::new));
+        Map<String, String> files = new LinkedHashMap<>();
+        for (String part : out.split("\u001e")) {
+            if (part.isEmpty()) continue;
+            int nl = part.indexOf('\n');
+            files.put(part.substring(0, nl), part.substring(nl + 1));
+        }
+        assertThat(files).containsOnlyKeys(paths);
+        return files;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}
