@@ -1,26 +1,42 @@
 package io.berth.bench;
 
+import io.berth.bench.Measure.Cmd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.DoubleSupplier;
 
 /**
- * Benchmarks Berth against raw lxc-* on busybox containers, in one run, and prints each figure's
- * median and the ratio Berth/raw. Usage: {@code bench/run.sh [--runs N] [--defined N] [--running N]
- * [--out FILE]}. Needs root, LXC and a built bin/berth.
+ * Benchmarks Berth against raw lxc-* on busybox containers, in one run, and prints each figure's median and the
+ * ratio Berth/raw, for both ways bin/berth runs a command: cold (a JVM per command, {@code BERTH_NO_DAEMON=1}) and
+ * through berthd (bash + a loopback round trip to the resident JVM). Usage: {@code bench/run.sh [--runs N]
+ * [--defined N] [--running N] [--out FILE]}. Needs root, LXC and a built bin/berth.
  */
 public final class BenchMain {
-    record Row(String what, String berthCmd, double berthMs, String rawCmd, double rawMs) {
-        String ratio() {
-            return Double.isNaN(rawMs) ? "-" : String.format(Locale.ROOT, "%.1fx", berthMs / rawMs);
+    /** How bin/berth runs the command. */
+    enum Mode { COLD, DAEMON }
+
+    /**
+     * One row. NaN means not measured: no raw equivalent, berthd does not serve the command (it needs its own
+     * process), or the case failed ({@code note} says which).
+     */
+    record Row(String what, String rawCmd, double rawMs, String berthCmd, double coldMs, double daemonMs, String note) {
+        String ratio(double ms) {
+            return Double.isNaN(rawMs) || Double.isNaN(ms) ? "-" : String.format(Locale.ROOT, "%.1fx", ms / rawMs);
         }
     }
 
+    /** A target of issue 6 and whether the cold and berthd figures meet it. */
+    record Target(String what, String limit, String cold, boolean coldMet, String daemon, boolean daemonMet) {}
+
     public static void main(String[] args) throws Exception {
-        int runs = 15, defined = 100, running = 20;
+        int runs = 11, defined = 100, running = 20;
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -29,60 +45,110 @@ public final class BenchMain {
                 case "--running" -> running = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 default -> {
-                    System.err.println("usage: bench/run.sh [--runs N] [--defined N] [--running N] [--out FILE]");
+                    System.err.println("usage: bench/run.sh [--runs N] [--defined N] [--running N] [--out FILE] [--no-jmh]");
                     System.exit(2);
                 }
             }
         }
+        if (running > defined || running < 1) {
+            System.err.println("--running " + running + " must be between 1 and --defined " + defined);
+            System.exit(2);
+        }
         Path home = Path.of(System.getProperty("berth.home", ".")).toAbsolutePath().normalize();
         try (Bench b = new Bench(home, runs)) {
+            Thread cleanup = new Thread(b::close);
+            Runtime.getRuntime().addShutdownHook(cleanup);
             List<Row> rows = b.runAll(defined, running);
-            String table = render(rows, runs, defined, running);
+            String table = render(rows, runs, defined, running) + "\n" + renderTargets(targets(rows, running));
             System.out.println(table);
-            if (out != null) writeTable(out, table);
+            if (out != null) writeSection(out, "BENCH", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
+                    + " on " + hostSummary() + " (load average before the run: " + b.loadBefore + ").\n\n" + table);
+            Runtime.getRuntime().removeShutdownHook(cleanup);
         }
+    }
+
+    static String ms(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.1f", v);
     }
 
     static String render(List<Row> rows, int runs, int defined, int running) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Medians of %d runs; list/status with %d defined and %d running containers.%n%n",
+        sb.append(String.format(Locale.ROOT, "Medians of %d runs (after warm-up runs), in ms; list/status with %d defined and %d running "
+                + "containers. *cold*: a JVM per command (`BERTH_NO_DAEMON=1`); *berthd*: bin/berth forwards to the resident daemon.%n%n",
                 runs, defined, running));
-        sb.append("| what | berth (ms) | raw (ms) | berth/raw | berth command | raw command |\n");
-        sb.append("| --- | ---: | ---: | ---: | --- | --- |\n");
+        sb.append("| what | raw lxc | berth cold | cold/raw | berth via berthd | berthd/raw | raw command | berth command |\n");
+        sb.append("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %s | `%s` | %s |%n", r.what(), r.berthMs(),
-                    Double.isNaN(r.rawMs()) ? "-" : String.format(Locale.ROOT, "%.1f", r.rawMs()), r.ratio(),
-                    r.berthCmd(), r.rawCmd().isEmpty() ? "-" : "`" + r.rawCmd() + "`"));
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | `%s` |%n", r.what() + (r.note().isEmpty() ? "" : " (" + r.note() + ")"),
+                    ms(r.rawMs()), ms(r.coldMs()), r.ratio(r.coldMs()), ms(r.daemonMs()), r.ratio(r.daemonMs()),
+                    r.rawCmd().isEmpty() ? "-" : "`" + r.rawCmd() + "`", r.berthCmd()));
         }
         return sb.toString();
     }
 
-    /** Replaces the text between the BEGIN/END markers of the results section, keeping the prose. */
-    static void writeTable(Path file, String table) throws IOException {
-        String begin = "<!-- BEGIN BENCH -->", end = "<!-- END BENCH -->";
-        String text = Files.exists(file) ? Files.readString(file) : "# Performance\n\n" + begin + "\n" + end + "\n";
+    static List<Target> targets(List<Row> rows, int running) {
+        List<Target> t = new ArrayList<>();
+        for (Row r : rows) {
+            if (r.what().startsWith("start to RUNNING")) {
+                t.add(new Target("start within 3x raw lxc-start + lxc-wait (hooks included)", "<= 3.0x", r.ratio(r.coldMs()),
+                        r.coldMs() <= 3 * r.rawMs(), r.ratio(r.daemonMs()), r.daemonMs() <= 3 * r.rawMs()));
+            } else if (r.what().startsWith("mount-point hotplug")) {
+                t.add(new Target("mount-point hotplug (LXD: 30 ms)", "< 20 ms", ms(r.coldMs()), r.coldMs() < 20, ms(r.daemonMs()), r.daemonMs() < 20));
+            } else if (r.what().startsWith("status of all")) {
+                t.add(new Target("status of " + running + " running containers (LXD list: 138 ms)", "< 50 ms", ms(r.coldMs()), r.coldMs() < 50,
+                        ms(r.daemonMs()), r.daemonMs() < 50));
+            } else if (r.what().startsWith("CLI start-up")) {
+                t.add(new Target("`berth --version`", "< 150 ms", ms(r.coldMs()), r.coldMs() < 150, ms(r.daemonMs()), r.daemonMs() < 150));
+            }
+        }
+        return t;
+    }
+
+    static String renderTargets(List<Target> targets) {
+        StringBuilder sb = new StringBuilder("Targets of issue 6 (medians above):\n\n| target | limit | cold | met | berthd | met |\n| --- | --- | ---: | --- | ---: | --- |\n");
+        for (Target t : targets) {
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", t.what(), t.limit(), t.cold(), met(t.cold(), t.coldMet()),
+                    t.daemon(), met(t.daemon(), t.daemonMet())));
+        }
+        return sb.toString();
+    }
+
+    private static String met(String figure, boolean met) {
+        return figure.equals("-") ? "not measured" : met ? "yes" : "**no**";
+    }
+
+    /** Replaces the text between the {@code <!-- BEGIN name -->}/{@code <!-- END name -->} markers, keeping the prose. */
+    static void writeSection(Path file, String name, String body) throws IOException {
+        String begin = "<!-- BEGIN " + name + " -->", end = "<!-- END " + name + " -->";
+        String text = Files.exists(file) ? Files.readString(file) : "# Performance\n";
         int a = text.indexOf(begin), z = text.indexOf(end);
-        if (a < 0 || z < a) text = text + "\n" + begin + "\n" + end + "\n";
-        a = text.indexOf(begin);
-        z = text.indexOf(end);
-        String stamp = "Measured " + java.time.LocalDate.now() + " on " + hostSummary() + ".\n\n";
-        Files.writeString(file, text.substring(0, a + begin.length()) + "\n" + stamp + table + text.substring(z));
+        if (a < 0 || z < a) {
+            text = text + "\n" + begin + "\n" + end + "\n";
+            a = text.indexOf(begin);
+            z = text.indexOf(end);
+        }
+        Files.writeString(file, text.substring(0, a + begin.length()) + "\n" + body.strip() + "\n" + text.substring(z));
     }
 
     static String hostSummary() {
-        return Runtime.getRuntime().availableProcessors() + " cpus, kernel " + System.getProperty("os.version");
+        return Runtime.getRuntime().availableProcessors() + " cpus, kernel " + System.getProperty("os.version") + ", Java "
+                + System.getProperty("java.version");
     }
 
     private BenchMain() {}
 
-    /** Holds the scratch root and the raw LXC path of one benchmark run and removes them at the end. */
+    /** Holds the scratch root, the raw LXC path and berthd of one benchmark run and removes them at the end. */
     static final class Bench implements AutoCloseable {
+        static final int WARMUP = 3;
         final Path home;
         final int runs;
         final Path root;
         final Path rawPath;
+        final String loadBefore;
         final List<String> rawNames = new ArrayList<>();
         final List<Integer> berthIds = new ArrayList<>();
+        boolean daemonStarted;
+        private boolean closed;
 
         Bench(Path home, int runs) throws IOException {
             this.home = home;
@@ -90,143 +156,192 @@ public final class BenchMain {
             this.root = Files.createTempDirectory("berth-bench-");
             this.rawPath = root.resolve("rawlxc");
             Files.createDirectories(rawPath);
+            String load;
+            try {
+                load = String.join(" ", List.of(Files.readString(Path.of("/proc/loadavg")).split(" ")).subList(0, 3));
+            } catch (IOException e) {
+                load = "unknown";
+            }
+            this.loadBefore = load;
         }
 
-        List<String> berth(String... args) {
+        Cmd berth(Mode mode, String... args) {
             List<String> c = new ArrayList<>(List.of(home.resolve("bin/berth").toString(), "--root", root.toString()));
             c.addAll(List.of(args));
-            return c;
+            // an empty BERTH_NO_DAEMON counts as unset in bin/berth
+            return new Cmd(c, Map.of("BERTH_NO_DAEMON", mode == Mode.COLD ? "1" : ""));
         }
 
-        List<String> lxc(String tool, String name, String... args) {
+        Cmd lxc(String tool, String name, String... args) {
             List<String> c = new ArrayList<>(List.of(tool, "-P", rawPath.toString(), "-n", name));
             c.addAll(List.of(args));
-            return c;
+            return new Cmd(c);
         }
 
-        static String show(List<String> cmd) {
-            List<String> s = new ArrayList<>();
-            for (String a : cmd) {
-                if (a.startsWith("/tmp/berth-bench-")) a = "…" + a.substring(a.indexOf('/', 5 + 12));
-                s.add(a);
-            }
-            String j = String.join(" ", s);
-            int at = j.indexOf(" --root ");
-            if (at > 0) {
-                int end = j.indexOf(' ', at + 8);
-                j = j.substring(0, at) + (end > 0 ? j.substring(end) : "");
-            }
-            return j.replaceFirst("^.*/bin/berth", "berth");
+        static String shown(String... args) {
+            return "berth " + String.join(" ", args);
         }
 
-        double med(Runnable setup, List<String> cmd, Runnable teardown) {
-            return Measure.median(Measure.repeat(2, runs, setup, () -> Measure.runMillis(cmd), teardown));
+        double med(Runnable setup, Cmd cmd, Runnable teardown) {
+            return Measure.median(Measure.repeat(WARMUP, runs, setup, () -> Measure.runMillis(cmd), teardown));
+        }
+
+        double med(Cmd cmd) {
+            return med(NOTHING, cmd, NOTHING);
         }
 
         static final Runnable NOTHING = () -> {};
 
-        List<Row> runAll(int defined, int running) throws IOException {
+        /** A figure of one case; a failure is reported and leaves the figure empty instead of ending the run. */
+        double figure(String what, List<String> failures, DoubleSupplier s) {
+            try {
+                return s.getAsDouble();
+            } catch (RuntimeException e) {
+                String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+                System.err.println("bench: " + what + " failed: " + msg);
+                failures.add(what);
+                return Double.NaN;
+            }
+        }
+
+        /** Measures one case on the raw side and on both berth paths. */
+        Row row(String what, String rawShown, DoubleSupplier raw, String berthShown, java.util.function.ToDoubleFunction<Mode> berth,
+                boolean daemonServes, String note) {
+            progress(what);
+            List<String> failed = new ArrayList<>();
+            double r = raw == null ? Double.NaN : figure(what + " (raw)", failed, raw);
+            double c = figure(what + " (cold)", failed, () -> berth.applyAsDouble(Mode.COLD));
+            double d = daemonServes && daemonStarted ? figure(what + " (berthd)", failed, () -> berth.applyAsDouble(Mode.DAEMON)) : Double.NaN;
+            List<String> notes = new ArrayList<>();
+            if (!note.isEmpty()) notes.add(note);
+            if (!failed.isEmpty()) notes.add("FAILED: " + String.join(", ", failed));
+            if (!daemonServes) notes.add("berthd does not serve it: own process");
+            return new Row(what, rawShown, r, berthShown, c, d, String.join("; ", notes));
+        }
+
+        List<Row> runAll(int defined, int running) {
             List<Row> rows = new ArrayList<>();
             progress("building the busybox template");
-            List<String> tb = berth("template", "build", "busybox");
-            String tmpl = lastLine(tb);
-            Path tmplFile = root.resolve("var/storage/local/template/cache").resolve(tmpl.substring(tmpl.indexOf('/') + 1));
+            String tmpl = lastLine(Measure.run(berth(Mode.COLD, "template", "build", "busybox")));
+            Path tmplFile = Path.of(tmpl);
+            if (!Files.isRegularFile(tmplFile)) throw new IllegalStateException("template build printed '" + tmpl + "', not a file");
 
-            progress("creating raw LXC busybox containers");
+            progress("starting berthd");
+            try {
+                Measure.run(berth(Mode.COLD, "daemon", "start"));
+                daemonStarted = true;
+                double v = med(berth(Mode.DAEMON, "--version"));
+                if (v > 50) System.err.println("bench: WARNING: --version through berthd takes " + ms(v) + " ms; is it serving?");
+            } catch (RuntimeException e) {
+                System.err.println("bench: berthd did not start, only cold figures: " + e.getMessage());
+            }
+
+            progress("creating the raw LXC busybox container");
             String raw = "raw0";
             createRaw(raw);
 
-            // bare start-up
-            rows.add(new Row("CLI start-up (`--version`)", "berth --version",
-                    med(NOTHING, List.of(home.resolve("bin/berth").toString(), "--version"), NOTHING),
-                    "lxc-start --version", med(NOTHING, List.of("lxc-start", "--version"), NOTHING)));
+            rows.add(row("CLI start-up (`--version`)", "lxc-start --version", () -> med(new Cmd(List.of("lxc-start", "--version"))),
+                    shown("--version"), m -> med(berth(m, "--version")), true, ""));
 
-            // create from template vs plain tar extraction of the same archive
+            // create from template vs plain tar extraction of the same archive; create has no berthd path
             int[] next = {200};
             Path tarDir = root.resolve("tarx");
-            rows.add(new Row("create from template (dir subvol)", "berth create N " + tmpl + " --rootfs local:0",
-                    Measure.median(Measure.repeat(1, runs, NOTHING, () -> Measure.runMillis(
-                            berth("create", Integer.toString(next[0]++), tmpl, "--rootfs", "local:0")), NOTHING)),
-                    "tar -xpf " + tmplFile.getFileName(),
-                    med(() -> mkdirs(tarDir), List.of("tar", "--numeric-owner", "-xpf", tmplFile.toString(), "-C", tarDir.toString()),
-                            () -> Measure.run(List.of("rm", "-rf", tarDir.toString())))));
-            for (int v = 200; v < next[0]; v++) Measure.run(berth("destroy", Integer.toString(v), "--purge"));
+            rows.add(row("create from template (dir, subvol)", "tar -xpf " + tmplFile.getFileName(),
+                    () -> med(() -> mkdirs(tarDir), new Cmd(List.of("tar", "--numeric-owner", "-xpf", tmplFile.toString(), "-C", tarDir.toString())),
+                            () -> Measure.quiet(new Cmd(List.of("rm", "-rf", tarDir.toString())))),
+                    shown("create N", tmplFile.getFileName().toString(), "--rootfs local:0"),
+                    m -> Measure.median(Measure.repeat(1, runs, NOTHING, () -> {
+                        int v = next[0]++;
+                        berthIds.add(v);
+                        return Measure.runMillis(berth(m, "create", Integer.toString(v), tmplFile.toString(), "--rootfs", "local:0"));
+                    }, NOTHING)), false, ""));
+            for (int v = 200; v < next[0]; v++) destroy(v);
+            berthIds.removeIf(v -> v >= 200 && v < next[0]);
 
             int ct = 9100;
-            Measure.run(berth("create", Integer.toString(ct), tmpl, "--rootfs", "local:0", "--hostname", "bench"));
+            Measure.run(berth(Mode.COLD, "create", Integer.toString(ct), tmplFile.toString(), "--rootfs", "local:0", "--hostname", "bench"));
             berthIds.add(ct);
             String id = Integer.toString(ct);
 
-            rows.add(new Row("start to RUNNING", "berth start " + id,
-                    med(NOTHING, berth("start", id), () -> Measure.run(berth("stop", id))),
-                    "lxc-start -d && lxc-wait -s RUNNING",
-                    Measure.median(Measure.repeat(2, runs, NOTHING,
-                            () -> Measure.runMillis(lxc("lxc-start", raw, "-d"))
-                                    + Measure.runMillis(lxc("lxc-wait", raw, "-s", "RUNNING")),
-                            () -> Measure.run(lxc("lxc-stop", raw, "-k"))))));
+            rows.add(row("start to RUNNING", "lxc-start -d; lxc-wait -s RUNNING",
+                    () -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING,
+                            () -> {
+                                long t0 = System.nanoTime();
+                                Measure.run(lxc("lxc-start", raw, "-d"));
+                                Measure.run(lxc("lxc-wait", raw, "-s", "RUNNING", "-t", "60"));
+                                return (System.nanoTime() - t0) / 1e6;
+                            },
+                            () -> Measure.run(lxc("lxc-stop", raw, "-k")))),
+                    shown("start", id), m -> med(NOTHING, berth(m, "start", id), () -> Measure.run(berth(m, "stop", id))), true, "berth runs its pre-start hook"));
 
-            rows.add(new Row("stop (kill)", "berth stop " + id,
-                    med(() -> Measure.run(berth("start", id)), berth("stop", id), NOTHING),
-                    "lxc-stop -k",
-                    med(() -> startRaw(raw), lxc("lxc-stop", raw, "-k"), NOTHING)));
+            rows.add(row("stop (kill, until gone)", "lxc-stop -k",
+                    () -> med(() -> startRaw(raw), lxc("lxc-stop", raw, "-k"), NOTHING),
+                    shown("stop", id), m -> med(() -> Measure.run(berth(m, "start", id)), berth(m, "stop", id), NOTHING), true,
+                    "berth runs its post-stop hook"));
 
-            Measure.run(berth("start", id));
+            Measure.run(berth(Mode.COLD, "start", id));
             startRaw(raw);
-            rows.add(new Row("status of one container", "berth status " + id, med(NOTHING, berth("status", id), NOTHING),
-                    "lxc-info", med(NOTHING, lxc("lxc-info", raw), NOTHING)));
-            rows.add(new Row("exec `true`", "berth exec " + id + " -- true", med(NOTHING, berth("exec", id, "--", "true"), NOTHING),
-                    "lxc-attach -- true", med(NOTHING, lxc("lxc-attach", raw, "--", "true"), NOTHING)));
+            rows.add(row("status of one container", "lxc-info", () -> med(lxc("lxc-info", raw)),
+                    shown("status", id), m -> med(berth(m, "status", id)), true, ""));
+            rows.add(row("exec `true`", "lxc-attach -- true", () -> med(lxc("lxc-attach", raw, "--", "true")),
+                    shown("exec", id, "-- true"), m -> med(berth(m, "exec", id, "--", "true")), false, ""));
 
             Path share = root.resolve("share");
             mkdirs(share);
-            rows.add(new Row("mount-point hotplug (bind)", "berth set " + id + " --mp0 DIR,mp=/mnt/x",
-                    med(NOTHING, berth("set", id, "--mp0", share + ",mp=/mnt/x"), () -> Measure.run(berth("set", id, "--delete", "mp0"))),
-                    "", Double.NaN));
-            rows.add(new Row("mount-point hot-unplug", "berth set " + id + " --delete mp0",
-                    med(() -> Measure.run(berth("set", id, "--mp0", share + ",mp=/mnt/x")), berth("set", id, "--delete", "mp0"), NOTHING),
-                    "", Double.NaN));
+            String mp = share + ",mp=/mnt/bench";
+            checkHotplug(id, mp);
+            rows.add(row("mount-point hotplug (bind)", "", null, shown("set", id, "--mp0 DIR,mp=/mnt/bench"),
+                    m -> med(NOTHING, berth(m, "set", id, "--mp0", mp), () -> Measure.run(berth(m, "set", id, "--delete", "mp0"))), true,
+                    "no raw equivalent; LXD: 30 ms"));
+            rows.add(row("mount-point hot-unplug", "", null, shown("set", id, "--delete mp0"),
+                    m -> med(() -> Measure.run(berth(m, "set", id, "--mp0", mp)), berth(m, "set", id, "--delete", "mp0"), NOTHING), true,
+                    "no raw equivalent"));
             int[] mem = {256};
-            rows.add(new Row("live memory-limit change", "berth set " + id + " --memory N",
-                    Measure.median(Measure.repeat(2, runs, NOTHING,
-                            () -> Measure.runMillis(berth("set", id, "--memory", Integer.toString(mem[0] += 8))), NOTHING)),
-                    "lxc-cgroup memory.limit_in_bytes N",
-                    Measure.median(Measure.repeat(2, runs, NOTHING,
-                            () -> Measure.runMillis(lxc("lxc-cgroup", raw, "memory.limit_in_bytes", (mem[0] += 8) + "M")), NOTHING))));
-            Measure.run(berth("stop", id));
+            rows.add(row("live memory-limit change", "lxc-cgroup memory.limit_in_bytes N",
+                    () -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING,
+                            () -> Measure.runMillis(lxc("lxc-cgroup", raw, "memory.limit_in_bytes", (mem[0] += 8) + "M")), NOTHING)),
+                    shown("set", id, "--memory N"),
+                    m -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING,
+                            () -> Measure.runMillis(berth(m, "set", id, "--memory", Integer.toString(mem[0] += 8))), NOTHING)), true, ""));
+            Measure.run(berth(Mode.COLD, "stop", id));
             Measure.run(lxc("lxc-stop", raw, "-k"));
 
             progress("defining " + defined + " containers (" + running + " running) on each side");
             for (int i = 1; i < defined; i++) {
                 int v = ct + i;
-                Measure.run(berth("create", Integer.toString(v), tmpl, "--rootfs", "local:0"));
+                Measure.run(berth(Mode.COLD, "create", Integer.toString(v), tmplFile.toString(), "--rootfs", "local:0"));
                 berthIds.add(v);
                 createRaw("raw" + i);
             }
+            Mode fast = daemonStarted ? Mode.DAEMON : Mode.COLD;
             for (int i = 0; i < running; i++) {
-                Measure.run(berth("start", Integer.toString(ct + i)));
+                Measure.run(berth(fast, "start", Integer.toString(ct + i)));
                 startRaw("raw" + i);
             }
-            rows.add(new Row("list (" + defined + " defined, " + running + " running)", "berth list",
-                    med(NOTHING, berth("list"), NOTHING),
-                    "lxc-ls -f", med(NOTHING, List.of("lxc-ls", "-P", rawPath.toString(), "-f"), NOTHING)));
-            rows.add(new Row("status of all (" + running + " running)", "berth status",
-                    med(NOTHING, berth("status"), NOTHING),
-                    "lxc-ls -f", med(NOTHING, List.of("lxc-ls", "-P", rawPath.toString(), "-f"), NOTHING)));
+            Cmd lxcLs = new Cmd(List.of("lxc-ls", "-P", rawPath.toString(), "-f"));
+            rows.add(row("list (" + defined + " defined, " + running + " running)", "lxc-ls -f", () -> med(lxcLs),
+                    shown("list"), m -> med(berth(m, "list")), true, ""));
+            rows.add(row("status of all (" + defined + " defined, " + running + " running)", "lxc-ls -f", () -> med(lxcLs),
+                    shown("status"), m -> med(berth(m, "status")), true, ""));
             return rows;
         }
 
-        String lastLine(List<String> cmd) {
+        /** A hotplug figure is only honest if the mount really appears inside; a pending change would be a config write. */
+        void checkHotplug(String id, String mp) {
+            Measure.run(berth(Mode.COLD, "set", id, "--mp0", mp));
             try {
-                Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-                String out = new String(p.getInputStream().readAllBytes()).strip();
-                if (p.waitFor() != 0) throw new IllegalStateException("failed: " + cmd);
-                return out.substring(out.lastIndexOf('\n') + 1).strip();
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
+                String mounts = Measure.run(berth(Mode.COLD, "exec", id, "--", "cat", "/proc/mounts"));
+                if (!mounts.contains(" /mnt/bench ")) throw new IllegalStateException("mp0 was not hotplugged: /mnt/bench is not mounted inside");
+            } finally {
+                Measure.run(berth(Mode.COLD, "set", id, "--delete", "mp0"));
             }
+            String mounts = Measure.run(berth(Mode.COLD, "exec", id, "--", "cat", "/proc/mounts"));
+            if (mounts.contains(" /mnt/bench ")) throw new IllegalStateException("mp0 was not hot-unplugged: /mnt/bench is still mounted inside");
+        }
+
+        static String lastLine(String out) {
+            String s = out.strip();
+            return s.substring(s.lastIndexOf('\n') + 1).strip();
         }
 
         void createRaw(String name) {
@@ -234,6 +349,7 @@ public final class BenchMain {
             rawNames.add(name);
             Path conf = rawPath.resolve(name).resolve("config");
             try {
+                // like the berth containers: no network, no AppArmor (the host has none)
                 String c = Files.readString(conf).replaceAll("(?m)^lxc\\.net\\.0\\..*\\n", "");
                 Files.writeString(conf, c + "lxc.net.0.type = empty\nlxc.apparmor.profile = unconfined\n");
             } catch (IOException e) {
@@ -243,7 +359,12 @@ public final class BenchMain {
 
         void startRaw(String name) {
             Measure.run(lxc("lxc-start", name, "-d"));
-            Measure.run(lxc("lxc-wait", name, "-s", "RUNNING"));
+            Measure.run(lxc("lxc-wait", name, "-s", "RUNNING", "-t", "60"));
+        }
+
+        void destroy(int vmid) {
+            Measure.quiet(berth(Mode.COLD, "stop", Integer.toString(vmid)));
+            Measure.quiet(berth(Mode.COLD, "destroy", Integer.toString(vmid), "--purge"));
         }
 
         static void mkdirs(Path p) {
@@ -258,20 +379,17 @@ public final class BenchMain {
             System.err.println("bench: " + s);
         }
 
-        @Override public void close() {
-            for (String n : rawNames) quiet(lxc("lxc-stop", n, "-k"));
-            for (String n : rawNames) quiet(lxc("lxc-destroy", n));
-            for (int v : berthIds) quiet(berth("stop", Integer.toString(v)));
-            for (int v : berthIds) quiet(berth("destroy", Integer.toString(v), "--purge"));
-            quiet(List.of("rm", "-rf", "--one-file-system", root.toString()));
-        }
-
-        static void quiet(List<String> cmd) {
-            try {
-                new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-            } catch (IOException | InterruptedException e) {
-                // best effort during cleanup
-            }
+        @Override public synchronized void close() {
+            if (closed) return;
+            closed = true;
+            progress("cleaning up");
+            for (String n : rawNames) Measure.quiet(lxc("lxc-stop", n, "-k"));
+            for (String n : rawNames) Measure.quiet(lxc("lxc-destroy", n));
+            Mode fast = daemonStarted ? Mode.DAEMON : Mode.COLD;
+            for (int v : berthIds) Measure.quiet(berth(fast, "stop", Integer.toString(v)));
+            if (daemonStarted) Measure.quiet(berth(Mode.COLD, "daemon", "stop"));
+            for (int v : berthIds) Measure.quiet(berth(Mode.COLD, "destroy", Integer.toString(v), "--purge"));
+            Measure.quiet(new Cmd(List.of("rm", "-rf", "--one-file-system", root.toString())));
         }
     }
 }

@@ -202,6 +202,27 @@ public final class Mounts {
         });
     }
 
+    /**
+     * Unmounts the mount on {@code name} (one path component, never followed if it is a symlink) in directory
+     * {@code dir}: fchdir to it on a thread with its own fs state and umount2(name, flags|UMOUNT_NOFOLLOW). For
+     * mounts on files, which {@link #umountAt} cannot fchdir into.
+     */
+    public static void umountIn(Fd dir, String name, int flags) {
+        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+            throw new IllegalArgumentException("umountIn: '" + name + "' is not a single path component");
+        }
+        int all = flags | UMOUNT_NOFOLLOW;
+        Namespaces.onIsolatedThread("umount", () -> {
+            int fd = dir.fd();
+            try (Arena a = Arena.ofConfined()) {
+                Native.call(a, st -> (int) FCHDIR.invokeExact(st, fd), () -> "fchdir(" + fd + ")");
+                Native.call(a, st -> (int) UMOUNT2.invokeExact(st, a.allocateFrom(name), all),
+                        () -> "umount2(" + Native.q(name) + " (in fd " + fd + "), " + umountNames(all) + ")");
+            }
+            return null;
+        });
+    }
+
     private static String dirArg(Fd dir) {
         return dir == Fd.CWD ? "" : dir + ", ";
     }

@@ -88,8 +88,12 @@ public final class Namespaces {
         throw (E) t;
     }
 
-    /** Runs {@code task} on a namespace thread that joined the mount namespace {@code mntns} (cwd and root are its /). */
+    /**
+     * Runs {@code task} on a namespace thread that joined the mount namespace {@code mntns} (cwd and root are its /).
+     * The class path is preloaded first ({@link ClassPathPreload}): there the host's class directories are out of sight.
+     */
     public static <T, E extends Exception> T inMountNamespace(Fd mntns, Task<T, E> task) throws E {
+        ClassPathPreload.ensure();
         return onIsolatedThread("mnt", () -> {
             setns(mntns, CLONE_NEWNS);
             return task.run();

@@ -31,13 +31,13 @@ import io.berth.storage.VolumePath;
  * one failing key does not undo another that succeeded.
  *
  * <p>Live: memory, swap, cpulimit, cpuunits, cores (cgroup files), mpN add/remove/change, netN
- * add/remove/change, devN on cgroup v1, and metadata keys. Pending: everything the schema marks
- * restart-only, hostname/nameserver/searchdomain (the guest setup writes them at start; changing the UTS
- * name live needs sethostname, which sys does not offer), new volumes ({@code STORAGE:SIZE}) and device
- * mount points.
+ * add/remove/change, devN on cgroup v1, hostname/nameserver/searchdomain (files inside the container and the
+ * kernel host name, {@link GuestHotplug}), and metadata keys. Pending: everything the schema marks
+ * restart-only, new volumes ({@code STORAGE:SIZE}), device mount points and devN on cgroup v2.
  */
 public final class LiveChanges {
     private static final Set<String> LIMITS = Set.of("memory", "swap", "cpulimit", "cpuunits", "cores");
+    private static final Set<String> GUEST = Set.of("hostname", "nameserver", "searchdomain");
 
     private final Storages storages;
 
@@ -56,6 +56,7 @@ public final class LiveChanges {
         Set<String> keys = new LinkedHashSet<>(delete);
         keys.addAll(set.keySet());
         boolean limitsDone = false;
+        boolean guestDone = false;
         for (String key : keys) {
             Optional<String> value = Optional.ofNullable(set.get(key));
             Optional<ConfigKey> decl = Schema.lookup(key);
@@ -79,6 +80,13 @@ public final class LiveChanges {
                 if (!limitsDone) {
                     limitsDone = true;
                     applyLimits(cur, set, delete, ct, out);
+                }
+                continue;
+            }
+            if (GUEST.contains(key)) {
+                if (!guestDone) {
+                    guestDone = true;
+                    applyGuest(vmid, cur, set, delete, ct, out);
                 }
                 continue;
             }
@@ -134,6 +142,29 @@ public final class LiveChanges {
         }
     }
 
+    /** hostname and DNS as one unit: /etc/hosts depends on both the host name and the search domain. */
+    private static void applyGuest(int vmid, ContainerConfig cur, Map<String, String> set, List<String> delete, RunningContainer ct,
+                                   LiveResult.Builder out) {
+        List<String> changed = new ArrayList<>();
+        ContainerConfig after = cur;
+        for (String k : List.of("hostname", "nameserver", "searchdomain")) {
+            if (!set.containsKey(k) && !delete.contains(k)) continue;
+            changed.add(k);
+            after = set.containsKey(k) ? after.with(k, set.get(k)) : after.without(k);
+        }
+        UndoLog undo = new UndoLog();
+        try {
+            GuestHotplug.apply(vmid, cur, after, ct, undo, out.warnings);
+            undo.commit();
+            for (String k : changed) out.applied(k, Optional.ofNullable(set.get(k)));
+        } catch (RuntimeException e) {
+            undo.rollback(e);
+            StringBuilder why = new StringBuilder(LiveResult.FAILED_PREFIX + e.getMessage());
+            for (Throwable s : e.getSuppressed()) why.append("; ").append(s.getMessage());
+            for (String k : changed) out.pending(k, Optional.ofNullable(set.get(k)), why.toString());
+        }
+    }
+
     private static Optional<String> after(ContainerConfig cur, Map<String, String> set, List<String> delete, String key) {
         if (set.containsKey(key)) return Optional.of(set.get(key));
         if (delete.contains(key)) return Optional.empty();
@@ -172,15 +203,15 @@ public final class LiveChanges {
                         + "from outside; it is regenerated at the next start");
             }
             IdMap ids = cur.idmap();
-            if (old.isPresent()) DeviceHotplug.remove(ct, cg, DevConfig.parse(old.get()), undo);
-            if (nu.isPresent()) DeviceHotplug.add(ct, cg, DevConfig.parse(nu.get()), ids, undo);
+            if (old.isPresent()) {
+                DevConfig od = DevConfig.parse(old.get());
+                DeviceHotplug.remove(key, ct, cg, od, undo, () -> DeviceHotplug.add(key, ct, cg, od, ids, new UndoLog()));
+            }
+            if (nu.isPresent()) DeviceHotplug.add(key, ct, cg, DevConfig.parse(nu.get()), ids, undo);
+            ct.checkAlive();
             return Optional.empty();
         }
-        return switch (key) {
-            case "hostname", "nameserver", "searchdomain" ->
-                    Optional.of("written into the container by the guest setup at the next start");
-            default -> Optional.of("no live handler for this key");
-        };
+        return Optional.of("no live handler for this key");
     }
 
     private Optional<String> mountPoint(int vmid, ContainerConfig cur, String key, Optional<String> old, Optional<String> nu,

@@ -44,13 +44,9 @@ public final class MountHotplug {
     private static final int DIR = PathCalls.O_PATH | PathCalls.O_DIRECTORY | PathCalls.O_CLOEXEC;
 
     static {
-        // A namespace thread inside the container sees the container's filesystem, not ours: a class
-        // first needed there cannot be loaded from a class directory (NoClassDefFoundError). Load
-        // everything the container-side code touches up front, errors included.
+        // Class loading inside the container's namespace is handled by Namespaces.inMountNamespace
+        // (ClassPathPreload); initialization is not: probe the kernel while the host's files are in view.
         io.berth.sys.KernelFeatures.get();
-        ClassPreload.packagesOf(io.berth.sys.Fd.class, io.berth.mount.MountEngine.class, MountHotplug.class,
-                io.berth.idmap.IdMap.class);
-        new SysException("preload", io.berth.sys.Errno.ENOENT.number()).getMessage();
     }
 
     /**

@@ -37,6 +37,7 @@ public final class NetHotplug {
         Commands.run("ip", "link", "set", "dev", veth, "mtu", Integer.toString(mtu));
         Commands.run("ip", "link", "set", "dev", peer, "mtu", Integer.toString(mtu));
         plug(key, veth, nic, undo);
+        if (nic.rateMBs().isPresent()) rate(key, veth, nic.rateMBs(), warnings);
         Commands.run("ip", "link", "set", "dev", peer, "netns", Long.toString(initPid));
         Commands.inNetns(initPid, "ip", "link", "set", "dev", peer, "name", nic.name());
         Commands.inNetns(initPid, "ip", "link", "set", "dev", nic.name(), "up");
@@ -77,9 +78,10 @@ public final class NetHotplug {
             undo.push("replug " + veth, () -> plug(key, veth, old, new UndoLog()));
             nic.bridge().ifPresent(br -> checkBridge(key, br, nic));
             plug(key, veth, nic, undo);
-        } else if (!old.rateMBs().equals(nic.rateMBs())) {
-            rate(veth, nic.rateMBs());
-            undo.push("restore rate of " + veth, () -> rate(veth, old.rateMBs()));
+        }
+        if (!old.rateMBs().equals(nic.rateMBs())) {
+            rate(key, veth, nic.rateMBs(), warnings);
+            undo.push("restore rate of " + veth, () -> rate(key, veth, old.rateMBs(), new ArrayList<>()));
         }
         updateIp(key, nic.name(), old.ip(), old.gw(), nic.ip(), nic.gw(), 4, initPid, undo, warnings);
         updateIp(key, nic.name(), old.ip6(), old.gw6(), nic.ip6(), nic.gw6(), 6, initPid, undo, warnings);
@@ -96,7 +98,6 @@ public final class NetHotplug {
                 Commands.run("bridge", "vlan", "add", "dev", veth, "vid", tag, "pvid", "untagged");
             }
         }
-        if (nic.rateMBs().isPresent()) rate(veth, nic.rateMBs());
         Commands.run("ip", "link", "set", "dev", veth, nic.linkDown() ? "down" : "up");
     }
 
@@ -105,18 +106,28 @@ public final class NetHotplug {
         Commands.run("ip", "link", "set", "dev", veth, "down");
     }
 
-    /** Proxmox's tap_rate_limit: police what the container sends, shape what it receives. */
-    private static void rate(String veth, Optional<Double> mbs) {
+    /**
+     * Proxmox's tap_rate_limit: shape what the container receives (tbf on the host end) and police what it sends
+     * (ingress of the host end). The policer matches with u32, which more kernels build than Proxmox's
+     * {@code basic}; a kernel without the police action gets the shaping only, with a warning.
+     */
+    private static void rate(String key, String veth, Optional<Double> mbs, List<String> warnings) {
         runQuiet("tc", "qdisc", "del", "dev", veth, "ingress");
         runQuiet("tc", "qdisc", "del", "dev", veth, "root");
         if (mbs.isEmpty() || mbs.get() <= 0) return;
         long bps = (long) (mbs.get() * 1024 * 1024);
         long burst = 1024 * 1024;
-        Commands.run("tc", "qdisc", "add", "dev", veth, "handle", "ffff:", "ingress");
-        Commands.run("tc", "filter", "add", "dev", veth, "parent", "ffff:", "prio", "50", "basic", "police",
-                "rate", bps + "bps", "burst", burst + "b", "mtu", "64kb", "drop");
         Commands.run("tc", "qdisc", "add", "dev", veth, "root", "tbf", "rate", bps + "bps", "burst", burst + "b",
                 "latency", "25ms");
+        Commands.run("tc", "qdisc", "add", "dev", veth, "handle", "ffff:", "ingress");
+        try {
+            Commands.run("tc", "filter", "add", "dev", veth, "parent", "ffff:", "prio", "50", "u32", "match", "u32", "0", "0",
+                    "police", "rate", bps + "bps", "burst", burst + "b", "mtu", "64kb", "drop");
+        } catch (HotplugException e) {
+            runQuiet("tc", "qdisc", "del", "dev", veth, "ingress");
+            warnings.add(key + ": rate limits only what the container receives: this kernel cannot police what it sends ("
+                    + e.getMessage() + ")");
+        }
     }
 
     /**
@@ -192,9 +203,16 @@ public final class NetHotplug {
         if (nic.mtu().isPresent() && nic.mtu().getAsInt() > brMtu) {
             throw new HotplugException(key + ": MTU " + nic.mtu().getAsInt() + " is bigger than bridge " + bridge + "'s MTU " + brMtu);
         }
-        if (nic.tag().isPresent() && readInt(dir.resolve("vlan_filtering")) != 1) {
-            throw new HotplugException(key + ": tag=" + nic.tag().getAsInt() + " needs a VLAN-aware bridge, and "
-                    + bridge + " has vlan_filtering=0");
+        if (nic.tag().isPresent()) {
+            Path vf = dir.resolve("vlan_filtering");
+            if (!Files.exists(vf)) {
+                throw new HotplugException(key + ": tag=" + nic.tag().getAsInt() + " needs a VLAN-aware bridge, and this kernel "
+                        + "has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING)");
+            }
+            if (readInt(vf) != 1) {
+                throw new HotplugException(key + ": tag=" + nic.tag().getAsInt() + " needs a VLAN-aware bridge, and "
+                        + bridge + " has vlan_filtering=0");
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -33,7 +34,6 @@ class DebianBootTest {
     private BerthCli cli;
     private HostSideNet net;
     private int vmid;
-    private boolean created;
 
     @BeforeEach
     void setUp() throws IOException {
@@ -58,13 +58,17 @@ class DebianBootTest {
     void tearDown() throws IOException {
         List<String> problems = new ArrayList<>();
         try {
-            if (created) {
-                Proc.Result stop = cli.run("stop", Integer.toString(vmid));
-                if (!stop.ok()) {
-                    problems.add(stop.describe());
-                    Proc.run("lxc-stop", "-P", root.resolve("var/lxc").toString(), "-n", Integer.toString(vmid), "-k");
+            // whatever create left behind (even if it was killed half-way) has a config file
+            if (cli != null && Files.exists(root.resolve("etc/lxc/" + vmid + ".conf"))) {
+                String id = Integer.toString(vmid);
+                if (cli.run("status", id).out().contains("status: running")) {
+                    Proc.Result stop = cli.run("stop", id);
+                    if (!stop.ok()) {
+                        problems.add(stop.describe());
+                        Proc.run("lxc-stop", "-P", root.resolve("var/lxc").toString(), "-n", id, "-k");
+                    }
                 }
-                Proc.Result destroy = cli.run("destroy", Integer.toString(vmid), "--purge");
+                Proc.Result destroy = cli.run("destroy", id, "--purge");
                 if (!destroy.ok()) problems.add(destroy.describe());
             }
         } finally {
@@ -101,21 +105,22 @@ class DebianBootTest {
         cli.run("start", Integer.toString(vmid)).check();
         awaitAddress(ip2);
         assertGuest(ip2, "e2e-two");
-        assertThat(cli.exec(vmid, "ip", "-4", "addr", "show", "eth0")).doesNotContain(ip + "/");
-        assertThat(cli.exec(vmid, "cat", "/etc/hosts")).doesNotContainPattern("\\se2e(\\s|$)");
+        Map<String, String> o = inside("ip -4 addr show eth0", "cat /etc/hosts");
+        assertThat(o.get("ip -4 addr show eth0")).doesNotContain(ip + "/");
+        assertThat(o.get("cat /etc/hosts")).doesNotContainPattern("\\se2e(\\s|$)");
         assertThat(net.ping(ip2).check().out()).contains("1 packets transmitted, 1 ");
     }
 
     @Test
-    void unprivilegedDebianBootsWithItsConfiguredNetworkAndNames() throws IOException {
+    void unprivilegedDebianBootsWithItsConfiguredNetworkAndNames() {
         String ip = net.address(2);
         createAndStart(ip, true);
-        assertThat(cli.exec(vmid, "cat", "/proc/self/uid_map").strip().split("\\s+"))
-                .containsExactly("0", "100000", "65536");
         assertGuest(ip, "e2e");
-        // inside, the files Berth wrote belong to the container's root, i.e. to host uid 100000 on disk
-        assertThat(cli.exec(vmid, "stat", "-c", "%u:%g", "/etc/hostname", "/etc/hosts", "/etc/network/interfaces",
-                "/etc/resolv.conf").lines()).containsOnly("0:0").hasSize(4);
+        String files = "/etc/hostname /etc/hosts /etc/network/interfaces /etc/resolv.conf";
+        Map<String, String> o = inside("cat /proc/self/uid_map", "stat -c %u:%g " + files);
+        assertThat(o.get("cat /proc/self/uid_map").strip().split("\\s+")).containsExactly("0", "100000", "65536");
+        // the files Berth wrote belong to the container's root (host uid 100000 on disk), not to nobody
+        assertThat(o.get("stat -c %u:%g " + files).lines()).containsExactly("0:0", "0:0", "0:0", "0:0");
         assertThat(net.ping(ip).check().out()).contains("1 packets transmitted, 1 ");
     }
 
@@ -125,10 +130,7 @@ class DebianBootTest {
                 "--nameserver", net.gateway(),
                 "--net0", "name=eth0,bridge=" + net.bridge + ",ip=" + ip + "/24,gw=" + net.gateway(), "--quiet"));
         if (unprivileged) args.addAll(List.of("--unprivileged", "1"));
-        created = true; // a failed create undoes itself; destroy in teardown then just reports it
-        Proc.Result create = cli.run(args.toArray(String[]::new));
-        created = create.ok();
-        create.check();
+        cli.run(args.toArray(String[]::new)).check();
         // detected from the rootfs, which selects Debian's ifupdown format for the network
         assertThat(cli.run("config", Integer.toString(vmid)).check().out()).containsPattern("(?m)^ostype: debian$");
         cli.run("start", Integer.toString(vmid)).check();
@@ -139,49 +141,53 @@ class DebianBootTest {
     private void awaitAddress(String ip) {
         String script = "i=0; while [ $i -lt 150 ]; do ip -4 -o addr show dev eth0 | grep -qF 'inet " + ip
                 + "/' && exit 0; i=$((i+1)); sleep 0.1; done; ip addr; exit 1";
-        Proc.Result r = cli.run(java.time.Duration.ofSeconds(40), "exec", Integer.toString(vmid), "--", "sh", "-c",
+        Proc.Result r = cli.run(Duration.ofSeconds(40), "exec", Integer.toString(vmid), "--", "sh", "-c",
                 script);
         assertThat(r.ok()).as("eth0 gets %s within 15 s of start:\n%s", ip, r.describe()).isTrue();
     }
 
     private void assertGuest(String ip, String hostname) {
-        Map<String, String> f = readFiles("/proc/1/cmdline", "/run/network/ifstate.eth0", "/etc/network/interfaces",
-                "/etc/hostname", "/etc/hosts", "/etc/resolv.conf");
+        String gw = net.gateway();
+        Map<String, String> o = inside("cat /proc/1/cmdline", "cat /run/network/ifstate.eth0", "ip -4 addr show eth0",
+                "ip -4 route show default", "cat /etc/network/interfaces", "hostname", "cat /etc/hostname",
+                "cat /etc/hosts", "cat /etc/resolv.conf", "ping -c 1 -W 2 " + gw);
         // the distro's own boot did it: PID 1 is sysvinit, and ifupdown recorded eth0 as configured by it
-        assertThat(f.get("/proc/1/cmdline")).startsWith("init");
-        assertThat(f.get("/run/network/ifstate.eth0").strip()).isEqualTo("eth0");
-        assertThat(cli.exec(vmid, "ip", "-4", "addr", "show", "eth0")).contains("inet " + ip + "/24");
-        assertThat(cli.exec(vmid, "ip", "-4", "route", "show", "default"))
-                .contains("default via " + net.gateway() + " dev eth0");
-        assertThat(f.get("/etc/network/interfaces"))
-                .contains("iface eth0 inet static").contains(ip + "/24").contains("gateway " + net.gateway())
+        assertThat(o.get("cat /proc/1/cmdline")).startsWith("init");
+        assertThat(o.get("cat /run/network/ifstate.eth0").strip()).isEqualTo("eth0");
+        assertThat(o.get("ip -4 addr show eth0")).contains("inet " + ip + "/24");
+        assertThat(o.get("ip -4 route show default")).contains("default via " + gw + " dev eth0");
+        assertThat(o.get("cat /etc/network/interfaces"))
+                .contains("iface eth0 inet static").contains(ip + "/24").contains("gateway " + gw)
                 .contains("source /etc/network/interfaces.d/*"); // the template's own lines stay
-        assertThat(cli.exec(vmid, "hostname")).isEqualTo(hostname + "\n");
-        assertThat(f.get("/etc/hostname")).isEqualTo(hostname + "\n");
-        assertThat(f.get("/etc/hosts"))
+        assertThat(o.get("hostname")).isEqualTo(hostname + "\n");
+        assertThat(o.get("cat /etc/hostname")).isEqualTo(hostname + "\n");
+        assertThat(o.get("cat /etc/hosts"))
                 .containsPattern("(?m)^127\\.0\\.1\\.1\\s+" + hostname + "\\.e2e\\.test\\s+" + hostname + "\\s*$")
                 .containsPattern("(?m)^127\\.0\\.0\\.1\\s+localhost");
-        assertThat(f.get("/etc/resolv.conf").lines().map(String::strip)
+        assertThat(o.get("cat /etc/resolv.conf").lines().map(String::strip)
                         .filter(l -> l.startsWith("nameserver") || l.startsWith("search")))
-                .containsExactly("search e2e.test", "nameserver " + net.gateway());
+                .containsExactly("search e2e.test", "nameserver " + gw);
         // and the other direction: the guest reaches its gateway on the test's host side
-        assertThat(cli.exec(vmid, "ping", "-c", "1", "-W", "2", net.gateway())).contains("1 received");
+        assertThat(o.get("ping -c 1 -W 2 " + gw)).contains("1 received");
     }
 
-    /** Several files from inside the running container in one exec (each exec costs a JVM and an lxc-attach). */
-    private Map<String, String> readFiles(String... paths) {
+    /**
+     * Runs shell command lines inside the running container in one exec (each exec costs a JVM start and an
+     * lxc-attach) and returns each one's output; fails naming the first command that did not exit 0.
+     */
+    private Map<String, String> inside(String... commands) {
         List<String> cmd = new ArrayList<>(List.of("sh", "-c",
-                "for f; do printf '\\036%s\\n' \"$f\"; cat \"$f\" || exit 1; done", "sh"));
-        cmd.addAll(List.of(paths));
+                "for c; do printf '\\036%s\\n' \"$c\"; sh -c \"$c\" || { echo \"failed: $c\" >&2; exit 1; }; done", "sh"));
+        cmd.addAll(List.of(commands));
         String out = cli.exec(vmid, cmd.toArray(String[]::new));
-        Map<String, String> files = new LinkedHashMap<>();
+        Map<String, String> outputs = new LinkedHashMap<>();
         for (String part : out.split("\u001e")) {
             if (part.isEmpty()) continue;
             int nl = part.indexOf('\n');
-            files.put(part.substring(0, nl), part.substring(nl + 1));
+            outputs.put(part.substring(0, nl), part.substring(nl + 1));
         }
-        assertThat(files).containsOnlyKeys(paths);
-        return files;
+        assertThat(outputs).containsOnlyKeys(commands);
+        return outputs;
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -11,8 +11,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A minimal privileged busybox container in its own temp lxcpath, started with lxc-start -d (no veth:
- * {@code lxc.net.0.type = empty}). Close stops it and deletes everything.
+ * A minimal busybox container in its own temp lxcpath, started with lxc-start -d (no veth:
+ * {@code lxc.net.0.type = empty}), privileged or unprivileged (u/g 0 100000 65536, rootfs owned by 100000).
+ * Its rootfs carries alpine release files, so guest setup recognises it (alpine is busybox based). Close
+ * stops it and deletes everything.
  */
 final class BusyboxContainer implements AutoCloseable {
     final Path lxcpath;
@@ -20,7 +22,15 @@ final class BusyboxContainer implements AutoCloseable {
     final Path rootfs;
     final long initPid;
 
+    /** Host uid/gid of the unprivileged container's root. */
+    static final int UNPRIV_ROOT = 100000;
+
     BusyboxContainer(Path tmp) throws IOException {
+        this(tmp, false, List.of());
+    }
+
+    /** {@code extraConfig}: more {@code lxc.*} lines, e.g. device cgroup rules. */
+    BusyboxContainer(Path tmp, boolean unprivileged, List<String> extraConfig) throws IOException {
         this.lxcpath = tmp.resolve("lxc");
         this.name = "hp" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
         Path dir = lxcpath.resolve(name);
@@ -29,18 +39,32 @@ final class BusyboxContainer implements AutoCloseable {
             Files.createDirectories(rootfs.resolve(d));
         }
         Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
-        for (String a : List.of("sh", "ls", "ip", "cat", "stat", "mount", "sleep", "hostname", "mkdir", "touch", "echo")) {
+        for (String a : List.of("sh", "ls", "ip", "cat", "stat", "mount", "sleep", "hostname", "mkdir", "touch", "echo", "head")) {
             Files.createSymbolicLink(rootfs.resolve("bin/" + a), Path.of("busybox"));
         }
         Files.writeString(rootfs.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
-        Files.writeString(dir.resolve("config"), String.join("\n",
+        Files.writeString(rootfs.resolve("etc/alpine-release"), "3.19.1\n");
+        Files.writeString(rootfs.resolve("etc/os-release"), "ID=alpine\nVERSION_ID=3.19.1\n");
+        List<String> config = new ArrayList<>(List.of(
                 "lxc.uts.name = " + name,
                 "lxc.rootfs.path = dir:" + rootfs,
                 "lxc.net.0.type = empty",
                 "lxc.init.cmd = /bin/sleep 1000000",
                 "lxc.mount.auto = proc:mixed sys:mixed",
                 "lxc.autodev = 1",
-                "lxc.apparmor.profile = unconfined", ""));
+                "lxc.apparmor.profile = unconfined"));
+        if (unprivileged) {
+            config.add("lxc.idmap = u 0 " + UNPRIV_ROOT + " 65536");
+            config.add("lxc.idmap = g 0 " + UNPRIV_ROOT + " 65536");
+            // the container's root must be able to reach its rootfs
+            for (Path p = dir; p.startsWith(tmp.getParent()) && !p.equals(tmp.getParent()); p = p.getParent()) {
+                run("chmod", "o+x", p.toString());
+            }
+            run("chown", "-R", "-h", UNPRIV_ROOT + ":" + UNPRIV_ROOT, rootfs.toString());
+        }
+        config.addAll(extraConfig);
+        config.add("");
+        Files.writeString(dir.resolve("config"), String.join("\n", config));
         run("lxc-start", "-P", lxcpath.toString(), "-n", name, "-d");
         run("lxc-wait", "-P", lxcpath.toString(), "-n", name, "-s", "RUNNING", "-t", "10");
         this.initPid = Long.parseLong(run("lxc-info", "-P", lxcpath.toString(), "-n", name, "-pH").strip());

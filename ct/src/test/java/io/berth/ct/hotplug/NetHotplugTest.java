@@ -100,6 +100,85 @@ class NetHotplugTest {
         assertThat(ct.attach("ip", "link")).doesNotContain("eth7");
     }
 
+    /** A bridge of this test, removed (with {@code veth}) by the caller's finally. */
+    private static void deleteLinks(String... links) {
+        for (String l : links) {
+            try {
+                BusyboxContainer.run("ip", "link", "del", l);
+            } catch (RuntimeException e) {
+                // already gone
+            }
+        }
+    }
+
+    @Test
+    void rateLimitIsShapedOnTheHostVethAndChangesLive() throws Exception {
+        String veth = "veth" + vmid + "i3";
+        try {
+            Nic nic = Nic.of(NetConfig.parse("name=eth3,bridge=" + br1 + ",rate=10"));
+            List<String> warnings = new ArrayList<>();
+            NetHotplug.add(vmid, 3, nic, ct.initPid, new UndoLog(), warnings);
+            String qdisc = BusyboxContainer.run("tc", "qdisc", "show", "dev", veth);
+            // 10 MB/s = 83886080 bit/s
+            assertThat(qdisc).contains("qdisc tbf").containsPattern("rate 83\\.9Mbit|rate 83886Kbit|rate 83886080bit");
+            if (warnings.stream().anyMatch(w -> w.contains("cannot police"))) {
+                // kernels without the tc police action (CONFIG_NET_ACT_POLICE) shape the receive side only
+                assertThat(qdisc).doesNotContain("qdisc ingress");
+            } else {
+                assertThat(qdisc).contains("qdisc ingress");
+                assertThat(BusyboxContainer.run("tc", "filter", "show", "dev", veth, "parent", "ffff:")).contains("police");
+            }
+
+            Nic slower = Nic.of(NetConfig.parse("name=eth3,bridge=" + br2 + ",rate=1"));
+            NetHotplug.change(vmid, 3, nic, slower, ct.initPid, new UndoLog(), new ArrayList<>());
+            assertThat(master(veth)).isEqualTo(br2);
+            assertThat(BusyboxContainer.run("tc", "qdisc", "show", "dev", veth)).containsPattern("rate 8388Kbit|rate 8\\.39Mbit|rate 8388608bit");
+
+            Nic unlimited = Nic.of(NetConfig.parse("name=eth3,bridge=" + br2));
+            NetHotplug.change(vmid, 3, slower, unlimited, ct.initPid, new UndoLog(), new ArrayList<>());
+            assertThat(BusyboxContainer.run("tc", "qdisc", "show", "dev", veth)).doesNotContain("tbf").doesNotContain("ingress");
+            NetHotplug.remove(vmid, 3, unlimited, ct.initPid, new UndoLog(), new ArrayList<>());
+            assertThat(Path.of("/sys/class/net", veth)).doesNotExist();
+        } finally {
+            deleteLinks(veth);
+        }
+    }
+
+    @Test
+    void tagNeedsAVlanAwareBridge() {
+        Nic nic = Nic.of(NetConfig.parse("name=eth4,bridge=" + br1 + ",tag=5"));
+        assertThatThrownBy(() -> NetHotplug.add(vmid, 4, nic, ct.initPid, new UndoLog(), new ArrayList<>()))
+                .isInstanceOf(HotplugException.class).hasMessageContaining("net4").hasMessageContaining("VLAN-aware");
+        assertThat(Path.of("/sys/class/net", "veth" + vmid + "i4")).doesNotExist();
+    }
+
+    @Test
+    void vlanTagOnAVlanFilteringBridge() throws Exception {
+        String br = "brhp" + vmid + "v";
+        String veth = "veth" + vmid + "i5";
+        BusyboxContainer.run("ip", "link", "add", br, "type", "bridge");
+        try {
+            try {
+                BusyboxContainer.run("ip", "link", "set", br, "type", "bridge", "vlan_filtering", "1");
+            } catch (IllegalStateException e) {
+                org.junit.jupiter.api.Assumptions.abort("this kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING): " + e.getMessage());
+            }
+            Nic nic = Nic.of(NetConfig.parse("name=eth5,bridge=" + br + ",tag=5"));
+            NetHotplug.add(vmid, 5, nic, ct.initPid, new UndoLog(), new ArrayList<>());
+            assertThat(master(veth)).isEqualTo(br);
+            assertThat(BusyboxContainer.run("bridge", "vlan", "show", "dev", veth))
+                    .containsPattern("\\b5 PVID Egress Untagged").doesNotContainPattern("\\b1 PVID");
+            Nic changed = Nic.of(NetConfig.parse("name=eth5,bridge=" + br + ",tag=7"));
+            NetHotplug.change(vmid, 5, nic, changed, ct.initPid, new UndoLog(), new ArrayList<>());
+            assertThat(BusyboxContainer.run("bridge", "vlan", "show", "dev", veth))
+                    .containsPattern("\\b7 PVID Egress Untagged").doesNotContainPattern("\\b5 PVID");
+            NetHotplug.remove(vmid, 5, changed, ct.initPid, new UndoLog(), new ArrayList<>());
+            assertThat(Path.of("/sys/class/net", veth)).doesNotExist();
+        } finally {
+            deleteLinks(veth, br);
+        }
+    }
+
     @Test
     void refusesMissingBridgeAndLeavesNothing() {
         Nic nic = new Nic("eth2", Optional.of("nobr" + vmid), Optional.empty(), OptionalInt.empty(), OptionalInt.empty(),
