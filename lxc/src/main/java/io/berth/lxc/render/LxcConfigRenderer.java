@@ -87,6 +87,9 @@ public final class LxcConfigRenderer {
                 throw new RenderException(key, "device '" + path + "' was not found on this host; allowed: an existing character or block device");
             }
             out.add(cg + "devices.allow", dn.rule() + (e.getValue().denyWrite() ? " r" : " rw"));
+            // an allow rule cannot take write away where the device cgroup already allows everything (userns.conf
+            // clears the device list for unprivileged containers); an explicit deny can
+            if (e.getValue().denyWrite()) out.add(cg + "devices.deny", dn.rule() + " w");
         }
 
         // the pre-start hook's mounts stay in the monitor's namespace, invisible to the host

@@ -1,0 +1,78 @@
+package io.berth.ct.hotplug;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import io.berth.sys.Fd;
+import io.berth.sys.Namespaces;
+import io.berth.sys.NsType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Code on a namespace thread inside a container's mount namespace can use classes that were never loaded
+ * before, although the class directories of this test run are not visible there (Namespaces preloads).
+ */
+@Tag("root")
+class ForeignNamespaceClassLoadingTest {
+    @TempDir
+    static Path tmp;
+    static BusyboxContainer ct;
+
+    @BeforeAll
+    static void start() throws Exception {
+        ct = new BusyboxContainer(tmp);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (ct != null) ct.close();
+    }
+
+    /** Referenced only from code that runs inside the container's mount namespace (no class literal here). */
+    static final class InsideOnly {
+        static String where() {
+            return Files.exists(Path.of("/etc/alpine-release")) ? "container" : "host";
+        }
+
+        static String fail() {
+            // an exception type first needed inside, as on an error path
+            throw new FirstThrownInside("from inside");
+        }
+    }
+
+    static final class FirstThrownInside extends RuntimeException {
+        FirstThrownInside(String m) {
+            super(m);
+        }
+    }
+
+    @Test
+    void classesFirstNeededInsideTheContainerLoad() throws Exception {
+        Path classDir = Path.of(ForeignNamespaceClassLoadingTest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        assertThat(classDir).isDirectory();
+        try (RunningContainer rc = ct.pin(); Fd ns = rc.namespace(NsType.MNT)) {
+            long t0 = System.nanoTime();
+            String where = Namespaces.inMountNamespace(ns, () -> {
+                // the test's class directory is not there: only a preloaded class can be used
+                if (Files.exists(classDir)) throw new IllegalStateException(classDir + " is visible in the container");
+                return InsideOnly.where();
+            });
+            System.out.println("first inMountNamespace (with class path preload): " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            assertThat(where).isEqualTo("container");
+            RuntimeException thrown = null;
+            try {
+                Namespaces.inMountNamespace(ns, InsideOnly::fail);
+            } catch (RuntimeException e) {
+                thrown = e;
+            }
+            assertThat(thrown).isNotNull().hasMessage("from inside");
+            assertThat(thrown.getClass().getSimpleName()).isEqualTo("FirstThrownInside");
+        }
+    }
+}
