@@ -34,24 +34,6 @@ class ForeignNamespaceClassLoadingTest {
         if (ct != null) ct.close();
     }
 
-    /** Referenced only from code that runs inside the container's mount namespace (no class literal here). */
-    static final class InsideOnly {
-        static String where() {
-            return Files.exists(Path.of("/etc/alpine-release")) ? "container" : "host";
-        }
-
-        static String fail() {
-            // an exception type first needed inside, as on an error path
-            throw new FirstThrownInside("from inside");
-        }
-    }
-
-    static final class FirstThrownInside extends RuntimeException {
-        FirstThrownInside(String m) {
-            super(m);
-        }
-    }
-
     @Test
     void classesFirstNeededInsideTheContainerLoad() throws Exception {
         Path classDir = Path.of(ForeignNamespaceClassLoadingTest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -61,18 +43,18 @@ class ForeignNamespaceClassLoadingTest {
             String where = Namespaces.inMountNamespace(ns, () -> {
                 // the test's class directory is not there: only a preloaded class can be used
                 if (Files.exists(classDir)) throw new IllegalStateException(classDir + " is visible in the container");
-                return InsideOnly.where();
+                return InsideOnlyProbe.where();
             });
             System.out.println("first inMountNamespace (with class path preload): " + (System.nanoTime() - t0) / 1_000_000 + " ms");
             assertThat(where).isEqualTo("container");
             RuntimeException thrown = null;
             try {
-                Namespaces.inMountNamespace(ns, InsideOnly::fail);
+                Namespaces.inMountNamespace(ns, InsideOnlyProbe::fail);
             } catch (RuntimeException e) {
                 thrown = e;
             }
             assertThat(thrown).isNotNull().hasMessage("from inside");
-            assertThat(thrown.getClass().getSimpleName()).isEqualTo("FirstThrownInside");
+            assertThat(thrown.getClass().getSimpleName()).isEqualTo("Thrown");
         }
     }
 }
