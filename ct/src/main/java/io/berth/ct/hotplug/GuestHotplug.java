@@ -61,6 +61,18 @@ final class GuestHotplug {
         ct.checkAlive();
     }
 
+    /**
+     * After a live netN change: rewrites the distro's network configuration inside the container (seed 001 does
+     * setup_network after update_ipconfig), so a restart of networking in the guest keeps the new addresses.
+     */
+    static void network(int vmid, ContainerConfig before, ContainerConfig after, RunningContainer ct, UndoLog undo,
+                        List<String> warnings) {
+        if (before.ostype().filter("unmanaged"::equals).isPresent()) return;
+        IdMap ids = before.idmap();
+        files(ct, GuestSpecs.of(vmid, before, (int) ids.rootUid(), (int) ids.rootGid()),
+                GuestSpecs.of(vmid, after, (int) ids.rootUid(), (int) ids.rootGid()), Phase.NETWORK_CHANGE, undo, warnings);
+    }
+
     private static void files(RunningContainer ct, GuestSpec oldSpec, GuestSpec newSpec, Phase phase, UndoLog undo,
                               List<String> warnings) {
         SetupReport r = inRoot(ct, root -> GuestSetup.apply(root, newSpec, phase));

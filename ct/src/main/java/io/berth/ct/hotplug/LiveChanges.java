@@ -193,6 +193,7 @@ public final class LiveChanges {
             if (o.isPresent() && n.isPresent()) NetHotplug.change(vmid, idx, o.get(), Nic.of(n.get()), pid, undo, warnings);
             else if (n.isPresent()) NetHotplug.add(vmid, idx, Nic.of(n.get()), pid, undo, warnings);
             else if (o.isPresent()) NetHotplug.remove(vmid, idx, o.get(), pid, undo, warnings);
+            GuestHotplug.network(vmid, cur, nu.map(v -> cur.with(key, v)).orElseGet(() -> cur.without(key)), ct, undo, warnings);
             ct.checkAlive();
             return Optional.empty();
         }

@@ -109,6 +109,17 @@ class DebianBootTest {
         assertThat(o.get("ip -4 addr show eth0")).doesNotContain(ip + "/");
         assertThat(o.get("cat /etc/hosts")).doesNotContainPattern("\\se2e(\\s|$)");
         assertThat(net.ping(ip2).check().out()).contains("1 packets transmitted, 1 ");
+
+        // Changed live: berth set on the running container moves the address and rewrites the guest's files, so
+        // the distro's own config agrees with what the interface has (and survives a restart of networking).
+        String ip3 = net.address(4);
+        String applied = cli.run("set", Integer.toString(vmid), "--hostname", "e2e-three",
+                "--net0", "name=eth0,bridge=" + net.bridge + ",ip=" + ip3 + "/24,gw=" + net.gateway()).check().out();
+        assertThat(applied).contains("applied hostname: e2e-three").contains("applied net0: ");
+        assertGuest(ip3, "e2e-three");
+        assertThat(inside("ip -4 addr show eth0").get("ip -4 addr show eth0")).doesNotContain(ip2 + "/");
+        assertThat(net.ping(ip3).check().out()).contains("1 packets transmitted, 1 ");
+        assertThat(cli.run("pending", Integer.toString(vmid)).check().out()).doesNotContain("new ");
     }
 
     @Test
