@@ -9,6 +9,7 @@ import io.berth.config.MountPoint;
 import io.berth.ct.hook.HookCommand;
 import io.berth.ct.hotplug.LiveChanges;
 import io.berth.ct.hotplug.LiveResult;
+import io.berth.ct.hotplug.NetHotplug;
 import io.berth.ct.hotplug.RunningContainer;
 import io.berth.ct.hook.Hooks;
 import io.berth.ct.hook.Pending;
@@ -350,6 +351,7 @@ public final class ContainerService {
         try {
             rt.start(START_TIMEOUT, debug || c.debug());
             List<String> warnings = new ArrayList<>(r.warnings());
+            NetHotplug.applyRates(vmid, c.nets(), warnings);
             if (Files.exists(paths.warnings())) {
                 for (String w : Files.readAllLines(paths.warnings(), StandardCharsets.UTF_8)) if (!w.isBlank()) warnings.add(w);
             }

@@ -22,6 +22,22 @@ public final class NetHotplug {
         return v;
     }
 
+    /**
+     * LXC has no rate limit of its own: after a start, shape each netN that has {@code rate=} as a hotplug does.
+     * A failure is a warning; the container runs, only without its limit.
+     */
+    public static void applyRates(int vmid, java.util.SortedMap<Integer, io.berth.config.NetConfig> nets, List<String> warnings) {
+        nets.forEach((idx, net) -> {
+            Nic nic = Nic.of(net);
+            if (nic.rateMBs().isEmpty()) return;
+            try {
+                rate("net" + idx, hostVeth(vmid, idx), nic.rateMBs(), warnings);
+            } catch (RuntimeException e) {
+                warnings.add("net" + idx + ": rate limit not applied: " + e.getMessage());
+            }
+        });
+    }
+
     /** Creates the pair, plugs it, moves the peer into the container and configures its addresses. */
     public static void add(int vmid, int index, Nic nic, long initPid, UndoLog undo, List<String> warnings) {
         String key = "net" + index;

@@ -28,13 +28,16 @@ class NetworkLifecycleTest {
             Host.run("ip", "link", "set", bridge, "up");
             try (CtFixture f = new CtFixture(tmp)) {
                 f.create(vmid, Map.of("rootfs", "local:0",
-                        "net0", "name=eth0,bridge=" + bridge + ",hwaddr=" + hwaddr.toUpperCase() + ",ip=manual"));
+                        "net0", "name=eth0,bridge=" + bridge + ",hwaddr=" + hwaddr.toUpperCase() + ",ip=manual,rate=5"));
                 f.svc.start(vmid, false, false);
 
                 Path sys = Path.of("/sys/class/net", veth);
                 assertThat(sys).exists();
                 assertThat(Files.readSymbolicLink(sys.resolve("master")).getFileName()).hasToString(bridge);
                 assertThat(Files.readString(sys.resolve("operstate")).strip()).isIn("up", "unknown", "lowerlayerdown");
+
+                // LXC has no rate limit: start shapes the host end as a hotplug would (tbf at 5 MB/s)
+                assertThat(Host.run("tc", "qdisc", "show", "dev", veth)).contains("tbf").contains("rate 41943Kbit");
 
                 ExecResult link = f.exec(vmid, "ip", "link", "show", "eth0");
                 assertThat(link.exitCode()).as(link.stderr()).isZero();
