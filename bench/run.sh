@@ -25,6 +25,25 @@ java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED)
 if ((macro)); then
     "${java[@]}" -Dberth.home="$home" -cp "$benchjar" io.berth.bench.BenchMain --out "$out" "${args[@]}"
 fi
+if ((macro)) && command -v hyperfine >/dev/null; then
+    # cold start-up of bin/berth (a JVM per command) with and without the AOT cache, on a config-only root
+    jar=${BERTH_JAR:-$home/cli/target/berth.jar}
+    st=$(mktemp -d) md=$(mktemp)
+    mkdir -p "$st/etc/lxc"
+    printf 'arch: amd64\nhostname: startup\nmemory: 512\nostype: debian\nrootfs: local:subvol-100-disk-0\n' >"$st/etc/lxc/100.conf"
+    export BERTH_NO_DAEMON=1
+    hyperfine -N -w 3 -r 20 --export-markdown "$md" \
+        -n 'berth --version' "env BERTH_JAR=$jar bin/berth --version" \
+        -n 'berth --version, no AOT cache' "env BERTH_JAR=$jar BERTH_AOT=/nonexistent bin/berth --version" \
+        -n 'berth config 100' "env BERTH_JAR=$jar bin/berth --root $st config 100" \
+        -n 'berth config 100, no AOT cache' "env BERTH_JAR=$jar BERTH_AOT=/nonexistent bin/berth --root $st config 100" \
+        -n 'berth list (1 stopped)' "env BERTH_JAR=$jar bin/berth --root $st list" \
+        -n 'berth list (1 stopped), no AOT cache' "env BERTH_JAR=$jar BERTH_AOT=/nonexistent bin/berth --root $st list" \
+        -n 'lxc-start --version' 'lxc-start --version' >&2
+    unset BERTH_NO_DAEMON
+    "${java[@]}" -cp "$benchjar" io.berth.bench.JmhReport --section STARTUP "$md" "$out"
+    rm -rf "$st" "$md"
+fi
 if ((jmh)); then
     result=$(mktemp --suffix=.csv)
     trap 'rm -f "$result"' EXIT

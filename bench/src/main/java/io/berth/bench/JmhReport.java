@@ -18,6 +18,12 @@ public final class JmhReport {
     record Result(String benchmark, String param, double score, double error, String unit) {}
 
     public static void main(String[] args) throws IOException {
+        if (args.length == 3 && args[0].equals("--section")) {
+            // a ready markdown file (hyperfine's --export-markdown) into a named section
+            String load = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+            BenchMain.writeSection(Path.of(args[2]), args[1], "Load average when measured: " + load + ".\n\n" + Files.readString(Path.of(args[1].isEmpty() ? "" : args[1]).resolveSibling(Path.of(args[1]).getFileName())));
+            return;
+        }
         if (args.length < 1 || args.length > 2) {
             System.err.println("usage: JmhReport RESULT.csv [DOC.md]");
             System.exit(2);
