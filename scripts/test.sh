@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 export JAVA_HOME=${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}
+# Maven 3.8 (guava) touches sun.misc.Unsafe; JDK 25 warns about it on every run
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 # The container tests run LXC hooks through bin/berth, so the CLI jar must exist before they run.
 mvn -q -B -DskipTests package
 bash scripts/aot.sh >/dev/null

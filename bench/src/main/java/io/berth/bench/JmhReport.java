@@ -9,7 +9,8 @@ import java.util.Locale;
 
 /**
  * Turns JMH's CSV result ({@code -rf csv}) into the markdown table of docs/PERFORMANCE.md's JMH section.
- * Usage: {@code JmhReport RESULT.csv [DOC.md]}; without DOC the table goes to stdout only.
+ * Usage: {@code JmhReport RESULT.csv [DOC.md]}; without DOC the table goes to stdout only. {@code JmhReport --section NAME
+ * TABLE.md DOC.md} puts a ready markdown table into section NAME of DOC.
  */
 public final class JmhReport {
     private JmhReport() {}
@@ -18,10 +19,10 @@ public final class JmhReport {
     record Result(String benchmark, String param, double score, double error, String unit) {}
 
     public static void main(String[] args) throws IOException {
-        if (args.length == 3 && args[0].equals("--section")) {
-            // a ready markdown file (hyperfine's --export-markdown) into a named section
+        if (args.length == 4 && args[0].equals("--section")) {
+            // a ready markdown table (hyperfine's --export-markdown) into the named section of DOC
             String load = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-            BenchMain.writeSection(Path.of(args[2]), args[1], "Load average when measured: " + load + ".\n\n" + Files.readString(Path.of(args[1].isEmpty() ? "" : args[1]).resolveSibling(Path.of(args[1]).getFileName())));
+            BenchMain.writeSection(Path.of(args[3]), args[1], "Load average when measured: " + load + ".\n\n" + Files.readString(Path.of(args[2])));
             return;
         }
         if (args.length < 1 || args.length > 2) {
