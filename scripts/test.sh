@@ -7,10 +7,10 @@ export JAVA_HOME=${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}
 # Maven 3.8 (guava) touches sun.misc.Unsafe; JDK 25 warns about it on every run
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 # The container tests run LXC hooks through bin/berth, so the CLI jar must exist before they run.
-mvn -q -B -DskipTests package
+mvn -q -B -Dstyle.color=never -DskipTests package
 bash scripts/aot.sh >/dev/null
 # The Debian end-to-end tests (guest setup, boot, ping) need a debootstrapped rootfs; build it once
 # (about 1.5 min from Debian's mirror, cached in /var/cache/berth). Without it they are skipped.
 bash guest/src/test/scripts/build-debian-rootfs.sh \
     || echo "warning: no Debian rootfs; the Debian end-to-end tests will be skipped" >&2
-mvn -B test "$@"
+mvn -B -Dstyle.color=never test "$@"
