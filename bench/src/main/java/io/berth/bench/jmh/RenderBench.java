@@ -33,7 +33,7 @@ public class RenderBench {
     static final HostFacts HOST = new HostFacts("5.0.2", CgroupMode.HYBRID,
             Set.of("blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "memory", "pids"),
             Optional.of(Path.of("/sys/fs/cgroup/unified")), Set.of(), List.of(0, 1),
-            Map.of("vmbr0", 1500, "vmbr1", 9000), true, false, "6.18.0");
+            Map.of("vmbr0", 1500, "vmbr1", 9000), true, false, "6.18.0", true);
 
     /** Unprivileged debian with cores, memory, swap, one veth (generated seccomp, idmap); privileged with 3 nics. */
     @Param({"render-unpriv-debian", "render-multi-net"})

@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
  */
 public record HostFacts(String lxcVersion, CgroupMode cgroupMode, Set<String> v1Controllers, Optional<Path> unifiedMount,
                         Set<String> v2Controllers, List<Integer> cpus, Map<String, Integer> bridgeMtus,
-                        boolean seccompNotify, boolean apparmor, String kernelRelease) {
+                        boolean seccompNotify, boolean apparmor, String kernelRelease, boolean lxcfs) {
 
     public HostFacts {
         v1Controllers = Collections.unmodifiableSet(new TreeSet<>(v1Controllers));
@@ -68,6 +68,7 @@ public record HostFacts(String lxcVersion, CgroupMode cgroupMode, Set<String> v1
         Set<String> v1 = new TreeSet<>();
         Path unified = null;
         Path cpusetV1 = null;
+        boolean lxcfs = false;
         for (String line : readLines(mountinfo)) {
             // mountinfo: id parent maj:min root mountpoint opts [optional...] - fstype source superopts
             int sep = line.indexOf(" - ");
@@ -76,6 +77,7 @@ public record HostFacts(String lxcVersion, CgroupMode cgroupMode, Set<String> v1
             String[] tail = line.substring(sep + 3).split(" ");
             if (head.length < 5 || tail.length < 3) continue;
             Path mountPoint = Path.of(unescape(head[4]));
+            if (tail[0].equals("fuse.lxcfs")) lxcfs = true;
             if (tail[0].equals("cgroup2")) {
                 if (unified == null) unified = mountPoint;
             } else if (tail[0].equals("cgroup")) {
@@ -118,7 +120,7 @@ public record HostFacts(String lxcVersion, CgroupMode cgroupMode, Set<String> v1
         boolean apparmor = readFirstLine(root.resolve("sys/module/apparmor/parameters/enabled")).startsWith("Y");
         String kernel = readFirstLine(root.resolve("proc/sys/kernel/osrelease"));
         return new HostFacts(probeLxcVersion(root), mode, v1, Optional.ofNullable(unified), v2, cpus, bridges, notify,
-                apparmor, kernel);
+                apparmor, kernel, lxcfs);
     }
 
     private static final Pattern PC_VERSION = Pattern.compile("(?m)^Version:\\s*(\\S+)");

@@ -69,6 +69,12 @@ public final class LxcConfigRenderer {
         boolean known = OSTYPES_WITH_INCLUDES.contains(ostype);
         out.add("lxc.include", LXC_CONFIG_DIR + "/" + (known ? ostype + ".common.conf" : "common.conf"));
         if (unprivileged) out.add("lxc.include", LXC_CONFIG_DIR + "/" + (known ? ostype + ".userns.conf" : "userns.conf"));
+        if (!host.lxcfs()) {
+            // common.conf pulls in lxcfs's hooks whenever the package is installed; without a running lxcfs they
+            // only cost time (its post-stop hook is a bare 'sleep 0.5'). An empty value clears a hook list.
+            out.add("lxc.hook.mount", "");
+            out.add("lxc.hook.post-stop", "");
+        }
 
         Features f = s.features();
         Optional<String> profile = seccomp(in, s, unprivileged, f, out, warnings);

@@ -31,11 +31,11 @@ class GoldenRenderTest {
     static final HostFacts HYBRID = new HostFacts("5.0.2", CgroupMode.HYBRID,
             Set.of("blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "memory", "pids"),
             Optional.of(Path.of("/sys/fs/cgroup/unified")), Set.of("hugetlb"), List.of(0, 1),
-            Map.of("vmbr0", 1500, "vmbr1", 9000), true, false, "6.18.44");
+            Map.of("vmbr0", 1500, "vmbr1", 9000), true, false, "6.18.44", true);
 
     static final HostFacts V2 = new HostFacts("6.0.0", CgroupMode.UNIFIED, Set.of(), Optional.of(Path.of("/sys/fs/cgroup")),
             Set.of("cpu", "cpuset", "io", "memory", "pids", "hugetlb"), List.of(0, 1, 2, 3, 4, 5, 6, 7),
-            Map.of("vmbr0", 1500, "vmbr1", 9000), true, true, "6.8.12-4-pve");
+            Map.of("vmbr0", 1500, "vmbr1", 9000), true, true, "6.8.12-4-pve", true);
 
     static final Map<String, DeviceNumber> DEVICES = Map.of(
             "/dev/net/tun", new DeviceNumber(DeviceNumber.Type.CHAR, 10, 200),

@@ -43,9 +43,21 @@ class LxcConfigRendererTest {
     }
 
     @Test
+    void lxcfsHooksAreClearedWhenLxcfsDoesNotRun() {
+        HostFacts h = GoldenRenderTest.HYBRID;
+        HostFacts noLxcfs = new HostFacts(h.lxcVersion(), h.cgroupMode(), h.v1Controllers(), h.unifiedMount(),
+                h.v2Controllers(), h.cpus(), h.bridgeMtus(), h.seccompNotify(), h.apparmor(), h.kernelRelease(), false);
+        String without = render("ostype: debian\n", noLxcfs).config();
+        // cleared after the include that brings them in, before our own post-stop hook
+        assertThat(without).contains("lxc.include = /usr/share/lxc/config/debian.common.conf\nlxc.hook.mount = \nlxc.hook.post-stop = \n");
+        assertThat(without.indexOf("lxc.hook.post-stop = \n")).isLessThan(without.indexOf("hook post-stop"));
+        assertThat(render("ostype: debian\n", h).config()).doesNotContain("lxc.hook.mount = \n");
+    }
+
+    @Test
     void mknodWithoutSeccompNotifyIsRefused() {
         HostFacts old = new HostFacts("5.0.2", GoldenRenderTest.HYBRID.cgroupMode(), GoldenRenderTest.HYBRID.v1Controllers(),
-                GoldenRenderTest.HYBRID.unifiedMount(), GoldenRenderTest.HYBRID.v2Controllers(), List.of(0), Map.of(), false, false, "5.2.0");
+                GoldenRenderTest.HYBRID.unifiedMount(), GoldenRenderTest.HYBRID.v2Controllers(), List.of(0), Map.of(), false, false, "5.2.0", true);
         assertThatThrownBy(() -> render("ostype: debian\nunprivileged: 1\nfeatures: mknod=1\n", old))
                 .hasMessageStartingWith("features: mknod=1 needs seccomp user notification").hasMessageContaining("5.2.0");
         // privileged containers keep LXC's default profile: nothing to refuse
