@@ -1,5 +1,6 @@
 package io.berth.ct.hotplug;
 
+import io.berth.lxc.cgroup.CgroupMounts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,21 +28,10 @@ public record ContainerCgroup(Map<String, Path> v1, Optional<Path> v2) {
 
     /** Locates the limit cgroup of container {@code name} whose init process is {@code initPid}. */
     public static ContainerCgroup locate(String name, long initPid) {
-        Map<String, Path> mounts = new HashMap<>();
-        Path unified = null;
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                int sep = line.indexOf(" - ");
-                if (sep < 0) continue;
-                String[] head = line.substring(0, sep).split(" ");
-                String[] tail = line.substring(sep + 3).split(" ");
-                if (head.length < 5 || tail.length < 3) continue;
-                if (tail[0].equals("cgroup2")) {
-                    if (unified == null) unified = Path.of(head[4]);
-                } else if (tail[0].equals("cgroup")) {
-                    for (String opt : tail[2].split(",")) mounts.putIfAbsent(opt, Path.of(head[4]));
-                }
-            }
+            CgroupMounts cgroupMounts = CgroupMounts.read();
+            Map<String, Path> mounts = cgroupMounts.v1();
+            Path unified = cgroupMounts.unified().orElse(null);
             Map<String, Path> v1 = new HashMap<>();
             Path v2 = null;
             for (String line : Files.readAllLines(Path.of("/proc/" + initPid + "/cgroup"))) {

@@ -26,20 +26,10 @@ public final class CgroupReader {
 
     /** Learns where each cgroup hierarchy is mounted from /proc/self/mountinfo. */
     public CgroupReader() throws IOException {
+        CgroupMounts mounts = CgroupMounts.read();
         Map<String, String> v1 = new HashMap<>();
-        String unified = null;
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            int sep = line.indexOf(" - ");
-            if (sep < 0) continue;
-            String[] head = line.substring(0, sep).split(" ");
-            String[] tail = line.substring(sep + 3).split(" ");
-            if (head.length < 5 || tail.length < 3) continue;
-            if (tail[0].equals("cgroup2")) {
-                if (unified == null) unified = head[4];
-            } else if (tail[0].equals("cgroup")) {
-                for (String opt : tail[2].split(",")) v1.putIfAbsent(opt, head[4]);
-            }
-        }
+        mounts.v1().forEach((c, p) -> v1.put(c, p.toString()));
+        String unified = mounts.unified().map(Path::toString).orElse(null);
         this.v1Mounts = Map.copyOf(v1);
         this.unifiedMount = unified;
     }
