@@ -2,7 +2,7 @@
 # Benchmarks Berth against raw lxc-* in one run (medians, ratio berth/raw, for a cold JVM per command and for
 # commands served by berthd), then the JMH micro-benchmarks. Writes both tables into docs/PERFORMANCE.md.
 # Needs root and LXC; takes about 10 minutes on 2 cores.
-#   bash bench/run.sh [--runs N] [--defined N] [--running N] [--no-jmh] [--no-macro] [--out FILE]
+#   bash bench/run.sh [--runs N] [--defined N] [--running N] [--no-macro] [--no-startup] [--no-jmh] [--out FILE]
 # Uses cli/target/berth.jar (or $BERTH_JAR) and bench/target/berth-bench.jar (or $BERTH_BENCH_JAR); builds them
 # with scripts/build.sh when they are missing.
 set -euo pipefail
@@ -11,11 +11,12 @@ cd "$home"
 export JAVA_HOME=${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}
 benchjar=${BERTH_BENCH_JAR:-bench/target/berth-bench.jar}
 [[ -f ${BERTH_JAR:-cli/target/berth.jar} && -f $benchjar ]] || bash scripts/build.sh
-jmh=1 macro=1 out=docs/PERFORMANCE.md args=()
+jmh=1 macro=1 startup=1 out=docs/PERFORMANCE.md args=()
 while (($#)); do
     case $1 in
         --no-jmh) jmh=0 ;;
         --no-macro) macro=0 ;;
+        --no-startup) startup=0 ;;
         --out) out=$2; shift ;;
         *) args+=("$1") ;;
     esac
@@ -25,8 +26,9 @@ java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED)
 if ((macro)); then
     "${java[@]}" -Dberth.home="$home" -cp "$benchjar" io.berth.bench.BenchMain --out "$out" "${args[@]}"
 fi
-if ((macro)) && command -v hyperfine >/dev/null; then
+if ((startup)) && command -v hyperfine >/dev/null; then
     # cold start-up of bin/berth (a JVM per command) with and without the AOT cache, on a config-only root
+    # (a bare --version never uses the cache, see bin/berth)
     jar=${BERTH_JAR:-$home/cli/target/berth.jar}
     st=$(mktemp -d) md=$(mktemp)
     mkdir -p "$st/etc/lxc"
@@ -34,7 +36,6 @@ if ((macro)) && command -v hyperfine >/dev/null; then
     export BERTH_NO_DAEMON=1
     hyperfine -N -w 3 -r 20 --export-markdown "$md" \
         -n 'berth --version' "env BERTH_JAR=$jar bin/berth --version" \
-        -n 'berth --version, no AOT cache' "env BERTH_JAR=$jar BERTH_AOT=/nonexistent bin/berth --version" \
         -n 'berth config 100' "env BERTH_JAR=$jar bin/berth --root $st config 100" \
         -n 'berth config 100, no AOT cache' "env BERTH_JAR=$jar BERTH_AOT=/nonexistent bin/berth --root $st config 100" \
         -n 'berth list (1 stopped)' "env BERTH_JAR=$jar bin/berth --root $st list" \

@@ -39,13 +39,15 @@ public final class JmhReport {
         List<Result> out = new ArrayList<>();
         if (lines.isEmpty()) return out;
         List<String> header = fields(lines.getFirst());
-        int paramCol = -1;
-        for (int i = 0; i < header.size(); i++) if (header.get(i).startsWith("Param:")) paramCol = i;
+        // one "Param: name" column per parameter name of any benchmark; a row fills only its own
+        List<Integer> paramCols = new ArrayList<>();
+        for (int i = 0; i < header.size(); i++) if (header.get(i).startsWith("Param:")) paramCols.add(i);
         for (String line : lines.subList(1, lines.size())) {
             if (line.isBlank()) continue;
             List<String> f = fields(line);
-            String param = paramCol >= 0 && paramCol < f.size() ? f.get(paramCol) : "";
-            out.add(new Result(f.get(0), param, num(f.get(4)), num(f.get(5)), f.get(6)));
+            List<String> params = new ArrayList<>();
+            for (int c : paramCols) if (c < f.size() && !f.get(c).isEmpty()) params.add(f.get(c));
+            out.add(new Result(f.get(0), String.join(", ", params), num(f.get(4)), num(f.get(5)), f.get(6)));
         }
         return out;
     }

@@ -28,11 +28,13 @@ class ReportTest {
 
     @Test void jmhCsvBecomesOneRowPerBenchmarkAndSample() {
         List<String> csv = List.of(
-                "\"Benchmark\",\"Mode\",\"Threads\",\"Samples\",\"Score\",\"Score Error (99.9%)\",\"Unit\",\"Param: config\"",
-                "\"io.berth.bench.jmh.ConfigBench.parse\",\"thrpt\",1,3,12500.5,310.25,\"ops/s\",01-minimal",
-                "\"io.berth.bench.jmh.IdmapBench.acrossChunks\",\"thrpt\",1,3,20000.0,NaN,\"ops/s\",");
+                "\"Benchmark\",\"Mode\",\"Threads\",\"Samples\",\"Score\",\"Score Error (99.9%)\",\"Unit\",\"Param: command\",\"Param: config\"",
+                "\"io.berth.bench.jmh.CliBench.leanTree\",\"thrpt\",1,3,5000,100,\"ops/s\",set,",
+                "\"io.berth.bench.jmh.ConfigBench.parse\",\"thrpt\",1,3,12500.5,310.25,\"ops/s\",,01-minimal",
+                "\"io.berth.bench.jmh.IdmapBench.acrossChunks\",\"thrpt\",1,3,20000.0,NaN,\"ops/s\",,");
         List<JmhReport.Result> rs = JmhReport.parse(csv);
         assertThat(rs).containsExactly(
+                new JmhReport.Result("io.berth.bench.jmh.CliBench.leanTree", "set", 5000, 100, "ops/s"),
                 new JmhReport.Result("io.berth.bench.jmh.ConfigBench.parse", "01-minimal", 12500.5, 310.25, "ops/s"),
                 new JmhReport.Result("io.berth.bench.jmh.IdmapBench.acrossChunks", "", 20000.0, Double.NaN, "ops/s"));
         String table = JmhReport.render(rs);

@@ -42,27 +42,35 @@ sealed interface LeanPath {
             return new Hook();
         }
         if (first.startsWith("-") || first.equals("help")) return new Full();
+        return single(first).map(LeanPath.class::cast).orElse(new Full());
+    }
+
+    /** The command of Main's subcommands named (or aliased) {@code name}. */
+    private static java.util.Optional<Single> single(String name) {
         for (Class<?> c : Main.class.getAnnotation(Command.class).subcommands()) {
             Command a = c.getAnnotation(Command.class);
             if (a == null) continue;
-            if (a.name().equals(first)) return new Single(first, c);
-            for (String alias : a.aliases()) if (alias.equals(first)) return new Single(a.name(), c);
+            if (a.name().equals(name)) return java.util.Optional.of(new Single(name, c));
+            for (String alias : a.aliases()) if (alias.equals(name)) return java.util.Optional.of(new Single(a.name(), c));
         }
-        return new Full();
+        return java.util.Optional.empty();
     }
 
-    /** The tree for {@code args}: the full one, or the root with the single named command. */
+    /**
+     * The tree for {@code args} (berthd builds one per request, so this is per-request cost there too): the root
+     * alone for {@code --version}, the root with the single named command (also {@code hook}), else the full tree.
+     */
     static CommandLine commandLine(String[] args) {
         return switch (of(args)) {
-            case Single s -> single(s);
-            case Version v -> Main.commandLine();
-            case Hook h -> Main.commandLine();
+            case Single s -> tree(java.util.Optional.of(s));
+            case Version v -> tree(java.util.Optional.empty());
+            case Hook h -> single("hook").map(s -> tree(java.util.Optional.of(s))).orElseGet(Main::commandLine);
             case Full f -> Main.commandLine();
         };
     }
 
-    /** The root as Main's annotations declare it (name, description, --root, -h/-V), without its subcommands. */
-    private static CommandLine single(Single s) {
+    /** The root as Main's annotations declare it (name, description, --root, -h/-V) with at most one subcommand. */
+    private static CommandLine tree(java.util.Optional<Single> one) {
         Main main = new Main();
         Command a = Main.class.getAnnotation(Command.class);
         CommandSpec spec = CommandSpec.wrapWithoutInspection(main);
@@ -89,13 +97,15 @@ sealed interface LeanPath {
                         return old;
                     }
                 }).build());
-        // picocli runs model transformers (e.g. set's generated key options) after the tree is complete, so the
-        // inherited --root comes before the generated options; do the same to keep the usage text identical
-        CommandSpec sub = CommandSpec.forAnnotatedObject(s.command());
-        CommandLine.IModelTransformer transformer = sub.modelTransformer();
-        sub.modelTransformer(null);
-        spec.addSubcommand(s.name(), sub);
-        if (transformer != null && transformer.transform(sub) != sub) return Main.commandLine();
+        if (one.isPresent()) {
+            // picocli runs model transformers (e.g. set's generated key options) after the tree is complete, so the
+            // inherited --root comes before the generated options; do the same to keep the usage text identical
+            CommandSpec sub = CommandSpec.forAnnotatedObject(one.get().command());
+            CommandLine.IModelTransformer transformer = sub.modelTransformer();
+            sub.modelTransformer(null);
+            spec.addSubcommand(one.get().name(), sub);
+            if (transformer != null && transformer.transform(sub) != sub) return Main.commandLine();
+        }
         return new CommandLine(spec);
     }
 }

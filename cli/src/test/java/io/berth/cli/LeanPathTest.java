@@ -59,6 +59,21 @@ class LeanPathTest {
         }
     }
 
+    @Test void versionAndHookTreesAreMinimalAndAnswerLikeTheFullTree() {
+        String[] version = {"--root", root.toString(), "--version"};
+        CommandLine lean = LeanPath.commandLine(version);
+        assertThat(lean.getSubcommands()).isEmpty();
+        StringWriter a = new StringWriter(), b = new StringWriter();
+        lean.setOut(new PrintWriter(a, true));
+        CommandLine full = Main.commandLine();
+        full.setOut(new PrintWriter(b, true));
+        assertThat(lean.execute(version)).isZero();
+        assertThat(full.execute(version)).isZero();
+        assertThat(a.toString()).startsWith("berth ").isEqualTo(b.toString());
+        assertThat(LeanPath.commandLine(new String[] {"--root", root.toString(), "hook", "pre-start"}).getSubcommands())
+                .containsOnlyKeys("hook");
+    }
+
     private static String usage(CommandLine cl) {
         StringWriter w = new StringWriter();
         cl.usage(new PrintWriter(w, true));
