@@ -3,6 +3,10 @@ package io.berth.ct.lifecycle;
 import io.berth.ct.CtException;
 import io.berth.lxc.LxcState;
 import io.berth.lxc.socket.LxcCommandClient;
+import io.berth.sys.Fd;
+import io.berth.sys.Processes;
+import io.berth.sys.SysException;
+import io.berth.sys.UnixSockets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,15 +78,19 @@ public final class LxcRuntime {
         return lines.isEmpty() ? "" : "\n  " + String.join("\n  ", lines);
     }
 
-    /** Hard stop: the monitor kills init; returns once the monitor has exited (post-stop hook done). */
+    /** Hard stop: the monitor kills init; returns once the monitor has exited (post-stop hooks done). */
     public void stopAndWait(Duration timeout) {
         Optional<LxcCommandClient.Connection> conn = client.open();
         if (conn.isEmpty()) return;
+        Optional<Fd> monitor = pinMonitor();
         try (LxcCommandClient.Connection c = conn.get()) {
+            long deadline = System.nanoTime() + timeout.toNanos();
             client.stop();
-            if (!c.awaitHangup(timeout)) {
+            if (!c.awaitHangup(timeout) || !awaitExit(monitor, deadline)) {
                 throw new CtException("container " + paths.name() + " did not stop within " + timeout.toSeconds() + " s");
             }
+        } finally {
+            monitor.ifPresent(Fd::close);
         }
     }
 
@@ -93,16 +101,47 @@ public final class LxcRuntime {
     public void shutdown(Duration timeout, boolean forceStop) {
         Optional<LxcCommandClient.Connection> conn = client.open();
         if (conn.isEmpty()) return;
+        Optional<Fd> monitor = pinMonitor();
         try (LxcCommandClient.Connection c = conn.get()) {
             List<String> cmd = new ArrayList<>(List.of("lxc-stop", "-P", paths.lxcPath().toString(), "-n", paths.name(),
                     "--timeout", Long.toString(timeout.toSeconds())));
             if (!forceStop) cmd.add("--nokill");
             Result r = run(cmd, timeout.plusSeconds(10));
-            if (c.awaitHangup(Duration.ofSeconds(r.exit() == 0 ? 30 : 1))) return;
+            Duration grace = Duration.ofSeconds(r.exit() == 0 ? 30 : 1);
+            if (c.awaitHangup(grace) && awaitExit(monitor, System.nanoTime() + grace.toNanos())) return;
             throw new CtException("container " + paths.name() + " did not shut down within " + timeout.toSeconds()
                     + " s" + (forceStop ? "" : " (use --force-stop to kill it after the timeout)")
                     + (r.output().isBlank() ? "" : ": " + r.output().strip()));
+        } finally {
+            monitor.ifPresent(Fd::close);
         }
+    }
+
+    /**
+     * The container's LXC monitor (its init's parent), pinned by a pidfd. LXC closes the command socket and reports
+     * STOPPED before it runs the post-stop hooks, so a stop is only complete when the monitor itself has exited:
+     * until then our post-stop hook may still be unmounting volumes.
+     */
+    private Optional<Fd> pinMonitor() {
+        OptionalInt init = client.initPid();
+        if (init.isEmpty()) return Optional.empty();
+        Fd fd = null;
+        try {
+            fd = Processes.pidfdOpen(Processes.parentPid(init.getAsInt()));
+            // the parent was read while init still ran under this monitor, so the pidfd is not of a reused pid
+            if (client.initPid().equals(init)) return Optional.of(fd);
+        } catch (SysException | IllegalStateException e) {
+            // init or monitor already gone: nothing to wait for
+        }
+        if (fd != null) fd.close();
+        return Optional.empty();
+    }
+
+    /** Waits until the pinned process has exited (its pidfd turns readable); false on timeout. */
+    private static boolean awaitExit(Optional<Fd> pidfd, long deadlineNanos) {
+        if (pidfd.isEmpty()) return true;
+        long ms = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+        return (UnixSockets.poll(pidfd.get(), UnixSockets.POLLIN, (int) Math.min(ms, Integer.MAX_VALUE)) & UnixSockets.POLLIN) != 0;
     }
 
     public void freeze() { simpleTool("lxc-freeze", List.of()); }

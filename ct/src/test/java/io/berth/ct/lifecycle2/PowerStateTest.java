@@ -82,4 +82,24 @@ class PowerStateTest {
             assertThat(f.mountsUnderRoot()).isEmpty();
         }
     }
+
+    /** LXC reports STOPPED before it runs post-stop hooks: stop must wait for the monitor, not only the socket. */
+    @Test
+    void stopReturnsOnlyAfterThePostStopHooksRan() throws Exception {
+        int vmid = Host.vmid();
+        try (CtFixture f = new CtFixture(tmp)) {
+            f.create(vmid, Map.of("rootfs", "local:0"));
+            Path marker = tmp.resolve("post-stop-done");
+            ConfigFile c = f.svc.config(vmid);
+            // a slow post-stop hook of the admin's own, after ours
+            f.svc.writeConfig(vmid, c.withMain(c.main().withLxcRaw(List.of(new RawLxc("lxc.hook.post-stop",
+                    "/bin/sh -c 'sleep 0.7; touch " + marker + "'")))));
+            f.svc.start(vmid, false, false);
+            long t0 = System.nanoTime();
+            f.svc.stop(vmid, false);
+            assertThat(marker).as("post-stop hook finished before stop returned").exists();
+            assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(700);
+            assertThat(f.monitorRunning(vmid)).isFalse();
+        }
+    }
 }
