@@ -280,10 +280,10 @@ public final class BenchMain {
                             () -> Measure.run(lxc("lxc-stop", raw, "-k")))),
                     shown("start", id), m -> med(NOTHING, berth(m, "start", id), () -> Measure.run(berth(m, "stop", id))), true, "berth runs its pre-start hook"));
 
-            rows.add(row("stop (kill, until gone)", "lxc-stop -k",
+            rows.add(row("stop (kill, until the monitor is gone)", "lxc-stop -k",
                     () -> med(() -> startRaw(raw), lxc("lxc-stop", raw, "-k"), NOTHING),
                     shown("stop", id), m -> med(() -> Measure.run(berth(m, "start", id)), berth(m, "stop", id), NOTHING), true,
-                    "lxc-stop waits for the post-stop hooks (LXCFS's sleeps 0.5 s); see the notes on stop"));
+                    "raw includes LXCFS's 0.5 s post-stop sleep; see the notes on stop"));
 
             Measure.run(berth(Mode.COLD, "start", id));
             startRaw(raw);
