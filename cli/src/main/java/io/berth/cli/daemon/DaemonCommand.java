@@ -107,8 +107,11 @@ public final class DaemonCommand implements Runnable {
             if (root != null) cmd.addAll(List.of("--root", root));
             cmd.addAll(List.of("daemon", "run"));
             Path log = roots.runDir().resolve("berthd.log");
-            new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            // lxc-start inherits berthd's environment, and so do the hooks it runs: they must reach berthd
+            pb.environment().remove("BERTH_NO_DAEMON");
+            pb.start();
             Path port = roots.runDir().resolve(Berthd.PORT_FILE);
             for (int i = 0; i < 200 && !Files.exists(port); i++) Thread.sleep(25);
             if (!Files.exists(port)) {
