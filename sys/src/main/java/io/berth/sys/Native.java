@@ -70,8 +70,13 @@ final class Native {
      * pointers via {@link MemorySegment#address()}). Used for the calls glibc 2.36 has no wrapper for.
      */
     static long syscall(Arena arena, Supplier<String> what, long nr, long... a) {
+        return call(arena, syscallInvocation(nr, a), what);
+    }
+
+    /** The downcall of syscall(2) for {@code a.length} arguments, as an {@link Invocation}. */
+    private static Invocation syscallInvocation(long nr, long... a) {
         MethodHandle h = SYSCALL[a.length];
-        return call(arena, st -> switch (a.length) {
+        return st -> switch (a.length) {
             case 0 -> (long) h.invokeExact(st, nr);
             case 1 -> (long) h.invokeExact(st, nr, a[0]);
             case 2 -> (long) h.invokeExact(st, nr, a[0], a[1]);
@@ -80,22 +85,12 @@ final class Native {
             case 5 -> (long) h.invokeExact(st, nr, a[0], a[1], a[2], a[3], a[4]);
             case 6 -> (long) h.invokeExact(st, nr, a[0], a[1], a[2], a[3], a[4], a[5]);
             default -> throw new IllegalArgumentException("syscall with " + a.length + " arguments");
-        }, what);
+        };
     }
 
     /** Like {@link #syscall} but returns -errno instead of throwing. */
     static long syscallRaw(Arena arena, long nr, long... a) {
-        MethodHandle h = SYSCALL[a.length];
-        return callRaw(arena, st -> switch (a.length) {
-            case 0 -> (long) h.invokeExact(st, nr);
-            case 1 -> (long) h.invokeExact(st, nr, a[0]);
-            case 2 -> (long) h.invokeExact(st, nr, a[0], a[1]);
-            case 3 -> (long) h.invokeExact(st, nr, a[0], a[1], a[2]);
-            case 4 -> (long) h.invokeExact(st, nr, a[0], a[1], a[2], a[3]);
-            case 5 -> (long) h.invokeExact(st, nr, a[0], a[1], a[2], a[3], a[4]);
-            case 6 -> (long) h.invokeExact(st, nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-            default -> throw new IllegalArgumentException("syscall with " + a.length + " arguments");
-        });
+        return callRaw(arena, syscallInvocation(nr, a));
     }
 
     /** One native invocation; receives the errno capture segment. Return the C result widened to long. */
