@@ -14,6 +14,8 @@ if berth config "$vmid" >/dev/null 2>&1; then
     berth stop "$vmid" >/dev/null 2>&1 || true
     berth destroy "$vmid" --purge
 fi
+step "berth daemon start   (berthd: commands and LXC hooks then skip the JVM start)"
+berth daemon start
 step "building a busybox template from the host's busybox-static"
 tmpl=$(berth template build busybox | tail -n 1)
 echo "$tmpl"
@@ -34,3 +36,4 @@ berth list
 echo
 echo "The demo container keeps running. Try: bin/berth --root $root enter $vmid"
 echo "Remove it with: bin/berth --root $root stop $vmid && bin/berth --root $root destroy $vmid --purge"
+echo "and stop berthd with: bin/berth --root $root daemon stop"
