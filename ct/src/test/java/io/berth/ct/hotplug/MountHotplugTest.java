@@ -43,9 +43,7 @@ class MountHotplugTest {
         List<String> warnings = new ArrayList<>();
         try (RunningContainer rc = ct.pin()) {
             MountRequest req = MountRequest.of("mp0", new MountSource.HostDirectory(src), "/mnt/data");
-            long t0 = System.nanoTime();
             MountHotplug.plug(rc, req, new UndoLog(), warnings::add);
-            long firstMs = (System.nanoTime() - t0) / 1_000_000;
             assertThat(ct.attach("ls", "/mnt/data")).contains("hello.txt");
             assertThat(ct.attach("cat", "/mnt/data/hello.txt")).isEqualTo("hi");
 
@@ -53,16 +51,12 @@ class MountHotplugTest {
             assertThat(u.released()).isTrue();
             assertThat(ct.attach("ls", "/mnt/data")).doesNotContain("hello.txt");
 
-            // warm path (JIT, classes loaded): the hotplug itself must be fast
-            long best = Long.MAX_VALUE;
+            // plug and unplug again and again: nothing is left behind in between (speed: bench/run.sh)
             for (int i = 0; i < 5; i++) {
-                long s = System.nanoTime();
                 MountHotplug.plug(rc, req, new UndoLog(), warnings::add);
-                best = Math.min(best, System.nanoTime() - s);
-                MountHotplug.unplug(rc, "mp0", "/mnt/data", req.source(), warnings::add);
+                assertThat(ct.attach("cat", "/mnt/data/hello.txt")).isEqualTo("hi");
+                assertThat(MountHotplug.unplug(rc, "mp0", "/mnt/data", req.source(), warnings::add).released()).isTrue();
             }
-            System.out.println("bind hotplug: first " + firstMs + " ms, best warm " + best / 1000 + " us");
-            assertThat(best / 1_000_000).isLessThan(20);
         }
         assertThat(ct.mountinfo()).doesNotContain(" /mnt/data ");
     }

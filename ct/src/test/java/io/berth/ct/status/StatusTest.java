@@ -43,10 +43,6 @@ class StatusTest {
             assertThat(all.get(1).status()).isEqualTo(ContainerStatus.State.STOPPED);
             assertThat(all.get(1).pid()).isEmpty();
 
-            // no process per container: listing is cheap once warm
-            long t0 = System.nanoTime();
-            for (int i = 0; i < 10; i++) f.svc.list();
-            assertThat((System.nanoTime() - t0) / 10 / 1_000_000).isLessThan(50);
             f.svc.stop(911, false);
             assertThat(f.svc.status(911).status()).isEqualTo(ContainerStatus.State.STOPPED);
         }

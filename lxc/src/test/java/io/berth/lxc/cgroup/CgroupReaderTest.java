@@ -65,24 +65,11 @@ class CgroupReaderTest {
             assertThat(after.cpuUsageNanos()).isLessThanOrEqualTo(kernelCpu);
             assertThat(after.uptimeMillis()).isGreaterThanOrEqualTo(s.uptimeMillis());
 
-            // status of one container (pid + state over the command socket, cgroup figures) is cheap: the 20-container
-            // status budget is 50 ms; allow 10 ms each here so a loaded machine does not fail the test
-            for (int i = 0; i < 50; i++) reader.read(ct.name, ct.client.initPid().orElseThrow());
-            long t0 = System.nanoTime();
-            for (int i = 0; i < 100; i++) {
-                int p = ct.client.initPid().orElseThrow();
-                assertThat(ct.client.state()).isEqualTo(io.berth.lxc.LxcState.RUNNING);
-                reader.read(ct.name, p);
+            // repeated readings stay consistent (speed is measured by bench/, StatusBench, not here)
+            for (int i = 0; i < 50; i++) {
+                assertThat(ct.client.initPid()).hasValue(pid);
+                assertThat(reader.read(ct.name, pid).memoryUsageBytes()).isPositive();
             }
-            long perStatusMicros = (System.nanoTime() - t0) / 100 / 1000;
-            System.out.println("status of one container: " + perStatusMicros + " us");
-            long t1 = System.nanoTime();
-            for (int i = 0; i < 100; i++) ct.client.initPid();
-            long t2 = System.nanoTime();
-            for (int i = 0; i < 100; i++) reader.read(ct.name, pid);
-            long t3 = System.nanoTime();
-            System.out.println("initPid " + (t2 - t1) / 100_000 + " us, read " + (t3 - t2) / 100_000 + " us");
-            assertThat(perStatusMicros).isLessThan(10_000);
         }
     }
 
