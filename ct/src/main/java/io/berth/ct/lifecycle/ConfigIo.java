@@ -2,19 +2,15 @@ package io.berth.ct.lifecycle;
 
 import io.berth.config.BerthRoots;
 import io.berth.config.ConfigStore;
+import io.berth.config.NoSuchContainerException;
 import io.berth.config.ConfigFile;
-import io.berth.config.ConfigParser;
-import io.berth.config.ConfigPrinter;
 import io.berth.ct.CtException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
@@ -24,29 +20,34 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Reads and writes container configs for the lifecycle: atomic writes (temp file, fsync, rename) and a
- * per-container lock that holds across processes (flock on {@code <lockDir>/lxc-<vmid>.lock}) and across threads
- * of this JVM.
+ * Container configs for the lifecycle: reads and atomic writes go through {@link ConfigStore} (with errors as
+ * {@link CtException}), plus the per-container operation lock that holds across processes (flock on
+ * {@code <lockDir>/lxc-<vmid>.lock}) and across threads of this JVM, for as long as a start or stop takes.
  */
 public final class ConfigIo {
     private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
     private final BerthRoots roots;
 
-    public ConfigIo(BerthRoots roots) { this.roots = roots; }
+    private final ConfigStore store;
+
+    public ConfigIo(BerthRoots roots) {
+        this.roots = roots;
+        this.store = new ConfigStore(roots);
+    }
 
     public Path path(int vmid) { return roots.containerConfig(vmid); }
 
     public boolean exists(int vmid) { return Files.isRegularFile(path(vmid)); }
 
+    /** The parsed config; a missing one is a {@link CtException} naming the container and the file. */
     public ConfigFile read(int vmid) {
-        Path p = path(vmid);
         try {
-            return ConfigParser.parse(p.toString(), Files.readString(p, StandardCharsets.UTF_8));
-        } catch (NoSuchFileException e) {
-            throw new CtException("container " + vmid + " does not exist (no " + p + ")");
-        } catch (IOException e) {
-            throw new CtException("cannot read " + p + ": " + e.getMessage(), e);
+            return store.load(vmid);
+        } catch (NoSuchContainerException e) {
+            throw new CtException("container " + vmid + " does not exist (no " + path(vmid) + ")");
+        } catch (UncheckedIOException e) {
+            throw new CtException(e.getMessage(), e);
         }
     }
 
@@ -56,56 +57,32 @@ public final class ConfigIo {
 
     /** Writes a new config; refuses when one exists already (another create won the race). */
     public void create(int vmid, ConfigFile f) {
-        Path p = path(vmid);
         try {
-            Files.createDirectories(p.getParent());
-            Path tmp = tempFor(p);
-            writeSynced(tmp, ConfigPrinter.print(f));
-            try {
-                Files.createLink(p, tmp); // atomic "create if absent"
-            } catch (FileAlreadyExistsException e) {
-                throw new CtException("container " + vmid + " exists already (" + p + ")");
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new CtException("cannot write " + p + ": " + e.getMessage(), e);
+            store.create(vmid, f);
+        } catch (IllegalStateException e) {
+            throw new CtException("container " + vmid + " exists already (" + path(vmid) + ")");
+        } catch (UncheckedIOException e) {
+            throw new CtException(e.getMessage(), e);
         }
     }
 
+    /** Atomic write (temp file, fsync, rename, fsync of the directory) through the config store. */
     public void write(int vmid, ConfigFile f) {
-        Path p = path(vmid);
-        try {
-            Files.createDirectories(p.getParent());
-            Path tmp = tempFor(p);
-            try {
-                writeSynced(tmp, ConfigPrinter.print(f));
-                Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new CtException("cannot write " + p + ": " + e.getMessage(), e);
+        try (ConfigStore.Lock l = store.lock(vmid)) {
+            store.write(vmid, f);
+        } catch (UncheckedIOException e) {
+            throw new CtException(e.getMessage(), e);
         }
     }
 
+    /** Removes the config; a config that is already gone is fine (destroy may be re-run after a failure). */
     public void delete(int vmid) {
         try {
-            Files.deleteIfExists(path(vmid));
-        } catch (IOException e) {
+            store.delete(vmid);
+        } catch (NoSuchContainerException e) {
+            // nothing to remove
+        } catch (UncheckedIOException e) {
             throw new CtException("cannot remove " + path(vmid) + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static Path tempFor(Path p) {
-        return p.resolveSibling("." + p.getFileName() + ".tmp." + ProcessHandle.current().pid() + "." + Thread.currentThread().threadId());
-    }
-
-    private static void writeSynced(Path p, String text) throws IOException {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
-            ch.force(true);
         }
     }
 
@@ -143,7 +120,7 @@ public final class ConfigIo {
                     // read-modify-write. Order is always operation lock, then config lock: no cycle.
                     ConfigStore.Lock conf;
                     try {
-                        conf = new ConfigStore(roots).lock(vmid);
+                        conf = store.lock(vmid);
                     } catch (RuntimeException e) {
                         fl.release();
                         ch.close();
