@@ -1,5 +1,6 @@
 package io.berth.cli;
 
+import io.berth.config.Vmid;
 import io.berth.config.ConfigFile;
 import io.berth.config.ConfigStore;
 import io.berth.config.ContainerConfig;
@@ -30,7 +31,7 @@ public final class ConfigPendingCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         try {
-            ConfigFile f = new ConfigStore(main.roots()).load(ConfigCli.vmid(vmid));
+            ConfigFile f = new ConfigStore(main.roots()).load(Vmid.parse(vmid));
             ContainerConfig cur = f.main();
             ContainerConfig pend = f.pending().orElse(ContainerConfig.empty());
             TreeSet<String> keys = new TreeSet<>(NaturalOrder.INSTANCE);
@@ -50,7 +51,7 @@ public final class ConfigPendingCommand implements Callable<Integer> {
             out.flush();
             return 0;
         } catch (RuntimeException e) {
-            return ConfigCli.report(spec, e);
+            return CliErrors.report(spec, e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.berth.cli;
 
+import io.berth.config.Vmid;
 import io.berth.config.ConfigChanges;
 import io.berth.config.ConfigKey;
 import io.berth.config.Schema;
@@ -48,7 +49,7 @@ public final class ConfigSetCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         try {
-            int id = ConfigCli.vmid(vmid);
+            int id = Vmid.parse(vmid);
             if (values.isEmpty() && delete.isEmpty()) {
                 throw new IllegalArgumentException("nothing to change; give --KEY VALUE options or --delete KEYS");
             }
@@ -63,7 +64,7 @@ public final class ConfigSetCommand implements Callable<Integer> {
             }
             return 0;
         } catch (RuntimeException e) {
-            return ConfigCli.report(spec, e);
+            return CliErrors.report(spec, e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.berth.cli;
 
+import io.berth.config.Vmid;
 import io.berth.config.ConfigFile;
 import io.berth.config.ConfigPrinter;
 import io.berth.config.ConfigStore;
@@ -31,7 +32,7 @@ public final class ConfigShowCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         try {
-            int id = ConfigCli.vmid(vmid);
+            int id = Vmid.parse(vmid);
             ConfigFile f = new ConfigStore(main.roots()).load(id);
             ContainerConfig c;
             if (snapshot != null) {
@@ -45,7 +46,7 @@ public final class ConfigShowCommand implements Callable<Integer> {
             spec.commandLine().getOut().flush();
             return 0;
         } catch (RuntimeException e) {
-            return ConfigCli.report(spec, e);
+            return CliErrors.report(spec, e);
         }
     }
 }

@@ -39,7 +39,7 @@ public final class CreateCommand implements Callable<Integer> {
     @Unmatched List<String> rest = new ArrayList<>();
 
     @Override public Integer call() {
-        return CtCli.guard(() -> {
+        return CliErrors.run(spec, () -> {
             Map<String, String> options = parseOptions(rest);
             boolean tty = System.console() != null && System.console().isTerminal();
             Progress progress = quiet ? Progress.NONE : Progress.bar(System.err, tty, "extracting");

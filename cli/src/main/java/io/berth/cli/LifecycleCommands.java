@@ -33,7 +33,7 @@ public final class LifecycleCommands {
         boolean debug;
 
         @Override public Integer call() {
-            return CtCli.guard(() -> {
+            return CliErrors.run(spec, () -> {
                 for (String w : service().start(vmid, skiplock, debug).warnings()) System.err.println("WARN: " + w);
                 return 0;
             });
@@ -44,7 +44,7 @@ public final class LifecycleCommands {
             description = "Stop a container immediately (kills its init); returns when it is completely gone.")
     public static final class Stop extends LockedCommand {
         @Override public Integer call() {
-            return CtCli.guard(() -> {
+            return CliErrors.run(spec, () -> {
                 service().stop(vmid, skiplock);
                 return 0;
             });
@@ -60,7 +60,7 @@ public final class LifecycleCommands {
         boolean forceStop;
 
         @Override public Integer call() {
-            return CtCli.guard(() -> {
+            return CliErrors.run(spec, () -> {
                 service().shutdown(vmid, timeout, forceStop, skiplock);
                 return 0;
             });
@@ -73,7 +73,7 @@ public final class LifecycleCommands {
         int timeout;
 
         @Override public Integer call() {
-            return CtCli.guard(() -> {
+            return CliErrors.run(spec, () -> {
                 for (String w : service().reboot(vmid, timeout, skiplock).warnings()) System.err.println("WARN: " + w);
                 return 0;
             });
@@ -83,7 +83,7 @@ public final class LifecycleCommands {
     @Command(name = "suspend", mixinStandardHelpOptions = true, description = "Freeze all processes of a container.")
     public static final class Suspend extends LockedCommand {
         @Override public Integer call() {
-            return CtCli.guard(() -> {
+            return CliErrors.run(spec, () -> {
                 service().suspend(vmid, skiplock);
                 return 0;
             });
@@ -93,7 +93,7 @@ public final class LifecycleCommands {
     @Command(name = "resume", mixinStandardHelpOptions = true, description = "Thaw a suspended container.")
     public static final class Resume extends LockedCommand {
         @Override public Integer call() {
-            return CtCli.guard(() -> {
+            return CliErrors.run(spec, () -> {
                 service().resume(vmid, skiplock);
                 return 0;
             });
@@ -107,7 +107,7 @@ public final class LifecycleCommands {
         boolean purge;
 
         @Override public Integer call() {
-            return CtCli.guard(() -> {
+            return CliErrors.run(spec, () -> {
                 service().destroy(vmid, purge, skiplock);
                 return 0;
             });
@@ -117,7 +117,7 @@ public final class LifecycleCommands {
     @Command(name = "enter", mixinStandardHelpOptions = true, description = "Open a shell inside a running container.")
     public static final class Enter extends VmidCommand {
         @Override public Integer call() {
-            return CtCli.guard(() -> interactive(service().attachCommand(vmid, List.of())));
+            return CliErrors.run(spec, () -> interactive(service().attachCommand(vmid, List.of())));
         }
     }
 
@@ -128,14 +128,14 @@ public final class LifecycleCommands {
         List<String> command;
 
         @Override public Integer call() {
-            return CtCli.guard(() -> interactive(service().attachCommand(vmid, command)));
+            return CliErrors.run(spec, () -> interactive(service().attachCommand(vmid, command)));
         }
     }
 
     @Command(name = "console", mixinStandardHelpOptions = true, description = "Attach to a container's console (Ctrl+a q to leave).")
     public static final class Console extends VmidCommand {
         @Override public Integer call() {
-            return CtCli.guard(() -> interactive(service().consoleCommand(vmid)));
+            return CliErrors.run(spec, () -> interactive(service().consoleCommand(vmid)));
         }
     }
 

@@ -15,6 +15,6 @@ public final class ListCommand implements Callable<Integer> {
     String output;
 
     @Override public Integer call() {
-        return CtCli.guard(() -> StatusCommand.print(CtCli.service(spec).list(), output, false));
+        return CliErrors.run(spec, () -> StatusCommand.print(CtCli.service(spec).list(), output, false));
     }
 }

@@ -26,7 +26,7 @@ public final class LxcHookCommand implements Callable<Integer> {
     List<String> args = new java.util.ArrayList<>();
 
     @Override public Integer call() {
-        return CtCli.guard(() -> {
+        return CliErrors.run(spec, () -> {
             // Under berthd the hook's environment and mount namespace are the client's (the bash
             // bin/berth that LXC ran inside the monitor's namespace), not the daemon's.
             ClientContext client = ClientContext.current();

@@ -27,7 +27,7 @@ public final class RescanCommand implements Callable<Integer> {
     boolean dryRun;
 
     @Override public Integer call() {
-        return StorageCli.run(spec, () -> {
+        return CliErrors.run(spec, () -> {
             OptionalInt id = vmid == null ? OptionalInt.empty() : OptionalInt.of(Vmid.parse(vmid));
             List<RescanService.Result> results = new RescanService(StorageCli.context(spec)).rescan(id, dryRun);
             PrintWriter out = spec.commandLine().getOut();
@@ -37,7 +37,7 @@ public final class RescanCommand implements Callable<Integer> {
             for (RescanService.Result r : results) {
                 if (r.error().isPresent()) {
                     err.println("error: CT " + r.vmid() + ": " + r.error().get());
-                    rc = StorageCli.EXIT_FAILED;
+                    rc = CliErrors.EXIT_FAILED;
                     continue;
                 }
                 for (RescanService.UnusedAdded u : r.plan().added())

@@ -28,7 +28,7 @@ public final class ResizeCommand implements Callable<Integer> {
     String size;
 
     @Override public Integer call() {
-        return StorageCli.run(spec, () -> {
+        return CliErrors.run(spec, () -> {
             ResizeService.Result r = new ResizeService(StorageCli.context(spec)).resize(Vmid.parse(vmid), disk, size);
             PrintWriter out = spec.commandLine().getOut();
             if (!r.changed()) {

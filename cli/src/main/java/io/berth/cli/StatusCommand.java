@@ -26,7 +26,7 @@ public final class StatusCommand implements Callable<Integer> {
     String output;
 
     @Override public Integer call() {
-        return CtCli.guard(() -> {
+        return CliErrors.run(spec, () -> {
             var svc = CtCli.service(spec);
             List<ContainerStatus> list = vmid == null ? svc.list() : List.of(svc.status(vmid));
             return print(list, output, vmid != null);

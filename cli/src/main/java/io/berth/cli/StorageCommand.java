@@ -33,7 +33,7 @@ public final class StorageCommand implements Runnable {
         @Spec CommandSpec spec;
 
         @Override public Integer call() {
-            return StorageCli.run(spec, () -> {
+            return CliErrors.run(spec, () -> {
                 List<StorageOverview.Entry> entries = new StorageOverview(StorageCli.context(spec)).list(false);
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%-16s %-8s %-8s %-7s %-40s %s%n", "Name", "Type", "Enabled", "Shared", "Path", "Content");
@@ -55,7 +55,7 @@ public final class StorageCommand implements Runnable {
         boolean bytes;
 
         @Override public Integer call() {
-            return StorageCli.run(spec, () -> {
+            return CliErrors.run(spec, () -> {
                 List<StorageOverview.Entry> entries = new StorageOverview(StorageCli.context(spec)).list(true);
                 PrintWriter out = spec.commandLine().getOut();
                 PrintWriter err = spec.commandLine().getErr();
@@ -73,7 +73,7 @@ public final class StorageCommand implements Runnable {
                     }
                     if (e.error().isPresent()) {
                         err.println("error: " + e.error().get());
-                        rc = StorageCli.EXIT_FAILED;
+                        rc = CliErrors.EXIT_FAILED;
                     }
                 }
                 return rc;

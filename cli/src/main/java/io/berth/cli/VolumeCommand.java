@@ -44,7 +44,7 @@ public final class VolumeCommand implements Runnable {
         boolean bytes;
 
         @Override public Integer call() {
-            return StorageCli.run(spec, () -> {
+            return CliErrors.run(spec, () -> {
                 List<VolumeInfo> vols = new VolumeService(StorageCli.context(spec)).list(Optional.ofNullable(storage), vmid(vmid));
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%-44s %-7s %14s %10s%n", "Volid", "Format", "Size", "VMID");
@@ -80,7 +80,7 @@ public final class VolumeCommand implements Runnable {
         Integer gid;
 
         @Override public Integer call() {
-            return StorageCli.run(spec, () -> {
+            return CliErrors.run(spec, () -> {
                 if (uid != null && uid < 0 || gid != null && gid < 0)
                     throw new IllegalArgumentException("invalid --uid/--gid '" + (uid != null && uid < 0 ? uid : gid)
                             + "': allowed 0 or more");
@@ -102,7 +102,7 @@ public final class VolumeCommand implements Runnable {
         String volid;
 
         @Override public Integer call() {
-            return StorageCli.run(spec, () -> {
+            return CliErrors.run(spec, () -> {
                 new VolumeService(StorageCli.context(spec)).free(volid);
                 spec.commandLine().getOut().println("freed " + volid);
                 return 0;
