@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Berth needs (idempotent: apt is skipped when all are present).
 set -euo pipefail
-pkgs=(lxc busybox-static btrfs-progs lvm2 thin-provisioning-tools rsync zstd xz-utils iproute2
+# lxc-templates: the per-distribution includes (/usr/share/lxc/config/<ostype>.common.conf) every rendered config
+# of a distro container names; openssh-client: ssh-keygen checks --ssh-public-keys.
+pkgs=(lxc lxc-templates openssh-client busybox-static btrfs-progs lvm2 thin-provisioning-tools rsync zstd xz-utils iproute2
       bridge-utils acl attr e2fsprogs util-linux tar gzip maven hyperfine debootstrap)
 missing=()
 for p in "${pkgs[@]}"; do

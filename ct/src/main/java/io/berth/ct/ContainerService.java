@@ -338,6 +338,8 @@ public final class ContainerService {
             prepareDir(paths);
             r = LxcConfigRenderer.render(new RenderInput(vmid, c, HostFacts.probe(), paths.lxcPath(),
                     hookCommand.commandLine(), paths.rootfsMount(), devices(c)));
+            var missingInclude = io.berth.lxc.render.LxcIncludes.problem(r.config());
+            if (missingInclude.isPresent()) throw new CtException("cannot start " + vmid + ": " + missingInclude.get());
             writeAtomically(paths.lxcConfig(), r.config());
             if (r.seccompProfile().isPresent()) {
                 writeAtomically(paths.lxcPath().resolve(paths.name()).resolve("rules.seccomp"), r.seccompProfile().get());

@@ -125,7 +125,7 @@ public record HostFacts(String lxcVersion, CgroupMode cgroupMode, Set<String> v1
 
     private static final Pattern PC_VERSION = Pattern.compile("(?m)^Version:\\s*(\\S+)");
 
-    /** From liblxc's pkg-config file, which Debian's liblxc-dev/lxc packages ship, so no lxc-start --version is spawned. */
+    /** From liblxc's pkg-config file (only a -dev package ships it), else from dpkg's database; no lxc-start --version is spawned. */
     private static String probeLxcVersion(Path root) {
         List<Path> candidates = new ArrayList<>();
         for (String dir : List.of("usr/lib/x86_64-linux-gnu/pkgconfig", "usr/lib/aarch64-linux-gnu/pkgconfig",
@@ -141,8 +141,32 @@ public record HostFacts(String lxcVersion, CgroupMode cgroupMode, Set<String> v1
                 // try the next location
             }
         }
-        return "";
+        return fromDpkgStatus(root.resolve("var/lib/dpkg/status"));
     }
+
+    private static final Pattern DPKG_LXC = Pattern.compile("(?ms)^Package: lxc\\n(?:[^\\n]+\\n)*?Version: (?:\\d+:)?([0-9][0-9.]*)");
+
+    /**
+     * Without a -dev package there is no lxc.pc: the version of Debian's {@code lxc} package (epoch and Debian revision
+     * dropped), which is what {@code lxc-start --version} prints, still without spawning it.
+     */
+    static String fromDpkgStatus(Path status) {
+        try {
+            if (!Files.isRegularFile(status)) return "";
+            // the database is megabytes: berthd probes at every start, so read it again only when dpkg changed it
+            String key = status + "@" + Files.getLastModifiedTime(status).toMillis();
+            String[] cached = dpkgCache;
+            if (cached != null && cached[0].equals(key)) return cached[1];
+            Matcher m = DPKG_LXC.matcher(Files.readString(status, java.nio.charset.StandardCharsets.ISO_8859_1));
+            String v = m.find() ? m.group(1) : "";
+            dpkgCache = new String[] {key, v};
+            return v;
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return "";
+        }
+    }
+
+    private static volatile String[] dpkgCache;
 
     /** Parses a kernel cpu list such as {@code 0-3,8,10-11}. */
     public static List<Integer> parseCpuList(String s) {

@@ -80,6 +80,32 @@ class HostFactsTest {
     }
 
     @Test
+    void withoutAPkgConfigFileTheVersionComesFromDpkgsLxcPackage(@TempDir Path root) throws Exception {
+        // a fresh Debian 12 has no liblxc-dev, hence no lxc.pc (issue 10.6)
+        Path status = root.resolve("var/lib/dpkg/status");
+        Files.createDirectories(status.getParent());
+        Files.writeString(status, """
+                Package: lxc-templates
+                Status: install ok installed
+                Version: 3.0.4.48.g4765da8-1+deb12u1
+
+                Package: lxc
+                Status: install ok installed
+                Priority: optional
+                Version: 1:5.0.2-1+deb12u4
+                Depends: dnsmasq-base
+
+                Package: lxcfs
+                Version: 5.0.3-1
+                """);
+        assertThat(HostFacts.probe(root).lxcVersion()).isEqualTo("5.0.2");
+        assertThat(HostFacts.probe(root).lxcMajor()).isEqualTo(5);
+        Files.writeString(status, "Package: lxcfs\nVersion: 5.0.3-1\n");
+        Files.setLastModifiedTime(status, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        assertThat(HostFacts.probe(root).lxcVersion()).isEmpty();
+    }
+
+    @Test
     void cpuListsParseAndBadOnesNameTheValue() {
         assertThat(HostFacts.parseCpuList("0-2,5,7-8\n")).isEqualTo(List.of(0, 1, 2, 5, 7, 8));
         assertThat(HostFacts.parseCpuList("")).isEmpty();
