@@ -86,17 +86,65 @@ public final class ConfigStore {
     public boolean exists(int vmid) { return Files.isRegularFile(roots.containerConfig(Vmid.check(vmid))); }
 
     /** Parses the container's config; {@link ConfigException} lists every problem with file and line. */
-    public ConfigFile load(int vmid) {
+    public ConfigFile load(int vmid) { return loadVersioned(vmid).config(); }
+
+    /** The parsed config with its digest (SHA-1 of the bytes read, as Proxmox computes it). */
+    public VersionedConfig loadVersioned(int vmid) {
         Path p = roots.containerConfig(Vmid.check(vmid));
-        String text;
+        byte[] raw;
         try {
-            text = Files.readString(p, StandardCharsets.UTF_8);
+            raw = Files.readAllBytes(p);
         } catch (NoSuchFileException e) {
             throw new NoSuchContainerException(vmid, p.toString());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + p + ": " + e.getMessage(), e);
         }
-        return ConfigParser.parse(p.toString(), text);
+        return new VersionedConfig(vmid, ConfigParser.parse(p.toString(), text(p.toString(), raw)), ConfigDigest.of(raw));
+    }
+
+    /** The digest of the config file as it is now, without parsing it. */
+    public ConfigDigest digest(int vmid) {
+        Path p = roots.containerConfig(Vmid.check(vmid));
+        try {
+            return ConfigDigest.of(Files.readAllBytes(p));
+        } catch (NoSuchFileException e) {
+            throw new NoSuchContainerException(vmid, p.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The file's text, or a {@link ConfigException} for files no Berth or Proxmox writer produces and that would
+     * otherwise load and fail later at start: empty, binary or not UTF-8, Windows line endings, no final newline
+     * (a truncated file).
+     */
+    static String text(String file, byte[] raw) {
+        if (raw.length == 0 || new String(raw, StandardCharsets.UTF_8).isBlank())
+            throw rawError(file, 0, "the file is empty; a container config has at least arch, ostype and rootfs (restore it, or remove the container with destroy)");
+        int line = 1;
+        for (int i = 0; i < raw.length; i++) {
+            int b = raw[i] & 0xff;
+            if (b == 0 || (b < 0x20 && b != '\n' && b != '\t' && b != '\r'))
+                throw rawError(file, line, String.format("binary byte 0x%02x at offset %d; a config is UTF-8 text", b, i));
+            if (b == '\r')
+                throw rawError(file, line, "Windows line ending (CR LF); allowed: LF only (convert with: sed -i 's/\\r$//' " + file + ")");
+            if (b == '\n') line++;
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw rawError(file, 0, "not valid UTF-8 text; a config is UTF-8 text");
+        }
+        if (raw[raw.length - 1] != '\n')
+            throw rawError(file, line, "the last line does not end with a newline: the file looks truncated (restore it, or add the newline if the last line is complete)");
+        return text;
+    }
+
+    private static ConfigException rawError(String file, int line, String message) {
+        return new ConfigException(new ConfigError(file, line, "", null, message));
     }
 
     /** All vmids with a config, ascending. */
@@ -130,7 +178,7 @@ public final class ConfigStore {
     /** Creates the config; fails if one exists. */
     public void create(int vmid, ConfigFile config) {
         try (Lock l = lock(vmid)) {
-            if (exists(vmid)) throw new IllegalStateException("container " + vmid + " already exists (" + roots.containerConfig(vmid) + ")");
+            if (exists(vmid)) throw new io.berth.error.ExistsException("container " + vmid + " already exists (" + roots.containerConfig(vmid) + ")");
             write(vmid, config);
         }
     }

@@ -1,7 +1,9 @@
 package io.berth.config;
 
+import io.berth.error.NotFoundException;
+
 /** No config exists for the container. */
-public final class NoSuchContainerException extends RuntimeException {
+public final class NoSuchContainerException extends NotFoundException {
     private final int vmid;
 
     public NoSuchContainerException(int vmid, String where) {

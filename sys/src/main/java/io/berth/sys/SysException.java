@@ -1,5 +1,6 @@
 package io.berth.sys;
 
+import io.berth.error.HostFailureException;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
@@ -11,21 +12,18 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * A failed system call: names the call with its arguments and the errno, e.g.
  * {@code open_tree("/srv/x", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC): ENOENT (No such file or directory)}.
  */
-public class SysException extends RuntimeException {
+public class SysException extends HostFailureException {
     private final String call;
-    private final int errno;
 
     public SysException(String call, int errno) {
-        super(call + ": " + errnoName(errno) + " (" + describe(errno) + ")");
+        super(call + ": " + errnoName(errno) + " (" + describe(errno) + ")", errno, null);
         this.call = call;
-        this.errno = errno;
     }
 
     /** For failures that are not a plain errno (e.g. a kernel message from an fs context log). */
     public SysException(String call, int errno, String detail) {
-        super(call + ": " + errnoName(errno) + " (" + describe(errno) + ")" + (detail.isEmpty() ? "" : ": " + detail));
+        super(call + ": " + errnoName(errno) + " (" + describe(errno) + ")" + (detail.isEmpty() ? "" : ": " + detail), errno, null);
         this.call = call;
-        this.errno = errno;
     }
 
     static SysException of(String call, int errno) {
@@ -35,12 +33,10 @@ public class SysException extends RuntimeException {
     /** The call with its arguments, as rendered in the message. */
     public String call() { return call; }
 
-    public int errno() { return errno; }
-
     /** E.g. {@code "ENOENT"}, or {@code "errno 133"} for numbers {@link Errno} does not list. */
-    public String errnoName() { return errnoName(errno); }
+    public String errnoName() { return errnoName(errno()); }
 
-    public boolean is(Errno e) { return e.number() == errno; }
+    public boolean is(Errno e) { return e.number() == errno(); }
 
     private static String errnoName(int errno) {
         return Errno.of(errno).map(Enum::name).orElse("errno " + errno);

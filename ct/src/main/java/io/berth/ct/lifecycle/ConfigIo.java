@@ -5,47 +5,39 @@ import io.berth.config.ConfigStore;
 import io.berth.config.NoSuchContainerException;
 import io.berth.config.ConfigFile;
 import io.berth.ct.CtException;
-import java.io.IOException;
+import io.berth.config.FileLocks;
+import io.berth.config.Locks;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Container configs for the lifecycle: reads and atomic writes go through {@link ConfigStore} (with errors as
- * {@link CtException}), plus the per-container operation lock that holds across processes (flock on
- * {@code <lockDir>/lxc-<vmid>.lock}) and across threads of this JVM, for as long as a start or stop takes.
+ * {@link CtException}), plus the per-container operation lock ({@link FileLocks}). Being replaced by
+ * {@link io.berth.config.ConfigRepository} and {@link Locks}; new code should use those.
  */
 public final class ConfigIo {
-    private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
-
     private final BerthRoots roots;
 
     private final ConfigStore store;
+    private final Locks locks;
 
     public ConfigIo(BerthRoots roots) {
         this.roots = roots;
         this.store = new ConfigStore(roots);
+        this.locks = new FileLocks(roots);
     }
 
     public Path path(int vmid) { return roots.containerConfig(vmid); }
 
     public boolean exists(int vmid) { return Files.isRegularFile(path(vmid)); }
 
-    /** The parsed config; a missing one is a {@link CtException} naming the container and the file. */
+    /** The parsed config; a missing one is a {@link NoSuchContainerException} naming the container and the file. */
     public ConfigFile read(int vmid) {
         try {
             return store.load(vmid);
-        } catch (NoSuchContainerException e) {
-            throw new CtException("container " + vmid + " does not exist (no " + path(vmid) + ")");
         } catch (UncheckedIOException e) {
             throw new CtException(e.getMessage(), e);
         }
@@ -59,8 +51,6 @@ public final class ConfigIo {
     public void create(int vmid, ConfigFile f) {
         try {
             store.create(vmid, f);
-        } catch (IllegalStateException e) {
-            throw new CtException("container " + vmid + " exists already (" + path(vmid) + ")");
         } catch (UncheckedIOException e) {
             throw new CtException(e.getMessage(), e);
         }
@@ -91,68 +81,19 @@ public final class ConfigIo {
         @Override void close();
     }
 
-    /** Takes the container's lock, waiting up to {@code timeout}. */
+    /** Takes the container's lock, waiting up to {@code timeout}; refused as {@link io.berth.error.LockedException}. */
     public Lock lock(int vmid, Duration timeout) {
-        return tryLock(vmid, timeout).orElseThrow(() -> new CtException("can't lock container " + vmid
-                + ": another operation holds its lock for more than " + timeout.toSeconds() + " s"));
+        Locks.Held h = locks.lock(vmid, owner(vmid), timeout);
+        return h::close;
     }
 
     /** Takes the container's lock, or empty when it is still held by someone else after {@code timeout}. */
     public Optional<Lock> tryLock(int vmid, Duration timeout) {
-        Path file = roots.lockDir().resolve("lxc-" + vmid + ".lock");
-        ReentrantLock jvm = JVM_LOCKS.computeIfAbsent(file, f -> new ReentrantLock());
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try {
-            if (!jvm.tryLock(timeout.toMillis(), TimeUnit.MILLISECONDS)) return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CtException("interrupted while locking container " + vmid, e);
-        }
-        if (jvm.getHoldCount() > 1) return Optional.of(jvm::unlock); // re-entered on this thread: flock held already
-        try {
-            Files.createDirectories(file.getParent());
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            while (true) {
-                FileLock fl = ch.tryLock();
-                if (fl != null) {
-                    // Also hold the config store's short write lock, so that writers which only use ConfigStore
-                    // (rescan, resize, volume commands) never interleave with a lifecycle operation's
-                    // read-modify-write. Order is always operation lock, then config lock: no cycle.
-                    ConfigStore.Lock conf;
-                    try {
-                        conf = store.lock(vmid);
-                    } catch (RuntimeException e) {
-                        fl.release();
-                        ch.close();
-                        jvm.unlock();
-                        throw e;
-                    }
-                    return Optional.of(() -> {
-                        try {
-                            conf.close();
-                            fl.release();
-                            ch.close();
-                        } catch (IOException e) {
-                            // closing the channel drops the flock anyway
-                        } finally {
-                            jvm.unlock();
-                        }
-                    });
-                }
-                if (System.nanoTime() > deadline) {
-                    ch.close();
-                    jvm.unlock();
-                    return Optional.empty();
-                }
-                Thread.sleep(20);
-            }
-        } catch (IOException e) {
-            jvm.unlock();
-            throw new CtException("cannot lock container " + vmid + " (" + file + "): " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            jvm.unlock();
-            Thread.currentThread().interrupt();
-            throw new CtException("interrupted while locking container " + vmid, e);
-        }
+        return locks.tryLock(vmid, owner(vmid), timeout).map(h -> h::close);
+    }
+
+    private static String owner(int vmid) {
+        return "an operation on container " + vmid + " (pid " + ProcessHandle.current().pid() + ", thread "
+                + Thread.currentThread().getName() + ")";
     }
 }

@@ -1,0 +1,174 @@
+package io.berth.sys;
+
+import io.berth.error.HostFailureException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one way Berth runs a host tool (mkfs, btrfs, lxc-start, tc, ...): stdin from /dev/null or given bytes,
+ * stdout and stderr captured separately (bounded, the tail is kept), a timeout after which the process and its
+ * descendants are killed. {@link Result#orThrow()} turns a non-zero exit into a {@link HostFailureException} that
+ * names the command, the exit code and the tool's last stderr lines.
+ *
+ * <pre>{@code ProcessRunner.of("mkfs.ext4", "-q", dev).timeout(Duration.ofMinutes(5)).run().orThrow();}</pre>
+ */
+public final class ProcessRunner {
+    /** Bytes kept per stream; tools that print more lose the beginning, which is rarely the interesting part. */
+    static final int MAX_CAPTURE = 1 << 20;
+
+    private final List<String> argv;
+    private Duration timeout = Duration.ofMinutes(10);
+    private byte[] input;
+    private Path directory;
+    private final Map<String, String> env = new LinkedHashMap<>();
+
+    private ProcessRunner(List<String> argv) {
+        if (argv.isEmpty()) throw new IllegalArgumentException("empty command");
+        this.argv = List.copyOf(argv);
+    }
+
+    public static ProcessRunner of(List<String> argv) { return new ProcessRunner(argv); }
+
+    public static ProcessRunner of(String... argv) { return new ProcessRunner(List.of(argv)); }
+
+    public ProcessRunner timeout(Duration t) {
+        this.timeout = t;
+        return this;
+    }
+
+    public ProcessRunner input(String stdin) {
+        this.input = stdin.getBytes(StandardCharsets.UTF_8);
+        return this;
+    }
+
+    public ProcessRunner directory(Path dir) {
+        this.directory = dir;
+        return this;
+    }
+
+    public ProcessRunner env(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
+    /** What a finished command did. {@code stdout}/{@code stderr} are decoded as UTF-8. */
+    public record Result(List<String> argv, int exitCode, String stdout, String stderr) {
+        public boolean ok() { return exitCode == 0; }
+
+        /** This result if the exit code is 0, else a failure naming the command, its code and its stderr. */
+        public Result orThrow() {
+            if (ok()) return this;
+            throw new HostFailureException(String.join(" ", argv) + " failed (exit code " + exitCode + ")" + detail());
+        }
+
+        private String detail() {
+            String msg = stderr.isBlank() ? stdout.strip() : stderr.strip();
+            if (msg.isEmpty()) return "";
+            List<String> lines = msg.lines().toList();
+            return ": " + String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+        }
+    }
+
+    /**
+     * Runs the command to completion. A tool that cannot be started (not installed) or does not finish within the
+     * timeout is a {@link HostFailureException}; a non-zero exit is returned, not thrown (see {@link Result#orThrow()}).
+     */
+    public Result run() {
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        if (directory != null) pb.directory(directory.toFile());
+        pb.environment().putAll(env);
+        if (input == null) pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new HostFailureException("cannot run " + argv.getFirst() + ": " + e.getMessage()
+                    + (e.getMessage() != null && e.getMessage().contains("error=2") ? " (is it installed?)" : ""), e);
+        }
+        Capture out = Capture.start(p.getInputStream());
+        Capture err = Capture.start(p.getErrorStream());
+        try {
+            if (input != null) {
+                try (OutputStream os = p.getOutputStream()) {
+                    os.write(input);
+                } catch (IOException e) {
+                    // the tool exited without reading all of stdin; its exit code tells the rest
+                }
+            }
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+                throw new HostFailureException(String.join(" ", argv) + " did not finish within "
+                        + timeout.toMillis() + " ms and was killed" + tail(err.text()));
+            }
+            return new Result(argv, p.exitValue(), out.text(), err.text());
+        } catch (InterruptedException e) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new HostFailureException("interrupted while running " + String.join(" ", argv), e);
+        }
+    }
+
+    private static String tail(String s) {
+        return s.isBlank() ? "" : ": " + s.strip().lines().reduce((a, b) -> b).orElse("");
+    }
+
+    /** Reads one stream to its end on a virtual thread, keeping at most {@link #MAX_CAPTURE} trailing bytes. */
+    private static final class Capture {
+        private final Thread thread;
+        private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        private volatile IOException failure;
+        private volatile boolean truncated;
+
+        private Capture(InputStream in) {
+            this.thread = Thread.ofVirtual().start(() -> {
+                byte[] b = new byte[8192];
+                try (in) {
+                    int n;
+                    while ((n = in.read(b)) > 0) {
+                        synchronized (buf) {
+                            if (buf.size() + n > MAX_CAPTURE) {
+                                byte[] all = buf.toByteArray();
+                                int keep = Math.max(0, MAX_CAPTURE / 2 - n);
+                                buf.reset();
+                                buf.write(all, all.length - Math.min(keep, all.length), Math.min(keep, all.length));
+                                truncated = true;
+                            }
+                            buf.write(b, 0, n);
+                        }
+                    }
+                } catch (IOException e) {
+                    failure = e;
+                }
+            });
+        }
+
+        static Capture start(InputStream in) { return new Capture(in); }
+
+        /**
+         * The captured text once the stream ends; a daemon the tool left behind may hold the pipe open, so after
+         * the tool exited this waits at most 2 s and takes what arrived.
+         */
+        String text() throws InterruptedException {
+            thread.join(Duration.ofSeconds(2));
+            if (failure != null) throw new UncheckedIOException(failure);
+            String s;
+            synchronized (buf) {
+                s = buf.toString(StandardCharsets.UTF_8);
+            }
+            return truncated ? "[...]" + s : s;
+        }
+    }
+}
