@@ -14,7 +14,8 @@ import picocli.CommandLine.ScopeType;
                 TemplateCommand.class, CreateCommand.class, LifecycleCommands.Start.class, LifecycleCommands.Stop.class,
                 LifecycleCommands.Shutdown.class, LifecycleCommands.Reboot.class, LifecycleCommands.Suspend.class,
                 LifecycleCommands.Resume.class, LifecycleCommands.Destroy.class, LifecycleCommands.Enter.class,
-                LifecycleCommands.Exec.class, LifecycleCommands.Console.class, StatusCommand.class, LxcHookCommand.class, AotTrainCommand.class})
+                LifecycleCommands.Exec.class, LifecycleCommands.Console.class, StatusCommand.class,
+                SnapshotCommands.Create.class, SnapshotCommands.Delete.class, SnapshotCommands.Rollback.class, SnapshotCommands.ListSnapshots.class, LxcHookCommand.class, AotTrainCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--root", scope = ScopeType.INHERIT, paramLabel = "DIR",
             description = "Keep config under DIR/etc and state under DIR/var instead of /etc/berth and /var/lib/berth "

@@ -1,10 +1,8 @@
 package io.berth.storage;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -15,10 +13,12 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
- * A btrfs storage. As Proxmox does: size 0, or any size with {@code quotas 1}, gives a btrfs subvolume
- * {@code images/<vmid>/subvol-<vmid>-disk-<n>} (its qgroup limited to the size); a size without quotas
- * gives a raw ext4 image file as on a dir storage. Snapshots of subvols are read-only subvolumes
- * {@code subvol-<vmid>-disk-<n>@<snap>} next to their base.
+ * A btrfs storage in Proxmox's btrfs layout, a subvolume per volume so that every volume can be snapshotted on its
+ * own: size 0, or any size with {@code quotas 1}, gives a subvol volume, the subvolume
+ * {@code images/<vmid>/subvol-<vmid>-disk-<n>} (its qgroup limited to the size); a size without quotas gives a raw
+ * volume {@code <vmid>/vm-<vmid>-disk-<n>.raw}, an ext4 image {@code images/<vmid>/vm-<vmid>-disk-<n>/disk.raw}
+ * inside the subvolume {@code vm-<vmid>-disk-<n>}. A snapshot is the read-only subvolume {@code <subvolume>@<snap>}
+ * next to it.
  */
 public final class BtrfsStorage implements Storage {
     private final StorageDef.Btrfs def;
@@ -26,7 +26,7 @@ public final class BtrfsStorage implements Storage {
 
     public BtrfsStorage(StorageDef.Btrfs def) {
         this.def = def;
-        this.dir = new ImageDirectory(def.id(), def.path());
+        this.dir = new ImageDirectory(def.id(), def.path(), true);
     }
 
     @Override
@@ -41,7 +41,7 @@ public final class BtrfsStorage implements Storage {
 
     @Override
     public Capabilities capabilities() {
-        return new Capabilities(true, true, true, EnumSet.of(VolumeFormat.SUBVOL), def.quotas(), false, def.content());
+        return new Capabilities(true, true, true, EnumSet.of(VolumeFormat.SUBVOL, VolumeFormat.RAW), def.quotas(), false, def.content());
     }
 
     void checkOnline() {
@@ -62,12 +62,13 @@ public final class BtrfsStorage implements Storage {
         VolumeName.checkVmid(vmid);
         if (sizeBytes < 0) throw new StorageException("invalid size " + sizeBytes + ": allowed 0 (subvol) or more bytes");
         checkOnline();
-        if (sizeBytes > 0 && !def.quotas()) return dir.allocRaw(vmid, sizeBytes, ownerUid, ownerGid);
+        boolean raw = sizeBytes > 0 && !def.quotas();
+        VolumeName.Layout layout = raw ? VolumeName.Layout.IMAGE_FILE : VolumeName.Layout.SUBVOL;
         boolean createdDir = dir.ensureVmDir(vmid);
         VolumeName name = null;
         try {
-            name = dir.allocName(vmid, n -> VolumeName.of(VolumeName.Layout.SUBVOL, vmid, n), n -> {
-                Path p = dir.file(n);
+            name = dir.allocName(vmid, n -> VolumeName.of(layout, vmid, n), n -> {
+                Path p = dir.volumeDir(n);
                 if (Files.exists(p)) return false;
                 HostCommand create = HostCommand.of("btrfs", "subvolume", "create", p.toString());
                 HostCommand.Result r = create.runAllowingFailure();
@@ -75,18 +76,34 @@ public final class BtrfsStorage implements Storage {
                 if (Files.exists(p)) return false; // lost a race for this name
                 throw create.failure(r);
             });
-            Path p = dir.file(name);
-            ImageDirectory.chown(p, ownerUid, ownerGid);
-            if (sizeBytes > 0) setLimit(p, sizeBytes);
-            return new VolumeId(id(), name);
-        } catch (RuntimeException e) {
-            try {
-                if (name != null) deleteSubvolume(dir.file(name));
-                if (createdDir) dir.removeVmDirIfEmpty(vmid);
-            } catch (RuntimeException undo) {
-                e.addSuppressed(undo);
+            Path p = dir.volumeDir(name);
+            if (raw) {
+                Path img = dir.file(name);
+                Files.createFile(img);
+                ImageDirectory.setLength(img, sizeBytes);
+                Ext4.mkfs(img, ownerUid, ownerGid);
+            } else {
+                ImageDirectory.chown(p, ownerUid, ownerGid);
+                if (sizeBytes > 0) setLimit(p, sizeBytes);
             }
+            return new VolumeId(id(), name);
+        } catch (IOException e) {
+            StorageException se = new StorageException("cannot create the image of volume " + name + " on storage '"
+                    + id() + "': " + e.getMessage(), e);
+            undoAlloc(se, name, createdDir, vmid);
+            throw se;
+        } catch (RuntimeException e) {
+            undoAlloc(e, name, createdDir, vmid);
             throw e;
+        }
+    }
+
+    private void undoAlloc(RuntimeException e, VolumeName name, boolean createdDir, int vmid) {
+        try {
+            if (name != null) deleteSubvolume(dir.volumeDir(name));
+            if (createdDir) dir.removeVmDirIfEmpty(vmid);
+        } catch (RuntimeException undo) {
+            e.addSuppressed(undo);
         }
     }
 
@@ -108,26 +125,14 @@ public final class BtrfsStorage implements Storage {
     @Override
     public void free(VolumeId volid) {
         VolumeName n = own(volid);
-        Path p = dir.requireExisting(volid);
-        if (n.layout() == VolumeName.Layout.IMAGE_FILE) {
-            ImageDirectory.removeTree(p);
-        } else {
-            if (n.snapshot().isEmpty())
-                for (Path snap : snapshotsOf(n)) deleteSubvolume(snap);
-            deleteSubvolume(p);
+        dir.requireExisting(volid);
+        if (n.snapshot().isPresent()) {
+            deleteSubvolume(dir.snapshotDir(n, n.snapshot().get()));
+            return;
         }
+        for (String snap : dir.snapshotNames(n)) deleteSubvolume(dir.snapshotDir(n, snap));
+        deleteSubvolume(dir.volumeDir(n));
         dir.removeVmDirIfEmpty(n.vmid());
-    }
-
-    private List<Path> snapshotsOf(VolumeName base) {
-        List<Path> result = new ArrayList<>();
-        Path vmDir = dir.vmDir(base.vmid());
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(vmDir, base.fileName() + "@*")) {
-            ds.forEach(result::add);
-        } catch (IOException e) {
-            throw new StorageException("cannot list snapshots in " + vmDir + ": " + e.getMessage(), e);
-        }
-        return result;
     }
 
     private void deleteSubvolume(Path p) {
@@ -252,19 +257,97 @@ public final class BtrfsStorage implements Storage {
         own(volid);
     }
 
-    @Override
-    public VolumeId snapshot(VolumeId volid, String snapname) {
+    private VolumeName ownBase(VolumeId volid, String snapname) {
         VolumeName n = own(volid);
         VolumeName.checkSnapshotName(snapname);
-        if (n.layout() != VolumeName.Layout.SUBVOL || n.snapshot().isPresent())
-            throw new StorageException("cannot snapshot '" + volid + "': btrfs storage '" + id()
-                    + "' snapshots subvol volumes only, not raw images or snapshots");
-        Path src = dir.requireExisting(volid);
-        VolumeName snap = n.withSnapshot(snapname);
-        Path dst = dir.file(snap);
+        if (n.snapshot().isPresent())
+            throw new StorageException("volume '" + volid + "' is a snapshot itself; name its base volume");
+        dir.requireExisting(volid);
+        return n;
+    }
+
+    private Path existingSnapshot(VolumeId volid, VolumeName n, String snapname) {
+        Path snap = dir.snapshotDir(n, snapname);
+        if (!Files.isDirectory(snap))
+            throw new StorageException("snapshot '" + snapname + "' of volume '" + volid + "' does not exist (" + snap + ")");
+        return snap;
+    }
+
+    @Override
+    public void snapshot(VolumeId volid, String snapname) {
+        VolumeName n = ownBase(volid, snapname);
+        Path src = dir.volumeDir(n);
+        if (!isSubvolume(src)) // a flat image from before the per-volume layout
+            throw new StorageException("cannot snapshot '" + volid + "': " + src + " is not a btrfs subvolume");
+        Path dst = dir.snapshotDir(n, snapname);
         if (Files.exists(dst)) throw new StorageException("snapshot '" + snapname + "' of '" + volid + "' already exists");
         HostCommand.of("btrfs", "subvolume", "snapshot", "-r", src.toString(), dst.toString()).run();
-        return new VolumeId(id(), snap);
+    }
+
+    private static boolean isSubvolume(Path p) {
+        // the inode of a subvolume's root directory is always 256
+        try {
+            return Files.isDirectory(p) && ((Number) Files.getAttribute(p, "unix:ino")).longValue() == 256;
+        } catch (IOException e) {
+            throw new StorageException("cannot stat " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void deleteSnapshot(VolumeId volid, String snapname) {
+        VolumeName n = ownBase(volid, snapname);
+        deleteSubvolume(existingSnapshot(volid, n, snapname));
+    }
+
+    /**
+     * A writable snapshot of the snapshot is made next to the volume first; only then the volume is swapped for it
+     * (two renames, undone if the second fails) and the old one deleted. The qgroup limit is carried over.
+     */
+    @Override
+    public void rollbackSnapshot(VolumeId volid, String snapname) {
+        VolumeName n = ownBase(volid, snapname);
+        Path snap = existingSnapshot(volid, n, snapname);
+        Path vol = dir.volumeDir(n);
+        long limit = n.layout() == VolumeName.Layout.SUBVOL ? size(volid) : 0;
+        long pid = ProcessHandle.current().pid();
+        Path tmp = vol.resolveSibling(vol.getFileName() + ".tmp." + pid);
+        Path old = vol.resolveSibling(vol.getFileName() + ".old." + pid);
+        HostCommand.of("btrfs", "subvolume", "snapshot", snap.toString(), tmp.toString()).run();
+        try {
+            if (limit > 0) setLimit(tmp, limit);
+            Files.move(vol, old, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            try {
+                Files.move(tmp, vol, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                Files.move(old, vol, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            StorageException se = e instanceof StorageException s ? s : new StorageException("cannot roll back '" + volid
+                    + "' to snapshot '" + snapname + "': " + e.getMessage(), e);
+            try {
+                deleteSubvolume(tmp);
+            } catch (RuntimeException undo) {
+                se.addSuppressed(undo);
+            }
+            throw se;
+        }
+        deleteSubvolume(old);
+    }
+
+    @Override
+    public VolumePath snapshotPath(VolumeId volid, String snapname) {
+        VolumeName n = ownBase(volid, snapname);
+        Path snap = existingSnapshot(volid, n, snapname);
+        return n.layout() == VolumeName.Layout.IMAGE_FILE
+                ? new VolumePath.ImageFile(snap.resolve(ImageDirectory.RAW_IN_SUBVOL)) : new VolumePath.Directory(snap);
+    }
+
+    @Override
+    public List<String> snapshots(VolumeId volid) {
+        VolumeName n = own(volid);
+        dir.requireExisting(volid);
+        return dir.snapshotNames(n);
     }
 
     @Override

@@ -137,10 +137,33 @@ public final class DirStorage implements Storage {
     }
 
     @Override
-    public VolumeId snapshot(VolumeId volid, String snapname) {
+    public void snapshot(VolumeId volid, String snapname) {
         own(volid);
-        throw new StorageException("cannot snapshot '" + volid + "': dir storage '" + id()
-                + "' does not support snapshots; use btrfs or lvmthin storage");
+        throw cannotSnapshot(volid);
+    }
+
+    @Override
+    public void deleteSnapshot(VolumeId volid, String snapname) {
+        own(volid);
+        throw cannotSnapshot(volid);
+    }
+
+    @Override
+    public void rollbackSnapshot(VolumeId volid, String snapname) {
+        own(volid);
+        throw cannotSnapshot(volid);
+    }
+
+    @Override
+    public VolumePath snapshotPath(VolumeId volid, String snapname) {
+        own(volid);
+        throw cannotSnapshot(volid);
+    }
+
+    @Override
+    public List<String> snapshots(VolumeId volid) {
+        own(volid);
+        return List.of();
     }
 
     @Override

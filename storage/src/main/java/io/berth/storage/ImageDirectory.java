@@ -19,12 +19,26 @@ import java.util.function.IntFunction;
  * {@code vm-<vmid>-disk-<n>.raw} and subvol directories {@code subvol-<vmid>-disk-<n>}.
  */
 final class ImageDirectory {
+    private static final java.util.regex.Pattern RAW_SUBVOL = java.util.regex.Pattern.compile("vm-(\\d+)-disk-(\\d+)");
+    /** The image file inside a raw volume's subvolume, as Proxmox's btrfs plugin names it. */
+    static final String RAW_IN_SUBVOL = "disk.raw";
+
     private final String storageId;
     private final Path root;
+    private final boolean rawInSubvolume;
 
     ImageDirectory(String storageId, Path root) {
+        this(storageId, root, false);
+    }
+
+    /**
+     * @param rawInSubvolume raw volume {@code <vmid>/vm-<vmid>-disk-<n>.raw} lives at
+     *                       {@code images/<vmid>/vm-<vmid>-disk-<n>/disk.raw} (btrfs: a subvolume per volume)
+     */
+    ImageDirectory(String storageId, Path root, boolean rawInSubvolume) {
         this.storageId = storageId;
         this.root = root;
+        this.rawInSubvolume = rawInSubvolume;
     }
 
     Path root() {
@@ -39,8 +53,45 @@ final class ImageDirectory {
         return images().resolve(Integer.toString(vmid));
     }
 
+    /** The image file or the subvol directory of a volume. */
     Path file(VolumeName name) {
+        if (rawInSubvolume && name.layout() == VolumeName.Layout.IMAGE_FILE)
+            return volumeDir(name).resolve(RAW_IN_SUBVOL);
         return vmDir(name.vmid()).resolve(name.fileName());
+    }
+
+    /**
+     * The directory that is the volume's own subvolume when {@code rawInSubvolume}: {@code vm-<vmid>-disk-<n>} for
+     * raw volumes, the subvol itself for subvol volumes.
+     */
+    Path volumeDir(VolumeName name) {
+        if (name.layout() == VolumeName.Layout.IMAGE_FILE)
+            return vmDir(name.vmid()).resolve("vm-%d-disk-%d".formatted(name.vmid(), name.disk()));
+        return vmDir(name.vmid()).resolve(name.base().fileName());
+    }
+
+    /** {@code <volumeDir>@<snap>}, as Proxmox's btrfs plugin names snapshots. */
+    Path snapshotDir(VolumeName name, String snap) {
+        Path d = volumeDir(name.base());
+        return d.resolveSibling(d.getFileName() + "@" + snap);
+    }
+
+    /** Snapshot names of a volume: the {@code <volumeDir>@<snap>} entries next to it, sorted. */
+    List<String> snapshotNames(VolumeName name) {
+        Path d = volumeDir(name.base());
+        List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(d.getParent())) return out;
+        String prefix = d.getFileName() + "@";
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(d.getParent(), prefix + "*")) {
+            for (Path p : ds) {
+                String snap = p.getFileName().toString().substring(prefix.length());
+                if (VolumeName.SNAPSHOT_NAME.matcher(snap).matches()) out.add(snap);
+            }
+        } catch (IOException e) {
+            throw new StorageException("cannot list snapshots in " + d.getParent() + ": " + e.getMessage(), e);
+        }
+        out.sort(null);
+        return out;
     }
 
     /** All parsed volume names under images/ (snapshots included), optionally of one vmid. */
@@ -62,6 +113,10 @@ final class ImageDirectory {
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
                 for (Path p : ds) {
                     String f = p.getFileName().toString();
+                    if (rawInSubvolume) {
+                        if (f.endsWith(".raw")) continue; // not this layout
+                        if (RAW_SUBVOL.matcher(f).matches()) f = f + ".raw";
+                    }
                     String candidate = f.endsWith(".raw") ? owner + "/" + f : f;
                     VolumeName.tryParse(candidate)
                             .filter(n -> n.layout() != VolumeName.Layout.LV && Integer.toString(n.vmid()).equals(owner))

@@ -189,16 +189,73 @@ public final class LvmThinStorage implements Storage {
         Lvm.run("lvchange", "-an", lvPath(n));
     }
 
-    @Override
-    public VolumeId snapshot(VolumeId volid, String snapname) {
+    private VolumeName ownBase(VolumeId volid, String snapname) {
         VolumeName n = own(volid);
         VolumeName.checkSnapshotName(snapname);
         if (n.snapshot().isPresent())
-            throw new StorageException("cannot snapshot '" + volid + "': it is a snapshot itself");
+            throw new StorageException("volume '" + volid + "' is a snapshot itself; name its base volume");
         requireExisting(volid);
+        return n;
+    }
+
+    private VolumeName existingSnapshot(VolumeId volid, VolumeName n, String snapname) {
         VolumeName snap = n.withSnapshot(snapname);
+        if (lvs().stream().noneMatch(lv -> lv.name().equals(snap.fileName())))
+            throw new StorageException("snapshot '" + snapname + "' of volume '" + volid + "' does not exist (LV "
+                    + lvPath(snap) + ")");
+        return snap;
+    }
+
+    @Override
+    public void snapshot(VolumeId volid, String snapname) {
+        VolumeName n = ownBase(volid, snapname);
+        VolumeName snap = n.withSnapshot(snapname);
+        if (lvs().stream().anyMatch(lv -> lv.name().equals(snap.fileName())))
+            throw new StorageException("snapshot '" + snapname + "' of '" + volid + "' already exists");
         Lvm.run("lvcreate", "--yes", "-n", snap.fileName(), "-pr", "-s", lvPath(n));
-        return new VolumeId(id(), snap);
+    }
+
+    @Override
+    public void deleteSnapshot(VolumeId volid, String snapname) {
+        VolumeName n = ownBase(volid, snapname);
+        Lvm.run("lvremove", "-f", lvPath(existingSnapshot(volid, n, snapname)));
+    }
+
+    /**
+     * A writable thin snapshot of the snapshot is made under a temporary name first, so a failure leaves the volume
+     * untouched; then the volume is removed and the new LV renamed to its name.
+     */
+    @Override
+    public void rollbackSnapshot(VolumeId volid, String snapname) {
+        VolumeName n = ownBase(volid, snapname);
+        VolumeName snap = existingSnapshot(volid, n, snapname);
+        String tmp = n.fileName() + "-rollback";
+        Lvm.run("lvcreate", "--yes", "-s", "-kn", "-prw", "-n", tmp, lvPath(snap));
+        try {
+            Lvm.run("lvremove", "-f", lvPath(n));
+        } catch (RuntimeException e) {
+            try {
+                Lvm.run("lvremove", "-f", def.vgname() + "/" + tmp);
+            } catch (RuntimeException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
+        Lvm.run("lvrename", def.vgname(), tmp, n.fileName());
+    }
+
+    @Override
+    public VolumePath snapshotPath(VolumeId volid, String snapname) {
+        VolumeName n = ownBase(volid, snapname);
+        return new VolumePath.BlockDevice(device(existingSnapshot(volid, n, snapname)));
+    }
+
+    @Override
+    public List<String> snapshots(VolumeId volid) {
+        VolumeName n = own(volid);
+        return namesOf(lvs(), OptionalInt.of(n.vmid())).stream()
+                .filter(s -> s.snapshot().isPresent() && s.base().equals(n.base()))
+                .map(s -> s.snapshot().get()).sorted().toList();
     }
 
     @Override

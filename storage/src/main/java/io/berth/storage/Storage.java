@@ -38,8 +38,39 @@ public sealed interface Storage permits DirStorage, BtrfsStorage, LvmThinStorage
 
     void deactivate(VolumeId volid);
 
-    /** A read-only snapshot named {@code snapname}, returned as its own volume id. */
-    VolumeId snapshot(VolumeId volid, String snapname);
+    /**
+     * A read-only snapshot {@code snapname} of the volume. Only volumes whose format is in
+     * {@link Capabilities#snapshotFormats()} can be snapshotted; others get "storage X cannot snapshot ...".
+     */
+    void snapshot(VolumeId volid, String snapname);
+
+    /** Removes snapshot {@code snapname} of the volume; fails if it does not exist. */
+    void deleteSnapshot(VolumeId volid, String snapname);
+
+    /**
+     * Makes the volume's content that of its snapshot {@code snapname} again (the snapshot stays). The volume must
+     * not be in use. Either the volume is rolled back or it is left as it was.
+     */
+    void rollbackSnapshot(VolumeId volid, String snapname);
+
+    /** Where snapshot {@code snapname} of the volume is (read-only), e.g. to back it up. */
+    VolumePath snapshotPath(VolumeId volid, String snapname);
+
+    /** The snapshot names of a volume, sorted. */
+    List<String> snapshots(VolumeId volid);
+
+    /** Whether this storage can snapshot the volume: decided from {@link #capabilities()}, no I/O. */
+    default boolean canSnapshot(VolumeId volid) {
+        Capabilities c = capabilities();
+        return c.snapshots() && c.snapshotFormats().contains(volid.format());
+    }
+
+    /** The error for a volume this storage cannot snapshot, naming the storage, the volume and what would work. */
+    default StorageException cannotSnapshot(VolumeId volid) {
+        return new StorageException("storage '" + id() + "' cannot snapshot volume '" + volid + "' ("
+                + def().type() + " storage, format " + volid.format().key()
+                + "): snapshots need btrfs (subvol and raw) or lvmthin (raw) storage");
+    }
 
     /** Space of the storage (statvfs of its path, or the thin pool's data usage); fails if it is not available. */
     StorageUsage usage();

@@ -72,10 +72,11 @@ class BtrfsStorageTest {
         assertThat(show).containsPattern("\\s67108864\\s");
 
         Files.writeString(dir.resolve("file"), "before");
-        VolumeId snap = quota.snapshot(id, "s1");
-        assertThat(snap.toString()).isEqualTo("bq:subvol-200-disk-0@s1");
+        quota.snapshot(id, "s1");
         Path snapDir = mnt.resolve("q/images/200/subvol-200-disk-0@s1");
-        assertThat(quota.path(snap)).isEqualTo(new VolumePath.Directory(snapDir));
+        assertThat(quota.snapshotPath(id, "s1")).isEqualTo(new VolumePath.Directory(snapDir));
+        assertThat(quota.path(VolumeId.parse("bq:subvol-200-disk-0@s1"))).isEqualTo(new VolumePath.Directory(snapDir));
+        assertThat(quota.snapshots(id)).containsExactly("s1");
         assertThat(HostCommand.of("btrfs", "property", "get", "-ts", snapDir.toString(), "ro").run().strip()).isEqualTo("ro=true");
         Files.writeString(dir.resolve("file"), "after");
         assertThat(snapDir.resolve("file")).hasContent("before");
@@ -126,16 +127,21 @@ class BtrfsStorageTest {
             assertThatThrownBy(() -> plain.resize(sub, 64 * MIB)).hasMessageContaining("quotas 1");
 
             assertThat(raw.toString()).isEqualTo("bn:300/vm-300-disk-1.raw");
-            assertThat(plain.path(raw)).isInstanceOf(VolumePath.ImageFile.class);
-            Path img = plain.path(raw).path();
+            // Proxmox's btrfs layout: the raw image lives in a subvolume of its own
+            Path img = mnt.resolve("n/images/300/vm-300-disk-1/disk.raw");
+            assertThat(plain.path(raw)).isEqualTo(new VolumePath.ImageFile(img));
+            assertThat(isSubvolume(img.getParent())).isTrue();
             assertThat(HostCommand.of("blkid", "-o", "value", "-s", "TYPE", img.toString()).run().strip()).isEqualTo("ext4");
-            assertThatThrownBy(() -> plain.snapshot(raw, "s")).hasMessageContaining("subvol volumes only");
             assertThatThrownBy(() -> plain.resize(raw, 16 * MIB)).hasMessageContaining("cannot shrink");
+            assertThat(plain.canSnapshot(raw)).isTrue();
+            plain.snapshot(raw, "s");
+            assertThat(plain.snapshotPath(raw, "s")).isEqualTo(new VolumePath.ImageFile(mnt.resolve("n/images/300/vm-300-disk-1@s/disk.raw")));
 
-            VolumeId snap = plain.snapshot(sub, "base");
+            plain.snapshot(sub, "base");
             assertThat(plain.list(OptionalInt.empty())).extracting(v -> v.volid().toString())
                     .containsExactly("bn:subvol-300-disk-0", "bn:300/vm-300-disk-1.raw");
-            plain.free(snap); // only the snapshot
+            plain.free(VolumeId.parse("bn:subvol-300-disk-0@base")); // only the snapshot
+            assertThat(plain.snapshots(sub)).isEmpty();
             assertThat(plain.path(sub).path()).isDirectory();
             assertThat(plain.templateDir()).contains(mnt.resolve("n/template/cache"));
             assertThat(quota.templateDir()).isEmpty();
@@ -144,6 +150,60 @@ class BtrfsStorageTest {
             plain.free(sub);
         }
         assertThat(plain.list(OptionalInt.of(300))).isEmpty();
+        assertThat(mnt.resolve("n/images/300")).doesNotExist(); // the snapshot of the raw volume went with it
+    }
+
+    @Test
+    void rollbackRestoresTheSnapshotContentAndKeepsTheSnapshot() throws IOException {
+        VolumeId sub = quota.alloc(310, 32 * MIB, 100000, 100000);
+        try {
+            Path dir = quota.path(sub).path();
+            Files.writeString(dir.resolve("f"), "one");
+            quota.snapshot(sub, "a");
+            Files.writeString(dir.resolve("f"), "two");
+            Files.writeString(dir.resolve("new"), "x");
+            quota.snapshot(sub, "b");
+            Files.writeString(dir.resolve("f"), "three");
+
+            quota.rollbackSnapshot(sub, "a");
+            assertThat(dir.resolve("f")).hasContent("one");
+            assertThat(dir.resolve("new")).doesNotExist();
+            assertThat(isSubvolume(dir)).isTrue();
+            assertThat(Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(100000);
+            assertThat(quota.size(sub)).isEqualTo(32 * MIB); // the qgroup limit moved to the new subvolume
+            Files.writeString(dir.resolve("f"), "writable");
+            quota.rollbackSnapshot(sub, "b");
+            assertThat(dir.resolve("f")).hasContent("two");
+            assertThat(quota.snapshots(sub)).containsExactly("a", "b");
+            try (var ls = Files.list(dir.getParent())) {
+                assertThat(ls.map(p -> p.getFileName().toString()))
+                        .containsExactlyInAnyOrder("subvol-310-disk-0", "subvol-310-disk-0@a", "subvol-310-disk-0@b");
+            }
+            assertThatThrownBy(() -> quota.rollbackSnapshot(sub, "nope")).hasMessageContaining("snapshot 'nope' of volume 'bq:subvol-310-disk-0' does not exist");
+            quota.deleteSnapshot(sub, "a");
+            assertThat(quota.snapshots(sub)).containsExactly("b");
+            assertThatThrownBy(() -> quota.deleteSnapshot(sub, "a")).hasMessageContaining("does not exist");
+        } finally {
+            quota.free(sub);
+        }
+    }
+
+    @Test
+    void rawVolumeRollbackRestoresTheImage() throws IOException {
+        VolumeId raw = plain.alloc(311, 16 * MIB, 0, 0);
+        try {
+            Path img = plain.path(raw).path();
+            byte[] before = Files.readAllBytes(img);
+            plain.snapshot(raw, "s");
+            try (var ch = java.nio.channels.FileChannel.open(img, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap("garbage".getBytes()), 0);
+            }
+            assertThat(Files.readAllBytes(img)).isNotEqualTo(before);
+            plain.rollbackSnapshot(raw, "s");
+            assertThat(Files.readAllBytes(plain.path(raw).path())).isEqualTo(before);
+        } finally {
+            plain.free(raw);
+        }
     }
 
     @Test

@@ -129,7 +129,8 @@ class DirStorageTest {
         Files.writeString(tmp.resolve("keep"), "keep");
         assertThat(local.size(id)).isZero();
         assertThatThrownBy(() -> local.resize(id, MIB)).hasMessageContaining("no quota");
-        assertThatThrownBy(() -> local.snapshot(id, "s1")).hasMessageContaining("does not support snapshots");
+        assertThat(local.canSnapshot(id)).isFalse();
+        assertThatThrownBy(() -> local.snapshot(id, "s1")).hasMessageContaining("storage '" + local.id() + "' cannot snapshot");
         local.free(id);
         assertThat(dir).doesNotExist();
         assertThat(tmp.resolve("keep")).hasContent("keep");

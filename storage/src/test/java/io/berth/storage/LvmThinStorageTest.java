@@ -99,8 +99,16 @@ class LvmThinStorageTest {
                     .isEqualTo(64 * MIB);
             assertThatThrownBy(() -> thin.resize(id, 16 * MIB)).hasMessageContaining("cannot shrink");
 
-            VolumeId snap = thin.snapshot(id, "s1");
-            assertThat(snap.toString()).isEqualTo("thin:snap_vm-100-disk-0_s1");
+            thin.snapshot(id, "s1");
+            assertThat(thin.snapshots(id)).containsExactly("s1");
+            assertThat(thin.snapshotPath(id, "s1")).isEqualTo(new VolumePath.BlockDevice(Path.of("/dev", vg, "snap_vm-100-disk-0_s1")));
+            assertThatThrownBy(() -> thin.snapshot(id, "s1")).hasMessageContaining("already exists");
+            thin.rollbackSnapshot(id, "s1");
+            assertThat(Lvm.lvs(vg)).extracting(Lvm.Lv::name).contains("vm-100-disk-0", "snap_vm-100-disk-0_s1")
+                    .doesNotContain("vm-100-disk-0-rollback");
+            thin.deleteSnapshot(id, "s1");
+            assertThat(thin.snapshots(id)).isEmpty();
+            assertThatThrownBy(() -> thin.deleteSnapshot(id, "s1")).hasMessageContaining("does not exist");
             VolumeId second = thin.alloc(100, 8 * MIB, 0, 0);
             assertThat(second.toString()).isEqualTo("thin:vm-100-disk-1");
             assertThat(thin.list(OptionalInt.of(100))).extracting(v -> v.volid().toString())

@@ -66,19 +66,21 @@ class BtrfsLifecycleTest {
             VolumeId rootfs = VolumeId.parse(r.volumes().get(0)), data = VolumeId.parse(r.volumes().get(1));
             String layout = quotas ? "subvol-" + vmid + "-disk-" : "vm-" + vmid + "-disk-";
             assertThat(List.of(rootfs.name().fileName(), data.name().fileName())).allMatch(n -> n.startsWith(layout));
-            Path rootfsOnDisk = storageDir.resolve("images/" + vmid + "/" + rootfs.name().fileName());
-            Path dataOnDisk = storageDir.resolve("images/" + vmid + "/" + data.name().fileName());
+            // Proxmox's btrfs layout: a subvolume per volume; a raw volume's image is disk.raw inside its subvolume
+            String rootfsSubvol = quotas ? rootfs.name().fileName() : "vm-" + vmid + "-disk-0";
+            String dataSubvol = quotas ? data.name().fileName() : "vm-" + vmid + "-disk-1";
+            Path rootfsOnDisk = storageDir.resolve("images/" + vmid + "/" + rootfsSubvol + (quotas ? "" : "/disk.raw"));
+            Path dataOnDisk = storageDir.resolve("images/" + vmid + "/" + dataSubvol + (quotas ? "" : "/disk.raw"));
             assertThat(rootfsOnDisk).exists();
             assertThat(dataOnDisk).exists();
+            assertThat(fs.subvolumes()).contains(rootfsSubvol, dataSubvol);
             if (quotas) {
-                assertThat(fs.subvolumes()).contains(rootfs.name().fileName(), data.name().fileName());
                 assertThat(f.svc.storages().get(storage).size(rootfs)).isEqualTo(GIB);
                 // Berth sizes new disks in whole MiB, as the config's size= value records
                 assertThat(f.svc.storages().get(storage).size(data)).isEqualTo(NewDisk.parse(storage + ":0.1").sizeBytes());
             } else {
                 assertThat(Files.size(rootfsOnDisk)).isEqualTo(GIB);
                 assertThat(Host.run("blkid", "-o", "value", "-s", "TYPE", dataOnDisk.toString()).strip()).isEqualTo("ext4");
-                assertThat(fs.subvolumes()).doesNotContain("-" + vmid + "-disk-");
             }
 
             f.svc.start(vmid, false, false);
