@@ -2,9 +2,11 @@
 # Installs the Debian packages Berth needs (idempotent: apt is skipped when all are present).
 set -euo pipefail
 # lxc-templates: the per-distribution includes (/usr/share/lxc/config/<ostype>.common.conf) every rendered config
-# of a distro container names; openssh-client: ssh-keygen checks --ssh-public-keys.
+# of a distro container names; openssh-client: ssh-keygen checks --ssh-public-keys;
+# nodejs/npm build the web UI, chromium + chromium-driver run its browser tests.
 pkgs=(lxc lxc-templates openssh-client busybox-static btrfs-progs lvm2 thin-provisioning-tools rsync zstd xz-utils iproute2
-      bridge-utils acl attr e2fsprogs util-linux tar gzip maven hyperfine debootstrap)
+      bridge-utils acl attr e2fsprogs util-linux tar gzip maven hyperfine debootstrap
+      nodejs npm chromium chromium-driver)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,119 @@
+package io.berth.web.console;
+
+import io.berth.sys.Pty;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One console: {@code command} on a fresh pty. The child opens the slave after {@code setsid}, so the pty is its
+ * controlling terminal (Ctrl-C reaches the foreground job, resizes send SIGWINCH). Output is pushed to the sink
+ * from one platform thread (the read blocks in native code), which waits for each chunk to be sent: a slow
+ * browser slows the program down instead of filling memory. Closing hangs the session up and reaps the child.
+ */
+public final class TermSession implements AutoCloseable {
+    /** Receives output chunks; returns when the chunk is sent (or throws when the peer is gone). */
+    @FunctionalInterface
+    public interface Sink { void send(byte[] chunk) throws Exception; }
+
+    private final Pty pty;
+    private final Process process;
+    private final Thread reader;
+    private volatile boolean closed;
+
+    private TermSession(Pty pty, Process process, Sink sink, Consumer<Integer> onExit) {
+        this.pty = pty;
+        this.process = process;
+        this.reader = Thread.ofPlatform().daemon().name("console-" + pty.slavePath()).unstarted(() -> pump(sink, onExit));
+    }
+
+    public static TermSession start(List<String> command, int cols, int rows, Sink sink, Consumer<Integer> onExit) {
+        Pty pty = Pty.open(cols, rows);
+        try {
+            List<String> argv = new ArrayList<>(List.of("setsid", "sh", "-c", "exec \"$@\" <>\"$0\" >&0 2>&0", pty.slavePath()));
+            argv.addAll(command);
+            ProcessBuilder pb = new ProcessBuilder(argv)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true);
+            pb.environment().put("TERM", "xterm-256color");
+            pb.environment().putIfAbsent("LANG", "C.UTF-8");
+            TermSession s = new TermSession(pty, pb.start(), sink, onExit);
+            s.reader.start();
+            return s;
+        } catch (Exception e) {
+            pty.close();
+            throw new IllegalStateException("starting the console " + String.join(" ", command) + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void pump(Sink sink, Consumer<Integer> onExit) {
+        byte[] buf = new byte[16384];
+        try {
+            while (!closed) {
+                int n = pty.read(buf);
+                if (n < 0) break;
+                sink.send(Arrays.copyOf(buf, n));
+            }
+        } catch (Exception e) {
+            // peer gone or pty closed under us: the session ends either way
+        } finally {
+            close();
+            pty.close();
+            Integer exit = null;
+            try {
+                if (process.waitFor(5, TimeUnit.SECONDS)) exit = process.exitValue();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            onExit.accept(exit);
+        }
+    }
+
+    /** Handles one client message (input, resize, ping). */
+    public void handle(byte[] message) {
+        for (TermProtocol.Message m : TermProtocol.parse(message)) {
+            if (closed) return;
+            switch (m) {
+                case TermProtocol.Input in -> pty.write(in.data(), 0, in.data().length);
+                case TermProtocol.Resize r -> pty.resize(r.cols(), r.rows());
+                case TermProtocol.Ping p -> { }
+            }
+        }
+    }
+
+    public boolean isAlive() { return process.isAlive(); }
+
+    public long pid() { return process.pid(); }
+
+    /**
+     * Ends the session: SIGTERM to the program (its exit hangs up the slave, which ends the reader), SIGKILL after
+     * 3 s; the master is closed only after the reader is done with it, so its fd number is never reused under a
+     * blocked read. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+        }
+        process.destroy();
+        Thread.ofVirtual().start(() -> {
+            try {
+                if (!process.waitFor(3, TimeUnit.SECONDS)) {
+                    process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    process.destroyForcibly();
+                    process.waitFor(2, TimeUnit.SECONDS);
+                }
+                if (Thread.currentThread() != reader) reader.join(2000);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            } finally {
+                pty.close();
+            }
+        });
+    }
+}
