@@ -1,0 +1,50 @@
+package io.berth.api;
+
+import io.berth.access.AccessStore;
+import io.berth.access.Authenticator;
+import io.berth.api.task.TaskManager;
+import io.berth.ct.ContainerService;
+import java.nio.file.Path;
+
+/**
+ * The assembled API of one Berth root: access files under {@code <config>/access}, tasks under
+ * {@code <state>/tasks}, every endpoint registered on one {@link ApiService}.
+ */
+public final class Api {
+    private final ContainerService ct;
+    private final AccessStore store;
+    private final TaskManager tasks;
+    private final ApiService service;
+
+    public Api(ContainerService ct, java.util.function.Consumer<String> authLog) {
+        this.ct = ct;
+        this.store = new AccessStore(accessDir(ct));
+        this.tasks = new TaskManager(ct.roots().stateDir().resolve("tasks"), Node.name());
+        this.service = new ApiService(ApiSchema.load(), new Authenticator(store, authLog));
+        new NodeEndpoints(this).register(service);
+        new LxcEndpoints(this).register(service);
+        new AccessEndpoints(this).register(service);
+    }
+
+    public static Path accessDir(ContainerService ct) { return ct.roots().configDir().resolve("access"); }
+
+    public ContainerService ct() { return ct; }
+
+    public AccessStore store() { return store; }
+
+    public TaskManager tasks() { return tasks; }
+
+    public ApiService service() { return service; }
+
+    public io.berth.ct.storage.StorageContext storageContext() {
+        return new io.berth.ct.storage.StorageContext(ct.roots(), new io.berth.config.ConfigStore(ct.roots()), ct.storages());
+    }
+
+    /** Throws unless {@code node} is this host (Berth is a single-node "cluster"). */
+    static void checkNode(Call c) {
+        String node = c.params().get("node");
+        if (node != null && !node.equals(Node.name()) && !node.equals("localhost")) {
+            throw new ApiException(500, "no such cluster node '" + node + "'");
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.berth.api;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+
+/**
+ * The server's certificate: a custom PKCS#12 key store when configured, else a self-signed one made at first start
+ * (EC P-256, 10 years, SAN with the node name and localhost) by the JDK's keytool.
+ */
+public final class Certificates {
+    private Certificates() {}
+
+    /** Makes {@code keyStore} if missing; returns its path. */
+    public static Path ensure(Path keyStore, String password, String node) {
+        if (Files.exists(keyStore)) return keyStore;
+        try {
+            Files.createDirectories(keyStore.getParent());
+            String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+            Path tmp = keyStore.resolveSibling("." + keyStore.getFileName() + ".tmp");
+            Files.deleteIfExists(tmp);
+            Process p = new ProcessBuilder(List.of(keytool, "-genkeypair", "-alias", "berth", "-keyalg", "EC", "-groupname", "secp256r1",
+                    "-validity", "3650", "-dname", "CN=" + node + ", O=Berth self-signed", "-ext",
+                    "SAN=dns:" + node + ",dns:localhost,ip:127.0.0.1", "-storetype", "PKCS12", "-keystore", tmp.toString(),
+                    "-storepass", password, "-keypass", password)).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() != 0) throw new IllegalStateException("keytool failed: " + out.strip());
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            Files.move(tmp, keyStore, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return keyStore;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the certificate " + keyStore, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted making the certificate", e);
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package io.berth.api;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import org.eclipse.jetty.http.HttpCookie;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.HttpStream;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The HTTPS front end (Jetty 12, requests on virtual threads): {@code /api2/json/...} and {@code /api2/extjs/...}
+ * go to {@link ApiService#dispatch}; other paths go to handlers plugged in with {@link #mount} (the web UI's static
+ * assets, its console WebSocket). Error statuses carry Proxmox's reason phrase in the status line.
+ */
+public final class HttpsServer implements AutoCloseable {
+    private final Server server;
+    private final ServerConnector connector;
+    private final ContextHandlerCollection extra = new ContextHandlerCollection();
+    private final ApiService api;
+
+    /**
+     * @param keyStore PKCS#12 key store with the certificate ({@link Certificates#ensure} makes a self-signed one)
+     */
+    public HttpsServer(ApiService api, String host, int port, Path keyStore, String keyStorePassword) {
+        this.api = api;
+        QueuedThreadPool pool = new QueuedThreadPool(200, 4);
+        pool.setName("api");
+        pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server = new Server(pool);
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStorePath(keyStore.toString());
+        ssl.setKeyStorePassword(keyStorePassword);
+        ssl.setKeyStoreType("PKCS12");
+        ssl.setSniRequired(false);
+        HttpConfiguration hc = new HttpConfiguration();
+        hc.setSendServerVersion(false);
+        SecureRequestCustomizer src = new SecureRequestCustomizer();
+        src.setSniHostCheck(false);
+        hc.addCustomizer(src);
+        connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(hc));
+        connector.setHost(host);
+        connector.setPort(port);
+        server.addConnector(connector);
+        server.setHandler(new Root());
+    }
+
+    /** Plugs a handler (static files, WebSocket upgrade) in for every request outside {@code /api2/}. Call before {@link #start}. */
+    public void mount(Handler h) { extra.addHandler(h); }
+
+    public void start() {
+        try {
+            server.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the HTTPS server: " + e.getMessage(), e);
+        }
+    }
+
+    public int port() { return connector.getLocalPort(); }
+
+    public Server jetty() { return server; }
+
+    @Override public void close() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot stop the HTTPS server", e);
+        }
+    }
+
+    private final class Root extends Handler.Wrapper {
+        Root() { super(extra); }
+
+        @Override public boolean handle(Request req, Response res, Callback cb) throws Exception {
+            String path = Request.getPathInContext(req);
+            if (path.startsWith("/api2/json/") || path.startsWith("/api2/extjs/") || path.equals("/api2/json") || path.equals("/api2/extjs")) {
+                serveApi(req, res, cb, path);
+                return true;
+            }
+            if (super.handle(req, res, cb)) return true;
+            sendApiError(req, res, cb, false, new ApiException(501, "Method '" + req.getMethod() + " " + path + "' not implemented"));
+            return true;
+        }
+    }
+
+    private void serveApi(Request req, Response res, Callback cb, String path) {
+        boolean extjs = path.startsWith("/api2/extjs");
+        String apiPath = path.substring(extjs ? "/api2/extjs".length() : "/api2/json".length());
+        if (apiPath.isEmpty()) apiPath = "/";
+        try {
+            Map<String, String> params = params(req);
+            String method = req.getMethod();
+            Credentials cred = credentials(req);
+            Object data = api.dispatch(method, apiPath, params, cred);
+            Map<String, Object> body = new LinkedHashMap<>();
+            if (extjs) body.put("success", 1);
+            body.put("data", data);
+            send(res, cb, 200, null, body);
+        } catch (ApiException e) {
+            sendApiError(req, res, cb, extjs, e);
+        } catch (Throwable t) {
+            sendApiError(req, res, cb, extjs, ApiErrors.map(t));
+        }
+    }
+
+    private void sendApiError(Request req, Response res, Callback cb, boolean extjs, ApiException e) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("data", null);
+        if (!e.errors().isEmpty()) body.put("errors", e.errors());
+        body.put("message", e.getMessage() + "\n");
+        if (extjs) {
+            // the ExtJS format reports errors in the body with HTTP 200, as pveproxy does
+            body.put("success", 0);
+            body.put("status", e.status());
+            send(res, cb, 200, null, body);
+            return;
+        }
+        String reason = e.getMessage().replaceAll("[\\r\\n]+", " ").strip();
+        if (reason.length() > 512) reason = reason.substring(0, 512);
+        String r = reason;
+        req.addHttpStreamWrapper(s -> new HttpStream.Wrapper(s) {
+            @Override public void send(MetaData.Request rq, MetaData.Response rs, boolean last, ByteBuffer content, Callback callback) {
+                MetaData.Response withReason = rs == null ? null
+                        : new MetaData.Response(rs.getStatus(), r, rs.getHttpVersion(), rs.getHttpFields(), rs.getContentLength(), rs.getTrailersSupplier());
+                super.send(rq, withReason, last, content, callback);
+            }
+        });
+        send(res, cb, e.status(), r, body);
+    }
+
+    private static void send(Response res, Callback cb, int status, String reason, Object body) {
+        byte[] b = Json.bytes(body);
+        res.setStatus(status);
+        res.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json;charset=UTF-8");
+        res.getHeaders().put(HttpHeader.CACHE_CONTROL, "max-age=0");
+        res.getHeaders().put(HttpHeader.PRAGMA, "no-cache");
+        res.getHeaders().put(HttpHeader.CONTENT_LENGTH, b.length);
+        res.write(true, ByteBuffer.wrap(b), cb);
+    }
+
+    /** Query and body parameters: form-urlencoded (what Proxmox clients send) or a JSON object. */
+    static Map<String, String> params(Request req) throws IOException {
+        Map<String, String> out = new LinkedHashMap<>();
+        String q = req.getHttpURI().getQuery();
+        if (q != null) decodeForm(q, out);
+        String ct = req.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        if (!req.getMethod().equals("GET") && !req.getMethod().equals("HEAD")) {
+            String body = Content.Source.asString(req, StandardCharsets.UTF_8);
+            if (body != null && !body.isBlank()) {
+                if (ct != null && ct.startsWith("application/json")) {
+                    var node = Json.MAPPER.readTree(body);
+                    if (!node.isObject()) throw new ApiException(400, "JSON body must be an object");
+                    node.properties().forEach(e -> {
+                        var v = e.getValue();
+                        if (v.isArray()) {
+                            List<String> parts = new ArrayList<>();
+                            v.forEach(x -> parts.add(x.asText()));
+                            out.put(e.getKey(), String.join(",", parts));
+                        } else if (v.isBoolean()) {
+                            out.put(e.getKey(), v.asBoolean() ? "1" : "0");
+                        } else if (!v.isNull()) {
+                            out.put(e.getKey(), v.asText());
+                        }
+                    });
+                } else {
+                    decodeForm(body, out);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void decodeForm(String s, Map<String, String> out) {
+        for (String pair : s.split("&")) {
+            if (pair.isEmpty()) continue;
+            int eq = pair.indexOf('=');
+            String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            // repeated keys (e.g. delete=a&delete=b) join with ',' as Proxmox's list formats do
+            out.merge(k, v, (a, b) -> a + "," + b);
+        }
+    }
+
+    static Credentials credentials(Request req) {
+        Optional<String> ticket = Optional.empty();
+        for (HttpCookie c : Request.getCookies(req)) {
+            if (c.getName().equals("PVEAuthCookie")) ticket = Optional.of(URLDecoder.decode(c.getValue(), StandardCharsets.UTF_8));
+        }
+        HttpField auth = req.getHeaders().getField(HttpHeader.AUTHORIZATION);
+        String csrf = req.getHeaders().get("CSRFPreventionToken");
+        return new Credentials(ticket, Optional.ofNullable(auth).map(HttpField::getValue), Optional.ofNullable(csrf),
+                Request.getRemoteAddr(req), false);
+    }
+}
