@@ -1,0 +1,293 @@
+package io.berth.ct.task;
+
+import io.berth.config.BerthRoots;
+import io.berth.error.BerthException;
+import io.berth.error.HostFailureException;
+import io.berth.error.NotFoundException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Tasks on this node, kept as Proxmox keeps them, in files that outlive any process (berthd included):
+ * {@code <state>/tasks/<X>/<UPID>} is the log (ending with {@code TASK OK}, {@code TASK WARNINGS: n} or
+ * {@code TASK ERROR: msg}), {@code <state>/tasks/active} lists started tasks and {@code <state>/tasks/index} holds
+ * {@code UPID ENDTIME STATUS} for finished ones. A started task that never finished and whose process (pid +
+ * start time) is gone reads as {@code unexpected status}.
+ */
+public final class Tasks {
+    private static final String OK_LINE = "TASK OK";
+    private static final String WARN_PREFIX = "TASK WARNINGS: ";
+    private static final String ERROR_PREFIX = "TASK ERROR: ";
+    private static final String PROGRESS_PREFIX = "progress ";
+    /** Finished entries are dropped from {@code active} once it grows past this. */
+    private static final int ACTIVE_COMPACT = 500;
+
+    /** What a task runs; its result is returned by {@link #run}. */
+    @FunctionalInterface
+    public interface Body<T> {
+        T run(Task task);
+    }
+
+    private final Path dir;
+    private final String node;
+    private final long pid = ProcessHandle.current().pid();
+    private final long pstart = startTicks(pid).orElse(0);
+    private final Map<Upid, Running> running = new ConcurrentHashMap<>();
+
+    public Tasks(BerthRoots roots) { this(roots.stateDir().resolve("tasks"), nodeName()); }
+
+    Tasks(Path dir, String node) {
+        this.dir = dir;
+        this.node = node;
+    }
+
+    /**
+     * Runs {@code body} as a task of {@code type} (Proxmox's names: vzcreate, vzstart, vzstop, ...) on object
+     * {@code id} for {@code user}; records its end, rethrows its failure. {@code onStart} sees the UPID before the
+     * body runs (the CLI prints it, the API returns it).
+     */
+    public <T> T run(String type, String id, String user, Body<T> body) {
+        Running t = start(type, id, user);
+        try {
+            T result = body.run(t);
+            t.finish(t.warnings == 0 ? OK_LINE : WARN_PREFIX + t.warnings);
+            return result;
+        } catch (RuntimeException | Error e) {
+            t.finish(ERROR_PREFIX + oneLine(message(e)));
+            throw e;
+        }
+    }
+
+    /** Newest first, at most {@code limit}. */
+    public List<TaskInfo> list(int limit) {
+        Map<Upid, TaskInfo> all = new LinkedHashMap<>();
+        for (String l : lines(dir.resolve("active"))) parseUpid(l).ifPresent(u -> all.put(u, new TaskInfo(u, runningStatus(u), OptionalLong.empty())));
+        for (String l : lines(dir.resolve("index"))) parseIndexLine(l).ifPresent(ti -> all.put(ti.upid(), ti));
+        return all.values().stream()
+                .sorted(Comparator.comparingLong((TaskInfo ti) -> ti.upid().starttime()).reversed()
+                        .thenComparing(ti -> ti.upid().toString(), Comparator.reverseOrder()))
+                .limit(limit).toList();
+    }
+
+    public TaskInfo status(Upid upid) {
+        Path log = logFile(upid);
+        if (!Files.exists(log)) throw new NotFoundException("task " + upid + " does not exist on this node (no " + log + ")");
+        for (String l : lines(dir.resolve("index")).reversed()) {
+            Optional<TaskInfo> ti = parseIndexLine(l);
+            if (ti.isPresent() && ti.get().upid().equals(upid)) return ti.get();
+        }
+        return new TaskInfo(upid, runningStatus(upid), OptionalLong.empty());
+    }
+
+    /** The task's log lines, as written so far. */
+    public List<String> log(Upid upid) {
+        Path log = logFile(upid);
+        if (!Files.exists(log)) throw new NotFoundException("task " + upid + " does not exist on this node (no " + log + ")");
+        return lines(log);
+    }
+
+    Path logFile(Upid upid) { return dir.resolve(upid.subdir()).resolve(upid.toString()); }
+
+    private TaskStatus runningStatus(Upid u) {
+        Running mine = running.get(u);
+        if (mine != null) return new TaskStatus.Running(mine.percent, mine.step);
+        boolean alive = u.node().equals(node) && startTicks(u.pid()).orElse(-1) == u.pstart()
+                && !(u.pid() == pid && u.pstart() == pstart); // ours but not in the map: it ended without a record
+        if (!alive) return new TaskStatus.Vanished();
+        int percent = 0;
+        String step = "";
+        for (String l : lines(logFile(u))) {
+            if (l.startsWith(PROGRESS_PREFIX)) {
+                String[] p = l.substring(PROGRESS_PREFIX.length()).split("% ?", 2);
+                try {
+                    percent = Integer.parseInt(p[0]);
+                    step = p.length > 1 ? p[1] : "";
+                } catch (NumberFormatException ignored) {
+                    // a body logged a line that looks like ours; not a progress report
+                }
+            }
+        }
+        return new TaskStatus.Running(percent, step);
+    }
+
+    private Running start(String type, String id, String user) {
+        long now = System.currentTimeMillis() / 1000;
+        try {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            // In berthd every task shares one pid; a second task of the same type/id in the same second gets the
+            // next second, so that a UPID names exactly one task.
+            for (long st = now; ; st++) {
+                Upid u = new Upid(node, pid, pstart, st, type, id, user);
+                Path log = logFile(u);
+                Files.createDirectories(log.getParent());
+                try {
+                    FileChannel ch = FileChannel.open(log, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                    Running r = new Running(u, ch);
+                    running.put(u, r);
+                    appendLocked(dir.resolve("active"), u + "\n");
+                    return r;
+                } catch (FileAlreadyExistsException taken) {
+                    // next second
+                }
+            }
+        } catch (IOException e) {
+            throw new HostFailureException("cannot start task log in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private final class Running implements Task {
+        private final Upid upid;
+        private final FileChannel log;
+        private volatile int percent;
+        private volatile String step = "";
+        private int warnings;
+
+        Running(Upid upid, FileChannel log) {
+            this.upid = upid;
+            this.log = log;
+        }
+
+        @Override public Upid upid() { return upid; }
+
+        @Override public synchronized void log(String line) {
+            for (String l : line.split("\n", -1)) write(l + "\n");
+        }
+
+        @Override public synchronized void warn(String line) {
+            warnings++;
+            log("WARN: " + line);
+        }
+
+        @Override public synchronized void progress(int p, String s) {
+            int clamped = Math.max(0, Math.min(100, p));
+            if (clamped == percent && s.equals(step)) return;
+            percent = clamped;
+            step = s;
+            write(PROGRESS_PREFIX + clamped + "%" + (s.isEmpty() ? "" : " " + oneLine(s)) + "\n");
+        }
+
+        synchronized void finish(String last) {
+            try {
+                write(last + "\n");
+                log.force(false);
+                log.close();
+                String status = last.equals(OK_LINE) ? "OK" : last.startsWith(WARN_PREFIX) ? last.substring(5) : last.substring(ERROR_PREFIX.length());
+                appendLocked(dir.resolve("index"), String.format("%s %08X %s%n", upid, System.currentTimeMillis() / 1000, status));
+                compactActive();
+            } catch (IOException e) {
+                throw new HostFailureException("cannot record the end of task " + upid + ": " + e.getMessage(), e);
+            } finally {
+                running.remove(upid);
+            }
+        }
+
+        private void write(String s) {
+            try {
+                ByteBuffer b = ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+                while (b.hasRemaining()) log.write(b);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write task log of " + upid + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Appends under an flock on the file, so that lines of concurrent processes never interleave. */
+    private static void appendLocked(Path file, String text) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+             FileLock l = ch.lock()) {
+            ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) ch.write(b);
+        }
+    }
+
+    private void compactActive() throws IOException {
+        Path active = dir.resolve("active");
+        try (FileChannel ch = FileChannel.open(active, StandardOpenOption.READ, StandardOpenOption.WRITE); FileLock l = ch.lock()) {
+            List<String> act = lines(active);
+            if (act.size() < ACTIVE_COMPACT) return;
+            java.util.Set<String> ended = new java.util.HashSet<>();
+            for (String line : lines(dir.resolve("index"))) ended.add(line.split(" ", 2)[0]);
+            StringBuilder keep = new StringBuilder();
+            for (String a : act) if (!ended.contains(a.strip())) keep.append(a.strip()).append('\n');
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap(keep.toString().getBytes(StandardCharsets.UTF_8)), 0);
+        }
+    }
+
+    private static Optional<Upid> parseUpid(String s) {
+        try {
+            return s.isBlank() ? Optional.empty() : Optional.of(Upid.parse(s.strip()));
+        } catch (BerthException | IllegalArgumentException e) {
+            return Optional.empty(); // a damaged line: skip it rather than hide every other task
+        }
+    }
+
+    private static Optional<TaskInfo> parseIndexLine(String l) {
+        String[] p = l.split(" ", 3);
+        if (p.length < 3) return Optional.empty();
+        return parseUpid(p[0]).flatMap(u -> {
+            try {
+                return Optional.of(new TaskInfo(u, TaskStatus.ofText(p[2]), OptionalLong.of(Long.parseLong(p[1], 16))));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    private static List<String> lines(Path p) {
+        try {
+            return Files.readAllLines(p, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String message(Throwable e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? "internal error (" + e.getClass().getSimpleName() + ")" : e.getMessage();
+    }
+
+    private static String oneLine(String s) { return s.strip().replace('\n', ' '); }
+
+    /** Field 22 of /proc/PID/stat: the start time in clock ticks since boot. */
+    static OptionalLong startTicks(long pid) {
+        try {
+            String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+            return OptionalLong.of(Long.parseLong(f[19]));
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** The short host name, as Proxmox names its node. */
+    static String nodeName() {
+        try {
+            String h = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            String shortName = h.split("\\.", 2)[0];
+            if (shortName.matches("[a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?")) return shortName;
+        } catch (IOException e) {
+            // fall through
+        }
+        return "localhost";
+    }
+}

@@ -1,0 +1,130 @@
+package io.berth.ct.task;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.berth.error.InvalidInputException;
+import io.berth.error.NotFoundException;
+import io.berth.error.StateException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TasksTest {
+    @TempDir Path tmp;
+
+    @Test void upidHasProxmoxFormat() {
+        Upid u = new Upid("pve1", 0x1a2b, 0x3c4d, 0x5f000000L, "vzstart", "2001", "root@pam");
+        assertThat(u.toString()).isEqualTo("UPID:pve1:00001A2B:00003C4D:5F000000:vzstart:2001:root@pam:");
+        // a UPID from a real Proxmox host parses
+        Upid pve = Upid.parse("UPID:pve:000B2A8E:0117F2C4:6568A3B5:vzdump:101:root@pam:");
+        assertThat(pve).isEqualTo(new Upid("pve", 0xB2A8E, 0x117F2C4, 0x6568A3B5L, "vzdump", "101", "root@pam"));
+        assertThatThrownBy(() -> Upid.parse("UPID:pve:xyz")).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("'UPID:pve:xyz' is not a task id");
+    }
+
+    @Property void upidRoundTrips(@ForAll @LongRange(max = 0xFFFFFFFFL) long pid, @ForAll @LongRange(max = 0xFFFFFFFFL) long start) {
+        Upid u = new Upid("n-1", pid, pid ^ 0x5555, start, "vzcreate", "123", "root@pam");
+        assertThat(Upid.parse(u.toString())).isEqualTo(u);
+    }
+
+    @Test void aTaskLogsItsEndAndIsReadableByAnotherInstanceLaterAsAfterARestart() {
+        Tasks tasks = new Tasks(tmp, "node1");
+        AtomicReference<Upid> seen = new AtomicReference<>();
+        String r = tasks.run("vzstart", "2001", "root@pam", t -> {
+            seen.set(t.upid());
+            t.log("starting container 2001");
+            t.progress(50, "waiting for RUNNING");
+            assertThat(tasks.status(t.upid()).status()).isEqualTo(new TaskStatus.Running(50, "waiting for RUNNING"));
+            return "done";
+        });
+        assertThat(r).isEqualTo("done");
+        Upid u = seen.get();
+        assertThat(u.toString()).startsWith("UPID:node1:").endsWith(":vzstart:2001:root@pam:");
+
+        Tasks restarted = new Tasks(tmp, "node1");
+        assertThat(restarted.status(u).status()).isEqualTo(new TaskStatus.Ok());
+        assertThat(restarted.status(u).endtime()).isPresent();
+        assertThat(restarted.log(u)).containsExactly("starting container 2001", "progress 50% waiting for RUNNING", "TASK OK");
+        assertThat(Files.exists(tmp.resolve(u.subdir()).resolve(u.toString()))).isTrue();
+    }
+
+    @Test void aFailedTaskRecordsTheErrorAndRethrowsIt() {
+        Tasks tasks = new Tasks(tmp, "node1");
+        AtomicReference<Upid> seen = new AtomicReference<>();
+        assertThatThrownBy(() -> tasks.run("vzdestroy", "2002", "root@pam", t -> {
+            seen.set(t.upid());
+            throw new StateException("container 2002 is running");
+        })).isInstanceOf(StateException.class);
+        TaskInfo ti = new Tasks(tmp, "node1").status(seen.get());
+        assertThat(ti.status()).isEqualTo(new TaskStatus.Failed("container 2002 is running"));
+        assertThat(new Tasks(tmp, "node1").log(seen.get())).last().isEqualTo("TASK ERROR: container 2002 is running");
+    }
+
+    @Test void warningsAreCounted() {
+        Tasks tasks = new Tasks(tmp, "node1");
+        Upid u = tasks.run("vzstop", "2003", "root@pam", t -> {
+            t.warn("cannot unmount /data");
+            t.warn("volume still busy");
+            return t.upid();
+        });
+        assertThat(tasks.status(u).status().text()).isEqualTo("WARNINGS: 2");
+    }
+
+    @Test void twoTasksInOneSecondGetDistinctIdsAndListIsNewestFirst() throws Exception {
+        Tasks tasks = new Tasks(tmp, "node1");
+        Upid a = tasks.run("vzstart", "2004", "root@pam", Task::upid);
+        Upid b = tasks.run("vzstart", "2004", "root@pam", Task::upid);
+        assertThat(a).isNotEqualTo(b);
+        assertThat(tasks.list(10)).extracting(TaskInfo::upid).containsExactly(b, a);
+        assertThat(tasks.list(1)).extracting(TaskInfo::upid).containsExactly(b);
+    }
+
+    @Test void aTaskWhoseProcessDiedReadsAsUnexpectedStatus() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        long deadPid = p.pid();
+        p.waitFor();
+        Upid orphan = new Upid("node1", deadPid, 12345, System.currentTimeMillis() / 1000, "vzcreate", "2005", "root@pam");
+        Files.createDirectories(tmp.resolve(orphan.subdir()));
+        Files.writeString(tmp.resolve(orphan.subdir()).resolve(orphan.toString()), "extracting\n");
+        Files.writeString(tmp.resolve("active"), orphan + "\n");
+        Tasks tasks = new Tasks(tmp, "node1");
+        assertThat(tasks.status(orphan).status()).isEqualTo(new TaskStatus.Vanished());
+        assertThat(tasks.status(orphan).status().text()).isEqualTo("unexpected status");
+        assertThat(tasks.list(5)).extracting(TaskInfo::upid).containsExactly(orphan);
+    }
+
+    @Test void aRunningTaskOfAnotherInstanceShowsItsProgress() throws Exception {
+        Tasks tasks = new Tasks(tmp, "node1");
+        CountDownLatch inside = new CountDownLatch(1), release = new CountDownLatch(1);
+        AtomicReference<Upid> seen = new AtomicReference<>();
+        Thread th = Thread.ofPlatform().start(() -> tasks.run("vzcreate", "2006", "root@pam", t -> {
+            seen.set(t.upid());
+            t.progress(30, "extracting");
+            inside.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }));
+        inside.await();
+        assertThat(tasks.list(5)).singleElement().satisfies(ti -> assertThat(ti.running()).isTrue());
+        release.countDown();
+        th.join();
+        assertThat(tasks.status(seen.get()).status()).isEqualTo(new TaskStatus.Ok());
+    }
+
+    @Test void unknownTaskIsNotFound() {
+        Tasks tasks = new Tasks(tmp, "node1");
+        assertThatThrownBy(() -> tasks.status(Upid.parse("UPID:node1:00000001:00000001:00000001:vzstart:1:root@pam:")))
+                .isInstanceOf(NotFoundException.class).hasMessageContaining("does not exist");
+    }
+}
