@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Optional;
 import java.util.SequencedMap;
 
-/** A whole {@code <vmid>.conf}: the main section, the optional {@code [PENDING]} section, and snapshots in file order. */
+/** A whole {@code <vmid>.conf}: the main section, the optional {@code [pve:pending]} section, and snapshots in file order. */
 public record ConfigFile(ContainerConfig main, Optional<ContainerConfig> pending, SequencedMap<String, ContainerConfig> snapshots) {
     public ConfigFile {
         snapshots = Collections.unmodifiableSequencedMap(new LinkedHashMap<>(snapshots));
@@ -39,7 +39,7 @@ public record ConfigFile(ContainerConfig main, Optional<ContainerConfig> pending
         ContainerConfig p = pending.get();
         LinkedHashMap<String, String> values = new LinkedHashMap<>(main.values());
         Optional<String> descr = main.description();
-        var raw = main.lxcRaw();
+        var raw = main.lxcRawAsStored();
         for (String d : p.deletes()) {
             String k = d.startsWith("!") ? d.substring(1) : d;
             values.remove(k);
@@ -48,7 +48,7 @@ public record ConfigFile(ContainerConfig main, Optional<ContainerConfig> pending
         }
         values.putAll(p.values());
         if (p.description().isPresent()) descr = p.description();
-        if (!p.lxcRaw().isEmpty()) raw = p.lxcRaw();
-        return ContainerConfig.of(values, raw, descr, java.util.List.of());
+        if (!p.lxcRawAsStored().isEmpty()) raw = p.lxcRawAsStored();
+        return ContainerConfig.lenient(values, raw, descr, java.util.List.of(), main.locator());
     }
 }

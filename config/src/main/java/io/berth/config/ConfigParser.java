@@ -1,6 +1,10 @@
 package io.berth.config;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,140 +13,196 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parses the Proxmox container config format: {@code key: value} lines, {@code #} description lines,
- * raw {@code lxc.*} keys ({@code lxc.key: value} or {@code lxc.key = value}), {@code [snapname]} snapshot sections
- * and the {@code [PENDING]} section with its {@code delete} list. Collects every error before failing.
+ * Reads the Proxmox container config format the way Proxmox does: {@code key: value} lines, {@code #} description
+ * lines ({@code %}-encoded, see {@link DescriptionText}), raw {@code lxc.*} keys ({@code lxc.key: value} or
+ * {@code lxc.key = value}; {@code lxc.environment.runtime} lines become the {@code env} key), {@code [snapname]}
+ * snapshot sections and the {@code [pve:pending]} section (Berth's older {@code [PENDING]} too) with its
+ * {@code delete} list.
+ *
+ * <p>{@link #read} is lenient like Proxmox: a value that does not validate, an unknown key or a refused raw key is
+ * kept with a warning (and fails only the operation that needs it, see {@link ContainerConfig#problems()});
+ * a line that is no entry at all is skipped with a warning. {@link #parse} is the strict form for text that
+ * Berth itself produced or was handed to create: any warning is an error.
  */
 public final class ConfigParser {
     private ConfigParser() {}
 
-    public static final String PENDING = "PENDING";
-    private static final Pattern SECTION = Pattern.compile("\\[([a-zA-Z][a-zA-Z0-9_\\-]{1,39})]");
+    /** The pending section's name as Proxmox writes it. */
+    public static final String PENDING = "pve:pending";
+    /** The pending section's name in files Berth wrote before; read, never written. */
+    public static final String LEGACY_PENDING = "PENDING";
+
+    private static final Pattern PENDING_HEADER = Pattern.compile("\\[pve:pending]\\s*", Pattern.CASE_INSENSITIVE);
+    private static final Pattern SECTION = Pattern.compile("\\[([a-z][a-z0-9_\\-]+)]\\s*", Pattern.CASE_INSENSITIVE);
+    private static final Pattern COMMENT = Pattern.compile("#(.*)");
     private static final Pattern RAW = Pattern.compile("(lxc\\.[a-z0-9_\\-.]+)(?::|\\s*=)\\s*(.*?)\\s*");
-    private static final Pattern KV = Pattern.compile("([a-z][a-z_\\-]*\\d*):\\s*(.*?)\\s*");
+    private static final Pattern DESCRIPTION = Pattern.compile("(description):\\s*(.*\\S)\\s*");
+    private static final Pattern SNAPSTATE = Pattern.compile("snapstate:\\s*(prepare|delete)\\s*$");
+    private static final Pattern DELETE = Pattern.compile("delete:\\s*(.*\\S)\\s*");
+    private static final Pattern KV = Pattern.compile("([a-z][a-z_]*\\d*):\\s*(.+?)\\s*");
+    private static final Pattern INTEGER = Pattern.compile("\\d+");
 
     /** One section being collected. */
     private static final class Section {
         final String name;
         final Map<String, String> values = new LinkedHashMap<>();
         final List<RawLxc> raw = new ArrayList<>();
+        final List<String> env = new ArrayList<>();
         final List<String> deletes = new ArrayList<>();
         final Map<String, Integer> lines = new LinkedHashMap<>();
-        StringBuilder descr;
-        int descrLine;
+        final StringBuilder descr = new StringBuilder();
 
         Section(String name) { this.name = name; }
+
+        boolean pending() { return name.equals(PENDING); }
     }
 
+    /** Strict: every warning is an error ({@link ConfigException} listing all of them). */
     public static ConfigFile parse(String file, String text) {
-        List<ConfigError> errors = new ArrayList<>();
-        List<Section> sections = new ArrayList<>();
-        Section cur = new Section("");
-        sections.add(cur);
+        ParsedConfig p = read(file, text);
+        if (!p.warnings().isEmpty()) throw new ConfigException(p.warnings());
+        return p.config();
+    }
+
+    public static ParsedConfig read(String file, String text) {
+        return read(file, text.getBytes(StandardCharsets.UTF_8), text);
+    }
+
+    public static ParsedConfig read(String file, byte[] raw) {
+        return read(file, raw, new String(raw, StandardCharsets.UTF_8));
+    }
+
+    /** SHA-1 hex of the raw file, as Proxmox's {@code digest}. */
+    public static String digest(byte[] raw) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(raw));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-1", e);
+        }
+    }
+
+    private static ParsedConfig read(String file, byte[] raw, String text) {
+        List<ConfigError> warnings = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        Section main = new Section("");
+        Section pending = null;
+        LinkedHashMap<String, Section> snaps = new LinkedHashMap<>();
+        Section cur = main;
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             int lineNo = i + 1;
             String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
             if (line.isBlank()) continue;
-            if (line.startsWith("#")) {
-                if (cur.descr == null) {
-                    cur.descr = new StringBuilder();
-                    cur.descrLine = lineNo;
-                } else {
-                    cur.descr.append('\n');
-                }
-                cur.descr.append(line, 1, line.length());
+            if (PENDING_HEADER.matcher(line).matches() || line.strip().equals("[" + LEGACY_PENDING + "]")) {
+                if (pending != null) warnings.add(new ConfigError(file, lineNo, "[" + PENDING + "]", null,
+                        "section appears twice; the later one is used"));
+                cur = pending = new Section(PENDING);
                 continue;
             }
-            Matcher m = SECTION.matcher(line.strip());
+            Matcher m = SECTION.matcher(line);
             if (m.matches()) {
                 String name = m.group(1);
-                if (sections.stream().anyMatch(s -> s.name.equals(name))) {
-                    errors.add(new ConfigError(file, lineNo, "[" + name + "]", null, "section appears twice"));
-                }
+                if (snaps.containsKey(name)) warnings.add(new ConfigError(file, lineNo, "[" + name + "]", null,
+                        "section appears twice; the later one is used"));
                 cur = new Section(name);
-                sections.add(cur);
+                snaps.put(name, cur);
                 continue;
             }
-            if (line.startsWith("[")) {
-                errors.add(new ConfigError(file, lineNo, line, null,
-                        "invalid section header; allowed: [PENDING] or [SNAPNAME] with SNAPNAME matching [a-zA-Z][a-zA-Z0-9_-]{1,39}"));
+            m = COMMENT.matcher(line);
+            if (m.matches()) {
+                cur.descr.append(DescriptionText.decode(m.group(1))).append('\n');
+                cur.lines.putIfAbsent("description", lineNo);
                 continue;
             }
             m = RAW.matcher(line);
             if (m.matches()) {
-                RawLxc r = new RawLxc(m.group(1), m.group(2));
-                ContainerConfig.checkRaw(r).ifPresent(e -> errors.add(at(file, lineNo, e)));
-                cur.raw.add(r);
-                cur.lines.putIfAbsent(r.key(), lineNo);
+                String key = m.group(1);
+                String value = m.group(2);
+                if (key.equals("lxc.environment.runtime")) {
+                    cur.env.add(value);
+                    cur.lines.putIfAbsent("env", lineNo);
+                } else {
+                    if (LxcKeys.check(key) instanceof LxcKeys.Allowed(Optional<String> note)) {
+                        note.ifPresent(n -> notes.add(file + ":" + lineNo + ": " + n));
+                    }
+                    cur.raw.add(new RawLxc(key, value));
+                    cur.lines.putIfAbsent(key, lineNo);
+                }
+                continue;
+            }
+            m = DESCRIPTION.matcher(line);
+            if (m.matches()) {
+                cur.descr.append(DescriptionText.decode(m.group(2)));
+                cur.lines.putIfAbsent("description", lineNo);
+                continue;
+            }
+            m = SNAPSTATE.matcher(line);
+            if (m.find()) {
+                cur.values.put("snapstate", m.group(1));
+                cur.lines.put("snapstate", lineNo);
+                continue;
+            }
+            m = DELETE.matcher(line);
+            if (m.matches()) {
+                if (cur.pending()) {
+                    cur.deletes.clear();
+                    for (String d : m.group(1).split("[,;\\s]+")) if (!d.isEmpty()) cur.deletes.add(d);
+                    cur.lines.put("delete", lineNo);
+                } else {
+                    warnings.add(new ConfigError(file, lineNo, "delete", m.group(1),
+                            "'delete' is only allowed in [" + PENDING + "]; line skipped"));
+                }
                 continue;
             }
             m = KV.matcher(line);
-            if (!m.matches()) {
-                errors.add(new ConfigError(file, lineNo, null, line,
-                        "not a config line; allowed: 'key: value', '#description', 'lxc.key: value', '[section]'"));
+            if (m.matches()) {
+                String key = m.group(1);
+                if (cur.values.containsKey(key)) warnings.add(new ConfigError(file, lineNo, key, m.group(2),
+                        "key appears twice in this section (first on line " + cur.lines.get(key) + "); the later value is used"));
+                cur.values.put(key, normalize(key, m.group(2)));
+                cur.lines.put(key, lineNo);
                 continue;
             }
-            String key = m.group(1);
-            String value = m.group(2);
-            if (key.equals("delete") && cur.name.equals(PENDING)) {
-                for (String d : value.split("[,; ]+")) {
-                    if (d.isEmpty()) continue;
-                    Optional<ConfigError> bad = ContainerConfig.checkDelete(d);
-                    if (bad.isPresent()) errors.add(at(file, lineNo, bad.get()));
-                    else cur.deletes.add(d);
-                }
-                continue;
-            }
-            if (key.equals("description")) {
-                if (cur.descr != null) {
-                    errors.add(new ConfigError(file, lineNo, key, value, "description given both as '#' lines and as key"));
-                } else {
-                    cur.descr = new StringBuilder(value);
-                    cur.descrLine = lineNo;
-                }
-                continue;
-            }
-            if (cur.values.containsKey(key)) {
-                errors.add(new ConfigError(file, lineNo, key, value, "key appears twice in this section (first on line "
-                        + cur.lines.get(key) + ")"));
-                continue;
-            }
-            Optional<ConfigError> bad = ContainerConfig.checkValue(key, value);
-            if (bad.isPresent()) {
-                errors.add(at(file, lineNo, bad.get()));
-                continue;
-            }
-            cur.values.put(key, value);
-            cur.lines.put(key, lineNo);
+            warnings.add(new ConfigError(file, lineNo, null, line,
+                    "not a config line, skipped; allowed: 'key: value', '#description', 'lxc.key: value', '[section]'"));
         }
-        if (!errors.isEmpty()) throw new ConfigException(errors);
+        main.values.remove("snapstate");
 
-        ContainerConfig main = null;
-        Optional<ContainerConfig> pending = Optional.empty();
-        LinkedHashMap<String, ContainerConfig> snaps = new LinkedHashMap<>();
-        for (Section s : sections) {
-            if (!s.deletes.isEmpty() && !s.name.equals(PENDING)) throw new AssertionError("deletes outside pending");
-            ContainerConfig c;
-            try {
-                c = ContainerConfig.of(s.values, s.raw, Optional.ofNullable(s.descr).map(StringBuilder::toString), s.deletes);
-            } catch (ConfigException e) {
-                for (ConfigError err : e.errors()) {
-                    int line = s.lines.getOrDefault(err.key(), 0);
-                    errors.add(new ConfigError(file, line, err.key(), err.value(),
-                            err.message() + (s.name.isEmpty() ? "" : " (section [" + s.name + "])")));
-                }
-                continue;
-            }
-            if (s.name.isEmpty()) main = c;
-            else if (s.name.equals(PENDING)) pending = Optional.of(c);
-            else snaps.put(s.name, c);
-        }
-        if (!errors.isEmpty()) throw new ConfigException(errors);
-        return new ConfigFile(main, pending, snaps);
+        ContainerConfig mainConf = build(file, main, warnings);
+        Optional<ContainerConfig> pendingConf = pending == null ? Optional.empty() : Optional.of(build(file, pending, warnings));
+        LinkedHashMap<String, ContainerConfig> snapConfs = new LinkedHashMap<>();
+        snaps.forEach((n, s) -> snapConfs.put(n, build(file, s, warnings)));
+        return new ParsedConfig(new ConfigFile(mainConf, pendingConf, snapConfs), digest(raw), warnings, notes);
     }
 
-    private static ConfigError at(String file, int line, ConfigError e) {
-        return new ConfigError(file, line, e.key(), e.value(), e.message());
+    /** Booleans to 0/1 and integers without leading zeros, as Proxmox stores them when reading. */
+    private static String normalize(String key, String value) {
+        Optional<ConfigKey> decl = Schema.lookup(key);
+        if (decl.isEmpty()) return value;
+        return switch (decl.get().format()) {
+            case ValueFormat.Bool b -> switch (value.toLowerCase(java.util.Locale.ROOT)) {
+                case "1", "on", "yes", "true" -> "1";
+                case "0", "off", "no", "false" -> "0";
+                default -> value;
+            };
+            case ValueFormat.Int n -> INTEGER.matcher(value).matches() && value.length() > 1 && value.startsWith("0")
+                    ? value.replaceFirst("^0+(?=.)", "") : value;
+            default -> value;
+        };
+    }
+
+    private static ContainerConfig build(String file, Section s, List<ConfigError> warnings) {
+        Map<String, String> values = new LinkedHashMap<>(s.values);
+        if (!s.env.isEmpty()) values.put("env", String.join("\0", s.env));
+        String d = s.descr.toString();
+        int end = d.length();
+        while (end > 0 && d.charAt(end - 1) == '\n') end--;
+        Optional<String> descr = end == 0 ? Optional.empty() : Optional.of(d.substring(0, end));
+        ContainerConfig c = ContainerConfig.lenient(values, s.raw, descr, s.deletes, new ContainerConfig.Locator(file, s.lines));
+        for (ConfigError e : c.problems()) {
+            String where = s.name.isEmpty() ? "" : " (section [" + s.name + "])";
+            warnings.add(new ConfigError(e.file(), e.line(), e.key(), e.value(), e.message() + where));
+        }
+        return c;
     }
 }

@@ -3,49 +3,60 @@ package io.berth.config;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Prints a {@link ConfigFile} in the Proxmox format: per section the description as {@code #} lines, the keys
- * in natural order ({@code mp2} before {@code mp10}; the pending {@code delete} list among them), then the raw
- * {@code lxc.*} entries in their order; {@code [PENDING]} after the main section, then snapshots in order.
+ * Prints a {@link ConfigFile} exactly as Proxmox writes it, so an unchanged file round-trips byte for byte: per
+ * section the description as {@code %}-encoded {@code #} lines, the keys in plain ASCII order ({@code mp10} before
+ * {@code mp2}; {@code delete}, {@code parent}, {@code snaptime}, {@code snapstate} among them), the {@code env}
+ * entries as {@code lxc.environment.runtime} lines, then the raw {@code lxc.*} entries in their order;
+ * {@code [pve:pending]} after the main section when it has anything, then the snapshots sorted by name.
  */
 public final class ConfigPrinter {
     private ConfigPrinter() {}
 
     public static String print(ConfigFile f) {
         StringBuilder sb = new StringBuilder();
-        section(sb, f.main());
+        section(sb, f.main(), true);
         f.pending().ifPresent(p -> {
             sb.append('\n').append('[').append(ConfigParser.PENDING).append("]\n");
-            section(sb, p);
+            section(sb, p, false);
         });
-        for (Map.Entry<String, ContainerConfig> e : f.snapshots().entrySet()) {
+        for (Map.Entry<String, ContainerConfig> e : sortedByName(f.snapshots()).entrySet()) {
             sb.append('\n').append('[').append(e.getKey()).append("]\n");
-            section(sb, e.getValue());
+            section(sb, e.getValue(), false);
         }
         return sb.toString();
+    }
+
+    private static TreeMap<String, ContainerConfig> sortedByName(Map<String, ContainerConfig> snaps) {
+        TreeMap<String, ContainerConfig> m = new TreeMap<>();
+        m.putAll(snaps);
+        return m;
     }
 
     /** One section without header. */
     public static String printSection(ContainerConfig c) {
         StringBuilder sb = new StringBuilder();
-        section(sb, c);
+        section(sb, c, false);
         return sb.toString();
     }
 
-    private static void section(StringBuilder sb, ContainerConfig c) {
+    private static void section(StringBuilder sb, ContainerConfig c, boolean main) {
         c.description().ifPresent(d -> {
-            for (String line : d.split("\n", -1)) sb.append('#').append(line).append('\n');
+            List<String> lines = new ArrayList<>(List.of(d.split("\n")));
+            for (String line : lines) sb.append('#').append(DescriptionText.encode(line)).append('\n');
         });
-        List<String> keys = new ArrayList<>(c.keys());
-        if (!c.deletes().isEmpty()) {
-            keys.add("delete");
-            keys.sort(NaturalOrder.INSTANCE);
-        }
-        for (String k : keys) {
-            String v = k.equals("delete") && !c.values().containsKey("delete") ? String.join(",", c.deletes()) : c.get(k).orElseThrow();
-            sb.append(k).append(": ").append(v).append('\n');
-        }
-        for (RawLxc r : c.lxcRaw()) sb.append(r.key()).append(": ").append(r.value()).append('\n');
+        TreeMap<String, String> keys = new TreeMap<>();
+        keys.putAll(c.values());
+        keys.remove("env");
+        // Proxmox never writes a snapstate into the main section
+        if (main) keys.remove("snapstate");
+        if (!c.deletes().isEmpty()) keys.putIfAbsent("delete", String.join(",", c.deletes()));
+        keys.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
+        c.get("env").ifPresent(env -> {
+            for (String var : env.split("\0+")) if (!var.isEmpty()) sb.append("lxc.environment.runtime: ").append(var).append('\n');
+        });
+        for (RawLxc r : c.lxcRawAsStored()) sb.append(r.key()).append(": ").append(r.value()).append('\n');
     }
 }

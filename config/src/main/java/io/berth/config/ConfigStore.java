@@ -85,11 +85,18 @@ public final class ConfigStore {
 
     public boolean exists(int vmid) { return Files.isRegularFile(roots.containerConfig(Vmid.check(vmid))); }
 
-    /** Parses the container's config; {@link ConfigException} lists every problem with file and line. */
-    public ConfigFile load(int vmid) { return loadVersioned(vmid).config(); }
-
-    /** The parsed config with its digest (SHA-1 of the bytes read, as Proxmox computes it). */
+    /** The parsed config with its digest (SHA-1 of the bytes read, as Proxmox computes it); read as {@link #read} does. */
     public VersionedConfig loadVersioned(int vmid) {
+        ParsedConfig p = read(vmid);
+        return new VersionedConfig(vmid, p.config(), new ConfigDigest(p.digest()));
+    }
+
+    /**
+     * Reads the container's config leniently, as Proxmox does: with the SHA-1 {@code digest} of the raw file and
+     * warnings for entries that did not validate (they stay in the config; the operation needing one fails).
+     * Files no writer produces (empty, binary, CRLF, truncated) are refused whole.
+     */
+    public ParsedConfig read(int vmid) {
         Path p = roots.containerConfig(Vmid.check(vmid));
         byte[] raw;
         try {
@@ -99,7 +106,8 @@ public final class ConfigStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + p + ": " + e.getMessage(), e);
         }
-        return new VersionedConfig(vmid, ConfigParser.parse(p.toString(), text(p.toString(), raw)), ConfigDigest.of(raw));
+        text(p.toString(), raw);
+        return ConfigParser.read(p.toString(), raw);
     }
 
     /** The digest of the config file as it is now, without parsing it. */
@@ -146,6 +154,9 @@ public final class ConfigStore {
     private static ConfigException rawError(String file, int line, String message) {
         return new ConfigException(new ConfigError(file, line, "", null, message));
     }
+
+    /** The container's config, read as {@link #read} does (warnings dropped). */
+    public ConfigFile load(int vmid) { return read(vmid).config(); }
 
     /** All vmids with a config, ascending. */
     public List<Integer> list() {

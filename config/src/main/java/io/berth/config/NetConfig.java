@@ -14,14 +14,15 @@ import java.util.regex.Pattern;
 
 /**
  * {@code netN}: {@code name=eth0[,bridge=vmbr0][,hwaddr=MAC][,ip=CIDR|dhcp|manual][,gw=IP][,ip6=CIDR|auto|dhcp|manual]
- * [,gw6=IP][,mtu=N][,rate=MB/s][,tag=VLAN][,trunks=V;V][,firewall=0|1][,link_down=0|1][,type=veth]}.
+ * [,gw6=IP][,mtu=N][,rate=MB/s][,tag=VLAN][,trunks=V;V][,firewall=0|1][,link_down=0|1][,type=veth][,host-managed=0|1]}.
+ * {@code host-managed}: the host, not the guest, configures the interface's addresses (Proxmox's OCI-style containers).
  */
 public record NetConfig(String name, Optional<String> bridge, Optional<String> hwaddr, Optional<String> ip,
                         Optional<String> gw, Optional<String> ip6, Optional<String> gw6, OptionalInt mtu,
                         OptionalDouble rate, OptionalInt tag, List<Integer> trunks, boolean firewall,
-                        boolean linkDown, Optional<String> type) {
+                        boolean linkDown, Optional<String> type, boolean hostManaged) {
     private static final Set<String> OPTS = Set.of("name", "bridge", "hwaddr", "ip", "gw", "ip6", "gw6", "mtu", "rate",
-            "tag", "trunks", "firewall", "link_down", "type");
+            "tag", "trunks", "firewall", "link_down", "type", "host-managed");
     private static final Pattern IFNAME = Pattern.compile("[a-zA-Z0-9_.\\-]{1,15}");
     private static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}");
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
@@ -60,7 +61,8 @@ public record NetConfig(String name, Optional<String> bridge, Optional<String> h
         opt(o, "type").ifPresent(t -> check(t.equals("veth"), "type", t, "veth"));
         return new NetConfig(name, opt(o, "bridge"), opt(o, "hwaddr"), opt(o, "ip"), opt(o, "gw"), opt(o, "ip6"), opt(o, "gw6"),
                 mtu, rate, tag, trunks, o.containsKey("firewall") && PropertyString.bool("firewall", o.get("firewall")),
-                o.containsKey("link_down") && PropertyString.bool("link_down", o.get("link_down")), opt(o, "type"));
+                o.containsKey("link_down") && PropertyString.bool("link_down", o.get("link_down")), opt(o, "type"),
+                o.containsKey("host-managed") && PropertyString.bool("host-managed", o.get("host-managed")));
     }
 
     private static Optional<String> opt(Map<String, String> o, String k) { return Optional.ofNullable(o.get(k)); }
@@ -106,6 +108,7 @@ public record NetConfig(String name, Optional<String> bridge, Optional<String> h
         if (firewall) o.put("firewall", "1");
         gw.ifPresent(v -> o.put("gw", v));
         gw6.ifPresent(v -> o.put("gw6", v));
+        if (hostManaged) o.put("host-managed", "1");
         hwaddr.ifPresent(v -> o.put("hwaddr", v));
         ip.ifPresent(v -> o.put("ip", v));
         ip6.ifPresent(v -> o.put("ip6", v));

@@ -102,7 +102,13 @@ public final class Schema {
                     "Snapshot this state is based on (set by snapshot operations).", ApplyMode.METADATA),
             key("snaptime", new ValueFormat.Int(0, Long.MAX_VALUE), null, "Snapshot creation time (epoch seconds).", ApplyMode.METADATA),
             key("snapstate", new ValueFormat.Choice(List.of("prepare", "delete")), null,
-                    "Snapshot in an unfinished state.", ApplyMode.METADATA));
+                    "Snapshot in an unfinished state.", ApplyMode.METADATA),
+            key("vmstate", text(VOLID, "a volume id STORAGE:VOLNAME"), null,
+                    "Volume with a snapshot's saved RAM state (snapshot sections; containers do not write it).", ApplyMode.METADATA),
+            key("env", text("\\w+=[^\\x00-\\x08\\x0a-\\x1f\\x7f]*(\\x00\\w+=[^\\x00-\\x08\\x0a-\\x1f\\x7f]*)*",
+                    "NAME=VALUE entries separated by NUL characters"), null,
+                    "Environment of the container's init, stored as one lxc.environment.runtime line per NAME=VALUE.",
+                    ApplyMode.RESTART));
 
     /** The declaration of a concrete key ({@code mp10} -> the {@code mp[n]} declaration). */
     public static Optional<ConfigKey> lookup(String key) {

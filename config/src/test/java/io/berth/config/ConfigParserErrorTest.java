@@ -33,10 +33,10 @@ class ConfigParserErrorTest {
 
     @Test void structuralErrors() {
         assertThat(errors("memory: 512\nmemory: 1024\n").getFirst().message()).contains("twice").contains("line 1");
-        assertThat(errors("[snap]\n[snap]\n").getFirst().message()).contains("section appears twice");
-        assertThat(errors("[bad name]\n").getFirst().message()).contains("invalid section header");
+        assertThat(errors("[snap]\narch: amd64\n[snap]\narch: i386\n").getFirst().message()).contains("section appears twice");
+        assertThat(errors("[bad name]\n").getFirst().message()).contains("not a config line");
         assertThat(errors("just text\n").getFirst().message()).contains("not a config line");
-        assertThat(errors("[PENDING]\ndelete: memory,nonsense\n").getFirst()).extracting(ConfigError::key, ConfigError::value)
+        assertThat(errors("[pve:pending]\ndelete: memory,nonsense\n").getFirst()).extracting(ConfigError::key, ConfigError::value)
                 .containsExactly("delete", "nonsense");
         assertThat(errors("mp0: /srv/x\n").getFirst().message()).contains("missing option 'mp'");
         assertThat(errors("mp0: ../x,mp=/x\n").getFirst().message()).contains("STORAGE:VOLNAME");

@@ -46,15 +46,21 @@ class ConfigStoreTest {
         }
     }
 
-    @Test void aFileWithErrorsIsNeverRewritten() throws Exception {
+    @Test void entriesThatDoNotValidateSurviveAnUpdateAndAreReportedWithTheDigest() throws Exception {
         ConfigStore s = new ConfigStore(BerthRoots.resolve(tmp.toString()));
         s.create(101, base());
         Path p = tmp.resolve("etc/lxc/101.conf");
-        String broken = Files.readString(p) + "memory2: x\n";
+        String broken = Files.readString(p) + "memory2: x\nostype: redhat\n";
         Files.writeString(p, broken);
-        assertThatThrownBy(() -> s.update(101, ConfigStoreTest::increment)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining(p + ":4");
-        assertThat(Files.readString(p)).isEqualTo(broken);
+        ParsedConfig read = s.read(101);
+        assertThat(read.digest()).isEqualTo(ConfigParser.digest(Files.readAllBytes(p)));
+        assertThat(read.warnings()).extracting(ConfigError::toString).containsExactly(
+                p + ":4: 'memory2' value 'x': unknown key 'memory2'; see 'berth help' for the keys",
+                p + ":5: 'ostype' value 'redhat': not allowed; allowed: debian | devuan | ubuntu | centos | fedora | opensuse "
+                        + "| archlinux | alpine | gentoo | nixos | unmanaged");
+        s.update(101, ConfigStoreTest::increment);
+        assertThat(Files.readString(p)).contains("memory2: x\n", "ostype: redhat\n");
+        assertThatThrownBy(() -> s.load(101).main().ostype()).isInstanceOf(ConfigException.class).hasMessageContaining(p + ":");
     }
 
     @Test void concurrentThreadsNeverLoseAnUpdate() throws Exception {

@@ -130,7 +130,7 @@ class LifecycleTest {
         try (CtFixture f = new CtFixture(tmp)) {
             f.create(903, Map.of("rootfs", "local:1", "mp0", "local:1,mp=/data"));
             ConfigFile c = f.svc.config(903);
-            f.svc.writeConfig(903, c.withMain(c.main().withLxcRaw(List.of(new RawLxc("lxc.bogus.key", "1")))));
+            f.svc.writeConfig(903, c.withMain(c.main().withLxcRaw(List.of(new RawLxc("lxc.signal.halt", "NOSUCHSIGNAL")))));
             assertThatThrownBy(() -> f.svc.start(903, false, false)).isInstanceOf(CtException.class)
                     .hasMessageContaining("failed to start");
             assertThat(f.monitorRunning(903)).isFalse();

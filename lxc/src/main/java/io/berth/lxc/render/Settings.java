@@ -27,7 +27,15 @@ record Settings(String arch, String ostype, Optional<String> hostname, boolean u
     static Settings of(ContainerConfig c) {
         return new Settings(c.arch(), c.ostype().orElse("unmanaged"), c.hostname(), c.unprivileged(), c.memory().orElse(512),
                 c.swap().orElse(512), c.cores(), c.cpulimit(), c.cpuunits(), c.tty(), c.console(), c.features(), c.nets(),
-                c.devices(), c.entrypoint(), c.lxcRaw());
+                c.devices(), c.entrypoint(), withEnv(c));
+    }
+
+    /** The {@code env} key's entries go to LXC as {@code lxc.environment.runtime}, before the raw keys (as Proxmox orders them). */
+    private static List<RawLxc> withEnv(ContainerConfig c) {
+        List<RawLxc> out = new java.util.ArrayList<>();
+        for (String v : c.env()) out.add(new RawLxc("lxc.environment.runtime", v));
+        out.addAll(c.lxcRaw());
+        return out;
     }
 
     boolean hasRaw(String key) {
