@@ -3,9 +3,10 @@
 set -euo pipefail
 # lxc-templates: the per-distribution includes (/usr/share/lxc/config/<ostype>.common.conf) every rendered config
 # of a distro container names; openssh-client: ssh-keygen checks --ssh-public-keys;
+# gcc/libc6-dev build berth-client (the native berthd client);
 # nodejs/npm build the web UI, chromium + chromium-driver run its browser tests.
 pkgs=(lxc lxc-templates openssh-client busybox-static btrfs-progs lvm2 thin-provisioning-tools rsync zstd xz-utils iproute2
-      bridge-utils acl attr e2fsprogs util-linux tar gzip maven hyperfine debootstrap
+      bridge-utils acl attr e2fsprogs util-linux tar gzip maven hyperfine debootstrap gcc libc6-dev
       nodejs npm chromium chromium-driver)
 missing=()
 for p in "${pkgs[@]}"; do

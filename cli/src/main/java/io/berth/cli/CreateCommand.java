@@ -1,5 +1,6 @@
 package io.berth.cli;
 
+import io.berth.cli.daemon.ClientContext;
 import io.berth.ct.CreateRequest;
 import io.berth.ct.CreateResult;
 import io.berth.ct.template.Progress;
@@ -41,10 +42,13 @@ public final class CreateCommand implements Callable<Integer> {
     @Override public Integer call() {
         return CliErrors.run(spec, () -> {
             Map<String, String> options = parseOptions(rest);
-            boolean tty = System.console() != null && System.console().isTerminal();
+            ClientContext client = ClientContext.current();
+            boolean tty = client.terminal().isTerminal(2);
             Progress progress = quiet ? Progress.NONE : Progress.bar(System.err, tty, "extracting");
+            // a template path is the caller's: under berthd it is relative to the client's directory
+            String tmpl = template.contains(":") || template.startsWith("/") ? template : client.resolve(template).toString();
             CreateResult r = CtCli.service(spec).create(
-                    new CreateRequest(vmid, template, options, Optional.ofNullable(storage)), progress);
+                    new CreateRequest(vmid, tmpl, options, Optional.ofNullable(storage)), progress);
             for (String w : r.warnings()) System.err.println("WARN: " + w);
             System.err.println("created container " + r.vmid() + " (ostype " + r.ostype() + ", arch " + r.arch() + ")");
             return 0;

@@ -139,8 +139,8 @@ public final class LifecycleCommands {
         }
     }
 
-    /** Runs a command with our terminal and returns its exit code. */
+    /** Runs a command on the caller's terminal (ours, or the berthd client's) and returns its exit code. */
     static int interactive(List<String> cmd) throws Exception {
-        return new ProcessBuilder(cmd).inheritIO().start().waitFor();
+        return io.berth.cli.daemon.ClientContext.current().terminal().runAttached(cmd);
     }
 }

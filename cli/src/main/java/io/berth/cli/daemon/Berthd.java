@@ -1,50 +1,51 @@
 package io.berth.cli.daemon;
 
-import java.io.BufferedReader;
+import io.berth.sys.Fd;
+import io.berth.sys.FdStreams;
+import io.berth.sys.Spawn;
+import io.berth.sys.SysException;
+import io.berth.sys.UnixSockets;
+import io.berth.sys.UnixSockets.PeerCredentials;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.io.Writer;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
-import java.util.HashMap;
-import java.util.HexFormat;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
- * berthd: a resident JVM that runs berth commands for the thin client in {@code bin/berth}, so a
- * command costs a bash start and a loopback round trip instead of a JVM start (and so do LXC hooks,
- * which otherwise pay a JVM start each, twice per container start).
+ * berthd: a resident JVM that runs berth commands for {@code berth-client} (which {@code bin/berth} execs), so a
+ * command costs a small native process and a round trip instead of a JVM start (and so do LXC hooks, which
+ * otherwise pay a JVM start each, twice per container start).
  *
- * <p>It listens on 127.0.0.1 on an ephemeral port; the port and a random token are in
- * {@code <run dir>/berthd.port}, readable by root only. A request without the token is refused, so
- * only a process that can read that file (root) can drive it.
- *
- * <p>Wire format, one UTF-8 line per item: {@code BERTH1 <token>}, {@code pid <n>},
- * {@code cwd <dir>}, {@code env NAME=value} (zero or more), {@code args a1<US>a2...} (US = 0x1f),
- * {@code end}. Replies are lines starting with {@code 1} (stdout), {@code 2} (stderr) and a final
- * {@code X<exit code>}; bash reads them with builtins only.
+ * <p>It listens on {@code <state>/run/berthd/berthd.sock}, in a directory only root can enter, and serves only
+ * peers whose {@code SO_PEERCRED} uid is 0 (the client checks that berthd is root too). The client passes its
+ * stdin/stdout/stderr with {@code SCM_RIGHTS}: output is written straight to them, and exec/enter/console run
+ * {@code lxc-attach}/{@code lxc-console} on them ({@link Session#runAttached}). Wire format: see
+ * {@code cli/src/main/c/berth-client.c}. Every read is bounded: a request larger than {@link #MAX_REQUEST} is
+ * refused after its 8-byte header, before any of it is read, and a client that stalls times out.
  */
 public final class Berthd implements AutoCloseable {
-    public static final String PORT_FILE = "berthd.port";
-    private static final char US = 0x1f;
+    public static final String SOCKET_DIR = "berthd";
+    public static final String SOCKET = "berthd.sock";
+    public static final int MAX_REQUEST = 1 << 20;
+    static final int MAX_CLIENTS = 64;
+    static final int READ_TIMEOUT_MS = 10_000;
+    /** Signals the client may forward to what runs on its terminal (what a terminal or a parent would send). */
+    private static final Set<Integer> FORWARDABLE = Set.of(1, 2, 3, 10, 12, 15, 28);
 
-    private final ServerSocket server;
-    private final String token;
-    private final Path portFile;
+    private final UnixSocketServer server;
     private final Function<ClientContext, CommandRunner> runners;
-    private volatile boolean closed;
+    private final Predicate<List<String>> serves;
 
     /** Runs one command line for a client and returns its exit code. */
     @FunctionalInterface
@@ -52,149 +53,197 @@ public final class Berthd implements AutoCloseable {
         int run(List<String> args, PrintWriter out, PrintWriter err);
     }
 
-    public Berthd(Path runDir, Function<ClientContext, CommandRunner> runners) throws IOException {
+    /**
+     * @param runDir  the state's run dir; the socket goes in its {@value #SOCKET_DIR} subdirectory (mode 0700)
+     * @param serves  whether berthd runs a command line; the client runs the others itself (cold path)
+     */
+    public Berthd(Path runDir, Predicate<List<String>> serves, Function<ClientContext, CommandRunner> runners)
+            throws IOException {
         this.runners = runners;
+        this.serves = serves;
         StdioRouter.install();
-        byte[] raw = new byte[24];
-        new SecureRandom().nextBytes(raw);
-        this.token = HexFormat.of().formatHex(raw);
-        this.server = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
-        Files.createDirectories(runDir);
-        this.portFile = runDir.resolve(PORT_FILE);
-        Path tmp = Files.createTempFile(runDir, PORT_FILE, ".tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, server.getLocalPort() + " " + token + "\n");
-        Files.move(tmp, portFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        this.server = new UnixSocketServer(socketPath(runDir), "rwx------", peer -> peer.uid() == 0, MAX_CLIENTS,
+                this::handle, (conn, reason) -> refuse(conn, "berthd: refused: " + reason, 126));
     }
 
-    public int port() {
-        return server.getLocalPort();
+    public static Path socketPath(Path runDir) {
+        return runDir.resolve(SOCKET_DIR).resolve(SOCKET);
     }
 
-    /** Serves until {@link #close()}; each connection on its own virtual thread. */
+    public Path socket() {
+        return server.socket();
+    }
+
+    /** Serves until {@link #close()}. */
     public void serve() {
-        while (!closed) {
-            Socket s;
-            try {
-                s = server.accept();
-            } catch (IOException e) {
-                if (closed) return;
-                continue;
-            }
-            Thread.ofVirtual().name("berthd-client").start(() -> handle(s));
-        }
-    }
-
-    private void handle(Socket s) {
-        try (s; OutputStream raw = s.getOutputStream()) {
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-            Request req = Request.read(in);
-            Object lock = new Object();
-            try (PrintWriter out = new PrintWriter(new PrefixWriter(raw, '1', lock), true);
-                 PrintWriter err = new PrintWriter(new PrefixWriter(raw, '2', lock), true)) {
-                int rc;
-                if (req == null || !MessageDigest.isEqual(req.token.getBytes(StandardCharsets.UTF_8),
-                        token.getBytes(StandardCharsets.UTF_8))) {
-                    err.println("berthd: request refused (bad or missing token)");
-                    rc = 126;
-                } else {
-                    ClientContext ctx = new ClientContext(req.pid, req.env, req.cwd, true);
-                    rc = ScopedValue.where(StdioRouter.SINKS, new StdioRouter.Sinks(out, err)).call(
-                            () -> ClientContext.runAs(ctx, () -> {
-                                try {
-                                    return runners.apply(ctx).run(req.args, out, err);
-                                } catch (RuntimeException e) {
-                                    err.println("berthd: " + e);
-                                    return 1;
-                                } finally {
-                                    System.out.flush();
-                                    System.err.flush();
-                                }
-                            }));
-                }
-                out.close(); // emits a last unterminated line before the exit marker
-                err.close();
-                synchronized (lock) {
-                    raw.write(("X" + rc + "\n").getBytes(StandardCharsets.UTF_8));
-                    raw.flush();
-                }
-            }
-        } catch (IOException e) {
-            // client went away; nothing to report to
-        }
+        server.serve();
     }
 
     @Override public void close() throws IOException {
-        closed = true;
-        Files.deleteIfExists(portFile);
         server.close();
     }
 
-    private record Request(String token, long pid, Path cwd, Map<String, String> env, List<String> args) {
-        static Request read(BufferedReader in) throws IOException {
-            String first = in.readLine();
-            if (first == null || !first.startsWith("BERTH1 ")) return null;
-            String token = first.substring(7).strip();
-            long pid = -1;
-            Path cwd = Path.of("/");
-            Map<String, String> env = new HashMap<>();
-            List<String> args = List.of();
-            for (String line; (line = in.readLine()) != null && !line.equals("end"); ) {
-                int sp = line.indexOf(' ');
-                String k = sp < 0 ? line : line.substring(0, sp), v = sp < 0 ? "" : line.substring(sp + 1);
-                switch (k) {
-                    case "pid" -> pid = Long.parseLong(v.strip());
-                    case "cwd" -> cwd = Path.of(v);
-                    case "env" -> {
-                        int eq = v.indexOf('=');
-                        if (eq > 0) env.put(v.substring(0, eq), v.substring(eq + 1));
-                    }
-                    case "args" -> args = v.isEmpty() ? List.of() : List.of(v.split(String.valueOf(US), -1));
-                    default -> { /* unknown header lines are ignored for forward compatibility */ }
-                }
+    private void handle(Fd conn, PeerCredentials peer) {
+        UnixSockets.receiveTimeout(conn, READ_TIMEOUT_MS);
+        byte[] header = new byte[8];
+        UnixSockets.Received first = UnixSockets.recvWithFds(conn, header, 0, header.length, 3);
+        List<Fd> fds = first.fds();
+        try {
+            if (first.bytes() == 0) return;
+            int got = first.bytes() + UnixSockets.recvFully(conn, header, first.bytes(), header.length - first.bytes());
+            if (got < header.length || header[0] != 'B' || header[1] != 'R' || header[2] != 'T' || header[3] != '2') {
+                refuse(conn, "berthd: refused: not a berth-client request", 2);
+                return;
             }
-            return new Request(token, pid, cwd, env, args);
+            long len = Integer.toUnsignedLong(ByteBuffer.wrap(header, 4, 4).order(ByteOrder.nativeOrder()).getInt());
+            if (len > MAX_REQUEST) {
+                refuse(conn, "berthd: refused: a request of " + len + " bytes; at most " + MAX_REQUEST + " are accepted", 2);
+                return;
+            }
+            if (fds.size() != 3) {
+                refuse(conn, "berthd: refused: the request must pass stdin, stdout and stderr (got " + fds.size() + " descriptors)", 2);
+                return;
+            }
+            byte[] body = new byte[(int) len];
+            if (UnixSockets.recvFully(conn, body, 0, body.length) < body.length) return;
+            Request req = Request.parse(body);
+            if (!serves.test(req.args())) {
+                frame(conn, 'F', 0);
+                return;
+            }
+            run(conn, peer, req, fds.toArray(Fd[]::new));
+        } finally {
+            fds.forEach(Fd::close);
         }
     }
 
-    /** Turns written text into lines prefixed with a stream tag; a partial line waits for its end. */
-    private static final class PrefixWriter extends Writer {
-        private final OutputStream raw;
-        private final char tag;
-        private final Object lock;
-        private final StringBuilder line = new StringBuilder();
-
-        PrefixWriter(OutputStream raw, char tag, Object lock) {
-            this.raw = raw;
-            this.tag = tag;
-            this.lock = lock;
+    private void run(Fd conn, PeerCredentials peer, Request req, Fd[] stdio) {
+        Session session = new Session(conn, stdio, req);
+        ClientContext ctx = new ClientContext(peer.pid(), req.env(), req.cwd(), true, session);
+        int rc;
+        PrintWriter out = writer(stdio[1]), err = writer(stdio[2]);
+        try {
+            rc = ScopedValue.where(StdioRouter.SINKS, new StdioRouter.Sinks(out, err)).call(
+                    () -> ClientContext.runAs(ctx, () -> {
+                        try {
+                            return runners.apply(ctx).run(req.args(), out, err);
+                        } catch (RuntimeException e) {
+                            err.println("berthd: " + e);
+                            return 1;
+                        } finally {
+                            System.out.flush();
+                            System.err.flush();
+                        }
+                    }));
+        } finally {
+            out.flush();
+            err.flush();
         }
+        frame(conn, 'X', rc);
+    }
 
-        @Override public void write(char[] cbuf, int off, int len) throws IOException {
-            for (int i = off; i < off + len; i++) {
-                char c = cbuf[i];
-                if (c == '\n') emit();
-                else line.append(c);
+    private static PrintWriter writer(Fd fd) {
+        return new PrintWriter(new OutputStreamWriter(new BufferedOutputStream(FdStreams.output(fd), 8192),
+                StandardCharsets.UTF_8), true);
+    }
+
+    static void frame(Fd conn, char type, int value) {
+        byte[] f = ByteBuffer.allocate(5).order(ByteOrder.nativeOrder()).put((byte) type).putInt(value).array();
+        UnixSockets.sendAll(conn, f, 0, f.length);
+    }
+
+    private static void refuse(Fd conn, String message, int rc) {
+        try {
+            byte[] m = (message + "\n").getBytes(StandardCharsets.UTF_8);
+            frame(conn, 'M', m.length);
+            UnixSockets.sendAll(conn, m, 0, m.length);
+            frame(conn, 'X', rc);
+        } catch (SysException e) {
+            // the peer is gone already
+        }
+    }
+
+    /** A parsed request: the client's working directory, arguments and environment. */
+    record Request(Path cwd, List<String> args, Map<String, String> env, List<String> envList) {
+        static Request parse(byte[] body) {
+            List<String> parts = new ArrayList<>();
+            int start = 0;
+            for (int i = 0; i < body.length; i++) {
+                if (body[i] == 0) {
+                    parts.add(new String(body, start, i - start, StandardCharsets.UTF_8));
+                    start = i + 1;
+                }
             }
-        }
-
-        private void emit() throws IOException {
-            byte[] b = (tag + line.toString() + "\n").getBytes(StandardCharsets.UTF_8);
-            line.setLength(0);
-            synchronized (lock) {
-                raw.write(b);
+            if (parts.size() < 2) throw new IllegalArgumentException("truncated request");
+            Path cwd = Path.of(parts.get(0));
+            int argc = Integer.parseInt(parts.get(1));
+            if (argc < 0 || 2 + argc > parts.size()) throw new IllegalArgumentException("bad argument count " + argc);
+            List<String> args = List.copyOf(parts.subList(2, 2 + argc));
+            List<String> envList = List.copyOf(parts.subList(2 + argc, parts.size()));
+            Map<String, String> env = new LinkedHashMap<>();
+            for (String e : envList) {
+                int eq = e.indexOf('=');
+                if (eq > 0) env.put(e.substring(0, eq), e.substring(eq + 1));
             }
+            return new Request(cwd, args, Map.copyOf(env), envList);
+        }
+    }
+
+    /** One client connection: its terminal descriptors, and the socket its forwarded signals arrive on. */
+    static final class Session implements ClientContext.Terminal {
+        private final Fd conn;
+        private final Fd[] stdio;
+        private final Request req;
+
+        Session(Fd conn, Fd[] stdio, Request req) {
+            this.conn = conn;
+            this.stdio = stdio;
+            this.req = req;
         }
 
-        @Override public void flush() throws IOException {
-            synchronized (lock) {
-                raw.flush();
+        @Override public boolean isTerminal(int fd) {
+            return FdStreams.isTerminal(stdio[fd]);
+        }
+
+        /**
+         * Runs {@code cmd} on the client's stdin/stdout/stderr in its own process group and returns its exit code
+         * (128 + signal if killed). Signals the client forwards go to that group; if the client goes away, the
+         * group gets SIGHUP (as on a terminal hang-up), then SIGKILL if it is still there 2 s later.
+         */
+        @Override public int runAttached(List<String> cmd) {
+            try (Spawn.Child child = Spawn.spawn(cmd, req.envList(), req.cwd(), stdio)) {
+                frame(conn, 'P', (int) child.pid());
+                Fd[] fds = {child.pidfd(), conn};
+                short[] events = {UnixSockets.POLLIN, UnixSockets.POLLIN};
+                boolean clientGone = false;
+                long killAt = Long.MAX_VALUE;
+                byte[] f = new byte[5];
+                while (true) {
+                    int wait = clientGone ? (int) Math.max(0, (killAt - System.nanoTime()) / 1_000_000) : -1;
+                    short[] rev = UnixSockets.pollAll(clientGone ? new Fd[] {child.pidfd()} : fds,
+                            clientGone ? new short[] {UnixSockets.POLLIN} : events, wait);
+                    if (rev[0] != 0) return Spawn.reap(child.pidfd());
+                    if (clientGone) {
+                        if (System.nanoTime() >= killAt) Spawn.kill(-child.pid(), 9);
+                        continue;
+                    }
+                    if (rev[1] == 0) continue;
+                    int n;
+                    try {
+                        n = UnixSockets.recvFully(conn, f, 0, 5);
+                    } catch (SysException e) {
+                        n = 0;
+                    }
+                    if (n < 5) {
+                        clientGone = true;
+                        Spawn.kill(-child.pid(), 1);
+                        killAt = System.nanoTime() + 2_000_000_000L;
+                        continue;
+                    }
+                    int sig = ByteBuffer.wrap(f, 1, 4).order(ByteOrder.nativeOrder()).getInt();
+                    if (f[0] == 'S' && FORWARDABLE.contains(sig)) Spawn.kill(-child.pid(), sig);
+                }
             }
-        }
-
-        @Override public void close() throws IOException {
-            if (!line.isEmpty()) emit();
-            flush();
         }
     }
 }

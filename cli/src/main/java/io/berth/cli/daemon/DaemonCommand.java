@@ -16,10 +16,12 @@ import picocli.CommandLine.ParentCommand;
 /** {@code berth daemon run|start|stop|status}: the resident berthd that bin/berth forwards to. */
 @Command(name = "daemon", description = {
         "Run berthd, the resident server that bin/berth forwards commands (and LXC hooks) to.",
-        "Without it every command starts a JVM; with it a command costs a loopback round trip.",
-        "It listens on 127.0.0.1 only and requires the token in <state>/run/berthd.port (root only)."},
+        "Without it every command starts a JVM; with it a command costs a round trip on a Unix socket.",
+        "The socket is <state>/run/berthd/berthd.sock in a root-only directory; only root peers are served.",
+        "'berth daemon install' installs and enables the systemd unit berthd.service."},
+        mixinStandardHelpOptions = true,
         subcommands = {DaemonCommand.Run.class, DaemonCommand.Start.class, DaemonCommand.Stop.class,
-                DaemonCommand.Status.class})
+                DaemonCommand.Status.class, DaemonInstall.class})
 public final class DaemonCommand implements Runnable {
     @ParentCommand Main main;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -37,22 +39,12 @@ public final class DaemonCommand implements Runnable {
     }
 
     @Command(name = "run", description = "Run berthd in the foreground until stopped.")
-    static final class Run implements Callable<Integer> {
+    public static final class Run implements Callable<Integer> {
         @ParentCommand DaemonCommand parent;
 
         @Override public Integer call() throws IOException {
             BerthRoots roots = parent.roots();
-            String root = rootArg(roots);
-            try (Berthd d = new Berthd(roots.runDir(), ctx -> (args, out, err) -> {
-                List<String> full = new ArrayList<>();
-                if (root != null) full.addAll(List.of("--root", root));
-                full.addAll(withoutRoot(args));
-                // only the requested command's tree: building all of them costs ~4 ms per request (CliBench)
-                CommandLine cl = Main.commandLine(full.toArray(String[]::new));
-                cl.setOut(out);
-                cl.setErr(err);
-                return cl.execute(full.toArray(String[]::new));
-            })) {
+            try (Berthd d = open(roots)) {
                 Files.writeString(pidFile(roots), ProcessHandle.current().pid() + "\n");
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     try {
@@ -65,6 +57,21 @@ public final class DaemonCommand implements Runnable {
                 d.serve();
             }
             return 0;
+        }
+
+        /** berthd for {@code roots}, running the real commands (the production wiring; tests use it too). */
+        public static Berthd open(BerthRoots roots) throws IOException {
+            String root = rootArg(roots);
+            return new Berthd(roots.runDir(), DaemonCommand::serves, ctx -> (args, out, err) -> {
+                List<String> full = new ArrayList<>();
+                if (root != null) full.addAll(List.of("--root", root));
+                full.addAll(withoutRoot(args));
+                // only the requested command's tree: building all of them costs ~4 ms per request (CliBench)
+                CommandLine cl = Main.commandLine(full.toArray(String[]::new));
+                cl.setOut(out);
+                cl.setErr(err);
+                return cl.execute(full.toArray(String[]::new));
+            });
         }
 
         /** The client picked this daemon by its root; the daemon then uses its own, never the client's. */
@@ -83,7 +90,7 @@ public final class DaemonCommand implements Runnable {
         }
 
         /** The daemon serves exactly its own root, whatever the client's environment says. */
-        private static String rootArg(BerthRoots r) {
+        static String rootArg(BerthRoots r) {
             return r.configDir().getParent().equals(r.stateDir().getParent())
                     && r.configDir().getFileName().toString().equals("etc") ? r.configDir().getParent().toString() : null;
         }
@@ -112,9 +119,9 @@ public final class DaemonCommand implements Runnable {
             // lxc-start inherits berthd's environment, and so do the hooks it runs: they must reach berthd
             pb.environment().remove("BERTH_NO_DAEMON");
             pb.start();
-            Path port = roots.runDir().resolve(Berthd.PORT_FILE);
-            for (int i = 0; i < 200 && !Files.exists(port); i++) Thread.sleep(25);
-            if (!Files.exists(port)) {
+            Path sock = Berthd.socketPath(roots.runDir());
+            for (int i = 0; i < 400 && !Files.exists(sock); i++) Thread.sleep(25);
+            if (!Files.exists(sock)) {
                 parent.spec.commandLine().getErr().println("berthd did not come up; see " + log);
                 return 1;
             }
@@ -132,7 +139,7 @@ public final class DaemonCommand implements Runnable {
             var ph = pid(roots).flatMap(ProcessHandle::of);
             if (ph.isEmpty()) {
                 parent.spec.commandLine().getOut().println("berthd not running");
-                Files.deleteIfExists(roots.runDir().resolve(Berthd.PORT_FILE));
+                UnixSocketServer.removeIfStale(Berthd.socketPath(roots.runDir()));
                 return 0;
             }
             ph.get().destroy();
@@ -152,6 +159,28 @@ public final class DaemonCommand implements Runnable {
                     : "berthd not running");
             return up ? 0 : 3;
         }
+    }
+
+    /**
+     * The commands berthd runs; the client runs the others in its own JVM. A command belongs here once it takes
+     * paths relative to {@link ClientContext#cwd()} and its terminal from {@link ClientContext#terminal()}.
+     */
+    static final java.util.Set<String> SERVED = java.util.Set.of("status", "list", "start", "stop", "shutdown", "reboot",
+            "suspend", "resume", "set", "config", "pending", "hook", "--version", "-V", "exec", "enter", "console",
+            "create", "destroy", "resize", "rescan");
+
+    /** Whether berthd runs this command line (by its first word after the global {@code --root DIR}). */
+    static boolean serves(List<String> args) {
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--root")) {
+                i++;
+                continue;
+            }
+            if (a.startsWith("--root=")) continue;
+            return SERVED.contains(a);
+        }
+        return false;
     }
 
     static java.util.Optional<Long> pid(BerthRoots r) {

@@ -1,25 +1,35 @@
 package io.berth.cli.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.PrintWriter;
-import java.net.InetAddress;
-import java.net.Socket;
+import io.berth.sys.Fd;
+import io.berth.sys.UnixSockets;
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * berthd's socket and wire protocol with a stand-in command runner, driven by the real launcher and native client
+ * (bin/berth, berth-client) or by raw socket clients playing an attacker.
+ */
+@Tag("root")
 class BerthdTest {
     @TempDir Path root;
     Berthd daemon;
@@ -28,7 +38,7 @@ class BerthdTest {
     final List<ClientContext> contexts = new CopyOnWriteArrayList<>();
 
     @BeforeEach void start() throws Exception {
-        daemon = new Berthd(root.resolve("var/run"), ctx -> (args, out, err) -> {
+        daemon = new Berthd(root.resolve("var/run"), DaemonCommand::serves, ctx -> (args, out, err) -> {
             seen.add(args);
             contexts.add(ClientContext.current());
             out.println("args=" + String.join("|", args));
@@ -45,55 +55,136 @@ class BerthdTest {
         server.join(5000);
     }
 
-    @Test void portFileIsRootOnlyAndNamesThePort() throws Exception {
-        Path pf = root.resolve("var/run/berthd.port");
-        assertThat(Files.getPosixFilePermissions(pf)).containsExactlyInAnyOrder(
-                PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
-        assertThat(Files.readString(pf)).startsWith(daemon.port() + " ");
+    @Test void theSocketIsInARootOnlyDirectoryAndRemovedOnClose() throws Exception {
+        Path sock = root.resolve("var/run/berthd/berthd.sock");
+        assertThat(daemon.socket()).isEqualTo(sock);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(sock.getParent()))).isEqualTo("rwx------");
+        assertThat(Files.getOwner(sock.getParent()).getName()).isEqualTo("root");
+        daemon.close();
+        assertThat(sock).doesNotExist();
+        assertThat(root.resolve("var/run/berthd.port")).doesNotExist();
     }
 
-    @Test void refusesAWrongToken() throws Exception {
-        List<String> reply = request("BERTH1 wrong\nargs status\nend\n");
-        assertThat(reply).contains("2berthd: request refused (bad or missing token)").last().isEqualTo("X126");
-        assertThat(seen).isEmpty();
-    }
-
-    @Test void theBashClientForwardsArgumentsEnvironmentAndExitCode() throws Exception {
-        Path launcher = Path.of(System.getProperty("berth.source.root", "..")).resolve("bin/berth");
-        ProcessBuilder pb = new ProcessBuilder("bash", launcher.toString(), "--root", root.toString(),
-                "status", "a b", "fail");
-        pb.environment().put("LXC_NAME", "123");
-        Process p = pb.start();
+    @Test void theClientPassesArgumentsEnvironmentDirectoryAndExitCode() throws Exception {
+        Process p = client(List.of("--root", root.toString(), "status", "a b", "fail"), Map.of("LXC_NAME", "123"));
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).isEqualTo(7);
-        assertThat(out).contains("args=--root|" + root + "|status|a b|fail").contains("via System.out")
-                .endsWith("no newline at end\n");
+        assertThat(out).isEqualTo("args=--root|" + root + "|status|a b|fail\nvia System.out\nno newline at end");
         assertThat(err).isEqualTo("to stderr\n");
         ClientContext ctx = contexts.getFirst();
         assertThat(ctx.remote()).isTrue();
         assertThat(ctx.getenv("LXC_NAME")).contains("123");
-        assertThat(ctx.pid()).isPositive();
+        assertThat(ctx.cwd()).isEqualTo(root);
+        // the pid comes from SO_PEERCRED, not from the request: the client process itself
+        assertThat(ctx.pid()).isEqualTo(p.pid());
     }
 
-    @Test void interactiveCommandsAreNotForwarded() throws Exception {
-        Path launcher = Path.of(System.getProperty("berth.source.root", "..")).resolve("bin/berth");
-        Process p = new ProcessBuilder("bash", launcher.toString(), "--root", root.toString(), "enter", "100")
-                .redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        p.waitFor();
+    @Test void aCommandBerthdDoesNotServeRunsInTheClientsOwnJvm() throws Exception {
+        Process p = client(List.of("--root", root.toString(), "no-such-command"), Map.of());
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(60, TimeUnit.SECONDS);
+        assertThat(seen).isEmpty();
+        assertThat(err).contains("no-such-command"); // picocli's complaint, from the cold path
+        assertThat(p.exitValue()).isNotZero();
+    }
+
+    @Test void anOversizedRequestIsRefusedBeforeItsBodyIsRead() throws Exception {
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(daemon.socket()))) {
+            ch.write(ByteBuffer.wrap(PeerProbe.header(400 << 20)));
+            // keep writing: once berthd refused and closed, the kernel stops taking our bytes
+            AtomicLong sent = new AtomicLong();
+            Thread writer = Thread.ofPlatform().start(() -> {
+                ByteBuffer junk = ByteBuffer.allocate(1 << 16);
+                try {
+                    while (sent.get() < (400L << 20)) {
+                        junk.clear();
+                        sent.addAndGet(ch.write(junk));
+                    }
+                } catch (IOException e) {
+                    // broken pipe: refused
+                }
+            });
+            PeerProbe.Reply r = PeerProbe.reply(ch);
+            writer.join(10_000);
+            assertThat(r.message()).contains("refused: a request of 419430400 bytes; at most 1048576");
+            assertThat(r.exit()).isEqualTo(2);
+            assertThat(writer.isAlive()).isFalse();
+            // at most what fits in the socket buffers got through before the refusal
+            assertThat(sent.get()).isLessThan(16L << 20);
+        }
         assertThat(seen).isEmpty();
     }
 
-    private List<String> request(String text) throws Exception {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), daemon.port())) {
-            PrintWriter w = new PrintWriter(new OutputStreamWriter(s.getOutputStream(), StandardCharsets.UTF_8), true);
-            w.print(text);
-            w.flush();
-            BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-            List<String> lines = new ArrayList<>();
-            for (String l; (l = r.readLine()) != null; ) lines.add(l);
-            return lines;
+    @Test void aRequestWithoutTheClientsDescriptorsIsRefused() throws Exception {
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(daemon.socket()))) {
+            byte[] body = "/\0001\000status\0".getBytes(StandardCharsets.UTF_8);
+            ch.write(ByteBuffer.wrap(PeerProbe.header(body.length)));
+            ch.write(ByteBuffer.wrap(body));
+            PeerProbe.Reply r = PeerProbe.reply(ch);
+            assertThat(r.message()).contains("must pass stdin, stdout and stderr (got 0");
+            assertThat(r.exit()).isEqualTo(2);
         }
+        assertThat(seen).isEmpty();
+    }
+
+    @Test void aNonRootPeerIsRefusedByItsCredentials() throws Exception {
+        // the 0700 directory keeps other users from connecting at all; open it to show the SO_PEERCRED check holds too
+        for (Path d = daemon.socket().getParent(); d.startsWith(root); d = d.getParent()) {
+            Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx--x--x"));
+        }
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(daemon.socket()))).isEqualTo("rw-------");
+        Files.setPosixFilePermissions(daemon.socket(), PosixFilePermissions.fromString("rw-rw-rw-"));
+        String classes = Path.of(PeerProbe.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        Process p = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xshare:auto", "-cp", classes,
+                PeerProbe.class.getName(), daemon.socket().toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).contains("berthd: refused: peer uid 65534").contains("is not allowed").contains("exit 126");
+        assertThat(seen).isEmpty();
+    }
+
+    @Test void aStaleSocketIsReplacedAndALiveOneIsNot() throws Exception {
+        assertThatThrownBy(() -> new Berthd(root.resolve("var/run"), a -> true, c -> null))
+                .isInstanceOf(IOException.class).hasMessageContaining("already listens on");
+        // a socket file nobody accepts on: what a killed berthd leaves
+        Path other = root.resolve("other/run");
+        Path stale = Berthd.socketPath(other);
+        Files.createDirectories(stale.getParent());
+        UnixSockets.listen(stale, 1).close();
+        assertThat(stale).exists();
+        try (Berthd d = new Berthd(other, a -> true, c -> null)) {
+            try (Fd conn = UnixSockets.connect(stale)) {
+                assertThat(UnixSockets.peerCredentials(conn).uid()).isZero();
+            }
+        }
+        assertThat(stale).doesNotExist();
+    }
+
+    @Test void theClientRunsTheColdPathWhenTheSocketIsStale() throws Exception {
+        daemon.close();
+        Path stale = daemon.socket();
+        UnixSockets.listen(stale, 1).close();
+        Process p = client(List.of("--root", root.toString(), "--version"), Map.of());
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isZero();
+        assertThat(out).startsWith("berth ");
+        assertThat(seen).isEmpty();
+    }
+
+    /** Runs bin/berth as an admin would, with the native client of this build. */
+    private Process client(List<String> args, Map<String, String> env) throws IOException {
+        Path source = Path.of(System.getProperty("berth.source.root", "..")).toAbsolutePath();
+        Path build = Path.of(System.getProperty("berth.build.dir", "target"));
+        List<String> cmd = new ArrayList<>(List.of(source.resolve("bin/berth").toString()));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile());
+        pb.environment().remove("BERTH_NO_DAEMON");
+        pb.environment().put("BERTH_CLIENT", build.resolve("berth-client").toString());
+        pb.environment().put("BERTH_JAR", build.resolve("berth.jar").toString());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().putAll(env);
+        return pb.start();
     }
 }

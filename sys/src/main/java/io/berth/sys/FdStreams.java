@@ -1,0 +1,61 @@
+package io.berth.sys;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Writing to a raw descriptor that the JDK's streams cannot wrap (one received over a socket with SCM_RIGHTS), and
+ * asking whether it is a terminal.
+ */
+public final class FdStreams {
+    private FdStreams() {}
+
+    private static final MethodHandle WRITE = Native.libc("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle ISATTY = Native.libc("isatty", JAVA_INT, JAVA_INT);
+
+    /** isatty(3). */
+    public static boolean isTerminal(Fd fd) {
+        int n = fd.fd();
+        try (Arena a = Arena.ofConfined()) {
+            return Native.callRaw(a, st -> (int) ISATTY.invokeExact(st, n)) == 1;
+        }
+    }
+
+    /**
+     * An unbuffered stream writing to {@code fd} (which stays owned by the caller). A write error (e.g. EPIPE: the
+     * reader went away) is an {@link IOException}.
+     */
+    public static OutputStream output(Fd fd) {
+        return new OutputStream() {
+            @Override public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override public void write(byte[] b, int off, int len) throws IOException {
+                if (len == 0) return;
+                int n = fd.fd();
+                try (Arena a = Arena.ofConfined()) {
+                    MemorySegment buf = a.allocate(len);
+                    MemorySegment.copy(b, off, buf, JAVA_BYTE, 0, len);
+                    long done = 0;
+                    while (done < len) {
+                        MemorySegment at = buf.asSlice(done);
+                        long want = len - done;
+                        long r = Native.callRaw(a, st -> (long) WRITE.invokeExact(st, n, at, want));
+                        if (r == -Errno.EINTR.number()) continue;
+                        if (r < 0) throw new IOException(SysException.of("write(" + n + ", " + want + " bytes)", (int) -r).getMessage());
+                        done += r;
+                    }
+                }
+            }
+        };
+    }
+}
