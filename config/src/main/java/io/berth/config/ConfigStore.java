@@ -68,7 +68,8 @@ public final class ConfigStore {
         if (l.getHoldCount() > 1) return new Lock(l, null, null);
         FileChannel ch = null;
         try {
-            Files.createDirectories(roots.lockDir());
+            privateDir(roots.lockDir());
+            searchableOnly(roots.stateDir());
             ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             return new Lock(l, ch, ch.lock());
         } catch (IOException | RuntimeException e) {
@@ -211,8 +212,10 @@ public final class ConfigStore {
         Path dir = target.getParent();
         Path tmp = dir.resolve("." + vmid + ".conf.tmp." + ProcessHandle.current().pid() + "." + ThreadLocalRandom.current().nextInt(1 << 30));
         try {
-            Files.createDirectories(dir);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            privateDir(roots.configDir());
+            privateDir(dir);
+            try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(ROOT_ONLY_FILE))) {
                 ByteBuffer buf = ByteBuffer.wrap(data);
                 while (buf.hasRemaining()) ch.write(buf);
                 ch.force(true);
@@ -227,6 +230,30 @@ public final class ConfigStore {
             }
             throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
         }
+    }
+
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> ROOT_ONLY_FILE =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------");
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> ROOT_ONLY_DIR =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
+
+    /**
+     * Configs, locks and the ids they reveal are root's, as Proxmox's are (issue 10.4): the dir is made mode 0700, also
+     * when an older Berth created it world-readable.
+     */
+    static void privateDir(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        if (!Files.getPosixFilePermissions(dir).equals(ROOT_ONLY_DIR)) Files.setPosixFilePermissions(dir, ROOT_ONLY_DIR);
+    }
+
+    /**
+     * The state dir must stay searchable (an unprivileged container's root traverses it to its rootfs mount) but not
+     * listable: mode 0711, as the ids of every container are below it.
+     */
+    public static void searchableOnly(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        var perms = java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x");
+        if (!Files.getPosixFilePermissions(dir).equals(perms)) Files.setPosixFilePermissions(dir, perms);
     }
 
     private static void fsyncDir(Path dir) throws IOException {

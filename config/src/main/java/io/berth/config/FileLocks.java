@@ -59,7 +59,7 @@ public final class FileLocks implements Locks {
         if (jvm.getHoldCount() > 1) return Optional.of(jvm::unlock); // re-entered on this thread: flock held already
         FileChannel ch = null;
         try {
-            Files.createDirectories(file.getParent());
+            ConfigStore.privateDir(file.getParent());
             ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             while (true) {
                 FileLock fl = ch.tryLock();

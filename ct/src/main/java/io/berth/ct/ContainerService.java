@@ -135,6 +135,7 @@ public final class ContainerService {
         if (rootfs == null) throw new CtException("rootfs: missing; allowed: STORAGE:SIZE_GB (e.g. --rootfs local:8) or a volume");
         if (SIZE_ONLY.matcher(rootfs).matches()) opts.put("rootfs", req.storage().orElse("local") + ":" + rootfs);
         ContainerConfig conf = ContainerConfig.of(opts, List.of(), Optional.empty(), List.of());
+        io.berth.ct.lifecycle.HostPathGuard.checkAll(conf, roots);
         TemplateArchive archive = Templates.resolve(req.template(), storages());
         try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
             if (configs.exists(vmid)) throw new CtException("container " + vmid + " exists already (" + configs.path(vmid) + ")");
@@ -269,6 +270,11 @@ public final class ContainerService {
             checkLock(vmid, file.main(), skiplock);
             // validates everything (errors name file, key, value and what is allowed) before any side effect
             ConfigChanges.applyChanges(file, set, delete, false);
+            for (var e : set.entrySet()) {
+                if (e.getKey().equals("rootfs") || MP_KEY.matcher(e.getKey()).matches()) {
+                    io.berth.ct.lifecycle.HostPathGuard.check(e.getKey(), MountPoint.parse(e.getKey(), e.getValue()).source(), roots);
+                }
+            }
             Map<String, String> values = new LinkedHashMap<>();
             set.forEach((k, v) -> values.put(k, ConfigChanges.normalize(k, v)));
             List<VolumeId> allocated = new ArrayList<>();
@@ -332,6 +338,7 @@ public final class ContainerService {
             configs.write(vmid, f);
         }
         ContainerConfig c = f.main();
+        io.berth.ct.lifecycle.HostPathGuard.checkAll(c, roots);
         io.berth.ct.lifecycle.SubordinateIds.check(CtMounts.idMap(c));
         Rendered r;
         try {
@@ -370,12 +377,15 @@ public final class ContainerService {
     }
 
     /** The dirs LXC and an unprivileged container's root must traverse: world-searchable, as /var/lib/lxc is. */
-    private static void prepareDir(CtPaths paths) throws IOException {
+    private void prepareDir(CtPaths paths) throws IOException {
         Files.createDirectories(paths.rootfsMount());
-        for (Path p = paths.rootfsMount(); p != null; p = p.getParent()) {
+        Files.setPosixFilePermissions(paths.rootfsMount(), PosixFilePermissions.fromString("rwxr-xr-x"));
+        // searchable, not listable: the ids of all containers and their generated configs are root's (issue 10.4)
+        for (Path p = paths.rootfsMount().getParent(); p != null; p = p.getParent()) {
             if (p.equals(paths.lxcPath().getParent())) break;
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx--x--x"));
         }
+        io.berth.config.ConfigStore.searchableOnly(roots.stateDir());
         // the root dir chain above (e.g. a test's temp dir) must be searchable too
         for (Path p = paths.lxcPath().getParent(); p != null && p.getParent() != null; p = p.getParent()) {
             var perms = Files.getPosixFilePermissions(p);
@@ -398,6 +408,8 @@ public final class ContainerService {
 
     private static void writeAtomically(Path p, String text) throws IOException {
         Path tmp = p.resolveSibling("." + p.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
         Files.move(tmp, p, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }

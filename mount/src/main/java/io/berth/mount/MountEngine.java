@@ -72,7 +72,17 @@ public final class MountEngine {
         } catch (MountException e) {
             throw new MountException("mount point " + r.key() + ": " + e.getMessage(), e);
         }
-        verifyReadOnly(mount, r);
+        try {
+            verifyReadOnly(mount, r);
+        } catch (MountException e) {
+            // the mount is attached read-write: never leave it there (issue 10.5)
+            try {
+                Mounts.umountAt(mount, Mounts.MNT_DETACH);
+            } catch (SysException u) {
+                e.addSuppressed(u);
+            }
+            throw e;
+        }
     }
 
     /** detachedMount + attach for one request under a rootfs directory fd. */
@@ -182,23 +192,37 @@ public final class MountEngine {
 
     // --- sources -----------------------------------------------------------------------------
 
+    /**
+     * As Proxmox does: the source is walked without following any symlink (a symlink anywhere in the path is refused,
+     * issue 10.5), and the bind is cloned from the directory that walk opened, so what is mounted is what was checked.
+     */
     private Fd bindSource(MountRequest r, MountSource.HostDirectory d) {
         Stat st;
+        Fd dir;
         try {
-            st = PathCalls.stat(Fd.CWD, d.dir().toString(), 0);
+            dir = PathCalls.openat2(Fd.CWD, d.dir().toString(), PathCalls.O_PATH | PathCalls.O_DIRECTORY | PathCalls.O_CLOEXEC, 0,
+                    PathCalls.RESOLVE_NO_SYMLINKS | PathCalls.RESOLVE_NO_MAGICLINKS);
         } catch (SysException e) {
+            if (e.is(Errno.ELOOP)) {
+                throw new MountException("mount point " + r.key() + ": host directory " + d.dir()
+                        + " has a symlink in its path; bind mount sources must not contain symlinks (give the real path)", e);
+            }
+            if (e.is(Errno.ENOTDIR)) throw new MountException("mount point " + r.key() + ": " + d.dir() + " is not a directory", e);
             throw new MountException("mount point " + r.key() + ": host directory " + d.dir() + " is not usable: " + e.getMessage(), e);
         }
-        if (!st.isDirectory()) throw new MountException("mount point " + r.key() + ": " + d.dir() + " is not a directory");
-        if (r.quota()) warn(r, "cannot enable quota control for bind mounts");
-        for (MountOption o : r.options()) {
-            if (!o.isMountAttribute()) warn(r, "mount option " + o + " has no effect on a bind mount");
-        }
-        if (r.acl().isPresent()) warn(r, "acl setting has no effect on a bind mount");
-        try {
-            return Mounts.cloneTree(d.dir().toString(), false);
-        } catch (SysException e) {
-            throw new MountException("mount point " + r.key() + ": cannot bind " + d.dir() + ": " + e.getMessage(), e);
+        try (dir) {
+            st = PathCalls.fstat(dir);
+            if (!st.isDirectory()) throw new MountException("mount point " + r.key() + ": " + d.dir() + " is not a directory");
+            if (r.quota()) warn(r, "cannot enable quota control for bind mounts");
+            for (MountOption o : r.options()) {
+                if (!o.isMountAttribute()) warn(r, "mount option " + o + " has no effect on a bind mount");
+            }
+            if (r.acl().isPresent()) warn(r, "acl setting has no effect on a bind mount");
+            try {
+                return Mounts.openTree(dir, "", Mounts.OPEN_TREE_CLONE | Mounts.OPEN_TREE_CLOEXEC | Mounts.AT_EMPTY_PATH);
+            } catch (SysException e) {
+                throw new MountException("mount point " + r.key() + ": cannot bind " + d.dir() + ": " + e.getMessage(), e);
+            }
         }
     }
 

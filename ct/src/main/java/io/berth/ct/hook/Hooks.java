@@ -82,6 +82,8 @@ public final class Hooks {
         if (c.lock().isPresent() && !Files.exists(paths.skiplockFlag())) {
             throw new CtException("container " + paths.vmid() + " is locked (" + c.lock().get() + ")");
         }
+        // again here: the config may have been edited by hand since berth start checked it
+        io.berth.ct.lifecycle.HostPathGuard.checkAll(c, roots);
         List<String> warnings = new ArrayList<>();
         Storages st = storages.get();
         for (VolumeId v : CtMounts.volumes(c)) st.storageOf(v).activate(v);
