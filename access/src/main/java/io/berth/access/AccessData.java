@@ -72,7 +72,7 @@ public final class AccessData {
 
     public static String checkUserid(String param, String userid) {
         if (userid == null || !USERID.matcher(userid).matches()) {
-            throw AccessException.param(param, "value '" + userid + "' does not look like a valid user name (NAME@REALM)");
+            throw new io.berth.error.InvalidInputException(param, "value '" + userid + "' does not look like a valid user name (NAME@REALM)");
         }
         return userid;
     }

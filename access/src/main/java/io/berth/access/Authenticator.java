@@ -54,8 +54,8 @@ public final class Authenticator {
     public Login login(String username, String password, String realm, String otp, String tfaChallenge, String rhost) {
         long now = now();
         String userid = username == null ? null : (username.contains("@") ? username : username + "@" + (realm == null ? "pam" : realm));
-        if (userid == null || !AccessData.USERID.matcher(userid).matches()) throw AccessException.param("username", "invalid user name");
-        if (password == null) throw AccessException.param("password", "property is missing and it is not optional");
+        if (userid == null || !AccessData.USERID.matcher(userid).matches()) throw new io.berth.error.InvalidInputException("username", "invalid user name");
+        if (password == null) throw new io.berth.error.InvalidInputException("password", "property is missing and it is not optional");
         if (tfaChallenge != null) {
             Optional<String> u = tickets.verifyTfaChallenge(tfaChallenge, now);
             String code = password.startsWith("totp:") ? password.substring(5) : password;
@@ -119,7 +119,7 @@ public final class Authenticator {
                 while (!d.isEmpty() && d.peekFirst() <= now - WINDOW_SECONDS) d.pollFirst();
                 if (d.size() >= (k.startsWith("u:") ? MAX_FAILURES : MAX_FAILURES_PER_HOST)) {
                     authLog.accept("authentication failure; rhost=" + rhost + " user=" + userid + " msg=too many failed logins, refused");
-                    throw AccessException.unauthenticated("authentication failure (too many failed logins, retry later)");
+                    throw new AuthenticationException("authentication failure (too many failed logins, retry later)");
                 }
             }
         }
@@ -132,7 +132,7 @@ public final class Authenticator {
             failures.computeIfAbsent("h:" + rhost, k -> new ArrayDeque<>()).addLast(now);
         }
         authLog.accept("authentication failure; rhost=" + rhost + " user=" + userid + " msg=" + why);
-        throw AccessException.unauthenticated("authentication failure");
+        throw new AuthenticationException("authentication failure");
     }
 
     /** The caller of a request with ticket {@code cookie}: checks signature, age and that the user is still usable. */

@@ -67,7 +67,7 @@ public final class Totp {
         int buf = 0, bits = 0;
         for (char c : s.toCharArray()) {
             int v = B32.indexOf(c);
-            if (v < 0) throw AccessException.param("secret", "not base32");
+            if (v < 0) throw new io.berth.error.InvalidInputException("secret", "not base32");
             buf = (buf << 5) | v;
             bits += 5;
             if (bits >= 8) {

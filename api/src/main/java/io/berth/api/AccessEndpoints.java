@@ -1,7 +1,6 @@
 package io.berth.api;
 
 import io.berth.access.AccessData;
-import io.berth.access.AccessException;
 import io.berth.access.Authenticator.Caller;
 import io.berth.access.Permissions;
 import io.berth.access.Privileges;
@@ -93,8 +92,8 @@ final class AccessEndpoints {
             String userid = AccessData.checkUserid("userid", c.str("userid"));
             Set<String> groups = csv(c.opt("groups").orElse(""));
             api.store().update(d -> {
-                if (d.users.containsKey(userid)) throw new AccessException(AccessException.Kind.CONFLICT, "create user failed: user '" + userid + "' already exists");
-                for (String g : groups) if (!d.groups.containsKey(g)) throw AccessException.param("groups", "no such group '" + g + "'");
+                if (d.users.containsKey(userid)) throw new io.berth.error.ExistsException("create user failed: user '" + userid + "' already exists");
+                for (String g : groups) if (!d.groups.containsKey(g)) throw new io.berth.error.InvalidInputException("groups", "no such group '" + g + "'");
                 d.users.put(userid, new AccessData.User(userid, !c.opt("enable").map("0"::equals).orElse(false),
                         c.opt("expire").map(Long::parseLong).orElse(0L), c.opt("firstname").orElse(""), c.opt("lastname").orElse(""),
                         c.opt("email").orElse(""), c.opt("comment").orElse(""), c.opt("keys").orElse("")));
@@ -122,7 +121,7 @@ final class AccessEndpoints {
                         c.opt("keys").orElse(u.keys())));
                 if (c.opt("groups").isPresent()) {
                     Set<String> groups = csv(c.str("groups"));
-                    for (String g : groups) if (!d.groups.containsKey(g)) throw AccessException.param("groups", "no such group '" + g + "'");
+                    for (String g : groups) if (!d.groups.containsKey(g)) throw new io.berth.error.InvalidInputException("groups", "no such group '" + g + "'");
                     if (!c.flag("append")) {
                         for (String g : new ArrayList<>(d.groups.keySet())) if (!groups.contains(g)) removeMember(d, g, userid);
                     }
@@ -272,7 +271,7 @@ final class AccessEndpoints {
             String full = userid + "!" + name;
             api.store().update(d -> {
                 user(d, userid);
-                if (d.tokens.containsKey(full)) throw new AccessException(AccessException.Kind.CONFLICT, "Token already exists.");
+                if (d.tokens.containsKey(full)) throw new io.berth.error.ExistsException("Token already exists.");
                 d.tokens.put(full, new AccessData.Token(full, c.opt("expire").map(Long::parseLong).orElse(0L),
                         c.opt("privsep").map("1"::equals).orElse(true), c.opt("comment").orElse("")));
             });
@@ -347,7 +346,7 @@ final class AccessEndpoints {
             String id = c.str("groupid");
             if (!AccessData.ID.matcher(id).matches()) throw ApiException.param("groupid", "invalid group id");
             api.store().update(d -> {
-                if (d.groups.containsKey(id)) throw new AccessException(AccessException.Kind.CONFLICT, "create group failed: group '" + id + "' already exists");
+                if (d.groups.containsKey(id)) throw new io.berth.error.ExistsException("create group failed: group '" + id + "' already exists");
                 d.groups.put(id, new AccessData.Group(id, Set.of(), c.opt("comment").orElse("")));
             });
             return null;
@@ -417,7 +416,7 @@ final class AccessEndpoints {
             if (!AccessData.ID.matcher(id).matches()) throw ApiException.param("roleid", "invalid role id");
             Set<String> privs = privs(c.opt("privs").orElse(""));
             api.store().update(d -> {
-                if (d.role(id).isPresent()) throw new AccessException(AccessException.Kind.CONFLICT, "role '" + id + "' already exists");
+                if (d.role(id).isPresent()) throw new io.berth.error.ExistsException("role '" + id + "' already exists");
                 d.roles.put(id, privs);
             });
             return null;
@@ -551,7 +550,7 @@ final class AccessEndpoints {
                 throw new ApiException(403, "Permission check failed (/pool/" + id + ", Pool.Allocate)");
             }
             api.store().update(d -> {
-                if (d.pools.containsKey(id)) throw new AccessException(AccessException.Kind.CONFLICT, "pool '" + id + "' already exists");
+                if (d.pools.containsKey(id)) throw new io.berth.error.ExistsException("pool '" + id + "' already exists");
                 d.pools.put(id, new AccessData.Pool(id, c.opt("comment").orElse(""), Set.of(), Set.of()));
             });
             return null;

@@ -6,6 +6,7 @@ import io.berth.config.ConfigFile;
 import io.berth.config.ContainerConfig;
 import io.berth.config.RawLxc;
 import io.berth.ct.CreateRequest;
+import io.berth.ct.snapshot.SnapshotService;
 import io.berth.ct.status.ContainerStatus;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,6 +60,62 @@ final class LxcEndpoints {
                 c.opt("timeout").map(Integer::parseInt).orElse(60), false)));
         s.on("POST", BASE + "/status/suspend", c -> task(c, "vzsuspend", () -> api.ct().suspend(c.vmid(), false)));
         s.on("POST", BASE + "/status/resume", c -> task(c, "vzresume", () -> api.ct().resume(c.vmid(), false)));
+        snapshots(s);
+    }
+
+    // ---- snapshots ----
+
+    private void snapshots(ApiService s) {
+        s.on("GET", BASE + "/snapshot", c -> {
+            Api.checkNode(c);
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (SnapshotService.Entry e : snaps().list(c.vmid())) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", e.name());
+                m.put("description", e.description());
+                e.snaptime().ifPresent(t -> m.put("snaptime", t));
+                e.parent().ifPresent(p -> m.put("parent", p));
+                e.snapstate().ifPresent(st -> m.put("snapstate", st));
+                e.running().ifPresent(r -> m.put("running", r ? 1 : 0));
+                e.digest().ifPresent(d -> m.put("digest", d));
+                out.add(m);
+            }
+            return out;
+        });
+        s.on("POST", BASE + "/snapshot", c -> {
+            String name = c.str("snapname");
+            SnapshotService.checkName(name);
+            return task(c, "vzsnapshot", () -> snaps().create(c.vmid(), name, c.opt("description")));
+        });
+        s.on("GET", BASE + "/snapshot/{snapname}", c -> {
+            snapshotConfig(c);
+            return NodeEndpoints.names("config", "rollback");
+        });
+        s.on("DELETE", BASE + "/snapshot/{snapname}", c -> task(c, "vzdelsnapshot",
+                () -> snaps().delete(c.vmid(), c.str("snapname"), c.flag("force"))));
+        s.on("POST", BASE + "/snapshot/{snapname}/rollback", c -> task(c, "vzrollback",
+                () -> snaps().rollback(c.vmid(), c.str("snapname"), c.flag("start"))));
+        s.on("GET", BASE + "/snapshot/{snapname}/config", c -> configMap(snapshotConfig(c), api.service().schema()));
+        s.on("PUT", BASE + "/snapshot/{snapname}/config", c -> {
+            snapshotConfig(c);
+            String name = c.str("snapname");
+            api.ct().writeConfig(c.vmid(), edit(api.ct().config(c.vmid()), name, c.opt("description")));
+            return null;
+        });
+    }
+
+    private SnapshotService snaps() { return new SnapshotService(api.ct()); }
+
+    private ContainerConfig snapshotConfig(Call c) {
+        Api.checkNode(c);
+        ContainerConfig conf = api.ct().config(c.vmid()).snapshots().get(c.str("snapname"));
+        if (conf == null) throw new io.berth.error.NotFoundException("snapshot '" + c.str("snapname") + "' does not exist");
+        return conf;
+    }
+
+    private static ConfigFile edit(ConfigFile f, String snap, Optional<String> description) {
+        ContainerConfig conf = f.snapshots().get(snap);
+        return f.withSnapshot(snap, conf.withDescription(description.filter(d -> !d.isEmpty())));
     }
 
     private void exists(Call c) {
@@ -75,6 +132,13 @@ final class LxcEndpoints {
     private String task(Call c, String type, Runnable op) {
         exists(c);
         return api.tasks().start(type, String.valueOf(c.vmid()), c.who().authid(), log -> op.run());
+    }
+
+    private String task(Call c, String type, java.util.function.Supplier<SnapshotService.Result> op) {
+        exists(c);
+        return api.tasks().start(type, String.valueOf(c.vmid()), c.who().authid(), log -> {
+            for (String w : op.get().warnings()) log.line("WARN: " + w);
+        });
     }
 
     // ---- list / status ----
@@ -271,7 +335,7 @@ final class LxcEndpoints {
         if (c.opt("revert").isPresent()) throw new ApiException(501, "revert is not implemented by Berth's API yet");
         checkConfigPrivileges(c, set.keySet(), delete);
         if (c.opt("digest").isPresent() && !c.str("digest").equalsIgnoreCase(digest(vmid))) {
-            throw new ApiException(500, "detected modified configuration - file changed by other user? Try again.");
+            throw new io.berth.error.DigestMismatchException("config of " + vmid + " (file changed by other user? Try again.)", c.str("digest"), digest(vmid));
         }
         api.ct().set(vmid, set, delete, skiplock(c));
         return null;
