@@ -43,7 +43,7 @@ public final class Tasks {
     /** What a task runs; its result is returned by {@link #run}. */
     @FunctionalInterface
     public interface Body<T> {
-        T run(Task task);
+        T run(Task task) throws Exception;
     }
 
     private final Path dir;
@@ -61,8 +61,7 @@ public final class Tasks {
 
     /**
      * Runs {@code body} as a task of {@code type} (Proxmox's names: vzcreate, vzstart, vzstop, ...) on object
-     * {@code id} for {@code user}; records its end, rethrows its failure. {@code onStart} sees the UPID before the
-     * body runs (the CLI prints it, the API returns it).
+     * {@code id} for {@code user} on the caller's thread; records its end, rethrows its failure.
      */
     public <T> T run(String type, String id, String user, Body<T> body) {
         Running t = start(type, id, user);
@@ -73,7 +72,28 @@ public final class Tasks {
         } catch (RuntimeException | Error e) {
             t.finish(ERROR_PREFIX + oneLine(message(e)));
             throw e;
+        } catch (Exception e) {
+            t.finish(ERROR_PREFIX + oneLine(message(e)));
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            throw new HostFailureException(message(e), e);
         }
+    }
+
+    /**
+     * Starts {@code body} as a task on a virtual thread and returns its UPID at once (the API's worker model:
+     * the client polls {@link #status}); a failure is recorded in the task, not thrown.
+     */
+    public Upid submit(String type, String id, String user, Body<?> body) {
+        Running t = start(type, id, user);
+        Thread.ofVirtual().name("task " + t.upid()).start(() -> {
+            try {
+                body.run(t);
+                t.finish(t.warnings == 0 ? OK_LINE : WARN_PREFIX + t.warnings);
+            } catch (Exception | Error e) {
+                t.finish(ERROR_PREFIX + oneLine(message(e)));
+            }
+        });
+        return t.upid();
     }
 
     /** Newest first, at most {@code limit}. */

@@ -122,6 +122,23 @@ class TasksTest {
         assertThat(tasks.status(seen.get()).status()).isEqualTo(new TaskStatus.Ok());
     }
 
+    @Test void submittedTasksReturnTheirIdAtOnceAndRecordTheirEnd() throws Exception {
+        Tasks tasks = new Tasks(tmp, "node1");
+        CountDownLatch release = new CountDownLatch(1);
+        Upid ok = tasks.submit("vzstart", "2007", "root@pam", t -> {
+            release.await();
+            return null;
+        });
+        assertThat(tasks.status(ok).running()).isTrue();
+        Upid bad = tasks.submit("vzstop", "2007", "root@pam", t -> {
+            throw new StateException("container 2007 is not running");
+        });
+        release.countDown();
+        for (int i = 0; i < 500 && (tasks.status(ok).running() || tasks.status(bad).running()); i++) Thread.sleep(10);
+        assertThat(tasks.status(ok).status()).isEqualTo(new TaskStatus.Ok());
+        assertThat(tasks.status(bad).status()).isEqualTo(new TaskStatus.Failed("container 2007 is not running"));
+    }
+
     @Test void unknownTaskIsNotFound() {
         Tasks tasks = new Tasks(tmp, "node1");
         assertThatThrownBy(() -> tasks.status(Upid.parse("UPID:node1:00000001:00000001:00000001:vzstart:1:root@pam:")))
