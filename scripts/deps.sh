@@ -8,6 +8,8 @@ set -euo pipefail
 pkgs=(lxc lxc-templates openssh-client busybox-static btrfs-progs lvm2 thin-provisioning-tools rsync zstd xz-utils iproute2
       bridge-utils acl attr e2fsprogs util-linux tar gzip maven hyperfine debootstrap gcc libc6-dev
       nodejs npm chromium chromium-driver)
+# backups: pigz/lzop compress (zstd above), setcap (libcap2-bin) makes the file capabilities the backup tests check
+pkgs+=(pigz lzop libcap2-bin)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

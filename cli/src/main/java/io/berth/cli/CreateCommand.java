@@ -21,7 +21,8 @@ import picocli.CommandLine.Unmatched;
 @Command(name = "create", mixinStandardHelpOptions = true,
         description = {"Create a container from a template archive (.tar.gz/.tar.xz/.tar.zst path, or STORAGE:vztmpl/NAME).",
                 "Every config key is accepted as --KEY VALUE (see 'berth help KEY'), e.g. --hostname, --memory,",
-                "--unprivileged 1, --net0 name=eth0,bridge=br0, --mp0 local:1,mp=/data. Volumes given as STORAGE:SIZE_GB are allocated."})
+                "--unprivileged 1, --net0 name=eth0,bridge=br0, --mp0 local:1,mp=/data. Volumes given as STORAGE:SIZE_GB are allocated.",
+                "With --restore 1, TEMPLATE is a vzdump archive and this is 'berth restore'."})
 public final class CreateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -41,8 +42,15 @@ public final class CreateCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         return CliErrors.run(spec, () -> {
-            Map<String, String> options = parseOptions(rest);
+            Map<String, String> options = new LinkedHashMap<>(parseOptions(rest));
             ClientContext client = ClientContext.current();
+            String restore = options.remove("restore");
+            if (restore != null && BackupCommand.bit("restore", restore)) {
+                String rootfs = options.remove("rootfs"), unpriv = options.remove("unprivileged");
+                String force = options.remove("force"), ignore = options.remove("ignore-unpack-errors");
+                String archive = template.contains(":") || template.startsWith("/") ? template : client.resolve(template).toString();
+                return RestoreCommand.run(spec, vmid, archive, storage, rootfs, unpriv, force, ignore, quiet, options);
+            }
             boolean tty = client.terminal().isTerminal(2);
             Progress progress = quiet ? Progress.NONE : Progress.bar(System.err, tty, "extracting");
             // a template path is the caller's: under berthd it is relative to the client's directory

@@ -11,7 +11,7 @@ import picocli.CommandLine.ScopeType;
         description = "Berth: a system-container manager for LXC.",
         subcommands = {ConfigHelpCommand.class, StorageCommand.class, VolumeCommand.class, RescanCommand.class, ResizeCommand.class, ConfigShowCommand.class, ConfigSetCommand.class, ConfigPendingCommand.class,
                 ListCommand.class, io.berth.cli.daemon.DaemonCommand.class,
-                TemplateCommand.class, CreateCommand.class, LifecycleCommands.Start.class, LifecycleCommands.Stop.class,
+                TemplateCommand.class, CreateCommand.class, BackupCommand.class, RestoreCommand.class, LifecycleCommands.Start.class, LifecycleCommands.Stop.class,
                 LifecycleCommands.Shutdown.class, LifecycleCommands.Reboot.class, LifecycleCommands.Suspend.class,
                 LifecycleCommands.Resume.class, LifecycleCommands.Destroy.class, LifecycleCommands.Enter.class,
                 LifecycleCommands.Exec.class, LifecycleCommands.Console.class, StatusCommand.class,

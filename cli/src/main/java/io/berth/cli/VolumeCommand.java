@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code berth volume list|alloc|free}: container volumes on the storages (pvesm list/alloc/free). */
 @Command(name = "volume", mixinStandardHelpOptions = true, description = "List, allocate and free storage volumes.",
-        subcommands = {VolumeCommand.ListVolumes.class, VolumeCommand.Alloc.class, VolumeCommand.Free.class})
+        subcommands = {VolumeCommand.ListVolumes.class, VolumeCommand.Alloc.class, VolumeCommand.Free.class, VolumeCommand.SetBackup.class,
+                VolumeCommand.PruneBackups.class})
 public final class VolumeCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -37,6 +38,12 @@ public final class VolumeCommand implements Runnable {
         @Option(names = "--storage", paramLabel = "ID", description = "Only this storage.")
         String storage;
 
+        @Parameters(index = "0", arity = "0..1", paramLabel = "STORAGE", description = "Only this storage (same as --storage).")
+        String storageArg;
+
+        @Option(names = "--content", paramLabel = "TYPE", description = "'backup' lists backup archives (STORAGE:backup/NAME) instead of disks.")
+        String content;
+
         @Option(names = "--vmid", paramLabel = "VMID", description = "Only volumes owned by this container.")
         String vmid;
 
@@ -45,6 +52,14 @@ public final class VolumeCommand implements Runnable {
 
         @Override public Integer call() {
             return CliErrors.run(spec, () -> {
+                if (storageArg != null) {
+                    if (storage != null && !storage.equals(storageArg)) throw new IllegalArgumentException("give the storage once");
+                    storage = storageArg;
+                }
+                if (content != null && !content.equals("images") && !content.equals("rootdir")) {
+                    if (!content.equals("backup")) throw new IllegalArgumentException("content '" + content + "' is invalid; allowed: backup, images, rootdir");
+                    return BackupVolumes.list(spec, storage, vmid(vmid), bytes);
+                }
                 List<VolumeInfo> vols = new VolumeService(StorageCli.context(spec)).list(Optional.ofNullable(storage), vmid(vmid));
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%-44s %-7s %14s %10s%n", "Volid", "Format", "Size", "VMID");
@@ -103,8 +118,58 @@ public final class VolumeCommand implements Runnable {
 
         @Override public Integer call() {
             return CliErrors.run(spec, () -> {
-                new VolumeService(StorageCli.context(spec)).free(volid);
+                if (io.berth.ct.backup.BackupStore.isVolid(volid)) BackupVolumes.store(spec).delete(volid);
+                else new VolumeService(StorageCli.context(spec)).free(volid);
                 spec.commandLine().getOut().println("freed " + volid);
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "set", mixinStandardHelpOptions = true, description = "Protect/unprotect a backup or change its notes (pvesm set).")
+    static final class SetBackup implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "VOLID", description = "Backup volume id STORAGE:backup/NAME.")
+        String volid;
+
+        @Option(names = "--protected", paramLabel = "0|1", description = "Protected backups are never pruned or deleted.")
+        String protect;
+
+        @Option(names = "--notes", paramLabel = "TEXT", description = "Notes ('' removes them).")
+        String notes;
+
+        @Override public Integer call() {
+            return CliErrors.run(spec, () -> {
+                if (protect == null && notes == null) throw new IllegalArgumentException("nothing to change; give --protected and/or --notes");
+                var store = BackupVolumes.store(spec);
+                if (protect != null) store.setProtected(volid, BackupCommand.bit("protected", protect));
+                if (notes != null) store.setNotes(volid, notes);
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "prune-backups", mixinStandardHelpOptions = true,
+            description = "Remove backups of a storage as the retention options say (pvesm prune-backups).")
+    static final class PruneBackups implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "STORAGE", description = "Storage id.")
+        String storage;
+
+        @Option(names = "--prune-backups", paramLabel = "OPTS", description = "Retention, e.g. keep-last=3 (default: the storage's).")
+        String prune;
+
+        @Option(names = "--vmid", paramLabel = "VMID", description = "Only this container's backups.")
+        String vmid;
+
+        @Option(names = "--dry-run", description = "Only list what would be removed.")
+        boolean dryRun;
+
+        @Override public Integer call() {
+            return CliErrors.run(spec, () -> {
+                BackupVolumes.prune(spec, storage, prune, vmid(vmid), dryRun);
                 return 0;
             });
         }

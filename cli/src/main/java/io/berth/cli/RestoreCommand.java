@@ -1,0 +1,69 @@
+package io.berth.cli;
+
+import io.berth.ct.backup.RestoreRequest;
+import io.berth.ct.backup.RestoreService;
+import io.berth.ct.template.Progress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Unmatched;
+
+/** {@code berth restore VMID ARCHIVE [--storage S] [--rootfs ...] [--unprivileged 0|1] [--force] ...} (pct restore). */
+@Command(name = "restore", mixinStandardHelpOptions = true,
+        description = {"Restore a container from a vzdump archive (a path or STORAGE:backup/NAME), Berth's or Proxmox's.",
+                "Other config keys are accepted as --KEY VALUE and win over the archive's."})
+public final class RestoreCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "VMID", description = "The container id to restore to.")
+    int vmid;
+
+    @Parameters(index = "1", paramLabel = "ARCHIVE", description = "Archive path or backup volume id.")
+    String archive;
+
+    @Option(names = "--storage", paramLabel = "ID", description = "Storage for the re-allocated volumes (default local).")
+    String storage;
+
+    @Option(names = "--rootfs", paramLabel = "VOL", description = "Use this rootfs (STORAGE:SIZE_GB) instead of the archive's volumes.")
+    String rootfs;
+
+    @Option(names = "--unprivileged", paramLabel = "0|1", description = "Restore as (un)privileged, overriding the archive's config.")
+    String unprivileged;
+
+    @Option(names = "--force", paramLabel = "0|1", arity = "0..1", fallbackValue = "1", description = "Overwrite an existing (stopped) container.")
+    String force;
+
+    @Option(names = "--ignore-unpack-errors", paramLabel = "0|1", arity = "0..1", fallbackValue = "1", description = "Ignore errors while extracting.")
+    String ignore;
+
+    @Option(names = "--quiet", description = "No progress output.")
+    boolean quiet;
+
+    @Unmatched List<String> rest = new ArrayList<>();
+
+    @Override public Integer call() {
+        return CliErrors.run(spec, () -> run(spec, vmid, archive, storage, rootfs, unprivileged, force, ignore, quiet,
+                CreateCommand.parseOptions(rest)));
+    }
+
+    static int run(CommandSpec spec, int vmid, String archive, String storage, String rootfs, String unprivileged, String force,
+                   String ignore, boolean quiet, Map<String, String> options) {
+        boolean tty = System.console() != null && System.console().isTerminal();
+        Progress progress = quiet ? Progress.NONE : Progress.bar(System.err, tty, "restoring");
+        RestoreRequest req = new RestoreRequest(vmid, archive, Optional.ofNullable(storage), Optional.ofNullable(rootfs),
+                Optional.ofNullable(unprivileged).map(u -> BackupCommand.bit("unprivileged", u)),
+                force != null && BackupCommand.bit("force", force), ignore != null && BackupCommand.bit("ignore-unpack-errors", ignore),
+                options);
+        RestoreService.Restored r = new RestoreService(CtCli.service(spec)).restore(req, progress, System.err::println);
+        for (String w : r.warnings()) System.err.println("WARN: " + w);
+        System.err.println("restored container " + r.vmid() + " (volumes " + String.join(", ", r.volumes()) + ")");
+        return 0;
+    }
+}

@@ -1,0 +1,82 @@
+package io.berth.ct.backup;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What {@code berth backup} was asked: the containers ({@code all} for every one), mode, compression, where to
+ * (a storage with backup content, or a plain directory), excluded paths (vzdump's {@code --exclude-path} globs),
+ * a bandwidth limit in KiB/s (0: none), notes template, protection, and retention ({@code remove} prunes with
+ * {@code prune}, else the storage's {@code prune-backups}, else keep-all).
+ */
+public record BackupRequest(List<Integer> vmids, boolean all, BackupMode mode, Compression compress,
+                            Optional<String> storage, Optional<Path> dumpdir, List<String> excludePaths, long bwlimitKiB,
+                            Optional<String> notesTemplate, boolean protect, boolean remove,
+                            Optional<PruneOptions> prune, Duration stopWait) {
+    public BackupRequest {
+        vmids = List.copyOf(vmids);
+        excludePaths = List.copyOf(excludePaths);
+        if (storage.isPresent() && dumpdir.isPresent()) {
+            throw new IllegalArgumentException("--storage and --dumpdir are mutually exclusive");
+        }
+        if ((notesTemplate.isPresent() || protect) && storage.isEmpty() && dumpdir.isPresent()) {
+            throw new IllegalArgumentException("--notes-template and --protected need --storage (as vzdump requires)");
+        }
+        if (bwlimitKiB < 0) throw new IllegalArgumentException("bwlimit '" + bwlimitKiB + "' is invalid; allowed: 0 or more KiB/s");
+        if (!all && vmids.isEmpty()) throw new IllegalArgumentException("no container given; give VMIDs or --all");
+        if (all && !vmids.isEmpty()) throw new IllegalArgumentException("give either VMIDs or --all, not both");
+        for (String p : excludePaths) {
+            if (p.isBlank() || p.contains("\n") || p.contains("\0")) {
+                throw new IllegalArgumentException("exclude-path '" + p + "' is invalid; allowed: a non-empty shell glob on one line");
+            }
+        }
+    }
+
+    /** A request with vzdump's defaults: snapshot mode, zstd, default storage, no limits, keep-all unless configured. */
+    public static BackupRequest of(List<Integer> vmids) {
+        return new BackupRequest(vmids, false, BackupMode.SNAPSHOT, Compression.ZSTD, Optional.empty(), Optional.empty(),
+                List.of(), 0, Optional.empty(), false, true, Optional.empty(), Duration.ofMinutes(10));
+    }
+
+    public BackupRequest withMode(BackupMode m) {
+        return new BackupRequest(vmids, all, m, compress, storage, dumpdir, excludePaths, bwlimitKiB, notesTemplate, protect, remove, prune, stopWait);
+    }
+
+    public BackupRequest withCompress(Compression c) {
+        return new BackupRequest(vmids, all, mode, c, storage, dumpdir, excludePaths, bwlimitKiB, notesTemplate, protect, remove, prune, stopWait);
+    }
+
+    public BackupRequest withStorage(String s) {
+        return new BackupRequest(vmids, all, mode, compress, Optional.of(s), Optional.empty(), excludePaths, bwlimitKiB, notesTemplate, protect, remove, prune, stopWait);
+    }
+
+    public BackupRequest withDumpdir(Path d) {
+        return new BackupRequest(vmids, all, mode, compress, Optional.empty(), Optional.of(d), excludePaths, bwlimitKiB, notesTemplate, protect, remove, prune, stopWait);
+    }
+
+    public BackupRequest withExcludes(List<String> e) {
+        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, e, bwlimitKiB, notesTemplate, protect, remove, prune, stopWait);
+    }
+
+    public BackupRequest withBwlimit(long kib) {
+        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, excludePaths, kib, notesTemplate, protect, remove, prune, stopWait);
+    }
+
+    public BackupRequest withNotes(String t) {
+        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, excludePaths, bwlimitKiB, Optional.of(t), protect, remove, prune, stopWait);
+    }
+
+    public BackupRequest withProtect(boolean p) {
+        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, excludePaths, bwlimitKiB, notesTemplate, p, remove, prune, stopWait);
+    }
+
+    public BackupRequest withPrune(PruneOptions p) {
+        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, excludePaths, bwlimitKiB, notesTemplate, protect, true, Optional.of(p), stopWait);
+    }
+
+    public BackupRequest withStopWait(Duration d) {
+        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, excludePaths, bwlimitKiB, notesTemplate, protect, remove, prune, d);
+    }
+}

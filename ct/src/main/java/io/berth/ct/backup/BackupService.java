@@ -1,0 +1,463 @@
+package io.berth.ct.backup;
+
+import io.berth.config.ConfigFile;
+import io.berth.config.ConfigPrinter;
+import io.berth.config.ContainerConfig;
+import io.berth.config.MountPoint;
+import io.berth.config.MountSource;
+import io.berth.ct.ContainerService;
+import io.berth.ct.CtException;
+import io.berth.ct.lifecycle.ConfigIo;
+import io.berth.ct.lifecycle.CtMounts;
+import io.berth.ct.lifecycle.LxcRuntime;
+import io.berth.idmap.IdMap;
+import io.berth.idmap.IdMapEntry;
+import io.berth.mount.MountEngine;
+import io.berth.mount.MountRequest;
+import io.berth.mount.MountedSet;
+import io.berth.storage.Storage;
+import io.berth.storage.VolumeId;
+import io.berth.storage.VolumePath;
+import io.berth.sys.Namespaces;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code berth backup}: vzdump for containers. The archive is what Proxmox writes and reads: {@code ./etc/vzdump/
+ * pct.conf} and {@code ./etc/vzdump/pct.fw} first, then the rootfs and every backed-up volume mount point, made by
+ * GNU tar with numeric owners, ACLs, xattrs ({@code user.*}, {@code security.capability}), device nodes and sparse
+ * files. Unprivileged containers are read through an idmapped mount, so the archive holds the container's own ids
+ * (as vzdump's tar in the container's user namespace writes them).
+ *
+ * <p>Modes: {@code stop} stops a running container (clean shutdown, killed after the stop wait), archives its
+ * volumes mounted in a private mount namespace and starts it again; {@code suspend} copies the running container's
+ * files with rsync, freezes it for a second rsync pass and archives the copy; {@code snapshot} takes a storage
+ * snapshot of every volume (freezing the container while several are taken) and archives the snapshots.
+ */
+public final class BackupService {
+    private static final Duration LOCK_WAIT = Duration.ofSeconds(30);
+    private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+    private static final Pattern TOTALS = Pattern.compile("Total bytes written: (\\d+)");
+    /** vzdump's tar flags for container archives (PVE::Storage::Plugin's COMMON_TAR_FLAGS). */
+    static final List<String> COMMON_TAR_FLAGS = List.of("--one-file-system", "-p", "--sparse", "--numeric-owner", "--acls",
+            "--xattrs", "--xattrs-include=user.*", "--xattrs-include=security.capability", "--warning=no-file-ignored",
+            "--warning=no-xattr-write");
+    static final String SNAPSHOT_NAME = "vzdump";
+
+    private final ContainerService svc;
+    private final ConfigIo configs;
+
+    public BackupService(ContainerService svc) {
+        this.svc = svc;
+        this.configs = new ConfigIo(svc.roots());
+    }
+
+    /** Backs up each container in turn; a failed one is reported and the others still run. */
+    public List<BackupResult> backup(BackupRequest req, Consumer<String> out) {
+        List<Integer> ids = req.all() ? svc.vmids() : req.vmids();
+        List<BackupResult> done = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        for (int vmid : ids) {
+            try {
+                done.add(backupOne(vmid, req, out));
+            } catch (RuntimeException e) {
+                out.accept("ERROR: Backup of VM " + vmid + " failed - " + e.getMessage());
+                if (ids.size() == 1) throw e;
+                failed.add(vmid + ": " + e.getMessage());
+            }
+        }
+        if (!failed.isEmpty()) throw new CtException("backup failed for " + failed.size() + " of " + ids.size() + " containers:\n  "
+                + String.join("\n  ", failed));
+        return done;
+    }
+
+    /** A container's disk in the archive: its config entry and where it sits in the container. */
+    private record Disk(MountPoint mp, VolumeId volid) {}
+
+    private final class Task {
+        final int vmid;
+        final BackupRequest req;
+        final Consumer<String> out;
+        final List<String> log = new ArrayList<>();
+
+        Task(int vmid, BackupRequest req, Consumer<String> out) {
+            this.vmid = vmid;
+            this.req = req;
+            this.out = out;
+        }
+
+        void info(String msg) { line("INFO", msg); }
+
+        void warn(String msg) { line("WARN", msg); }
+
+        void line(String level, String msg) {
+            for (String l : msg.split("\n")) {
+                out.accept(level + ": " + l);
+                log.add(LocalDateTime.now().format(LOG_TIME) + " " + level + ": " + l);
+            }
+        }
+    }
+
+    private BackupResult backupOne(int vmid, BackupRequest req, Consumer<String> out) {
+        Task t = new Task(vmid, req, out);
+        long t0 = System.nanoTime();
+        LocalDateTime started = LocalDateTime.now();
+        BackupStore store = new BackupStore(svc.storages());
+        Optional<String> storageId = req.dumpdir().isPresent() ? Optional.empty() : Optional.of(req.storage().orElseGet(store::defaultStorage));
+        Path dir = storageId.map(store::dumpDir).orElseGet(() -> req.dumpdir().get().toAbsolutePath());
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new CtException("cannot create dump dir " + dir + ": " + e.getMessage(), e);
+        }
+        ArchiveName name = ArchiveName.of(vmid, started, req.compress());
+        Path archive = dir.resolve(name.fileName()), tmpArchive = dir.resolve(name.fileName() + ".dat");
+        Path work = dir.resolve(name.base() + ".tmp");
+        t.info("Starting Backup of VM " + vmid + " (lxc)");
+        t.info("Backup started at " + started.format(LOG_TIME));
+
+        ContainerConfig conf;
+        boolean running;
+        LxcRuntime rt = new LxcRuntime(svc.paths(vmid));
+        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+            ConfigFile f = configs.read(vmid);
+            conf = f.main();
+            if (conf.lock().isPresent()) {
+                throw new CtException("container " + vmid + " is locked (" + conf.lock().get() + "); cannot back it up");
+            }
+            running = rt.isRunning();
+            configs.write(vmid, f.withMain(conf.with("lock", "backup")));
+        }
+        BackupResult result = null;
+        boolean restart = false;
+        List<VolumeId> snapshots = new ArrayList<>();
+        try {
+            Files.createDirectories(work);
+            t.info("status = " + (running ? "running" : "stopped"));
+            conf.hostname().ifPresent(h -> t.info("CT Name: " + h));
+            List<Disk> disks = disks(conf, t);
+            BackupMode mode = req.mode();
+            if (!running && mode == BackupMode.SUSPEND) {
+                t.info("container is stopped: suspend mode archives it as in stop mode");
+                mode = BackupMode.STOP;
+            }
+            if (mode == BackupMode.SNAPSHOT) checkSnapshots(disks);
+            t.info("backup mode: " + mode.key());
+            writeConfigFiles(work, conf);
+            IdMap map = CtMounts.idMap(conf);
+
+            Path source;
+            List<MountRequest> mounts = new ArrayList<>();
+            List<String> sources = new ArrayList<>();
+            switch (mode) {
+                case STOP -> {
+                    if (running) {
+                        t.info("stopping virtual guest");
+                        rt.shutdown(req.stopWait(), true);
+                        restart = true;
+                    }
+                    for (Disk d : disks) {
+                        mounts.add(new CtMounts(svc.storages()).request(d.mp(), map, List.of()));
+                        sources.add("." + d.mp().target());
+                    }
+                    source = svc.roots().runDir().resolve("backup-" + vmid);
+                }
+                case SNAPSHOT -> {
+                    t.info("create storage snapshot '" + SNAPSHOT_NAME + "'");
+                    boolean freeze = running && disks.size() > 1;
+                    if (freeze) rt.freeze();
+                    try {
+                        for (Disk d : disks) {
+                            Storage s = svc.storages().storageOf(d.volid());
+                            VolumeId snap = new VolumeId(d.volid().storage(), d.volid().name().withSnapshot(SNAPSHOT_NAME));
+                            if (s.exists(snap)) {
+                                t.info("found old vzdump snapshot (force removal)");
+                                s.free(snap);
+                            }
+                            snapshots.add(s.snapshot(d.volid(), SNAPSHOT_NAME));
+                        }
+                    } finally {
+                        if (freeze) rt.unfreeze();
+                    }
+                    for (int i = 0; i < disks.size(); i++) {
+                        Disk d = disks.get(i);
+                        MountRequest r = new CtMounts(svc.storages()).request(d.mp(), map, List.of());
+                        Path snapDir = switch (svc.storages().path(snapshots.get(i))) {
+                            case VolumePath.Directory dd -> dd.path();
+                            default -> throw new CtException("snapshot " + snapshots.get(i) + " is not a directory");
+                        };
+                        mounts.add(new MountRequest(r.key(), new io.berth.mount.MountSource.HostDirectory(snapDir), r.target(),
+                                true, r.options(), r.acl(), false, false, r.idmap(), r.ownerUid(), r.ownerGid()));
+                        sources.add("." + d.mp().target());
+                    }
+                    source = svc.roots().runDir().resolve("backup-" + vmid);
+                }
+                case SUSPEND -> {
+                    Path copy = work.resolve("rootfs");
+                    Files.createDirectories(copy);
+                    int pid = rt.initPid().orElseThrow(() -> new CtException("container " + vmid + " stopped during the backup"));
+                    rsync(t, pid, disks, conf, copy, "first", 24);
+                    t.info("suspending guest");
+                    rt.freeze();
+                    try {
+                        rsync(t, pid, disks, conf, copy, "final", 0);
+                    } finally {
+                        rt.unfreeze();
+                        t.info("resuming guest");
+                    }
+                    if (!map.isEmpty()) {
+                        mounts.add(new MountRequest("rootfs", new io.berth.mount.MountSource.HostDirectory(copy), "/", true,
+                                List.of(), Optional.empty(), false, false, List.of(), -1, -1));
+                        source = svc.roots().runDir().resolve("backup-" + vmid);
+                    } else {
+                        source = copy;
+                    }
+                    sources.add(".");
+                }
+                default -> throw new IllegalStateException();
+            }
+            List<String> tar = tarCommand(work, source, sources, !map.isEmpty(), req.excludePaths());
+            t.info("creating vzdump archive '" + archive + "'");
+            TarPipe.Result r = archive(t, tar, mounts, map, source, tmpArchive);
+            long tarBytes = r.tarMessages().stream().map(TOTALS::matcher).filter(Matcher::find)
+                    .mapToLong(m -> Long.parseLong(m.group(1))).findFirst().orElse(-1);
+            for (String l : r.tarMessages()) if (!l.isBlank()) t.info(l);
+            Files.move(tmpArchive, archive, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            t.info(String.format(java.util.Locale.ROOT, "archive file size: %s, %.1f MiB/s uncompressed, %.2f s",
+                    Units.human(r.bytes()), tarBytes / Math.max(r.seconds(), 1e-3) / (1 << 20), r.seconds()));
+            t.info("archive checksum (sha256): " + r.sha256());
+            if (req.notesTemplate().isPresent()) {
+                t.info("adding notes to backup");
+                Files.writeString(dir.resolve(name.notesName()), notes(req.notesTemplate().get(), vmid, conf) + "\n", StandardCharsets.UTF_8);
+            }
+            if (req.protect()) {
+                t.info("marking backup as protected");
+                Files.writeString(dir.resolve(name.protectedName()), "");
+            }
+            List<String> pruned = new ArrayList<>();
+            if (req.remove()) {
+                PruneOptions keep = req.prune().or(() -> storageId.flatMap(store::storagePrune)).orElse(PruneOptions.KEEP_ALL);
+                if (!keep.keepsEverything()) {
+                    t.info("prune older backups with retention: " + req.prune().map(x -> "(given)").orElse("(storage)"));
+                    for (BackupInfo b : BackupStore.prune(dir, storageId, vmid, keep, false)) {
+                        t.info("removing backup '" + b.display() + "'");
+                        pruned.add(b.display());
+                    }
+                    t.info("pruned " + pruned.size() + " backup(s)");
+                }
+            }
+            result = new BackupResult(vmid, archive, storageId.map(s -> s + ":backup/" + name.fileName()), r.bytes(), tarBytes,
+                    r.sha256(), r.seconds(), pruned);
+        } catch (IOException e) {
+            throw new CtException("backup of " + vmid + " failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw e;
+        } finally {
+            cleanup(t, vmid, work, tmpArchive, snapshots, restart);
+            long secs = (System.nanoTime() - t0) / 1_000_000_000L;
+            if (result != null) {
+                t.info(String.format("Finished Backup of VM %d (%02d:%02d:%02d)", vmid, secs / 3600, secs / 60 % 60, secs % 60));
+            }
+            writeLog(dir.resolve(name.logName()), t.log);
+        }
+        return result;
+    }
+
+    private void cleanup(Task t, int vmid, Path work, Path tmpArchive, List<VolumeId> snapshots, boolean restart) {
+        try {
+            Files.deleteIfExists(tmpArchive);
+        } catch (IOException e) {
+            t.warn("cannot remove " + tmpArchive + ": " + e.getMessage());
+        }
+        try {
+            deleteTree(work);
+        } catch (IOException e) {
+            t.warn("cannot remove " + work + ": " + e.getMessage());
+        }
+        if (!snapshots.isEmpty()) t.info("cleanup temporary '" + SNAPSHOT_NAME + "' snapshot");
+        for (VolumeId s : snapshots.reversed()) {
+            try {
+                svc.storages().free(s);
+            } catch (RuntimeException e) {
+                t.warn("snapshot '" + s + "' was not removed - " + e.getMessage());
+            }
+        }
+        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+            ConfigFile f = configs.read(vmid);
+            if (f.main().lock().filter("backup"::equals).isPresent()) configs.write(vmid, f.withMain(f.main().without("lock")));
+        } catch (RuntimeException e) {
+            t.warn("cannot remove the backup lock of " + vmid + ": " + e.getMessage());
+        }
+        if (restart) {
+            t.info("restarting vm");
+            try {
+                svc.start(vmid, false, false);
+            } catch (RuntimeException e) {
+                t.warn("restarting " + vmid + " failed: " + e.getMessage());
+                throw e;
+            }
+        }
+    }
+
+    private List<Disk> disks(ContainerConfig conf, Task t) {
+        List<Disk> out = new ArrayList<>();
+        for (MountPoint mp : CtMounts.mountPoints(conf)) {
+            String what = mp.isRootfs() ? "rootfs" : mp.key();
+            if (!(mp.source() instanceof MountSource.Volume v)) {
+                String type = mp.source() instanceof MountSource.Bind ? "bind" : "device";
+                t.info("excluding " + type + " mount point " + what + " ('" + mp.target() + "') from backup (not a volume)");
+                continue;
+            }
+            if (!mp.isRootfs() && !mp.backup()) {
+                t.info("excluding volume mount point " + what + " ('" + mp.target() + "') from backup (disabled)");
+                continue;
+            }
+            t.info("including mount point " + what + " ('" + mp.target() + "') in backup");
+            out.add(new Disk(mp, svc.storages().parseVolumeId(v.volid())));
+        }
+        if (out.isEmpty()) throw new CtException("container has no rootfs volume to back up");
+        return out;
+    }
+
+    private void checkSnapshots(List<Disk> disks) {
+        for (Disk d : disks) {
+            Storage s = svc.storages().storageOf(d.volid());
+            if (!s.capabilities().snapshots() || !s.capabilities().snapshotFormats().contains(d.volid().format())) {
+                throw new CtException("mode failure - some volumes do not support snapshots: " + d.mp().key() + " ("
+                        + d.volid() + " on " + s.def().type() + " storage '" + s.id() + "'); use --mode stop or suspend");
+            }
+        }
+    }
+
+    /** {@code etc/vzdump/pct.conf} (config without lock, snapshots, pending) and an empty {@code pct.fw}. */
+    private static void writeConfigFiles(Path work, ContainerConfig conf) throws IOException {
+        Path etc = Files.createDirectories(work.resolve("etc/vzdump"));
+        ContainerConfig c = conf.without("lock").without("parent");
+        Files.writeString(etc.resolve("pct.conf"), ConfigPrinter.print(ConfigFile.of(c)), StandardCharsets.UTF_8);
+        Files.writeString(etc.resolve("pct.fw"), "");
+    }
+
+    private static List<String> tarCommand(Path work, Path source, List<String> sources, boolean unprivileged, List<String> excludes) {
+        List<String> tar = new ArrayList<>(List.of("tar", "cpf", "-", "--totals"));
+        tar.addAll(COMMON_TAR_FLAGS);
+        tar.addAll(List.of("--one-file-system", "--warning=no-file-ignored", "--directory=" + work, "./etc/vzdump/pct.conf",
+                "./etc/vzdump/pct.fw", "--directory=" + source, "--no-anchored"));
+        if (unprivileged) tar.add("--exclude=lost+found");
+        List<String> anchored = new ArrayList<>();
+        for (String p : excludes) {
+            if (p.startsWith("/")) anchored.add("--exclude=." + p);
+            else tar.add("--exclude=" + p);
+        }
+        tar.add("--anchored");
+        tar.addAll(anchored);
+        tar.addAll(sources);
+        return tar;
+    }
+
+    private TarPipe.Result archive(Task t, List<String> tar, List<MountRequest> mounts, IdMap map, Path source, Path tmpArchive)
+            throws IOException {
+        Consumer<String> progress = t::info;
+        if (mounts.isEmpty()) return TarPipe.run(tar, t.req.compress().compressor(), t.req.bwlimitKiB(), tmpArchive, progress);
+        Files.createDirectories(source);
+        try {
+            return Namespaces.inNewMountNamespace(() -> {
+                List<MountRequest> reqs = mounts;
+                if (!map.isEmpty()) {
+                    // read through an idmapped mount: files the container owns show up with its own ids
+                    List<IdMapEntry> shift = CtMounts.shiftingIdmap(map);
+                    reqs = mounts.stream().map(r -> r.idmap().isEmpty() ? r.withIdmap(shift).withOwner(0, 0) : r).toList();
+                }
+                try (MountedSet m = new MountEngine(t::warn).mountAll(source, reqs)) {
+                    return TarPipe.run(tar, t.req.compress().compressor(), t.req.bwlimitKiB(), tmpArchive, progress);
+                }
+            });
+        } finally {
+            Files.deleteIfExists(source);
+        }
+    }
+
+    private void rsync(Task t, int pid, List<Disk> disks, ContainerConfig conf, Path to, String text, int okExit) throws IOException {
+        String from = "/proc/" + pid + "/root";
+        t.info("starting " + text + " sync " + from + "/ to " + to);
+        List<String> cmd = new ArrayList<>(List.of("rsync", "--stats", "-h", "-X", "-A", "--numeric-ids", "-aH", "--delete",
+                "--no-whole-file", "--sparse", "--one-file-system", "--relative"));
+        if (t.req.bwlimitKiB() > 0) cmd.add("--bwlimit=" + t.req.bwlimitKiB());
+        for (String p : t.req.excludePaths()) cmd.add("--exclude=" + p);
+        for (MountPoint mp : CtMounts.mountPoints(conf)) {
+            if (disks.stream().noneMatch(d -> d.mp().key().equals(mp.key()))) cmd.add("--exclude=" + mp.target());
+        }
+        for (Disk d : disks) cmd.add(from + "/." + d.mp().target());
+        cmd.add(to + "/");
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc;
+        try {
+            rc = p.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            throw new IOException("rsync interrupted", e);
+        }
+        if (rc != 0 && rc != okExit) throw new IOException("rsync (" + text + " sync) failed (exit " + rc + "): " + output.strip());
+        String transferred = output.lines().filter(l -> l.startsWith("Total transferred file size: "))
+                .map(l -> l.substring("Total transferred file size: ".length())).findFirst().orElse("?");
+        t.info(text + " sync finished - transferred " + transferred + " in " + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0) + "s");
+    }
+
+    static String notes(String template, int vmid, ContainerConfig conf) {
+        String node;
+        try {
+            node = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            node = "localhost";
+        }
+        String s = template.replace("{{guestname}}", conf.hostname().orElse("CT" + vmid)).replace("{{vmid}}", Integer.toString(vmid))
+                .replace("{{node}}", node).replace("{{cluster}}", "");
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 1 < s.length()) {
+                char n = s.charAt(i + 1);
+                if (n == 'n') { out.append('\n'); i++; continue; }
+                if (n == '\\') { out.append('\\'); i++; continue; }
+            }
+            out.append(c);
+        }
+        return out.toString();
+    }
+
+    private static void writeLog(Path p, List<String> lines) {
+        try {
+            Files.write(p, lines, StandardCharsets.UTF_8);
+        } catch (IOException ignored) {
+            // the log is a convenience; the archive and the console output are what count
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        Process p = new ProcessBuilder("rm", "-rf", "--one-file-system", "--", dir.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (p.waitFor() != 0) throw new IOException("rm -rf " + dir + " failed: " + out.strip());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted removing " + dir, e);
+        }
+    }
+
+}

@@ -1,0 +1,359 @@
+package io.berth.ct.backup;
+
+import io.berth.config.ConfigException;
+import io.berth.config.ConfigFile;
+import io.berth.config.ConfigParser;
+import io.berth.config.ContainerConfig;
+import io.berth.config.MountPoint;
+import io.berth.config.MountSource;
+import io.berth.ct.ContainerService;
+import io.berth.ct.CtException;
+import io.berth.ct.lifecycle.ConfigIo;
+import io.berth.ct.lifecycle.CtMounts;
+import io.berth.ct.lifecycle.LxcRuntime;
+import io.berth.ct.template.Progress;
+import io.berth.idmap.IdMap;
+import io.berth.idmap.IdMapEntry;
+import io.berth.mount.MountEngine;
+import io.berth.mount.MountException;
+import io.berth.mount.MountRequest;
+import io.berth.mount.MountedSet;
+import io.berth.storage.NewDisk;
+import io.berth.storage.VolumeId;
+import io.berth.sys.Namespaces;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * Restores a vzdump container archive (Berth's or Proxmox's) as pct does: the config comes from the archive's
+ * {@code ./etc/vzdump/pct.conf} (re-validated against the schema), merged under the options given; the rootfs and
+ * volume mount points are allocated anew on the target storage with their recorded sizes (bind and device mount
+ * points are added back after extraction, not extracted into); the archive is extracted by GNU tar into the new
+ * volumes, mounted in a private mount namespace. Unprivileged containers are extracted through an idmapped mount,
+ * so the archive's container ids land on disk as the container's host ids with no chown pass. Any failure frees the
+ * new volumes and writes no config; with {@code --force} the old container stays as it was until the restore has
+ * succeeded.
+ */
+public final class RestoreService {
+    private static final Duration LOCK_WAIT = Duration.ofSeconds(30);
+    private static final Pattern MP_KEY = Pattern.compile("mp\\d+");
+    private static final Pattern UNUSED_KEY = Pattern.compile("unused\\d+");
+    private static final Pattern SIZE_ONLY = Pattern.compile("\\d+(\\.\\d+)?");
+    private static final long GIB = 1L << 30;
+
+    private final ContainerService svc;
+    private final ConfigIo configs;
+
+    public RestoreService(ContainerService svc) {
+        this.svc = svc;
+        this.configs = new ConfigIo(svc.roots());
+    }
+
+    public record Restored(int vmid, List<String> volumes, List<String> warnings) {}
+
+    public Restored restore(RestoreRequest req, Progress progress, Consumer<String> out) {
+        int vmid = req.vmid();
+        if (vmid < 100 || vmid > 999_999_999) throw new CtException("vmid '" + vmid + "' is invalid; allowed: 100 to 999999999", 2, null);
+        Path archive = new BackupStore(svc.storages()).resolve(req.archive());
+        Compression comp = Compression.ofFileName(archive.getFileName().toString()).orElseThrow(() -> new CtException(
+                "archive '" + archive + "' is not a tar archive Berth restores; allowed suffixes: .tar, .tar.zst, .tzst, .tar.gz, .tgz, .tar.lzo", 2, null));
+        out.accept("recovering backed-up configuration from '" + req.archive() + "'");
+        String raw = readConfig(archive, comp);
+        ContainerConfig orig;
+        try {
+            orig = ConfigParser.parse(archive + ":/etc/vzdump/pct.conf", raw).main();
+        } catch (ConfigException e) {
+            throw new CtException("the configuration in archive '" + archive + "' is invalid:\n" + e.getMessage(), 2, e);
+        }
+        ContainerConfig conf = merged(req, orig);
+        List<String> warnings = new ArrayList<>();
+        Map<String, String> delayed = new LinkedHashMap<>();
+        conf = withVolumes(req, orig, conf, delayed, warnings);
+
+        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+            Optional<ConfigFile> old = configs.readIfExists(vmid);
+            if (old.isPresent()) {
+                if (!req.force()) {
+                    throw new CtException("unable to restore CT " + vmid + " - CT " + vmid + " already exists; use --force to overwrite it", 2, null);
+                }
+                if (old.get().main().protection()) {
+                    throw new CtException("unable to restore CT " + vmid + " - container is protected (protection: 1)", 2, null);
+                }
+                if (old.get().main().lock().isPresent()) {
+                    throw new CtException("unable to restore CT " + vmid + " - container is locked (" + old.get().main().lock().get() + ")");
+                }
+                if (new LxcRuntime(svc.paths(vmid)).isRunning()) {
+                    throw new CtException("unable to restore CT " + vmid + " - can't overwrite running container");
+                }
+            }
+            IdMap map = CtMounts.idMap(conf);
+            List<VolumeId> allocated = new ArrayList<>();
+            try {
+                conf = allocate(vmid, conf, map, allocated);
+                ContainerConfig c = conf;
+                out.accept("restoring '" + req.archive() + "' now..");
+                Namespaces.inNewMountNamespace(() -> {
+                    extract(vmid, c, map, archive, comp, req.ignoreUnpackErrors(), progress, warnings);
+                    return null;
+                });
+                for (var e : delayed.entrySet()) conf = conf.with(e.getKey(), e.getValue());
+                if (old.isPresent()) {
+                    // only now that the new volumes hold the data: drop the old container's volumes
+                    ContainerConfig o = old.get().main();
+                    List<VolumeId> vols = new ArrayList<>(CtMounts.volumes(o));
+                    for (String k : o.keys()) if (UNUSED_KEY.matcher(k).matches()) VolumeId.tryParse(o.get(k).orElseThrow()).ifPresent(vols::add);
+                    for (VolumeId v : vols) {
+                        try {
+                            if (svc.storages().storageOf(v).exists(v)) svc.storages().freeIfOwner(v, vmid);
+                        } catch (RuntimeException e) {
+                            warnings.add("cannot free old volume " + v + ": " + e.getMessage());
+                        }
+                    }
+                    configs.write(vmid, ConfigFile.of(conf));
+                } else {
+                    configs.create(vmid, ConfigFile.of(conf));
+                }
+                return new Restored(vmid, allocated.stream().map(VolumeId::toString).toList(), warnings);
+            } catch (IOException e) {
+                freeAll(allocated, e);
+                throw new CtException("unable to restore CT " + vmid + " - " + e.getMessage(), e);
+            } catch (RuntimeException | Error e) {
+                freeAll(allocated, e);
+                throw e;
+            }
+        }
+    }
+
+    /** The archive's config with the options given winning, pct's sanitize rules applied. */
+    private static ContainerConfig merged(RestoreRequest req, ContainerConfig orig) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String k : orig.keys()) {
+            if (k.equals("digest") || k.equals("rootfs") || k.equals("unprivileged") || k.equals("parent") || k.equals("lock")
+                    || k.equals("template") || MP_KEY.matcher(k).matches() || UNUSED_KEY.matcher(k).matches()) continue;
+            if (k.equals("description")) continue;
+            values.put(k, orig.get(k).orElseThrow());
+        }
+        for (var e : req.options().entrySet()) {
+            if (e.getKey().equals("rootfs") || MP_KEY.matcher(e.getKey()).matches()) continue;
+            values.put(e.getKey(), e.getValue());
+        }
+        boolean unpriv = req.unprivileged().orElse(orig.unprivileged());
+        if (unpriv) values.put("unprivileged", "1");
+        else values.remove("unprivileged");
+        Optional<String> descr = req.options().containsKey("description") ? Optional.empty() : orig.description();
+        try {
+            return ContainerConfig.of(values, orig.lxcRaw(), descr, List.of());
+        } catch (ConfigException e) {
+            throw new CtException("the configuration to restore is invalid:\n" + e.getMessage(), 2, e);
+        }
+    }
+
+    /**
+     * rootfs and mount points: a given {@code --rootfs} (and {@code --mpN}) replaces the archive's (whose mount
+     * points are then dropped, as pct does); otherwise each archived volume becomes {@code STORAGE:SIZE} on the target
+     * storage, and bind/device mount points are kept aside to be added after extraction.
+     */
+    private ContainerConfig withVolumes(RestoreRequest req, ContainerConfig orig, ContainerConfig conf, Map<String, String> delayed,
+                                        List<String> warnings) {
+        String storage = req.storage().orElse("local");
+        if (req.rootfs().isPresent() || req.options().containsKey("rootfs")) {
+            String r = req.rootfs().orElseGet(() -> req.options().get("rootfs"));
+            if (SIZE_ONLY.matcher(r).matches()) r = storage + ":" + r;
+            conf = conf.with("rootfs", r);
+            for (var e : req.options().entrySet()) if (MP_KEY.matcher(e.getKey()).matches()) conf = conf.with(e.getKey(), e.getValue());
+            return conf;
+        }
+        if (orig.rootfs().isEmpty()) {
+            throw new CtException("rootfs configuration could not be recovered, please check and specify manually (--rootfs)!", 2, null);
+        }
+        for (MountPoint mp : CtMounts.mountPoints(orig)) {
+            String value = orig.get(mp.key()).orElseThrow();
+            String rest = value.contains(",") ? value.substring(value.indexOf(',')) : "";
+            switch (mp.source()) {
+                case MountSource.Volume v -> {
+                    long size = mp.sizeBytes().orElse(0);
+                    String gib = size == 0 ? "0" : plain(size / (double) GIB);
+                    rest = rest.replaceAll(",size=[^,]*", "");
+                    conf = conf.with(mp.key(), storage + ":" + gib + rest);
+                }
+                case MountSource.NewVolume n -> conf = conf.with(mp.key(), storage + ":" + plain(n.sizeGiB()) + rest);
+                default -> {
+                    if (mp.isRootfs()) {
+                        throw new CtException("restoring rootfs to a " + (mp.source() instanceof MountSource.Bind ? "bind" : "device")
+                                + " mount is only possible by specifying --rootfs manually!", 2, null);
+                    }
+                    if (mp.backup()) {
+                        warnings.add("backup was enabled for non-volume mount point " + mp.key() + " ('" + mp.target()
+                                + "'): its files were restored into the directory below it");
+                    }
+                    delayed.put(mp.key(), value);
+                }
+            }
+        }
+        return conf;
+    }
+
+    private static String plain(double d) {
+        if (d == Math.rint(d)) return Long.toString((long) d);
+        return java.math.BigDecimal.valueOf(d).setScale(9, java.math.RoundingMode.UP).stripTrailingZeros().toPlainString();
+    }
+
+    private ContainerConfig allocate(int vmid, ContainerConfig conf, IdMap map, List<VolumeId> allocated) {
+        for (MountPoint mp : CtMounts.mountPoints(conf)) {
+            if (!(mp.source() instanceof MountSource.NewVolume n)) continue;
+            NewDisk disk = NewDisk.parse(n.storage() + ":" + plain(n.sizeGiB()));
+            VolumeId id = svc.storages().alloc(disk, vmid, (int) map.rootUid(), (int) map.rootGid());
+            allocated.add(id);
+            String value = conf.get(mp.key()).orElseThrow();
+            String rest = value.contains(",") ? value.substring(value.indexOf(',')) : "";
+            String withSize = disk.sizeBytes() > 0 ? ",size=" + MountPoint.formatSize(disk.sizeBytes()) : "";
+            conf = conf.with(mp.key(), id + rest + withSize);
+        }
+        return conf;
+    }
+
+    private void freeAll(List<VolumeId> allocated, Throwable cause) {
+        for (VolumeId v : allocated.reversed()) {
+            try {
+                svc.storages().free(v);
+            } catch (RuntimeException s) {
+                cause.addSuppressed(s);
+            }
+        }
+    }
+
+    /** {@code ./etc/vzdump/pct.conf}, the archive's first member; tar stops reading after it. */
+    static String readConfig(Path archive, Compression comp) {
+        List<String> cmd = new ArrayList<>(List.of("tar", "-x", "-O", "--occurrence=1"));
+        cmd.addAll(comp.tarFlags());
+        cmd.addAll(List.of("-f", archive.toString(), "./etc/vzdump/pct.conf"));
+        try {
+            Process p = new ProcessBuilder(cmd).start();
+            byte[] conf;
+            try (InputStream in = p.getInputStream()) {
+                conf = in.readNBytes(1 << 20);
+            }
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            int rc = p.waitFor();
+            if (rc != 0) {
+                if (err.contains("Not found in archive")) {
+                    throw new CtException("archive '" + archive + "' holds no ./etc/vzdump/pct.conf: it is not a vzdump container backup", 2, null);
+                }
+                throw new CtException("archive '" + archive + "' is not readable (tar exit " + rc + "): " + err, 2, null);
+            }
+            return new String(conf, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new CtException("cannot read archive '" + archive + "': " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CtException("interrupted reading archive '" + archive + "'", e);
+        }
+    }
+
+    /** Runs on a thread in a private mount namespace: the new volumes are mounted there and vanish with it. */
+    private void extract(int vmid, ContainerConfig conf, IdMap map, Path archive, Compression comp, boolean ignoreErrors,
+                         Progress progress, List<String> warnings) throws IOException {
+        Path staging = svc.roots().runDir().resolve("restore-" + vmid);
+        Files.createDirectories(staging);
+        MountEngine engine = new MountEngine(warnings::add);
+        List<MountRequest> plain = new CtMounts(svc.storages()).requests(conf, true);
+        MountedSet mounted = null;
+        try {
+            if (!map.isEmpty()) {
+                // tar writes as host root: through this idmapped mount the archive's id 0 lands as the container's root
+                List<IdMapEntry> shift = CtMounts.shiftingIdmap(map);
+                List<MountRequest> idmapped = plain.stream().map(r -> r.idmap().isEmpty() ? r.withIdmap(shift).withOwner(0, 0) : r).toList();
+                try {
+                    mounted = engine.mountAll(staging, idmapped);
+                } catch (MountException e) {
+                    throw new CtException("restoring an unprivileged container needs idmapped mounts, which fail here: " + e.getMessage(), e);
+                }
+            } else {
+                mounted = engine.mountAll(staging, plain);
+            }
+            untar(archive, comp, staging, ignoreErrors, progress, warnings);
+        } finally {
+            try {
+                if (mounted != null) mounted.close();
+            } finally {
+                Files.deleteIfExists(staging);
+            }
+        }
+    }
+
+    private static void untar(Path archive, Compression comp, Path rootfs, boolean ignoreErrors, Progress progress,
+                              List<String> warnings) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("tar", "xpf", "-"));
+        cmd.addAll(comp.tarFlags());
+        cmd.add("--totals");
+        cmd.addAll(BackupService.COMMON_TAR_FLAGS);
+        cmd.addAll(List.of("-C", rootfs.toString(), "--skip-old-files", "--anchored", "--exclude", "./dev/*",
+                "--exclude", "./etc/vzdump/pct.conf", "--exclude", "./etc/vzdump/pct.fw"));
+        long total = Files.size(archive);
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        List<String> err = new ArrayList<>();
+        Thread drain = Thread.ofVirtual().start(() -> {
+            try (var r = p.errorReader(StandardCharsets.UTF_8)) {
+                r.lines().forEach(l -> {
+                    synchronized (err) {
+                        if (err.size() < 200) err.add(l);
+                    }
+                });
+            } catch (IOException ignored) {
+                // tar died; the exit code reports it
+            }
+        });
+        IOException feedError = null;
+        try (InputStream in = Files.newInputStream(archive); OutputStream o = p.getOutputStream()) {
+            byte[] buf = new byte[1 << 20];
+            long done = 0;
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                o.write(buf, 0, n);
+                done += n;
+                progress.update(done, total);
+            }
+        } catch (IOException e) {
+            feedError = e;
+        }
+        int rc;
+        try {
+            rc = p.waitFor();
+            drain.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            throw new IOException("extraction of " + archive + " interrupted", e);
+        }
+        List<String> escaping = err.stream().filter(l -> l.contains("Removing leading") || l.contains("Member name contains '..'")
+                || l.contains("contains '..'")).toList();
+        List<String> problems = err.stream().filter(l -> !l.startsWith("Total bytes read")).toList();
+        if (!escaping.isEmpty()) {
+            throw new IOException("archive '" + archive + "' has member paths that escape the container (absolute or with '..'): "
+                    + String.join(" | ", escaping.stream().limit(5).toList()));
+        }
+        if (rc != 0) {
+            String msg = "extracting '" + archive + "' failed (tar exit " + rc + "): " + String.join(" | ", problems.stream().limit(20).toList());
+            // --ignore-unpack-errors covers members tar could not create, never an archive that ends early or is corrupt
+            boolean broken = problems.stream().anyMatch(l -> l.contains("Unexpected EOF") || l.contains("does not look like a tar")
+                    || l.contains("Child returned status") || l.contains("premature end") || l.contains("corrupt")
+                    || l.contains("Error is not recoverable"));
+            if (!ignoreErrors || broken) throw new IOException(msg);
+            warnings.add(msg + " (ignored: --ignore-unpack-errors)");
+        }
+        if (feedError != null && rc == 0) throw new IOException("feeding '" + archive + "' to tar failed: " + feedError.getMessage(), feedError);
+        progress.finish(total);
+    }
+}
