@@ -10,6 +10,7 @@ import io.berth.ct.CtException;
 import io.berth.ct.lifecycle.ConfigIo;
 import io.berth.ct.lifecycle.CtMounts;
 import io.berth.ct.lifecycle.LxcRuntime;
+import io.berth.ct.snapshot.SnapshotService;
 import io.berth.idmap.IdMap;
 import io.berth.idmap.IdMapEntry;
 import io.berth.mount.MountEngine;
@@ -143,7 +144,7 @@ public final class BackupService {
         }
         BackupResult result = null;
         boolean restart = false;
-        List<VolumeId> snapshots = new ArrayList<>();
+        boolean snapshotTaken = false;
         try {
             Files.createDirectories(work);
             t.info("status = " + (running ? "running" : "stopped"));
@@ -176,31 +177,30 @@ public final class BackupService {
                     source = svc.roots().runDir().resolve("backup-" + vmid);
                 }
                 case SNAPSHOT -> {
-                    t.info("create storage snapshot '" + SNAPSHOT_NAME + "'");
-                    boolean freeze = running && disks.size() > 1;
-                    if (freeze) rt.freeze();
+                    SnapshotService snaps = new SnapshotService(svc);
+                    // as vzdump: the backup lock is lifted while the 'vzdump' snapshot is taken (which locks itself)
+                    setLock(vmid, Optional.empty());
                     try {
-                        for (Disk d : disks) {
-                            Storage s = svc.storages().storageOf(d.volid());
-                            VolumeId snap = new VolumeId(d.volid().storage(), d.volid().name().withSnapshot(SNAPSHOT_NAME));
-                            if (s.exists(snap)) {
-                                t.info("found old vzdump snapshot (force removal)");
-                                s.free(snap);
-                            }
-                            snapshots.add(s.snapshot(d.volid(), SNAPSHOT_NAME));
+                        if (svc.config(vmid).snapshots().containsKey(SnapshotService.VZDUMP)) {
+                            t.info("found old vzdump snapshot (force removal)");
+                            snaps.deleteForBackup(vmid, true);
                         }
+                        t.info("create storage snapshot '" + SNAPSHOT_NAME + "'");
+                        for (String w : snaps.createForBackup(vmid).warnings()) t.warn(w);
+                        snapshotTaken = true;
                     } finally {
-                        if (freeze) rt.unfreeze();
+                        setLock(vmid, Optional.of("backup"));
                     }
-                    for (int i = 0; i < disks.size(); i++) {
-                        Disk d = disks.get(i);
+                    for (Disk d : disks) {
                         MountRequest r = new CtMounts(svc.storages()).request(d.mp(), map, List.of());
-                        Path snapDir = switch (svc.storages().path(snapshots.get(i))) {
-                            case VolumePath.Directory dd -> dd.path();
-                            default -> throw new CtException("snapshot " + snapshots.get(i) + " is not a directory");
+                        Storage s = svc.storages().storageOf(d.volid());
+                        io.berth.mount.MountSource src = switch (s.snapshotPath(d.volid(), SNAPSHOT_NAME)) {
+                            case VolumePath.Directory dd -> new io.berth.mount.MountSource.HostDirectory(dd.path());
+                            case VolumePath.ImageFile f -> new io.berth.mount.MountSource.ImageFile(f.path(), "ext4");
+                            case VolumePath.BlockDevice bd -> new io.berth.mount.MountSource.BlockDevice(bd.path(), "ext4");
                         };
-                        mounts.add(new MountRequest(r.key(), new io.berth.mount.MountSource.HostDirectory(snapDir), r.target(),
-                                true, r.options(), r.acl(), false, false, r.idmap(), r.ownerUid(), r.ownerGid()));
+                        mounts.add(new MountRequest(r.key(), src, r.target(), true, r.options(), r.acl(), false, true, r.idmap(),
+                                r.ownerUid(), r.ownerGid()));
                         sources.add("." + d.mp().target());
                     }
                     source = svc.roots().runDir().resolve("backup-" + vmid);
@@ -266,7 +266,7 @@ public final class BackupService {
         } catch (RuntimeException e) {
             throw e;
         } finally {
-            cleanup(t, vmid, work, tmpArchive, snapshots, restart);
+            cleanup(t, vmid, work, tmpArchive, snapshotTaken, restart);
             long secs = (System.nanoTime() - t0) / 1_000_000_000L;
             if (result != null) {
                 t.info(String.format("Finished Backup of VM %d (%02d:%02d:%02d)", vmid, secs / 3600, secs / 60 % 60, secs % 60));
@@ -276,7 +276,7 @@ public final class BackupService {
         return result;
     }
 
-    private void cleanup(Task t, int vmid, Path work, Path tmpArchive, List<VolumeId> snapshots, boolean restart) {
+    private void cleanup(Task t, int vmid, Path work, Path tmpArchive, boolean snapshot, boolean restart) {
         try {
             Files.deleteIfExists(tmpArchive);
         } catch (IOException e) {
@@ -287,19 +287,18 @@ public final class BackupService {
         } catch (IOException e) {
             t.warn("cannot remove " + work + ": " + e.getMessage());
         }
-        if (!snapshots.isEmpty()) t.info("cleanup temporary '" + SNAPSHOT_NAME + "' snapshot");
-        for (VolumeId s : snapshots.reversed()) {
-            try {
-                svc.storages().free(s);
-            } catch (RuntimeException e) {
-                t.warn("snapshot '" + s + "' was not removed - " + e.getMessage());
-            }
-        }
-        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
-            ConfigFile f = configs.read(vmid);
-            if (f.main().lock().filter("backup"::equals).isPresent()) configs.write(vmid, f.withMain(f.main().without("lock")));
+        try {
+            setLock(vmid, Optional.empty());
         } catch (RuntimeException e) {
             t.warn("cannot remove the backup lock of " + vmid + ": " + e.getMessage());
+        }
+        if (snapshot) {
+            t.info("cleanup temporary '" + SNAPSHOT_NAME + "' snapshot");
+            try {
+                for (String w : new SnapshotService(svc).deleteForBackup(vmid, true).warnings()) t.warn(w);
+            } catch (RuntimeException e) {
+                t.warn("snapshot '" + SNAPSHOT_NAME + "' was not (fully) removed - " + e.getMessage());
+            }
         }
         if (restart) {
             t.info("restarting vm");
@@ -309,6 +308,15 @@ public final class BackupService {
                 t.warn("restarting " + vmid + " failed: " + e.getMessage());
                 throw e;
             }
+        }
+    }
+
+    /** Sets or clears (empty) the config's {@code lock} value; clearing only removes a {@code backup} lock. */
+    private void setLock(int vmid, Optional<String> value) {
+        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+            ConfigFile f = configs.read(vmid);
+            if (value.isPresent()) configs.write(vmid, f.withMain(f.main().with("lock", value.get())));
+            else if (f.main().lock().filter("backup"::equals).isPresent()) configs.write(vmid, f.withMain(f.main().without("lock")));
         }
     }
 
@@ -335,7 +343,7 @@ public final class BackupService {
     private void checkSnapshots(List<Disk> disks) {
         for (Disk d : disks) {
             Storage s = svc.storages().storageOf(d.volid());
-            if (!s.capabilities().snapshots() || !s.capabilities().snapshotFormats().contains(d.volid().format())) {
+            if (!s.canSnapshot(d.volid())) {
                 throw new CtException("mode failure - some volumes do not support snapshots: " + d.mp().key() + " ("
                         + d.volid() + " on " + s.def().type() + " storage '" + s.id() + "'); use --mode stop or suspend");
             }
