@@ -4,6 +4,7 @@ import io.berth.access.AccessStore;
 import io.berth.access.Authenticator;
 import io.berth.api.task.TaskManager;
 import io.berth.ct.ContainerService;
+import io.berth.web.WebUi;
 import java.nio.file.Path;
 
 /**
@@ -16,11 +17,22 @@ public final class Api {
     private final TaskManager tasks;
     private final ApiService service;
 
+    private final WebUi web;
+
     public Api(ContainerService ct, java.util.function.Consumer<String> authLog) {
         this.ct = ct;
         this.store = new AccessStore(accessDir(ct));
         this.tasks = new TaskManager(ct.roots().stateDir().resolve("tasks"), Node.name());
         this.service = new ApiService(ApiSchema.load(), new Authenticator(store, authLog));
+        this.web = new WebUi(ct, req -> {
+            for (var c : org.eclipse.jetty.server.Request.getCookies(req)) {
+                if (c.getName().equals("PVEAuthCookie")) {
+                    return service.auth().byTicket(java.net.URLDecoder.decode(c.getValue(), java.nio.charset.StandardCharsets.UTF_8))
+                            .map(Authenticator.Caller::userid);
+                }
+            }
+            return java.util.Optional.empty();
+        });
         new NodeEndpoints(this).register(service);
         new LxcEndpoints(this).register(service);
         new AccessEndpoints(this).register(service);
@@ -35,6 +47,9 @@ public final class Api {
     public TaskManager tasks() { return tasks; }
 
     public ApiService service() { return service; }
+
+    /** The browser UI and its console, served by the same HTTPS server. */
+    public WebUi web() { return web; }
 
     public io.berth.ct.storage.StorageContext storageContext() {
         return new io.berth.ct.storage.StorageContext(ct.roots(), new io.berth.config.ConfigStore(ct.roots()), ct.storages());

@@ -39,7 +39,7 @@ public final class ApiMain {
     public static HttpsServer start(Api api, String listen, int port, Path customCert) {
         String pass = "berth-" + Node.name();
         Path ks = customCert != null ? customCert : Certificates.ensure(Api.accessDir(api.ct()).resolve("pve-ssl.p12"), pass, Node.name());
-        HttpsServer s = new HttpsServer(api.service(), listen, port, ks, customCert != null ? System.getenv().getOrDefault("BERTH_CERT_PASSWORD", pass) : pass);
+        HttpsServer s = new HttpsServer(api.service(), listen, port, ks, customCert != null ? System.getenv().getOrDefault("BERTH_CERT_PASSWORD", pass) : pass, api.web());
         s.start();
         return s;
     }

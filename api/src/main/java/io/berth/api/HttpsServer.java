@@ -32,6 +32,7 @@ import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import io.berth.web.WebUi;
 
 /**
  * The HTTPS front end (Jetty 12, requests on virtual threads): {@code /api2/json/...} and {@code /api2/extjs/...}
@@ -43,11 +44,17 @@ public final class HttpsServer implements AutoCloseable {
     private final ServerConnector connector;
     private final ContextHandlerCollection extra = new ContextHandlerCollection();
     private final ApiService api;
+    private final WebUi web;
 
     /**
      * @param keyStore PKCS#12 key store with the certificate ({@link Certificates#ensure} makes a self-signed one)
      */
     public HttpsServer(ApiService api, String host, int port, Path keyStore, String keyStorePassword) {
+        this(api, host, port, keyStore, keyStorePassword, null);
+    }
+
+    /** {@code web}: the UI (static files, console WebSocket) served beside the API; null for the API alone. */
+    public HttpsServer(ApiService api, String host, int port, Path keyStore, String keyStorePassword, WebUi web) {
         this.api = api;
         QueuedThreadPool pool = new QueuedThreadPool(200, 4);
         pool.setName("api");
@@ -67,7 +74,9 @@ public final class HttpsServer implements AutoCloseable {
         connector.setHost(host);
         connector.setPort(port);
         server.addConnector(connector);
-        server.setHandler(new Root());
+        this.web = web;
+        Handler root = new Root();
+        server.setHandler(web == null ? root : web.wrap(server, root));
     }
 
     /** Plugs a handler (static files, WebSocket upgrade) in for every request outside {@code /api2/}. Call before {@link #start}. */
@@ -87,6 +96,7 @@ public final class HttpsServer implements AutoCloseable {
 
     @Override public void close() {
         try {
+            if (web != null) web.close();
             server.stop();
         } catch (Exception e) {
             throw new IllegalStateException("cannot stop the HTTPS server", e);
@@ -117,6 +127,11 @@ public final class HttpsServer implements AutoCloseable {
             String method = req.getMethod();
             Credentials cred = credentials(req);
             Object data = api.dispatch(method, apiPath, params, cred);
+            if (method.equals("POST") && apiPath.equals("/access/ticket") && data instanceof Map<?, ?> m && m.get("CSRFPreventionToken") != null) {
+                // the browser UI keeps only the CSRF token; the ticket rides in a cookie scripts cannot read
+                res.getHeaders().add(HttpHeader.SET_COOKIE, "PVEAuthCookie=" + java.net.URLEncoder.encode((String) m.get("ticket"),
+                        StandardCharsets.UTF_8) + "; Path=/; Secure; HttpOnly; SameSite=Strict");
+            }
             Map<String, Object> body = new LinkedHashMap<>();
             if (extjs) body.put("success", 1);
             body.put("data", data);

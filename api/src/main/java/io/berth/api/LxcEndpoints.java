@@ -61,6 +61,18 @@ final class LxcEndpoints {
         s.on("POST", BASE + "/status/suspend", c -> task(c, "vzsuspend", () -> api.ct().suspend(c.vmid(), false)));
         s.on("POST", BASE + "/status/resume", c -> task(c, "vzresume", () -> api.ct().resume(c.vmid(), false)));
         snapshots(s);
+        s.on("POST", BASE + "/termproxy", c -> {
+            exists(c);
+            var offer = api.web().termproxy(c.who().userid(), c.vmid());
+            String upid = api.tasks().start("vncproxy", String.valueOf(c.vmid()), c.who().authid(),
+                    log -> log.line("console offer on port " + offer.port() + " for " + offer.user()));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("port", offer.port());
+            m.put("ticket", offer.ticket());
+            m.put("user", offer.user());
+            m.put("upid", upid);
+            return m;
+        });
     }
 
     // ---- snapshots ----

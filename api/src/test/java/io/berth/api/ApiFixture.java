@@ -52,6 +52,10 @@ final class ApiFixture implements AutoCloseable {
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
         ct = new ContainerService(BerthRoots.resolve(root.toString()), new HookCommand(launcher, Optional.of(root)));
         api = new Api(ct, line -> System.err.println("auth: " + line));
+        // keytool costs seconds on a loaded machine: one self-signed certificate per test JVM, copied into each root
+        Path ks = Api.accessDir(ct).resolve("pve-ssl.p12");
+        Files.createDirectories(ks.getParent());
+        Files.copy(sharedCertificate(), ks);
         HttpsServer s = null;
         for (int attempt = 0; attempt < 20 && s == null; attempt++) {
             int port = NEXT_PORT.getAndIncrement();
@@ -71,6 +75,18 @@ final class ApiFixture implements AutoCloseable {
             public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
         }}, new SecureRandom());
         http = HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    private static Path cert;
+
+    private static synchronized Path sharedCertificate() throws IOException {
+        if (cert == null) {
+            Path dir = Files.createTempDirectory("berth-api-cert-");
+            dir.toFile().deleteOnExit();
+            cert = Certificates.ensure(dir.resolve("pve-ssl.p12"), "berth-" + Node.name(), Node.name());
+            cert.toFile().deleteOnExit();
+        }
+        return cert;
     }
 
     String base() { return "https://127.0.0.1:" + server.port() + "/api2/json"; }

@@ -106,6 +106,20 @@ class AuthApiTest {
         }
     }
 
+    @Test void uiIsServedAtRootAndLoginSetsASecureCookie() throws Exception {
+        var r = fx.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + fx.server.port() + "/")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/html");
+        var login = fx.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(fx.base() + "/access/ticket"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("username=admin%40pve&password=secret-admin")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(login.statusCode()).isEqualTo(200);
+        assertThat(login.headers().firstValue("set-cookie").orElse("")).startsWith("PVEAuthCookie=PVE%3Aadmin%40pve%3A")
+                .contains("Secure", "HttpOnly", "SameSite=Strict");
+    }
+
     @Test void extjsFormatReportsSuccessInBody() throws Exception {
         var r = fx.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
                 "https://127.0.0.1:" + fx.server.port() + "/api2/extjs/version")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
