@@ -3,7 +3,6 @@ package io.berth.ct.lifecycle;
 import io.berth.config.BerthRoots;
 import io.berth.config.MountPoint;
 import io.berth.config.MountSource;
-import io.berth.ct.CtException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -110,9 +109,9 @@ public final class HostPathGuard {
         return p.toAbsolutePath().normalize();
     }
 
-    private static CtException refused(String key, Path value, String why) {
-        return new CtException(key + ": host path '" + value + "' is not allowed as a rootfs or mount point source: " + why
+    private static io.berth.error.InvalidInputException refused(String key, Path value, String why) {
+        return new io.berth.error.InvalidInputException(key, "host path '" + value + "' is not allowed as a rootfs or mount point source: " + why
                 + "; allowed: a storage volume (STORAGE:SIZE_GB or STORAGE:VOLUME) or a host directory outside the system"
-                + " directories and Berth's own", 2, null);
+                + " directories and Berth's own");
     }
 }

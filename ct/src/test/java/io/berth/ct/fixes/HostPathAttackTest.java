@@ -39,10 +39,10 @@ class HostPathAttackTest {
                         tmp.toString(), f.root.toString(), f.svc.roots().configDir().toString(),
                         f.svc.roots().containerConfigDir().toString(), f.svc.roots().runDir().toString())) {
                     assertThatThrownBy(() -> f.svc.set(vmid, Map.of("rootfs", source + ",size=1G"), List.of(), false))
-                            .as(source).isInstanceOf(CtException.class).hasMessageContaining("rootfs: host path '" + source + "'")
+                            .as(source).isInstanceOf(io.berth.error.InvalidInputException.class).hasMessageContaining("rootfs: host path '" + source + "'")
                             .hasMessageContaining("is not allowed");
                     assertThatThrownBy(() -> f.svc.set(vmid, Map.of("mp0", source + ",mp=/host"), List.of(), false))
-                            .as(source).isInstanceOf(CtException.class).hasMessageContaining("mp0: host path '" + source + "'");
+                            .as(source).isInstanceOf(io.berth.error.InvalidInputException.class).hasMessageContaining("mp0: host path '" + source + "'");
                 }
                 assertThat(Files.readString(f.svc.roots().containerConfig(vmid))).isEqualTo(before);
                 assertThatThrownBy(() -> f.create(vmid + 1, Map.of("rootfs", "/"))).hasMessageContaining("host's root directory");
