@@ -106,9 +106,16 @@ public final class LifecycleCommands {
         @Option(names = "--purge", description = "Also remove the container from other Berth state (e.g. backup jobs, start order).")
         boolean purge;
 
+        @Option(names = "--force", description = "Stop the container first if it is running.")
+        boolean force;
+
+        @Option(names = "--destroy-unreferenced-disks", description = "Also free every volume owned by this id on any enabled"
+                + " storage that the config does not name.")
+        boolean destroyUnreferenced;
+
         @Override public Integer call() {
             return CliErrors.run(spec, () -> {
-                service().destroy(vmid, purge, skiplock);
+                service().destroy(vmid, purge, skiplock, force, destroyUnreferenced);
                 return 0;
             });
         }

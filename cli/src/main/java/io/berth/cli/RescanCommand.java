@@ -29,7 +29,8 @@ public final class RescanCommand implements Callable<Integer> {
     @Override public Integer call() {
         return CliErrors.run(spec, () -> {
             OptionalInt id = vmid == null ? OptionalInt.empty() : OptionalInt.of(Vmid.parse(vmid));
-            List<RescanService.Result> results = new RescanService(StorageCli.context(spec)).rescan(id, dryRun);
+            RescanService service = new RescanService(StorageCli.context(spec));
+            List<RescanService.Result> results = service.rescan(id, dryRun);
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             String would = dryRun ? "would " : "";
@@ -47,6 +48,13 @@ public final class RescanCommand implements Callable<Integer> {
                             s.from().isPresent() ? MountPoint.formatSize(s.from().getAsLong()) : "none",
                             MountPoint.formatSize(s.to()));
                 if (r.plan().isEmpty()) out.printf("CT %d: no changes%n", r.vmid());
+            }
+            if (id.isEmpty()) {
+                if (results.isEmpty()) out.println("no containers");
+                for (RescanService.Orphan o : service.orphans()) {
+                    out.printf("volume '%s' belongs to CT %d, which has no config: free it with 'berth volume free %s'%n",
+                            o.volid(), o.vmid(), o.volid());
+                }
             }
             return rc;
         });

@@ -138,11 +138,21 @@ public final class ContainerService {
         io.berth.ct.lifecycle.HostPathGuard.checkAll(conf, roots);
         TemplateArchive archive = Templates.resolve(req.template(), storages());
         try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
-            if (configs.exists(vmid)) throw new CtException("container " + vmid + " exists already (" + configs.path(vmid) + ")");
+            if (configs.exists(vmid)) {
+                boolean interrupted = configs.readIfExists(vmid).flatMap(f -> f.main().lock()).filter("create"::equals).isPresent();
+                throw new io.berth.error.ExistsException("container " + vmid + " exists already (" + configs.path(vmid) + ")"
+                        + (interrupted ? "; it is locked 'create': a create was interrupted; remove it and its volumes with"
+                        + " 'berth destroy " + vmid + " --skiplock --destroy-unreferenced-disks'" : ""));
+            }
             IdMap map = CtMounts.idMap(conf);
             List<VolumeId> allocated = new ArrayList<>();
+            boolean configWritten = false;
             try {
-                conf = allocateNewVolumes(vmid, conf, map, allocated);
+                // as Proxmox: the config exists, locked 'create', before any volume does, and names each volume as soon
+                // as it is allocated, so a create killed at any point leaves nothing that destroy cannot find (issue 10.9)
+                configs.create(vmid, ConfigFile.of(conf.with("lock", "create")));
+                configWritten = true;
+                conf = allocateNewVolumes(vmid, conf, map, allocated, now -> configs.write(vmid, ConfigFile.of(now.with("lock", "create"))));
                 ContainerConfig c = conf;
                 Populated p;
                 try {
@@ -152,10 +162,17 @@ public final class ContainerService {
                 }
                 if (conf.ostype().isEmpty()) conf = conf.with("ostype", p.ostype());
                 if (conf.get("arch").isEmpty()) conf = conf.with("arch", p.arch());
-                configs.create(vmid, ConfigFile.of(conf));
+                configs.write(vmid, ConfigFile.of(conf));
                 return new CreateResult(vmid, p.ostype(), p.arch(), allocated.stream().map(VolumeId::toString).toList(), p.warnings());
             } catch (RuntimeException | Error e) {
                 freeAllocated(allocated, e);
+                if (configWritten) {
+                    try {
+                        configs.delete(vmid);
+                    } catch (RuntimeException d) {
+                        e.addSuppressed(d);
+                    }
+                }
                 throw e;
             }
         }
@@ -173,6 +190,12 @@ public final class ContainerService {
     }
 
     private ContainerConfig allocateNewVolumes(int vmid, ContainerConfig conf, IdMap map, List<VolumeId> allocated) {
+        return allocateNewVolumes(vmid, conf, map, allocated, c -> {});
+    }
+
+    /** {@code recorded} sees the config after each allocation (create writes it, so a kill leaves no unnamed volume). */
+    private ContainerConfig allocateNewVolumes(int vmid, ContainerConfig conf, IdMap map, List<VolumeId> allocated,
+                                               java.util.function.Consumer<ContainerConfig> recorded) {
         for (MountPoint mp : CtMounts.mountPoints(conf)) {
             if (!(mp.source() instanceof io.berth.config.MountSource.NewVolume n)) continue;
             NewDisk disk = NewDisk.parse(n.storage() + ":" + plain(n.sizeGiB()));
@@ -182,6 +205,7 @@ public final class ContainerService {
             String rest = value.contains(",") ? value.substring(value.indexOf(',')) : "";
             String withSize = disk.sizeBytes() > 0 && !rest.contains("size=") ? ",size=" + MountPoint.formatSize(disk.sizeBytes()) : "";
             conf = conf.with(mp.key(), id + rest + withSize);
+            recorded.accept(conf);
         }
         return conf;
     }
@@ -283,20 +307,41 @@ public final class ContainerService {
                 LxcRuntime rt = new LxcRuntime(paths(vmid));
                 OptionalInt pid = rt.initPid();
                 if (pid.isEmpty()) {
-                    configs.write(vmid, ConfigChanges.applyChanges(file, values, delete, false));
+                    writeKeepingVolumes(vmid, file, ConfigChanges.applyChanges(file, values, delete, false));
                     return Optional.empty();
                 }
                 LiveResult r;
                 try (RunningContainer ct = RunningContainer.pin(String.valueOf(vmid), pid.getAsInt(), rt::initPid)) {
                     r = new LiveChanges(storages()).apply(vmid, file, values, delete, ct);
                 }
-                configs.write(vmid, r.applyTo(file));
+                writeKeepingVolumes(vmid, file, r.applyTo(file));
                 return Optional.of(r);
             } catch (RuntimeException | Error e) {
                 freeAllocated(allocated, e);
                 throw e;
             }
         }
+    }
+
+    /**
+     * Writes {@code after}: a volume it drops from a mount point becomes unusedN, and a deleted unusedN's volume is
+     * freed once the config no longer names it (Proxmox; issue 10.8). Freeing comes after the write: a failure leaves
+     * an orphan that rescan finds, never a config naming a freed volume.
+     */
+    private void writeKeepingVolumes(int vmid, ConfigFile before, ConfigFile after) {
+        ConfigFile next = io.berth.ct.lifecycle.UnusedVolumes.recordDropped(before, after);
+        configs.write(vmid, next);
+        List<String> failed = new ArrayList<>();
+        for (String volid : io.berth.ct.lifecycle.UnusedVolumes.released(before, next)) {
+            try {
+                VolumeId v = storages().parseVolumeId(volid);
+                if (storages().storageOf(v).exists(v)) storages().freeIfOwner(v, vmid);
+            } catch (RuntimeException e) {
+                failed.add(volid + ": " + e.getMessage());
+            }
+        }
+        if (!failed.isEmpty()) throw new CtException("removed from the config of " + vmid + " but not freed (berth rescan finds them): "
+                + String.join("; ", failed));
     }
 
     /** Replaces {@code STORAGE:SIZE} mount point values in {@code values} by freshly allocated volumes. */
@@ -471,16 +516,36 @@ public final class ContainerService {
      * its config. {@code purge} is accepted for pct compatibility; Berth keeps no other per-container state yet.
      */
     public void destroy(int vmid, boolean purge, boolean skiplock) {
+        destroy(vmid, purge, skiplock, false, false);
+    }
+
+    /**
+     * pct destroy: {@code force} stops a running container first; {@code destroyUnreferenced}
+     * ({@code --destroy-unreferenced-disks}) also frees every volume owned by the id on any enabled storage that the
+     * config does not name (e.g. left by an interrupted create).
+     */
+    public void destroy(int vmid, boolean purge, boolean skiplock, boolean force, boolean destroyUnreferenced) {
         try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
             ContainerConfig c = configs.read(vmid).main();
             checkLock(vmid, c, skiplock);
             if (c.protection()) throw new CtException("container " + vmid + " is protected (protection: 1); unset it before destroying");
-            if (new LxcRuntime(paths(vmid)).isRunning()) throw new CtException("container " + vmid + " is running; stop it first");
+            LxcRuntime rt = new LxcRuntime(paths(vmid));
+            if (rt.isRunning()) {
+                if (!force) throw new io.berth.error.StateException("container " + vmid + " is running; stop it first (or use --force)");
+                System.err.println("forced to stop CT " + vmid + " before destroying!");
+                rt.stopAndWait(STOP_TIMEOUT);
+            }
+            ConfigFile file = configs.read(vmid);
             List<VolumeId> vols = new ArrayList<>(CtMounts.volumes(c));
-            for (String k : c.keys()) {
-                if (UNUSED_KEY.matcher(k).matches()) VolumeId.tryParse(c.get(k).orElseThrow()).ifPresent(vols::add);
+            for (String volid : io.berth.ct.lifecycle.UnusedVolumes.referencedVolumes(file)) {
+                VolumeId.tryParse(volid).filter(v -> !vols.contains(v)).ifPresent(vols::add);
             }
             for (VolumeId v : vols) if (storages().storageOf(v).exists(v)) storages().freeIfOwner(v, vmid);
+            if (destroyUnreferenced) {
+                for (var info : storages().listOwned(vmid)) {
+                    if (storages().storageOf(info.volid()).exists(info.volid())) storages().freeIfOwner(info.volid(), vmid);
+                }
+            }
             deleteTree(paths(vmid).dir());
             configs.delete(vmid);
         }

@@ -9,6 +9,7 @@ public final class Pending {
 
     public static ConfigFile applied(ConfigFile f) {
         if (f.pending().isEmpty()) return f;
-        return f.withMain(f.withPendingApplied()).withPending(Optional.empty());
+        // a pending delete or replacement of a volume mount point keeps the volume as unusedN (issue 10.8)
+        return io.berth.ct.lifecycle.UnusedVolumes.recordDropped(f, f.withMain(f.withPendingApplied()).withPending(Optional.empty()));
     }
 }

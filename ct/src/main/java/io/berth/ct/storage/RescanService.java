@@ -66,6 +66,23 @@ public final class RescanService {
         return out;
     }
 
+    /** A volume owned by an id that has no config (e.g. a create killed before Berth wrote its config). */
+    public record Orphan(String volid, int vmid) {}
+
+    /** Volumes on the enabled container storages whose owner id has no config: rescan cannot adopt them (issue 10.9). */
+    public List<Orphan> orphans() {
+        java.util.Set<Integer> known = new java.util.HashSet<>(ctx.configs().list());
+        List<Orphan> out = new ArrayList<>();
+        for (var s : ctx.storages().all()) {
+            var d = s.def();
+            if (d.disable() || !(d.has(io.berth.storage.ContentType.ROOTDIR) || d.has(io.berth.storage.ContentType.IMAGES))) continue;
+            for (VolumeInfo v : s.list(OptionalInt.empty())) {
+                if (!known.contains(v.vmid())) out.add(new Orphan(v.volid().toString(), v.vmid()));
+            }
+        }
+        return out;
+    }
+
     public Result rescanOne(int vmid, boolean dryRun) {
         if (dryRun) {
             ConfigFile f = ctx.configs().load(vmid);

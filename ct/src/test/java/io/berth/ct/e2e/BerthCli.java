@@ -48,6 +48,9 @@ final class BerthCli {
                 "JAVA_HOME", System.getProperty("java.home")));
     }
 
+    /** The environment the launcher runs with (jar copy, no berthd). */
+    Map<String, String> env() { return env; }
+
     Proc.Result run(String... args) {
         return run(Duration.ofSeconds(90), args);
     }
