@@ -13,7 +13,9 @@
  *              cwd, argc (decimal), argc arguments, then environment entries NAME=value up to the end.
  *              The first sendmsg carries exactly three descriptors: our 0, 1 and 2.
  *   to us    = frames of one type byte + i32: 'X' exit code (last), 'F' run the cold path instead (last),
- *              'P' pid of the process group berthd spawned on our terminal, 'M' + that many bytes for our stderr.
+ *              'P' pid of the process group berthd spawned on our descriptors, 'M' + that many bytes for our stderr,
+ *              'C' + that many bytes of NUL-terminated strings: a command line to exec in our place (last; used
+ *              when we have a terminal, which lxc-attach needs as its controlling terminal: see Berthd.Session).
  *   from us  = 'S' + i32 signal number, for each signal we got.
  */
 #define _GNU_SOURCE
@@ -271,6 +273,25 @@ int main(int argc, char **argv) {
             case 'P':
                 child = v;
                 break;
+            case 'C': {
+                if (v <= 0 || v > MAX_REQUEST) goto gone;
+                char *m = malloc((size_t) v + 1);
+                if (!m || !read_full(s, m, (size_t) v)) goto gone;
+                m[v] = 0;
+                size_t n = 0;
+                for (int i = 0; i < v; i++) n += m[i] == 0;
+                char **args = calloc(n + 1, sizeof *args);
+                if (!args || n == 0) goto gone;
+                size_t k = 0;
+                for (char *q = m; k < n; q += strlen(q) + 1) args[k++] = q;
+                close(s);
+                if (sfd >= 0) close(sfd);
+                sigprocmask(SIG_UNBLOCK, &set, NULL);
+                signal(SIGPIPE, SIG_DFL);
+                execvp(args[0], args);
+                fprintf(stderr, "berth: cannot run %s: %s\n", args[0], strerror(errno));
+                return 127;
+            }
             case 'M': {
                 if (v < 0 || v > 65536) goto gone;
                 char *m = malloc((size_t) v + 1);

@@ -139,7 +139,8 @@ public final class Berthd implements AutoCloseable {
             out.flush();
             err.flush();
         }
-        frame(conn, 'X', rc);
+        // after a hand-over the client has become the command itself: there is nobody to tell the exit code to
+        if (!session.handedOver) frame(conn, 'X', rc);
     }
 
     private static PrintWriter writer(Fd fd) {
@@ -194,6 +195,7 @@ public final class Berthd implements AutoCloseable {
         private final Fd conn;
         private final Fd[] stdio;
         private final Request req;
+        private boolean handedOver;
 
         Session(Fd conn, Fd[] stdio, Request req) {
             this.conn = conn;
@@ -206,11 +208,28 @@ public final class Berthd implements AutoCloseable {
         }
 
         /**
-         * Runs {@code cmd} on the client's stdin/stdout/stderr in its own process group and returns its exit code
-         * (128 + signal if killed). Signals the client forwards go to that group; if the client goes away, the
-         * group gets SIGHUP (as on a terminal hang-up), then SIGKILL if it is still there 2 s later.
+         * Runs {@code cmd} on the client's stdin/stdout/stderr and returns its exit code (128 + signal if killed).
+         *
+         * <p>Without a terminal, berthd spawns it on the passed descriptors in its own process group; signals the
+         * client forwards go to that group; if the client goes away, the group gets SIGHUP (as on a terminal
+         * hang-up), then SIGKILL if it is still there 2 s later.
+         *
+         * <p>With a terminal on any of them, {@code lxc-attach}/{@code lxc-console} need it as their controlling
+         * terminal (they proxy it to a pty of the container's, and find it as {@code /dev/tty}). Only a process of
+         * the terminal's session can have that, and berthd is not one: so berthd hands the prepared command line
+         * back ('C' frame) and the client execs it in place, in the user's foreground process group. Everything
+         * else (checks, config, the command line) was done here; job control, Ctrl-C, window size and the
+         * terminal's restore then belong to lxc-attach exactly as when run by hand, and a berthd that dies
+         * meanwhile cannot affect it.
          */
         @Override public int runAttached(List<String> cmd) {
+            if (isTerminal(0) || isTerminal(1) || isTerminal(2)) {
+                byte[] body = String.join("\0", cmd).concat("\0").getBytes(StandardCharsets.UTF_8);
+                frame(conn, 'C', body.length);
+                UnixSockets.sendAll(conn, body, 0, body.length);
+                handedOver = true;
+                return 0;
+            }
             try (Spawn.Child child = Spawn.spawn(cmd, req.envList(), req.cwd(), stdio)) {
                 frame(conn, 'P', (int) child.pid());
                 Fd[] fds = {child.pidfd(), conn};

@@ -108,6 +108,8 @@ public final class DaemonCommand implements Runnable {
                 return 0;
             }
             Files.createDirectories(roots.runDir());
+            // a socket left by a killed berthd must not pass for the new one being up
+            UnixSocketServer.removeIfStale(Berthd.socketPath(roots.runDir()));
             String launcher = System.getProperty("berth.launcher", "berth");
             List<String> cmd = new ArrayList<>(List.of("setsid", launcher));
             String root = Run.rootArg(roots);
@@ -120,8 +122,12 @@ public final class DaemonCommand implements Runnable {
             pb.environment().remove("BERTH_NO_DAEMON");
             pb.start();
             Path sock = Berthd.socketPath(roots.runDir());
-            for (int i = 0; i < 400 && !Files.exists(sock); i++) Thread.sleep(25);
-            if (!Files.exists(sock)) {
+            boolean up = false;
+            for (int i = 0; i < 600 && !up; i++) {
+                Thread.sleep(25);
+                up = answers(sock);
+            }
+            if (!up) {
                 parent.spec.commandLine().getErr().println("berthd did not come up; see " + log);
                 return 1;
             }
@@ -181,6 +187,15 @@ public final class DaemonCommand implements Runnable {
             return SERVED.contains(a);
         }
         return false;
+    }
+
+    /** Whether a server accepts connections on {@code sock}. */
+    static boolean answers(Path sock) {
+        try (io.berth.sys.Fd fd = io.berth.sys.UnixSockets.connect(sock)) {
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     static java.util.Optional<Long> pid(BerthRoots r) {

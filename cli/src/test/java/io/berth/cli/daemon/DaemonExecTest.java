@@ -1,0 +1,285 @@
+package io.berth.cli.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * exec through a real berthd (its own JVM, started by {@code bin/berth daemon start}) into a running busybox
+ * container: exit codes, binary output, stdin EOF, Ctrl-C with and without a terminal, a pty's window size, and a
+ * berthd killed in the middle of an exec. The terminal cases run under util-linux {@code script}, which gives the
+ * client a pty of its own.
+ */
+@Tag("root")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DaemonExecTest {
+    static final int VMID = 3101;
+    @TempDir static Path tmp;
+    static Path root, launcher;
+    static Map<String, String> env;
+
+    @BeforeAll static void startBerthdAndAContainer() throws Exception {
+        Path source = Path.of(System.getProperty("berth.source.root", "..")).toAbsolutePath().normalize();
+        Path build = Path.of(System.getProperty("berth.build.dir", "target"));
+        launcher = source.resolve("bin/berth");
+        root = tmp.resolve("root");
+        // copies: another build in this tree may replace the jar while berthd runs from it
+        Path jar = Files.copy(build.resolve("berth.jar"), tmp.resolve("berth.jar"));
+        Path client = Files.copy(build.resolve("berth-client"), tmp.resolve("berth-client"), StandardCopyOption.COPY_ATTRIBUTES);
+        env = Map.of("BERTH_JAR", jar.toString(), "BERTH_CLIENT", client.toString(),
+                "BERTH_AOT", tmp.resolve("no-aot").toString(), "JAVA_HOME", System.getProperty("java.home"));
+        ok("daemon", "start");
+        String template = ok("template", "build", "busybox").strip();
+        ok("create", Integer.toString(VMID), template, "--rootfs", "local:0", "--quiet");
+        ok("start", Integer.toString(VMID));
+    }
+
+    @AfterAll static void cleanUp() throws Exception {
+        if (root == null) return;
+        run(List.of("stop", Integer.toString(VMID)), Map.of("BERTH_NO_DAEMON", "1"), null);
+        run(List.of("destroy", Integer.toString(VMID)), Map.of("BERTH_NO_DAEMON", "1"), null);
+        run(List.of("daemon", "stop"), Map.of(), null);
+    }
+
+    @Test @Order(1) void exitCodesAndBinaryOutputPassThrough() throws Exception {
+        assertThat(exec(null, "sh", "-c", "exit 42").exit()).isEqualTo(42);
+        assertThat(exec(null, "true").exit()).isZero();
+        Result bin = exec(null, "sh", "-c", "printf '\\000\\377\\376a\\r\\nb'; printf 'err\\000' >&2");
+        assertThat(bin.out()).containsExactly(0, 0xff, 0xfe, 'a', '\r', '\n', 'b');
+        assertThat(bin.err()).containsExactly('e', 'r', 'r', 0);
+        // a whole binary, byte for byte as lxc-attach gives it
+        byte[] viaBerth = exec(null, "cat", "/bin/busybox").out();
+        Process raw = new ProcessBuilder("lxc-attach", "-P", root.resolve("var/lxc").toString(), "-n", Integer.toString(VMID),
+                "--", "cat", "/bin/busybox").start();
+        byte[] direct = raw.getInputStream().readAllBytes();
+        raw.waitFor();
+        assertThat(viaBerth.length).isGreaterThan(500_000);
+        assertThat(Arrays.equals(viaBerth, direct)).isTrue();
+    }
+
+    @Test @Order(2) void stdinReachesTheProcessUpToEndOfFile() throws Exception {
+        Result r = exec("line1\nline2\n".getBytes(StandardCharsets.UTF_8), "sh", "-c", "cat; echo done");
+        assertThat(r.exit()).isZero();
+        assertThat(new String(r.out(), StandardCharsets.UTF_8)).isEqualTo("line1\nline2\ndone\n");
+    }
+
+    @Test @Order(3) void sigintToTheClientReachesTheProcessInside() throws Exception {
+        Process p = start(List.of("exec", Integer.toString(VMID), "--", "sh", "-c",
+                "trap 'echo got-INT; exit 7' INT; echo ready; while :; do sleep 1; done"));
+        Reader out = new Reader(p.getInputStream());
+        out.await(s -> s.contains("ready"));
+        Thread.sleep(500); // into the loop (lxc-attach itself passes a signal that comes too early on as SIGKILL)
+        // what a shell does on Ctrl-C for a foreground job without a terminal in raw mode
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "exec did not end after SIGINT");
+        assertThat(out.text()).contains("got-INT");
+        assertThat(p.exitValue()).isEqualTo(7);
+    }
+
+    @Test @Order(4) void onAPtyTheWindowSizeFollowsAndCtrlCIsSigintInside() throws Exception {
+        Path ttyName = tmp.resolve("tty-name");
+        String inner = "echo ready; while read x; do [ \"$x\" = q ] && break; stty size; done; "
+                + "trap 'echo got-INT; exit 9' INT; echo armed; sleep 60";
+        Process p = underScript("tty > " + ttyName + "; exec " + command(List.of("exec", Integer.toString(VMID), "--",
+                "sh", "-c", inner)));
+        Reader out = new Reader(p.getInputStream());
+        OutputStream in = p.getOutputStream();
+        out.await(s -> s.contains("ready"));
+        String pts = Files.readString(ttyName).strip();
+        assertThat(new ProcessBuilder("stty", "-F", pts, "rows", "50", "cols", "132").start().waitFor()).isZero();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!out.text().contains("50 132") && System.nanoTime() < deadline) {
+            in.write('\r');
+            in.flush();
+            Thread.sleep(200);
+        }
+        assertThat(out.text()).contains("50 132");
+        in.write("q\r".getBytes(StandardCharsets.US_ASCII));
+        in.flush();
+        out.await(s -> s.contains("armed"));
+        Thread.sleep(300); // let the shell reach sleep
+        in.write(3); // Ctrl-C
+        in.flush();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "exec did not end after Ctrl-C: " + out.text());
+        assertThat(out.text()).contains("got-INT");
+        assertThat(p.exitValue()).isEqualTo(9);
+    }
+
+    @Test @Order(5) void killingBerthdMidExecLeavesNoStuckTerminalAndNoStrayProcess() throws Exception {
+        // on a terminal: lxc-attach runs in the client's place (it needs the terminal as its controlling one), so a
+        // berthd killed meanwhile changes nothing: the command finishes and lxc-attach restores the terminal
+        Path ttyName = tmp.resolve("tty-name2"), after = tmp.resolve("stty-after");
+        Process p = underScript("tty > " + ttyName + "; " + command(List.of("exec", Integer.toString(VMID), "--",
+                "sh", "-c", "echo ready; sleep 2; echo finished")) + "; echo rc=$?; stty -a > " + after);
+        Reader out = new Reader(p.getInputStream());
+        out.await(s -> s.contains("ready"));
+        String pts = Files.readString(ttyName).strip();
+        assertThat(stty(pts)).contains("-icanon").contains("-echo "); // lxc-attach's raw mode, while it runs
+        killBerthd();
+        assertTrue(p.waitFor(15, TimeUnit.SECONDS), "exec did not finish: " + out.text());
+        assertThat(out.text()).contains("finished").contains("rc=0");
+        assertThat(Files.readString(after)).contains(" icanon").contains(" echo ").doesNotContain("-icanon");
+
+        // without a terminal berthd runs it on the client's descriptors: the client notices berthd's death, hangs
+        // up the process group it was told about, and says so
+        ok("daemon", "start");
+        Process q = start(List.of("exec", Integer.toString(VMID), "--", "sh", "-c", "echo ready; sleep 60; echo not-killed"));
+        Reader qout = new Reader(q.getInputStream());
+        qout.await(s -> s.contains("ready"));
+        // berthd tells the client the process group right after spawning it; on this loaded machine the child can
+        // print before that message is sent, so give it a moment (a kill in that instant leaves lxc-attach running)
+        Thread.sleep(300);
+        killBerthd();
+        assertTrue(q.waitFor(15, TimeUnit.SECONDS), "the client did not notice berthd's death: " + qout.text());
+        assertThat(q.exitValue()).isEqualTo(255);
+        assertThat(qout.text()).contains("berthd went away").doesNotContain("not-killed");
+        String left = "?";
+        for (int i = 0; i < 50 && !left.isEmpty(); i++) { // SIGKILL takes a moment to take effect
+            Process ps = new ProcessBuilder("pgrep", "-f", "lxc-attach -P " + root).start();
+            left = new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            ps.waitFor();
+            if (!left.isEmpty()) Thread.sleep(100);
+        }
+        if (!left.isEmpty()) {
+            Process ps = new ProcessBuilder("ps", "-o", "pid,ppid,pgid,stat,lstart,args", "-p", left.strip().replace('\n', ',')).start();
+            left += new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertThat(left).as("lxc-attach left behind").isEmpty();
+        // with berthd gone the stale socket stays, and commands run in their own JVM
+        assertThat(run(List.of("config", Integer.toString(VMID)), Map.of(), null).exit()).isZero();
+    }
+
+    static void killBerthd() throws Exception {
+        long pid = Long.parseLong(Files.readString(root.resolve("var/run/berthd.pid")).strip());
+        assertThat(new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor()).isZero();
+        ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+    }
+
+    // ---- helpers ----
+
+    record Result(int exit, byte[] out, byte[] err) {}
+
+    static Result exec(byte[] stdin, String... cmd) throws Exception {
+        List<String> args = new ArrayList<>(List.of("exec", Integer.toString(VMID), "--"));
+        args.addAll(List.of(cmd));
+        return run(args, Map.of(), stdin);
+    }
+
+    static String ok(String... args) throws Exception {
+        Result r = run(List.of(args), Map.of(), null);
+        assertThat(r.exit()).as("berth %s: %s", String.join(" ", args), new String(r.err(), StandardCharsets.UTF_8)).isZero();
+        return new String(r.out(), StandardCharsets.UTF_8);
+    }
+
+    static Result run(List<String> args, Map<String, String> extraEnv, byte[] stdin) throws Exception {
+        ProcessBuilder pb = builder(args);
+        pb.environment().putAll(extraEnv);
+        Process p = pb.start();
+        Reader err = new Reader(p.getErrorStream());
+        try (OutputStream in = p.getOutputStream()) {
+            if (stdin != null) in.write(stdin);
+        }
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "berth " + args + " did not end");
+        err.thread.join(5000);
+        return new Result(p.exitValue(), out, err.bytes());
+    }
+
+    static Process start(List<String> args) throws IOException {
+        return builder(args).redirectErrorStream(true).start();
+    }
+
+    static ProcessBuilder builder(List<String> args) {
+        List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "--root", root.toString()));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().remove("BERTH_NO_DAEMON");
+        pb.environment().putAll(env);
+        return pb;
+    }
+
+    static String command(List<String> args) {
+        List<String> all = new ArrayList<>(List.of(launcher.toString(), "--root", root.toString()));
+        all.addAll(args);
+        StringBuilder sb = new StringBuilder();
+        for (String a : all) sb.append(" '").append(a.replace("'", "'\\''")).append('\'');
+        return sb.toString().strip();
+    }
+
+    /** {@code script} runs the shell command on a new pty (its session's controlling terminal). */
+    static Process underScript(String shellCommand) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("script", "-qfec", shellCommand, "/dev/null").redirectErrorStream(true);
+        pb.environment().remove("BERTH_NO_DAEMON");
+        pb.environment().putAll(env);
+        pb.environment().put("TERM", "xterm");
+        return pb.start();
+    }
+
+    static String stty(String pts) throws Exception {
+        Process p = new ProcessBuilder("stty", "-F", pts, "-a").redirectErrorStream(true).start();
+        String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return s;
+    }
+
+    /** Collects a stream on a thread, so a test can wait for some output while the process runs. */
+    static final class Reader {
+        final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        final Thread thread;
+
+        Reader(InputStream in) {
+            thread = Thread.ofPlatform().daemon().start(() -> {
+                byte[] b = new byte[4096];
+                try (in) {
+                    for (int n; (n = in.read(b)) > 0; ) {
+                        synchronized (buf) {
+                            buf.write(b, 0, n);
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // the process ended
+                }
+            });
+        }
+
+        byte[] bytes() {
+            synchronized (buf) {
+                return buf.toByteArray();
+            }
+        }
+
+        String text() {
+            return new String(bytes(), StandardCharsets.UTF_8);
+        }
+
+        void await(Predicate<String> p) throws InterruptedException {
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!p.test(text())) {
+                if (System.nanoTime() > deadline) throw new AssertionError("timed out; output so far: " + text());
+                Thread.sleep(20);
+            }
+        }
+    }
+}
