@@ -13,6 +13,7 @@ public enum Distro {
     ARCHLINUX("archlinux"),
     GENTOO("gentoo"),
     NIXOS("nixos"),
+    OPENEULER("openeuler"),
     UNMANAGED("unmanaged");
 
     private final String ostype;

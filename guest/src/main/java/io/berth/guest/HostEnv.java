@@ -29,6 +29,11 @@ public record HostEnv(Path resolvConf, Optional<String> timezone, Optional<Path>
         return new HostEnv(Path.of("/etc/resolv.conf"), hostTimezone(Path.of("/etc")), keygen);
     }
 
+    /** No host facts: no resolv.conf, no time zone, no ssh-keygen (for reading a rootfs only). */
+    public static HostEnv none() {
+        return new HostEnv(Path.of("/nonexistent/berth/resolv.conf"), Optional.empty(), Optional.empty());
+    }
+
     /** The zone named by {@code etc/timezone}, or by the target of the {@code etc/localtime} symlink. */
     static Optional<String> hostTimezone(Path etc) {
         try {

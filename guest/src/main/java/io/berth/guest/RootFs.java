@@ -232,6 +232,50 @@ final class RootFs implements AutoCloseable {
         return Optional.of(hostPath(done));
     }
 
+    /**
+     * {@code path} with every symlink resolved inside the rootfs (clamped to it, as {@code RESOLVE_IN_ROOT}), as a
+     * container path; empty when a component is missing.
+     */
+    Optional<String> canonicalInRoot(String path) {
+        return resolveInRoot(path).map(p -> "/" + root.relativize(p).toString().replace('\\', '/'))
+                .map(s -> s.equals("/") ? "/" : s);
+    }
+
+    /** The target of a symlink (parents resolved inside the rootfs), not followed further; empty if not a symlink. */
+    Optional<String> readlink(String path) {
+        List<String> comps = split(path);
+        if (comps.isEmpty()) {
+            return Optional.empty();
+        }
+        String parent = "/" + String.join("/", comps.subList(0, comps.size() - 1));
+        Optional<Path> dir = resolveInRoot(parent);
+        if (dir.isEmpty()) {
+            return Optional.empty();
+        }
+        Path p = dir.get().resolve(comps.getLast());
+        try {
+            if (!Files.isSymbolicLink(p)) {
+                return Optional.empty();
+            }
+            return Optional.of(Files.readSymbolicLink(p).toString());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Attributes of {@code path} after resolving every symlink inside the rootfs; empty when missing. */
+    Optional<PosixFileAttributes> statInRoot(String path) {
+        Optional<Path> p = resolveInRoot(path);
+        if (p.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Files.readAttributes(p.get(), PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     /** Names in a directory (not following a symlinked directory); empty when absent. */
     List<String> list(String dirPath) {
         List<String> comps = new ArrayList<>(split(dirPath));

@@ -69,15 +69,19 @@ class DebootstrapRootfsTest {
 
         Files.writeString(tmp.resolve("host-resolv.conf"), "nameserver 198.51.100.1\n");
         HostEnv host = new HostEnv(tmp.resolve("host-resolv.conf"), Optional.empty(), Optional.empty());
-        GuestSpec spec = new GuestSpec("ct-deb", Optional.of("example.com"), List.of("192.0.2.53"),
-                List.of(GuestNet.of("eth0", "192.0.2.10/24", "192.0.2.1", "fd00::10/64", "fd00::1"),
-                        GuestNet.of("eth1", "dhcp", null, "auto", null)),
-                Optional.of("Europe/Vienna"),
+        GuestSpec spec = new GuestSpec(io.berth.config.ConfigParser.parse("100.conf", """
+                hostname: ct-deb
+                nameserver: 192.0.2.53
+                net0: name=eth0,bridge=vmbr0,gw=192.0.2.1,gw6=fd00::1,ip=192.0.2.10/24,ip6=fd00::10/64
+                net1: name=eth1,bridge=vmbr0,ip=dhcp,ip6=auto
+                ostype: debian
+                searchdomain: example.com
+                timezone: Europe/Vienna
+                """).main(),
                 // "berth" hashed with openssl passwd -6 -salt berthsalt
                 Optional.of("$6$berthsalt$cPfpiADXaCPXEVVszOQQUKsnBBvxPDTHPCBRIuW7tcqJmI31Qgyex4vJLLwiwPN5b6jNekvDvOMIV"
                         + "UkCjnUxr/"),
-                List.of("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDebootstrapTestKeyDebootstrapTestKey0 t@berth"),
-                "debian", 0, 0);
+                Optional.of("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDebootstrapTestKeyDebootstrapTestKey0 t@berth\n"), 0, 0);
 
         SetupReport first = GuestSetup.apply(rootfs, spec, Phase.CREATE, host);
         assertThat(first.changed()).contains("/etc/hostname", "/etc/hosts", "/etc/network/interfaces",
@@ -92,7 +96,7 @@ class DebootstrapRootfsTest {
         assertThat(eth0).contains("address: 192.0.2.10", "netmask: 255.255.255.0", "gateway: 192.0.2.1",
                 "address: fd00::10", "gateway: fd00::1");
         assertThat(chroot(rootfs, "ifquery", "--list").lines()).contains("lo", "eth0", "eth1");
-        assertThat(chroot(rootfs, "getent", "hosts", "ct-deb")).contains("127.0.1.1").contains("ct-deb.example.com");
+        assertThat(chroot(rootfs, "getent", "hosts", "ct-deb")).contains("192.0.2.10").contains("ct-deb.example.com");
         assertThat(chroot(rootfs, "passwd", "-S", "root")).startsWith("root P ");
         assertThat(chroot(rootfs, "date", "+%Z").strip()).isIn("CET", "CEST");
         assertThat(Files.readString(rootfs.resolve("etc/hostname"))).isEqualTo("ct-deb\n");

@@ -173,7 +173,7 @@ class DebianBootTest {
         assertThat(o.get("hostname")).isEqualTo(hostname + "\n");
         assertThat(o.get("cat /etc/hostname")).isEqualTo(hostname + "\n");
         assertThat(o.get("cat /etc/hosts"))
-                .containsPattern("(?m)^127\\.0\\.1\\.1\\s+" + hostname + "\\.e2e\\.test\\s+" + hostname + "\\s*$")
+                .containsPattern("(?m)^" + java.util.regex.Pattern.quote(ip) + "\\s+" + hostname + "\\.e2e\\.test\\s+" + hostname + "\\s*$")
                 .containsPattern("(?m)^127\\.0\\.0\\.1\\s+localhost");
         assertThat(o.get("cat /etc/resolv.conf").lines().map(String::strip)
                         .filter(l -> l.startsWith("nameserver") || l.startsWith("search")))
