@@ -134,6 +134,7 @@ public final class ContainerService {
         String rootfs = opts.get("rootfs");
         if (rootfs == null) throw new CtException("rootfs: missing; allowed: STORAGE:SIZE_GB (e.g. --rootfs local:8) or a volume");
         if (SIZE_ONLY.matcher(rootfs).matches()) opts.put("rootfs", req.storage().orElse("local") + ":" + rootfs);
+        io.berth.ct.lifecycle.MacAddresses.fill(opts);
         ContainerConfig conf = ContainerConfig.of(opts, List.of(), Optional.empty(), List.of());
         io.berth.ct.lifecycle.HostPathGuard.checkAll(conf, roots);
         TemplateArchive archive = Templates.resolve(req.template(), storages());
@@ -301,6 +302,7 @@ public final class ContainerService {
             }
             Map<String, String> values = new LinkedHashMap<>();
             set.forEach((k, v) -> values.put(k, ConfigChanges.normalize(k, v)));
+            io.berth.ct.lifecycle.MacAddresses.fill(values);
             List<VolumeId> allocated = new ArrayList<>();
             try {
                 allocateNewVolumes(vmid, file.main(), values, allocated);
@@ -378,10 +380,12 @@ public final class ContainerService {
         LxcRuntime rt = new LxcRuntime(paths);
         if (rt.isRunning()) throw new CtException("container " + vmid + " is already running");
         if (f.main().template()) throw new CtException("container " + vmid + " is a template; templates cannot be started");
-        if (f.pending().isPresent()) {
-            f = Pending.applied(f);
-            configs.write(vmid, f);
-        }
+        ConfigFile read = f;
+        if (f.pending().isPresent()) f = Pending.applied(f);
+        // a config written before MACs were generated (or by hand) gets them now, once (issue 10.12)
+        ContainerConfig withMacs = io.berth.ct.lifecycle.MacAddresses.fill(f.main());
+        if (withMacs != f.main()) f = f.withMain(withMacs);
+        if (f != read) configs.write(vmid, f);
         ContainerConfig c = f.main();
         io.berth.ct.lifecycle.HostPathGuard.checkAll(c, roots);
         io.berth.ct.lifecycle.SubordinateIds.check(CtMounts.idMap(c));

@@ -39,6 +39,9 @@ final class DeviceHotplug {
     private static final Set<String> LXC_DEFAULT = Set.of("c 1:3", "c 1:5", "c 1:7", "c 1:8", "c 1:9", "c 5:0",
             "c 5:1", "c 5:2", "c 10:229");
 
+    /** What lxc_fill_autodev creates in a container's /dev. */
+    private static final Set<String> LXC_AUTODEV_NAMES = Set.of("full", "null", "random", "tty", "urandom", "zero");
+
     /** A host device node: type letter and numbers. */
     record Node(char type, int major, int minor) {
         static Node of(String key, String path) {
@@ -178,7 +181,12 @@ final class DeviceHotplug {
         List<String> rel = SafePath.components(key, path);
         String name = rel.getLast();
         String parentPath = "/" + String.join("/", rel.subList(0, rel.size() - 1));
-        try (Fd ctNs = ct.namespace(NsType.MNT)) {
+        // LXC fills /dev with these after the autodev hook ran, and skips a path our hook already bound a node on:
+        // under our mount there is then only our empty placeholder, and the container would lose e.g. /dev/null
+        // (issue 10.10). Put back what LXC gives an unprivileged container: a bind of the host's node.
+        boolean lxcNode = rel.size() == 2 && rel.getFirst().equals("dev") && LXC_AUTODEV_NAMES.contains(name);
+        try (Fd ctNs = ct.namespace(NsType.MNT);
+             Fd hostNode = lxcNode ? Mounts.openTree(Fd.CWD, "/dev/" + name, Mounts.OPEN_TREE_CLONE | Mounts.OPEN_TREE_CLOEXEC) : null) {
             Namespaces.inMountNamespace(ctNs, () -> {
                 try (Fd root = PathCalls.openat(Fd.CWD, "/", DIR, 0);
                      Fd parent = SafePath.openExisting(root, parentPath);
@@ -191,7 +199,13 @@ final class DeviceHotplug {
                     Mounts.umountIn(parent, name, Mounts.MNT_DETACH);
                     Stat under = lstat(parent, name);
                     if (under != null && under.type() == Stat.FileType.REGULAR && under.size() == 0) {
-                        PathCalls.unlinkat(parent, name, 0);
+                        if (hostNode != null) {
+                            try (Fd placeholder = PathCalls.openat(parent, name, PathCalls.O_PATH | PathCalls.O_NOFOLLOW | PathCalls.O_CLOEXEC, 0)) {
+                                Mounts.moveMountOnto(hostNode, placeholder);
+                            }
+                        } else {
+                            PathCalls.unlinkat(parent, name, 0);
+                        }
                     }
                 }
                 return null;

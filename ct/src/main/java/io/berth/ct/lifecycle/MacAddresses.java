@@ -1,0 +1,49 @@
+package io.berth.ct.lifecycle;
+
+import io.berth.config.ContainerConfig;
+import java.security.SecureRandom;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A {@code netN} without {@code hwaddr=} gets one once, stored in the config, as Proxmox's {@code parse_lxc_network}
+ * does: otherwise LXC picks a new MAC at every start and DHCP leases, neighbour caches and firewall rules break
+ * (issue 10.12). Proxmox's default prefix BC:24:11, the rest random.
+ */
+public final class MacAddresses {
+    static final String PREFIX = "BC:24:11";
+    private static final Pattern NET_KEY = Pattern.compile("net\\d+");
+    private static final Pattern HAS_HWADDR = Pattern.compile("(^|,)hwaddr=");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private MacAddresses() {}
+
+    public static String random() {
+        byte[] b = new byte[3];
+        RANDOM.nextBytes(b);
+        return PREFIX + String.format(Locale.ROOT, ":%02X:%02X:%02X", b[0] & 0xff, b[1] & 0xff, b[2] & 0xff);
+    }
+
+    /** {@code value} of a {@code netN} key with {@code hwaddr=} added when it has none. */
+    public static String withHwaddr(String value) {
+        if (HAS_HWADDR.matcher(value).find()) return value;
+        return value + (value.isEmpty() ? "" : ",") + "hwaddr=" + random();
+    }
+
+    /** Adds a MAC to every {@code netN} value in {@code values} (keys and values as given to create or set). */
+    public static void fill(Map<String, String> values) {
+        for (var e : values.entrySet()) if (NET_KEY.matcher(e.getKey()).matches()) e.setValue(withHwaddr(e.getValue()));
+    }
+
+    /** The config with a MAC on every NIC that has none (the same config object when all have one). */
+    public static ContainerConfig fill(ContainerConfig c) {
+        for (String k : c.keys()) {
+            if (!NET_KEY.matcher(k).matches()) continue;
+            String v = c.get(k).orElseThrow();
+            String w = withHwaddr(v);
+            if (!w.equals(v)) c = c.with(k, w);
+        }
+        return c;
+    }
+}
