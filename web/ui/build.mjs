@@ -19,6 +19,8 @@ const result = await esbuild.build({
   target: ['chrome110', 'firefox110', 'safari16'],
   outdir: out,
   entryNames: '[name]-[hash]',
+  chunkNames: 'chunk-[hash]',
+  splitting: true,
   assetNames: '[name]-[hash]',
   legalComments: 'linked',
   metafile: true,

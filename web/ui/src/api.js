@@ -55,7 +55,7 @@ export async function call(method, path, params) {
   let json = null;
   try { json = await res.json(); } catch { /* empty or non-JSON body */ }
   if (!res.ok) {
-    if (res.status === 401 && !path.startsWith('/access/ticket')) onUnauthorized();
+    if (res.status === 401 && session.get() && !path.startsWith('/access/ticket')) onUnauthorized();
     const msg = (json && json.message) || res.statusText || `HTTP ${res.status}`;
     throw new ApiError(res.status, String(msg).trim(), json && json.errors);
   }

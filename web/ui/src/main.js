@@ -133,7 +133,5 @@ function route() {
 
 window.addEventListener('hashchange', () => { if (api.session.get()) route(); });
 
-if (api.session.get()) {
-  // a reload keeps the tab's session when the cookie is still valid
-  api.get('/version').then(showApp, () => showLogin());
-} else showLogin();
+// a reload keeps the tab's session while the cookie is valid; an expired one gets a 401 and the login form
+if (api.session.get()) showApp(); else showLogin();

@@ -36,6 +36,7 @@ public final class Api {
         new NodeEndpoints(this).register(service);
         new LxcEndpoints(this).register(service);
         new AccessEndpoints(this).register(service);
+        new StorageEndpoints(this, new io.berth.api.rrd.RrdSampler(ct, 10)).register();
     }
 
     public static Path accessDir(ContainerService ct) { return ct.roots().configDir().resolve("access"); }

@@ -64,8 +64,17 @@ final class LxcEndpoints {
         s.on("POST", BASE + "/termproxy", c -> {
             exists(c);
             var offer = api.web().termproxy(c.who().userid(), c.vmid());
-            String upid = api.tasks().start("vncproxy", String.valueOf(c.vmid()), c.who().authid(),
-                    log -> log.line("console offer on port " + offer.port() + " for " + offer.user()));
+            // the task lasts as long as the console, as in Proxmox: until the browser disconnects or never comes
+            String upid = api.tasks().start("vncproxy", String.valueOf(c.vmid()), c.who().authid(), log -> {
+                log.line("console offer on port " + offer.port() + " for " + offer.user() + ": " + String.join(" ", offer.command()));
+                try {
+                    offer.claimed().get(io.berth.web.console.TermProxy.TICKET_LIFETIME.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new IllegalStateException("connection timed out");
+                }
+                Integer exit = offer.ended().get();
+                log.line("console closed" + (exit == null ? "" : " (exit " + exit + ")"));
+            });
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("port", offer.port());
             m.put("ticket", offer.ticket());

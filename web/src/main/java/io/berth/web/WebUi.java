@@ -44,6 +44,13 @@ public final class WebUi {
 
     /** Wraps the API handler: WebSocket upgrades first, then UI files, then {@code api}. */
     public Handler wrap(Server server, Handler api) {
+        WebSocketUpgradeHandler ws = handler(server);
+        ws.setHandler(new Handler.Sequence(new UiHandler(assets), api));
+        return ws;
+    }
+
+    /** The console WebSocket upgrade around the UI files (for a server that routes the API itself). */
+    public WebSocketUpgradeHandler handler(Server server) {
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, c -> {
             c.setIdleTimeout(Duration.ofMinutes(30));
             c.setMaxTextMessageSize(1 << 20);
@@ -63,7 +70,7 @@ public final class WebUi {
                 return new ConsoleEndpoint(proxy, offer.get());
             });
         });
-        ws.setHandler(new Handler.Sequence(new UiHandler(assets), api));
+        ws.setHandler(new UiHandler(assets));
         return ws;
     }
 
@@ -105,5 +112,12 @@ public final class WebUi {
         return proxy.offer(user, vmid, consoleCommand(vmid));
     }
 
-    public void close() { proxy.closeAll(); }
+    private final List<Runnable> onClose = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    void onClose(Runnable r) { onClose.add(r); }
+
+    public void close() {
+        proxy.closeAll();
+        onClose.forEach(Runnable::run);
+    }
 }

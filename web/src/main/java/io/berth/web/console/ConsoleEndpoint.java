@@ -49,11 +49,13 @@ public final class ConsoleEndpoint extends Session.Listener.AbstractAutoDemandin
             try {
                 s.sendText("OK", Callback.NOOP);
                 TermSession t = TermSession.start(offer.command(), DEFAULT_COLS, DEFAULT_ROWS, chunk -> send(s, chunk), exit -> {
+                    offer.ended().complete(exit);
                     s.close(StatusCode.NORMAL, exit == null ? "console closed" : "console exited (" + exit + ")", Callback.NOOP);
                 });
                 term = t;
                 proxy.track(t);
             } catch (RuntimeException e) {
+                offer.ended().completeExceptionally(e);
                 s.close(StatusCode.SERVER_ERROR, truncate(e.getMessage()), Callback.NOOP);
             }
             return;
@@ -84,6 +86,7 @@ public final class ConsoleEndpoint extends Session.Listener.AbstractAutoDemandin
 
     private void end() {
         TermSession t = term;
+        if (t == null) offer.ended().complete(null);
         if (t != null) {
             t.close();
             proxy.untrack(t);

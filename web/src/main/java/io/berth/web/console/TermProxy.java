@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -21,7 +22,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class TermProxy {
     public static final Duration TICKET_LIFETIME = Duration.ofSeconds(40);
 
-    public record Offer(int port, String ticket, String user, int vmid, List<String> command, Instant expires) {}
+    /** {@code claimed} completes when a browser took the offer, {@code ended} when its session is over. */
+    public record Offer(int port, String ticket, String user, int vmid, List<String> command, Instant expires,
+                        CompletableFuture<Void> claimed, CompletableFuture<Integer> ended) {
+        public Offer(int port, String ticket, String user, int vmid, List<String> command, Instant expires) {
+            this(port, ticket, user, vmid, command, expires, new CompletableFuture<>(), new CompletableFuture<>());
+        }
+    }
 
     private final Map<Integer, Offer> offers = new ConcurrentHashMap<>();
     private final Set<TermSession> live = ConcurrentHashMap.newKeySet();
@@ -51,7 +58,9 @@ public final class TermProxy {
         Offer o = offers.get(port);
         if (o == null || o.vmid() != vmid || !constantTimeEquals(o.ticket(), ticket) || o.expires().isBefore(clock.instant()))
             return Optional.empty();
-        return offers.remove(port, o) ? Optional.of(o) : Optional.empty();
+        if (!offers.remove(port, o)) return Optional.empty();
+        o.claimed().complete(null);
+        return Optional.of(o);
     }
 
     void track(TermSession s) { live.add(s); }
