@@ -17,7 +17,7 @@ import picocli.CommandLine.ScopeType;
                 LifecycleCommands.Exec.class, LifecycleCommands.Console.class, StatusCommand.class,
                 SnapshotCommands.Create.class, SnapshotCommands.Delete.class, SnapshotCommands.Rollback.class, SnapshotCommands.ListSnapshots.class, LxcHookCommand.class, AotTrainCommand.class,
                 ApiCommand.class, AccessCommands.User.class, AccessCommands.Token.class, AccessCommands.Group.class, AccessCommands.Role.class,
-                AccessCommands.Acl.class, AccessCommands.Pool.class})
+                AccessCommands.Acl.class, AccessCommands.Pool.class, GuestSetupCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--root", scope = ScopeType.INHERIT, paramLabel = "DIR",
             description = "Keep config under DIR/etc and state under DIR/var instead of /etc/berth and /var/lib/berth "
