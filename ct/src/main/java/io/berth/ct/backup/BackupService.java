@@ -11,6 +11,8 @@ import io.berth.ct.lifecycle.ConfigIo;
 import io.berth.ct.lifecycle.CtMounts;
 import io.berth.ct.lifecycle.LxcRuntime;
 import io.berth.ct.snapshot.SnapshotService;
+import io.berth.error.LockedException;
+import io.berth.error.UnsupportedException;
 import io.berth.idmap.IdMap;
 import io.berth.idmap.IdMapEntry;
 import io.berth.mount.MountEngine;
@@ -137,7 +139,7 @@ public final class BackupService {
             ConfigFile f = configs.read(vmid);
             conf = f.main();
             if (conf.lock().isPresent()) {
-                throw new CtException("container " + vmid + " is locked (" + conf.lock().get() + "); cannot back it up");
+                throw new LockedException("container " + vmid + " is locked (" + conf.lock().get() + "); cannot back it up", conf.lock().get());
             }
             running = rt.isRunning();
             configs.write(vmid, f.withMain(conf.with("lock", "backup")));
@@ -344,7 +346,7 @@ public final class BackupService {
         for (Disk d : disks) {
             Storage s = svc.storages().storageOf(d.volid());
             if (!s.canSnapshot(d.volid())) {
-                throw new CtException("mode failure - some volumes do not support snapshots: " + d.mp().key() + " ("
+                throw new UnsupportedException("mode failure - some volumes do not support snapshots: " + d.mp().key() + " ("
                         + d.volid() + " on " + s.def().type() + " storage '" + s.id() + "'); use --mode stop or suspend");
             }
         }
@@ -380,6 +382,8 @@ public final class BackupService {
         Consumer<String> progress = t::info;
         if (mounts.isEmpty()) return TarPipe.run(tar, t.req.compress().compressor(), t.req.bwlimitKiB(), tmpArchive, progress);
         Files.createDirectories(source);
+        // a container that just stopped may still hold its images for a moment (see LoopSettle)
+        LoopSettle.await(LoopSettle.images(mounts), 10_000);
         try {
             return Namespaces.inNewMountNamespace(() -> {
                 List<MountRequest> reqs = mounts;
@@ -393,6 +397,7 @@ public final class BackupService {
                 }
             });
         } finally {
+            LoopSettle.await(LoopSettle.images(mounts), 10_000);
             Files.deleteIfExists(source);
         }
     }

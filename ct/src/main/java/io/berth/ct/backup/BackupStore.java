@@ -1,6 +1,9 @@
 package io.berth.ct.backup;
 
 import io.berth.ct.CtException;
+import io.berth.error.InvalidInputException;
+import io.berth.error.NotFoundException;
+import io.berth.error.StateException;
 import io.berth.storage.ContentType;
 import io.berth.storage.StorageDef;
 import io.berth.storage.Storages;
@@ -35,7 +38,7 @@ public final class BackupStore {
         StorageDef def = storages.get(storageId).def();
         if (def.disable()) throw new CtException("storage '" + storageId + "' is disabled");
         if (!def.has(ContentType.BACKUP)) {
-            throw new CtException("storage '" + storageId + "' does not have content type 'backup'; add it to 'content' in storage.cfg");
+            throw new InvalidInputException("storage", "storage '" + storageId + "' does not have content type 'backup'; add it to 'content' in storage.cfg");
         }
         Path dir = switch (def) {
             case StorageDef.Dir d -> d.path().resolve("dump");
@@ -68,11 +71,11 @@ public final class BackupStore {
         if (m.matches()) {
             p = dumpDir(m.group(1)).resolve(m.group(2));
         } else if (spec.contains(":") && !spec.startsWith("/") && !spec.startsWith(".")) {
-            throw new CtException("archive '" + spec + "' is invalid; allowed: a path to a vzdump archive or a volume id STORAGE:backup/NAME");
+            throw new InvalidInputException("archive", "'" + spec + "' is invalid; allowed: a path to a vzdump archive or a volume id STORAGE:backup/NAME");
         } else {
             p = Path.of(spec).toAbsolutePath();
         }
-        if (!Files.isRegularFile(p)) throw new CtException("archive '" + spec + "' not found (" + p + ")");
+        if (!Files.isRegularFile(p)) throw new NotFoundException("archive '" + spec + "' not found (" + p + ")");
         return p;
     }
 
@@ -128,7 +131,7 @@ public final class BackupStore {
 
     static void deleteFiles(BackupInfo b) {
         if (b.protectedFlag()) {
-            throw new CtException("backup '" + b.display() + "' is protected; unprotect it first (berth volume set "
+            throw new StateException("backup '" + b.display() + "' is protected; unprotect it first (berth volume set "
                     + b.display() + " --protected 0)");
         }
         Path p = b.path();

@@ -12,6 +12,10 @@ import io.berth.ct.lifecycle.ConfigIo;
 import io.berth.ct.lifecycle.CtMounts;
 import io.berth.ct.lifecycle.LxcRuntime;
 import io.berth.ct.template.Progress;
+import io.berth.error.ExistsException;
+import io.berth.error.InvalidInputException;
+import io.berth.error.LockedException;
+import io.berth.error.StateException;
 import io.berth.idmap.IdMap;
 import io.berth.idmap.IdMapEntry;
 import io.berth.mount.MountEngine;
@@ -65,17 +69,17 @@ public final class RestoreService {
 
     public Restored restore(RestoreRequest req, Progress progress, Consumer<String> out) {
         int vmid = req.vmid();
-        if (vmid < 100 || vmid > 999_999_999) throw new CtException("vmid '" + vmid + "' is invalid; allowed: 100 to 999999999", 2, null);
+        if (vmid < 100 || vmid > 999_999_999) throw new InvalidInputException("vmid", "'" + vmid + "' is invalid; allowed: 100 to 999999999");
         Path archive = new BackupStore(svc.storages()).resolve(req.archive());
-        Compression comp = Compression.ofFileName(archive.getFileName().toString()).orElseThrow(() -> new CtException(
-                "archive '" + archive + "' is not a tar archive Berth restores; allowed suffixes: .tar, .tar.zst, .tzst, .tar.gz, .tgz, .tar.lzo", 2, null));
+        Compression comp = Compression.ofFileName(archive.getFileName().toString()).orElseThrow(() -> new InvalidInputException("archive",
+                "'" + archive + "' is not a tar archive Berth restores; allowed suffixes: .tar, .tar.zst, .tzst, .tar.gz, .tgz, .tar.lzo"));
         out.accept("recovering backed-up configuration from '" + req.archive() + "'");
         String raw = readConfig(archive, comp);
         ContainerConfig orig;
         try {
             orig = ConfigParser.parse(archive + ":/etc/vzdump/pct.conf", raw).main();
         } catch (ConfigException e) {
-            throw new CtException("the configuration in archive '" + archive + "' is invalid:\n" + e.getMessage(), 2, e);
+            throw new InvalidInputException("archive", "the configuration in '" + archive + "' is invalid:\n" + e.getMessage());
         }
         ContainerConfig conf = merged(req, orig);
         List<String> warnings = new ArrayList<>();
@@ -86,16 +90,16 @@ public final class RestoreService {
             Optional<ConfigFile> old = configs.readIfExists(vmid);
             if (old.isPresent()) {
                 if (!req.force()) {
-                    throw new CtException("unable to restore CT " + vmid + " - CT " + vmid + " already exists; use --force to overwrite it", 2, null);
+                    throw new ExistsException("unable to restore CT " + vmid + " - CT " + vmid + " already exists; use --force to overwrite it");
                 }
                 if (old.get().main().protection()) {
-                    throw new CtException("unable to restore CT " + vmid + " - container is protected (protection: 1)", 2, null);
+                    throw new StateException("unable to restore CT " + vmid + " - container is protected (protection: 1)");
                 }
                 if (old.get().main().lock().isPresent()) {
-                    throw new CtException("unable to restore CT " + vmid + " - container is locked (" + old.get().main().lock().get() + ")");
+                    throw new LockedException("unable to restore CT " + vmid + " - container is locked (" + old.get().main().lock().get() + ")", old.get().main().lock().get());
                 }
                 if (new LxcRuntime(svc.paths(vmid)).isRunning()) {
-                    throw new CtException("unable to restore CT " + vmid + " - can't overwrite running container");
+                    throw new StateException("unable to restore CT " + vmid + " - can't overwrite running container");
                 }
             }
             IdMap map = CtMounts.idMap(conf);
@@ -104,10 +108,14 @@ public final class RestoreService {
                 conf = allocate(vmid, conf, map, allocated);
                 ContainerConfig c = conf;
                 out.accept("restoring '" + req.archive() + "' now..");
-                Namespaces.inNewMountNamespace(() -> {
-                    extract(vmid, c, map, archive, comp, req.ignoreUnpackErrors(), progress, warnings);
-                    return null;
-                });
+                try {
+                    Namespaces.inNewMountNamespace(() -> {
+                        extract(vmid, c, map, archive, comp, req.ignoreUnpackErrors(), progress, warnings);
+                        return null;
+                    });
+                } finally {
+                    LoopSettle.await(LoopSettle.images(new CtMounts(svc.storages()).requests(c, true)), 10_000);
+                }
                 for (var e : delayed.entrySet()) conf = conf.with(e.getKey(), e.getValue());
                 if (old.isPresent()) {
                     // only now that the new volumes hold the data: drop the old container's volumes
@@ -126,6 +134,9 @@ public final class RestoreService {
                     configs.create(vmid, ConfigFile.of(conf));
                 }
                 return new Restored(vmid, allocated.stream().map(VolumeId::toString).toList(), warnings);
+            } catch (BadArchive e) {
+                freeAll(allocated, e);
+                throw new InvalidInputException("archive", "unable to restore CT " + vmid + " - " + e.getMessage());
             } catch (IOException e) {
                 freeAll(allocated, e);
                 throw new CtException("unable to restore CT " + vmid + " - " + e.getMessage(), e);
@@ -156,7 +167,7 @@ public final class RestoreService {
         try {
             return ContainerConfig.of(values, orig.lxcRaw(), descr, List.of());
         } catch (ConfigException e) {
-            throw new CtException("the configuration to restore is invalid:\n" + e.getMessage(), 2, e);
+            throw new InvalidInputException("archive", "the configuration to restore is invalid:\n" + e.getMessage());
         }
     }
 
@@ -176,7 +187,7 @@ public final class RestoreService {
             return conf;
         }
         if (orig.rootfs().isEmpty()) {
-            throw new CtException("rootfs configuration could not be recovered, please check and specify manually (--rootfs)!", 2, null);
+            throw new InvalidInputException("rootfs", "rootfs configuration could not be recovered, please check and specify manually (--rootfs)!");
         }
         for (MountPoint mp : CtMounts.mountPoints(orig)) {
             String value = orig.get(mp.key()).orElseThrow();
@@ -191,8 +202,8 @@ public final class RestoreService {
                 case MountSource.NewVolume n -> conf = conf.with(mp.key(), storage + ":" + plain(n.sizeGiB()) + rest);
                 default -> {
                     if (mp.isRootfs()) {
-                        throw new CtException("restoring rootfs to a " + (mp.source() instanceof MountSource.Bind ? "bind" : "device")
-                                + " mount is only possible by specifying --rootfs manually!", 2, null);
+                        throw new InvalidInputException("rootfs", "restoring rootfs to a " + (mp.source() instanceof MountSource.Bind ? "bind" : "device")
+                                + " mount is only possible by specifying --rootfs manually!");
                     }
                     if (mp.backup()) {
                         warnings.add("backup was enabled for non-volume mount point " + mp.key() + " ('" + mp.target()
@@ -249,9 +260,9 @@ public final class RestoreService {
             int rc = p.waitFor();
             if (rc != 0) {
                 if (err.contains("Not found in archive")) {
-                    throw new CtException("archive '" + archive + "' holds no ./etc/vzdump/pct.conf: it is not a vzdump container backup", 2, null);
+                    throw new InvalidInputException("archive", "'" + archive + "' holds no ./etc/vzdump/pct.conf: it is not a vzdump container backup");
                 }
-                throw new CtException("archive '" + archive + "' is not readable (tar exit " + rc + "): " + err, 2, null);
+                throw new InvalidInputException("archive", "'" + archive + "' is not readable (tar exit " + rc + "): " + err);
             }
             return new String(conf, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -341,7 +352,7 @@ public final class RestoreService {
                 || l.contains("contains '..'")).toList();
         List<String> problems = err.stream().filter(l -> !l.startsWith("Total bytes read")).toList();
         if (!escaping.isEmpty()) {
-            throw new IOException("archive '" + archive + "' has member paths that escape the container (absolute or with '..'): "
+            throw new BadArchive("archive '" + archive + "' has member paths that escape the container (absolute or with '..'): "
                     + String.join(" | ", escaping.stream().limit(5).toList()));
         }
         if (rc != 0) {
@@ -350,10 +361,16 @@ public final class RestoreService {
             boolean broken = problems.stream().anyMatch(l -> l.contains("Unexpected EOF") || l.contains("does not look like a tar")
                     || l.contains("Child returned status") || l.contains("premature end") || l.contains("corrupt")
                     || l.contains("Error is not recoverable"));
-            if (!ignoreErrors || broken) throw new IOException(msg);
+            if (broken) throw new BadArchive(msg);
+            if (!ignoreErrors) throw new IOException(msg);
             warnings.add(msg + " (ignored: --ignore-unpack-errors)");
         }
         if (feedError != null && rc == 0) throw new IOException("feeding '" + archive + "' to tar failed: " + feedError.getMessage(), feedError);
         progress.finish(total);
+    }
+
+    /** The archive itself is bad (truncated, corrupt, escaping paths): the caller's input, not a host failure. */
+    static final class BadArchive extends IOException {
+        BadArchive(String message) { super(message); }
     }
 }

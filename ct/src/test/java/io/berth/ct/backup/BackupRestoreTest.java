@@ -3,7 +3,6 @@ package io.berth.ct.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.berth.ct.CtException;
 import io.berth.ct.CtFixture;
 import io.berth.ct.template.Progress;
 import io.berth.storage.HostCommand;
@@ -137,7 +136,7 @@ class BackupRestoreTest {
         }
     }
 
-    private static String maybeMountDirs(boolean drop, String manifest) {
+    static String maybeMountDirs(boolean drop, String manifest) {
         return drop ? withoutMountDirs(manifest) : manifest;
     }
 
@@ -182,7 +181,7 @@ class BackupRestoreTest {
             storageCfg(f, "");
             f.create(a, Map.of("rootfs", "local:0.1"));
             assertThatThrownBy(() -> backup(f, BackupRequest.of(List.of(a)).withMode(BackupMode.SNAPSHOT)))
-                    .isInstanceOf(CtException.class).hasMessageContaining("do not support snapshots").hasMessageContaining("rootfs");
+                    .isInstanceOf(io.berth.error.UnsupportedException.class).hasMessageContaining("do not support snapshots").hasMessageContaining("rootfs");
             assertThat(f.svc.config(a).main().lock()).isEmpty();
             Path dump = f.svc.roots().defaultStorageDir().resolve("dump");
             assertThat(Files.list(dump).map(p -> p.getFileName().toString()).toList()).allMatch(n -> n.endsWith(".log"));

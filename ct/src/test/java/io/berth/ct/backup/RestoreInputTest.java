@@ -6,7 +6,9 @@ import static io.berth.ct.backup.BackupRestoreTest.vmid;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.berth.ct.CtException;
+import io.berth.error.BerthException;
+import io.berth.error.ExistsException;
+import io.berth.error.InvalidInputException;
 import io.berth.ct.CtFixture;
 import io.berth.storage.HostCommand;
 import java.nio.file.Files;
@@ -100,25 +102,25 @@ class RestoreInputTest {
             Path truncated = tmp.resolve("vzdump-lxc-100-2024_01_01-00_00_01.tar.zst");
             byte[] bytes = Files.readAllBytes(good);
             Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-            assertThatThrownBy(() -> restore(f, RestoreRequest.of(t, truncated.toString()))).isInstanceOf(CtException.class)
+            assertThatThrownBy(() -> restore(f, RestoreRequest.of(t, truncated.toString()))).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("unable to restore CT " + t);
             assertNothingLeft(f, t);
             // --ignore-unpack-errors does not make a truncated archive restore
             assertThatThrownBy(() -> restore(f, new RestoreRequest(t, truncated.toString(), Optional.empty(), Optional.empty(),
-                    Optional.empty(), false, true, Map.of()))).isInstanceOf(CtException.class);
+                    Optional.empty(), false, true, Map.of()))).isInstanceOf(BerthException.class);
             assertNothingLeft(f, t);
 
             // corrupt: not a zstd stream at all
             Path corrupt = tmp.resolve("vzdump-lxc-100-2024_01_01-00_00_02.tar.zst");
             Files.write(corrupt, java.util.Arrays.copyOfRange(bytes, 1000, 50_000));
-            assertThatThrownBy(() -> restore(f, RestoreRequest.of(t, corrupt.toString()))).isInstanceOf(CtException.class)
+            assertThatThrownBy(() -> restore(f, RestoreRequest.of(t, corrupt.toString()))).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("not readable");
             assertNothingLeft(f, t);
 
             // unknown config key: refused before anything is allocated
             Path unknown = ArchiveFixtures.build(tmp.resolve("unknown"), "vzdump-lxc-100-2024_01_01-00_00_03.tar.zst",
                     conf + "frobnicate: 1\n", "true", List.of("./"), List.of());
-            assertThatThrownBy(() -> restore(f, RestoreRequest.of(t, unknown.toString()))).isInstanceOf(CtException.class)
+            assertThatThrownBy(() -> restore(f, RestoreRequest.of(t, unknown.toString()))).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("frobnicate");
             assertNothingLeft(f, t);
 
@@ -127,13 +129,13 @@ class RestoreInputTest {
             Path abs = ArchiveFixtures.build(tmp.resolve("abs"), "vzdump-lxc-100-2024_01_01-00_00_04.tar.zst", conf, "true",
                     List.of("./"), List.of(outside.toString()));
             assertThat(BackupRestoreTest.members(abs)).contains(outside.toString());
-            assertThatThrownBy(() -> restore(f, RestoreRequest.of(t, abs.toString()))).isInstanceOf(CtException.class)
+            assertThatThrownBy(() -> restore(f, RestoreRequest.of(t, abs.toString()))).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("escape");
             assertNothingLeft(f, t);
             Path dotdot = ArchiveFixtures.build(tmp.resolve("dotdot"), "vzdump-lxc-100-2024_01_01-00_00_05.tar", conf, "true",
                     List.of("./", "--transform=s,^\\./etc/passwd$,../../escaped,", "./etc/passwd"), List.of());
             assertThat(BackupRestoreTest.members(dotdot)).contains("../../escaped");
-            assertThatThrownBy(() -> restore(f, RestoreRequest.of(t, dotdot.toString()))).isInstanceOf(CtException.class)
+            assertThatThrownBy(() -> restore(f, RestoreRequest.of(t, dotdot.toString()))).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("escape");
             assertNothingLeft(f, t);
             assertThat(f.svc.roots().runDir().resolve("../escaped")).doesNotExist();
@@ -141,7 +143,7 @@ class RestoreInputTest {
             // no vzdump config at all
             Path plain = tmp.resolve("vzdump-lxc-100-2024_01_01-00_00_06.tar");
             HostCommand.of("tar", "cf", plain.toString(), "-C", tmp.resolve("good/root").toString(), "./bin").run();
-            assertThatThrownBy(() -> restore(f, RestoreRequest.of(t, plain.toString()))).isInstanceOf(CtException.class)
+            assertThatThrownBy(() -> restore(f, RestoreRequest.of(t, plain.toString()))).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("pct.conf");
             assertNothingLeft(f, t);
 
@@ -149,12 +151,12 @@ class RestoreInputTest {
             try (AutoCloseable d = () -> BackupRestoreTest.destroy(f, t)) {
                 restore(f, RestoreRequest.of(t, good.toString()));
                 List<String> first = f.svc.storages().listOwned(t).stream().map(v -> v.volid().toString()).toList();
-                assertThatThrownBy(() -> restore(f, RestoreRequest.of(t, good.toString()))).isInstanceOf(CtException.class)
+                assertThatThrownBy(() -> restore(f, RestoreRequest.of(t, good.toString()))).isInstanceOf(ExistsException.class)
                         .hasMessageContaining("already exists").hasMessageContaining("--force");
                 assertThat(f.svc.storages().listOwned(t).stream().map(v -> v.volid().toString()).toList()).isEqualTo(first);
                 // a failing forced restore leaves the old container as it was
                 assertThatThrownBy(() -> restore(f, new RestoreRequest(t, truncated.toString(), Optional.empty(), Optional.empty(),
-                        Optional.empty(), true, false, Map.of()))).isInstanceOf(CtException.class);
+                        Optional.empty(), true, false, Map.of()))).isInstanceOf(BerthException.class);
                 assertThat(f.svc.storages().listOwned(t).stream().map(v -> v.volid().toString()).toList()).isEqualTo(first);
                 assertThat(f.svc.config(t).main().hostname()).contains("bad");
                 restore(f, new RestoreRequest(t, good.toString(), Optional.empty(), Optional.empty(), Optional.empty(), true, false,

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Backup and restore throughput of a 1 GiB container rootfs: `berth backup --mode stop` against `tar | zstd -T0`
+# and `berth restore` against `zstd -d | tar` on the same data in the same run (medians; ratio berth/raw).
+# Writes its table between the BACKUP BENCH markers of docs/PERFORMANCE.md (or --out FILE).
+#   bash bench/backup.sh [--runs N] [--size-mib N] [--out FILE]
+# Needs root; uses bin/berth with $BERTH_JAR (default cli/target/berth.jar) and no berthd (a JVM per command).
+set -euo pipefail
+home=$(cd "$(dirname "$0")/.." && pwd)
+cd "$home"
+runs=3 size=1024 out=docs/PERFORMANCE.md
+while (($#)); do
+    case $1 in
+        --runs) runs=$2; shift ;;
+        --size-mib) size=$2; shift ;;
+        --out) out=$2; shift ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+export BERTH_NO_DAEMON=1
+root=$(mktemp -d /var/tmp/berth-backup-bench.XXXXXX)
+berth() { bin/berth --root "$root" "$@"; }
+vmid=7990
+cleanup() {
+    berth destroy "$vmid" >/dev/null 2>&1 || true
+    for i in $(seq 1 "$runs"); do berth destroy $((vmid + i)) >/dev/null 2>&1 || true; done
+    rm -rf --one-file-system "$root"
+}
+trap cleanup EXIT
+mkdir -p "$root/etc"
+printf 'dir: local\n\tpath %s\n\tcontent rootdir,images,vztmpl,backup\n' "$root/store" >"$root/etc/storage.cfg"
+tmpl=$(berth template build | awk '{print $NF}' | tail -1)
+berth create "$vmid" "$tmpl" --rootfs local:0 --hostname bench --quiet >/dev/null 2>&1
+src=$root/store/images/$vmid/subvol-$vmid-disk-0
+[[ -d $src ]] || { echo "rootfs $src missing" >&2; exit 1; }
+# real files: the host's /usr/share and /usr/lib up to the size (text, binaries, compressed data, many small files)
+mkdir -p "$src/data"
+(tar -C /usr -cf - share lib 2>/dev/null || true) | head -c "${size}M" | (tar -C "$src/data" -xf - 2>/dev/null || true)
+bytes=$(du -sb "$src" | cut -f1)
+ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N); echo $(((t1 - t0) / 1000000)); }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+flags=(--one-file-system -p --sparse --numeric-owner --acls --xattrs --xattrs-include='user.*' --xattrs-include=security.capability)
+raw_b=() berth_b=() raw_r=() berth_r=()
+dump=$root/store/dump
+for i in $(seq 1 "$runs"); do
+    sync
+    raw_b+=("$(ms bash -c "tar cpf - ${flags[*]} -C '$src' . | zstd -q -T0 > '$root/raw.tar.zst'")")
+    rm -f "$dump"/*.tar.zst "$dump"/*.log
+    sleep 1 # a new archive name (one per second)
+    sync
+    berth_b+=("$(ms berth backup "$vmid" --mode stop --storage local --compress zstd)")
+    archive=$(ls "$dump"/vzdump-lxc-$vmid-*.tar.zst | tail -1)
+    mkdir -p "$root/rawrestore"
+    sync
+    raw_r+=("$(ms bash -c "zstd -q -d -c '$root/raw.tar.zst' | tar xpf - ${flags[*]} -C '$root/rawrestore'")")
+    rm -rf "$root/rawrestore"
+    sync
+    berth_r+=("$(ms berth restore $((vmid + i)) "$archive" --storage local)")
+    berth destroy $((vmid + i)) >/dev/null
+done
+asize=$(stat -c %s "$archive")
+rb=$(printf '%s\n' "${raw_b[@]}" | median) bb=$(printf '%s\n' "${berth_b[@]}" | median)
+rr=$(printf '%s\n' "${raw_r[@]}" | median) br=$(printf '%s\n' "${berth_r[@]}" | median)
+mibs() { awk -v b="$bytes" -v ms="$1" 'BEGIN {printf "%.0f", b / 1048576 / (ms / 1000)}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2fx", a / b}'; }
+table=$(cat <<TABLE
+Measured $(date -u '+%Y-%m-%d %H:%M') on $(nproc) cpus, kernel $(uname -r) (load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)).
+Rootfs of $((bytes / 1048576)) MiB (the host's /usr/share and /usr/lib), archive $((asize / 1048576)) MiB (zstd); medians of $runs runs in ms; berth is a cold JVM per command (\`BERTH_NO_DAEMON=1\`).
+
+| what | raw | berth | berth/raw | raw MiB/s | berth MiB/s | raw command | berth command |
+| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |
+| backup, stopped container | $rb | $bb | $(ratio "$bb" "$rb") | $(mibs "$rb") | $(mibs "$bb") | \`tar cpf - FLAGS . \| zstd -T0 > F\` | \`berth backup N --mode stop --compress zstd\` |
+| restore to a new container | $rr | $br | $(ratio "$br" "$rr") | $(mibs "$rr") | $(mibs "$br") | \`zstd -d -c F \| tar xpf - FLAGS\` | \`berth restore M ARCHIVE --storage local\` |
+TABLE
+)
+echo "$table"
+if grep -q '<!-- BEGIN BACKUP BENCH -->' "$out"; then
+    awk -v t="$table" '/<!-- BEGIN BACKUP BENCH -->/ {print; print t; skip=1; next} /<!-- END BACKUP BENCH -->/ {skip=0} !skip' "$out" >"$out.tmp"
+    mv "$out.tmp" "$out"
+fi
