@@ -10,6 +10,8 @@ pkgs=(lxc lxc-templates openssh-client busybox-static btrfs-progs lvm2 thin-prov
       nodejs npm chromium chromium-driver)
 # backups: pigz/lzop compress (zstd above), setcap (libcap2-bin) makes the file capabilities the backup tests check
 pkgs+=(pigz lzop libcap2-bin)
+# api: libpam0g is the pam realm (through FFM); python3-proxmoxer is the unchanged Proxmox client library the API tests drive
+pkgs+=(libpam0g libpam-runtime python3-proxmoxer python3-requests)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -32,3 +34,7 @@ modprobe loop 2>/dev/null || true
 for f in /etc/subuid /etc/subgid; do
     grep -qs '^root:100000:65536$' "$f" || echo 'root:100000:65536' >> "$f"
 done
+# The pam realm authenticates through PAM service "berth": the host's usual auth and account stacks.
+if [[ ! -e /etc/pam.d/berth ]]; then
+    printf '# Berth API logins (realm pam)\n@include common-auth\n@include common-account\n' > /etc/pam.d/berth
+fi

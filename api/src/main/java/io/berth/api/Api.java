@@ -27,7 +27,7 @@ public final class Api {
         this.web = new WebUi(ct, req -> {
             for (var c : org.eclipse.jetty.server.Request.getCookies(req)) {
                 if (c.getName().equals("PVEAuthCookie")) {
-                    return service.auth().byTicket(java.net.URLDecoder.decode(c.getValue(), java.nio.charset.StandardCharsets.UTF_8))
+                    return service.auth().byTicket(HttpsServer.cookieValue(c.getValue()))
                             .map(Authenticator.Caller::userid);
                 }
             }

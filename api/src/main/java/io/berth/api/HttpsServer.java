@@ -221,10 +221,15 @@ public final class HttpsServer implements AutoCloseable {
         }
     }
 
+    /** %-decodes a cookie value; unlike form decoding a '+' stays (tickets are base64, clients send them raw or encoded). */
+    public static String cookieValue(String v) {
+        return v.indexOf('%') < 0 ? v : URLDecoder.decode(v.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
     static Credentials credentials(Request req) {
         Optional<String> ticket = Optional.empty();
         for (HttpCookie c : Request.getCookies(req)) {
-            if (c.getName().equals("PVEAuthCookie")) ticket = Optional.of(URLDecoder.decode(c.getValue(), StandardCharsets.UTF_8));
+            if (c.getName().equals("PVEAuthCookie")) ticket = Optional.of(cookieValue(c.getValue()));
         }
         HttpField auth = req.getHeaders().getField(HttpHeader.AUTHORIZATION);
         String csrf = req.getHeaders().get("CSRFPreventionToken");

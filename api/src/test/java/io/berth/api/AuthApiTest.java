@@ -173,6 +173,23 @@ class AuthApiTest {
         assertThat(ok.data().get("CSRFPreventionToken").asText()).isNotEmpty();
     }
 
+    @Test void pamRealmChecksTheHostPassword() throws Exception {
+        String name = "bapi" + ProcessHandle.current().pid();
+        assertThat(io.berth.sys.ProcessRunner.of("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name).run().exitCode()).isZero();
+        try {
+            assertThat(io.berth.sys.ProcessRunner.of("chpasswd").input(name + ":Pam-Pass-1\n").run().exitCode()).isZero();
+            // a host user is not a Berth user until it is in user.cfg
+            assertThat(fx.call(null, "POST", "/access/ticket", Map.of("username", name + "@pam", "password", "Pam-Pass-1")).status()).isEqualTo(401);
+            fx.addUser(name + "@pam", null, "PVEAuditor", "/");
+            var ok = fx.call(null, "POST", "/access/ticket", Map.of("username", name, "realm", "pam", "password", "Pam-Pass-1"));
+            assertThat(ok.status()).as(ok.body().toString()).isEqualTo(200);
+            assertThat(ok.data().get("username").asText()).isEqualTo(name + "@pam");
+            assertThat(fx.call(null, "POST", "/access/ticket", Map.of("username", name + "@pam", "password", "wrong")).status()).isEqualTo(401);
+        } finally {
+            io.berth.sys.ProcessRunner.of("userdel", name).run();
+        }
+    }
+
     @Test void disabledUserCannotUseItsTicket() throws Exception {
         fx.addUser("gone@pve", "gone-pass", "PVEAuditor", "/");
         var s = fx.login("gone@pve", "gone-pass");
