@@ -2,6 +2,7 @@ package io.berth.cli;
 
 import io.berth.config.BerthRoots;
 import io.berth.ct.ContainerService;
+import java.util.concurrent.ConcurrentHashMap;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
@@ -16,7 +17,19 @@ final class CtCli {
         return BerthRoots.resolve(v == null ? null : v.toString());
     }
 
+    /**
+     * berthd keeps one service per root for its whole life, so its caches (storages, the status reader's cpu
+     * history) survive between requests; a command in its own JVM makes one for itself.
+     */
+    private static final ConcurrentHashMap<BerthRoots, ContainerService> SHARED = new ConcurrentHashMap<>();
+    private static volatile boolean shared;
+
+    static void shareServices() {
+        shared = true;
+    }
+
     static ContainerService service(CommandSpec spec) {
-        return new ContainerService(roots(spec));
+        BerthRoots roots = roots(spec);
+        return shared ? SHARED.computeIfAbsent(roots, ContainerService::new) : new ContainerService(roots);
     }
 }

@@ -41,6 +41,11 @@ public final class Main implements Runnable {
     }
 
     /** A fresh command tree; the daemon makes one per request so requests never share state. */
+    /** For berthd: every command of this JVM shares one service per root (see {@code CtCli.service}). */
+    public static void shareServices() {
+        CtCli.shareServices();
+    }
+
     public static CommandLine commandLine() {
         return new CommandLine(new Main());
     }

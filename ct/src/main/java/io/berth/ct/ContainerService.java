@@ -95,9 +95,25 @@ public final class ContainerService {
 
     public BerthRoots roots() { return roots; }
 
+    /** The storages of storage.cfg, loaded again when the file changed (berthd keeps one service for its life). */
     public synchronized Storages storages() {
-        if (storages == null) storages = Storages.load(roots.storageCfg(), roots.defaultStorageDir());
+        long stamp = storageCfgStamp();
+        if (storages == null || stamp != storagesStamp) {
+            storages = Storages.load(roots.storageCfg(), roots.defaultStorageDir());
+            storagesStamp = stamp;
+        }
         return storages;
+    }
+
+    private long storagesStamp;
+
+    private long storageCfgStamp() {
+        try {
+            var a = Files.readAttributes(roots.storageCfg(), java.nio.file.attribute.BasicFileAttributes.class);
+            return a.lastModifiedTime().toMillis() * 31 + a.size() + (a.fileKey() == null ? 0 : a.fileKey().hashCode());
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     public Hooks hooks() { return new Hooks(roots, configs, this::storages); }

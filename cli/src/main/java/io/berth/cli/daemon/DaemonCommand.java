@@ -62,6 +62,7 @@ public final class DaemonCommand implements Runnable {
         /** berthd for {@code roots}, running the real commands (the production wiring; tests use it too). */
         public static Berthd open(BerthRoots roots) throws IOException {
             String root = rootArg(roots);
+            Main.shareServices();
             return new Berthd(roots.runDir(), DaemonCommand::serves, ctx -> (args, out, err) -> {
                 List<String> full = new ArrayList<>();
                 if (root != null) full.addAll(List.of("--root", root));
