@@ -61,14 +61,7 @@ public record ContainerCgroup(Map<String, Path> v1, Optional<Path> v2) {
 
     /** Cuts a cgroup path after the component LXC created for the container. */
     static String limitLevel(String name, String path) {
-        List<String> parts = List.of(path.split("/"));
-        for (int i = parts.size() - 1; i >= 0; i--) {
-            String p = parts.get(i);
-            boolean payload = p.equals("lxc.payload." + name);
-            boolean pveStyle = p.equals(name) && i > 0 && parts.get(i - 1).equals("lxc");
-            if (payload || pveStyle) return String.join("/", parts.subList(0, i + 1));
-        }
-        return path;
+        return io.berth.lxc.cgroup.CgroupReader.containerLevel(name, path);
     }
 
     /** The directory holding {@code file} for a v1 {@code controller}, else the cgroup2 directory if it has the file. */

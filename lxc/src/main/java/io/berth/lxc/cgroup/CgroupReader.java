@@ -34,7 +34,22 @@ public final class CgroupReader {
         this.unifiedMount = unified;
     }
 
-    /** Reads the figures of the container whose init process is {@code initPid}; {@code ctName} names it in errors. */
+    /**
+     * Cuts a cgroup path after the component LXC created for container {@code name}: LXC 5's {@code lxc.payload.<name>},
+     * or Proxmox's {@code lxc/<name>} ({@code lxc.cgroup.dir.container}). Whatever the container's init did below it
+     * (systemd's {@code init.scope}) is inside the container's figures, not all of them.
+     */
+    public static String containerLevel(String name, String path) {
+        String[] parts = path.split("/");
+        for (int i = parts.length - 1; i >= 0; i--) {
+            boolean payload = parts[i].equals("lxc.payload." + name);
+            boolean pveStyle = parts[i].equals(name) && i > 0 && parts[i - 1].equals("lxc");
+            if (payload || pveStyle) return String.join("/", java.util.Arrays.asList(parts).subList(0, i + 1));
+        }
+        return path;
+    }
+
+    /** Reads the figures of the container whose init process is {@code initPid}; {@code ctName} names it (and its cgroup). */
     public CgroupStats read(String ctName, int initPid) throws IOException {
         String proc = "/proc/" + initPid;
         if (!load(proc + "/cgroup")) throw new IOException("container " + ctName + ": init pid " + initPid + " is gone");
@@ -46,7 +61,8 @@ public final class CgroupReader {
             int c1 = indexOf((byte) ':', i);
             int c2 = c1 < 0 ? -1 : indexOf((byte) ':', c1 + 1);
             if (c1 >= 0 && c2 >= 0 && c2 < eol) {
-                String path = new String(buf, c2 + 1, eol - c2 - 1, java.nio.charset.StandardCharsets.UTF_8);
+                // a systemd init moves itself to <payload>/init.scope: the container is the payload cgroup (issue 10.11)
+                String path = containerLevel(ctName, new String(buf, c2 + 1, eol - c2 - 1, java.nio.charset.StandardCharsets.UTF_8));
                 if (c2 == c1 + 1) {
                     if (unifiedMount != null) v2 = unifiedMount + path;
                 } else {
