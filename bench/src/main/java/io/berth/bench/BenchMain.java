@@ -37,6 +37,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         int runs = 11, defined = 100, running = 20;
+        boolean snapshotsOnly = false;
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -44,6 +45,7 @@ public final class BenchMain {
                 case "--defined" -> defined = Integer.parseInt(args[++i]);
                 case "--running" -> running = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
+                case "--snapshots-only" -> snapshotsOnly = true;
                 default -> {
                     System.err.println("usage: bench/run.sh [--runs N] [--defined N] [--running N] [--out FILE] [--no-jmh]");
                     System.exit(2);
@@ -58,9 +60,22 @@ public final class BenchMain {
         try (Bench b = new Bench(home, runs)) {
             Thread cleanup = new Thread(b::close);
             Runtime.getRuntime().addShutdownHook(cleanup);
+            if (snapshotsOnly) {
+                List<Row> snaps = b.snapshotRows(b.buildTemplate());
+                String t = renderStorage(snaps, runs);
+                System.out.println(t);
+                if (out != null) writeSection(out, "SNAPSHOTS", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
+                        + " on " + hostSummary() + " (load average before the run: " + b.loadBefore + ").\n\n" + t);
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+                return;
+            }
             List<Row> rows = b.runAll(defined, running);
             String table = render(rows, runs, defined, running) + "\n" + renderTargets(targets(rows, running));
             System.out.println(table);
+            String storageTable = renderStorage(b.snapshotRows(b.buildTemplate()), runs);
+            System.out.println(storageTable);
+            if (out != null) writeSection(out, "SNAPSHOTS", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
+                    + " on " + hostSummary() + ".\n\n" + storageTable);
             if (out != null) writeSection(out, "BENCH", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
                     + " on " + hostSummary() + " (load average before the run: " + b.loadBefore + ").\n\n" + table);
             Runtime.getRuntime().removeShutdownHook(cleanup);
@@ -77,6 +92,21 @@ public final class BenchMain {
                 + "containers. *cold*: a JVM per command (`BERTH_NO_DAEMON=1`); *berthd*: bin/berth forwards to the resident daemon.%n%n",
                 runs, defined, running));
         sb.append("| what | raw lxc | berth cold | cold/raw | berth via berthd | berthd/raw | raw command | berth command |\n");
+        sb.append("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |\n");
+        for (Row r : rows) {
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | `%s` |%n", r.what() + (r.note().isEmpty() ? "" : " (" + r.note() + ")"),
+                    ms(r.rawMs()), ms(r.coldMs()), r.ratio(r.coldMs()), ms(r.daemonMs()), r.ratio(r.daemonMs()),
+                    r.rawCmd().isEmpty() ? "-" : "`" + r.rawCmd() + "`", r.berthCmd()));
+        }
+        return sb.toString();
+    }
+
+    /** The storage rows: berth's commands against the raw storage tool doing the same on the same btrfs. */
+    static String renderStorage(List<Row> rows, int runs) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "Medians of %d runs (after warm-up runs), in ms, on a loop-backed btrfs; rootfs a subvolume "
+                + "(`btrfs:0`) of a busybox container. *cold*: a JVM per command; *berthd*: through the resident daemon.%n%n", runs));
+        sb.append("| what | raw tool | berth cold | cold/raw | berth via berthd | berthd/raw | raw command | berth command |\n");
         sb.append("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |\n");
         for (Row r : rows) {
             sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | `%s` |%n", r.what() + (r.note().isEmpty() ? "" : " (" + r.note() + ")"),
@@ -219,13 +249,85 @@ public final class BenchMain {
             return new Row(what, rawShown, r, berthShown, c, d, String.join("; ", notes));
         }
 
-        List<Row> runAll(int defined, int running) {
-            List<Row> rows = new ArrayList<>();
+        Path template;
+
+        Path buildTemplate() {
+            if (template != null) return template;
             progress("building the busybox template");
             String tmpl = lastLine(Measure.run(berth(Mode.COLD, "template", "build", "busybox")));
             Path tmplFile = Path.of(tmpl);
             if (!Files.isRegularFile(tmplFile)) throw new IllegalStateException("template build printed '" + tmpl + "', not a file");
+            startDaemon();
+            template = tmplFile;
+            return tmplFile;
+        }
 
+        String btrfsLoop;
+        Path btrfsMount;
+
+        /**
+         * snapshot, rollback and linked clone of a container whose rootfs is a btrfs subvolume, against
+         * {@code btrfs subvolume snapshot} on the same filesystem (what each of them costs at the storage level).
+         */
+        List<Row> snapshotRows(Path tmplFile) {
+            List<Row> rows = new ArrayList<>();
+            progress("making a loop-backed btrfs for the snapshot rows");
+            Path img = root.resolve("btrfs.img");
+            Measure.run(new Cmd(List.of("truncate", "-s", "2G", img.toString())));
+            btrfsLoop = lastLine(Measure.run(new Cmd(List.of("losetup", "-f", "--show", img.toString()))));
+            Measure.run(new Cmd(List.of("mkfs.btrfs", "-q", btrfsLoop)));
+            btrfsMount = root.resolve("btrfs");
+            mkdirs(btrfsMount);
+            Measure.run(new Cmd(List.of("mount", btrfsLoop, btrfsMount.toString())));
+            try {
+                Path cfg = root.resolve("etc/storage.cfg");
+                mkdirs(cfg.getParent());
+                Files.writeString(cfg, "dir: local\n\tpath " + root.resolve("var/storage/local") + "\n\tcontent rootdir,images,vztmpl,backup\n\n"
+                        + "btrfs: bb\n\tpath " + btrfsMount.resolve("bb") + "\n\tcontent rootdir,images\n");
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            int ct = 9300, tpl = 9301;
+            String id = Integer.toString(ct);
+            for (int v : List.of(ct, tpl)) {
+                Measure.run(berth(Mode.COLD, "create", Integer.toString(v), tmplFile.toString(), "--rootfs", "bb:0", "--hostname", "snap" + v));
+                berthIds.add(v);
+            }
+            Path subvol = btrfsMount.resolve("bb/images/" + ct + "/subvol-" + ct + "-disk-0");
+            int[] n = {0};
+            rows.add(row("snapshot (stopped, 1 subvol volume)", "btrfs subvolume snapshot -r",
+                    () -> med(NOTHING, new Cmd(List.of("sh", "-c", "btrfs subvolume snapshot -r " + subvol + " " + subvol + "@raw >/dev/null")),
+                            () -> Measure.run(new Cmd(List.of("btrfs", "subvolume", "delete", subvol + "@raw")))),
+                    shown("snapshot", id, "sN"),
+                    m -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> {
+                        String s = "s" + n[0]++;
+                        double t = Measure.runMillis(berth(m, "snapshot", id, s));
+                        Measure.run(berth(m, "delsnapshot", id, s));
+                        return t;
+                    }, NOTHING)), false, "config steps: lock, [sN] with snapstate, commit"));
+            Measure.run(berth(Mode.COLD, "snapshot", id, "base"));
+            rows.add(row("rollback (stopped)", "btrfs subvolume snapshot S T; btrfs subvolume delete OLD; mv T OLD",
+                    () -> med(NOTHING, new Cmd(List.of("sh", "-c", "btrfs subvolume snapshot " + subvol + "@base " + subvol + ".t >/dev/null"
+                                    + " && btrfs subvolume delete " + subvol + " >/dev/null && mv " + subvol + ".t " + subvol)), NOTHING),
+                    shown("rollback", id, "base"), m -> med(berth(m, "rollback", id, "base")), false, ""));
+            Measure.run(berth(Mode.COLD, "template", Integer.toString(tpl)));
+            Path base = btrfsMount.resolve("bb/images/" + tpl + "/basevol-" + tpl + "-disk-0");
+            Path rawClone = btrfsMount.resolve("bb/raw-clone");
+            int[] next = {9400};
+            rows.add(row("linked clone of a template", "btrfs subvolume snapshot BASE NEW",
+                    () -> med(NOTHING, new Cmd(List.of("sh", "-c", "btrfs subvolume snapshot " + base + " " + rawClone + " >/dev/null")),
+                            () -> Measure.run(new Cmd(List.of("btrfs", "subvolume", "delete", rawClone.toString())))),
+                    shown("clone", Integer.toString(tpl), "N"),
+                    m -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> {
+                        int v = next[0]++;
+                        double t = Measure.runMillis(berth(m, "clone", Integer.toString(tpl), Integer.toString(v)));
+                        Measure.run(berth(Mode.COLD, "destroy", Integer.toString(v)));
+                        return t;
+                    }, NOTHING)), false, "berth also sets the guest's hostname/network in the clone"));
+            return rows;
+        }
+
+        void startDaemon() {
             progress("starting berthd");
             try {
                 // berthd passes its environment on to lxc-start and so to the hooks: it must not carry BERTH_NO_DAEMON=1
@@ -241,6 +343,11 @@ public final class BenchMain {
             } catch (RuntimeException e) {
                 System.err.println("bench: berthd did not start, only cold figures: " + e.getMessage());
             }
+        }
+
+        List<Row> runAll(int defined, int running) {
+            List<Row> rows = new ArrayList<>();
+            Path tmplFile = buildTemplate();
 
             progress("creating the raw LXC busybox container");
             String raw = "raw0";
@@ -407,7 +514,9 @@ public final class BenchMain {
             Mode fast = daemonStarted ? Mode.DAEMON : Mode.COLD;
             for (int v : berthIds) Measure.quiet(berth(fast, "stop", Integer.toString(v)));
             if (daemonStarted) Measure.quiet(berth(Mode.COLD, "daemon", "stop"));
-            for (int v : berthIds) Measure.quiet(berth(Mode.COLD, "destroy", Integer.toString(v), "--purge"));
+            for (int v : berthIds.reversed()) Measure.quiet(berth(Mode.COLD, "destroy", Integer.toString(v), "--purge"));
+            if (btrfsMount != null) Measure.quiet(new Cmd(List.of("umount", btrfsMount.toString())));
+            if (btrfsLoop != null) Measure.quiet(new Cmd(List.of("losetup", "-d", btrfsLoop)));
             Measure.quiet(new Cmd(List.of("rm", "-rf", "--one-file-system", root.toString())));
         }
     }

@@ -15,7 +15,10 @@ import picocli.CommandLine.ScopeType;
                 LifecycleCommands.Shutdown.class, LifecycleCommands.Reboot.class, LifecycleCommands.Suspend.class,
                 LifecycleCommands.Resume.class, LifecycleCommands.Destroy.class, LifecycleCommands.Enter.class,
                 LifecycleCommands.Exec.class, LifecycleCommands.Console.class, StatusCommand.class,
-                SnapshotCommands.Create.class, SnapshotCommands.Delete.class, SnapshotCommands.Rollback.class, SnapshotCommands.ListSnapshots.class, LxcHookCommand.class, AotTrainCommand.class,
+                SnapshotCommands.Create.class, SnapshotCommands.Delete.class, SnapshotCommands.Rollback.class, SnapshotCommands.ListSnapshots.class,
+                CloneCommands.Clone.class, CloneCommands.MoveVolume.class,
+                CtToolCommands.Mount.class, CtToolCommands.Unmount.class, CtToolCommands.Push.class, CtToolCommands.Pull.class,
+                CtToolCommands.Df.class, CtToolCommands.Fsck.class, CtToolCommands.Fstrim.class, LxcHookCommand.class, AotTrainCommand.class,
                 ApiCommand.class, AccessCommands.User.class, AccessCommands.Token.class, AccessCommands.Group.class, AccessCommands.Role.class,
                 AccessCommands.Acl.class, AccessCommands.Pool.class, GuestSetupCommand.class})
 public final class Main implements Runnable {

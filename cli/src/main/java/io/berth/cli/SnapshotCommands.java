@@ -30,10 +30,18 @@ public final class SnapshotCommands {
             return new SnapshotService(CtCli.service(spec));
         }
 
-        int warn(SnapshotService.Result r) {
+        /** Runs as a task of {@code type} (Proxmox's worker name), so 'berth task list' and the API show it. */
+        int task(String type, java.util.function.Supplier<SnapshotService.Result> body) {
+            int id = Vmid.parse(vmid);
             PrintWriter err = spec.commandLine().getErr();
-            for (String w : r.warnings()) err.println("WARN: " + w);
-            return 0;
+            return new io.berth.ct.task.Tasks(CtCli.roots(spec)).run(type, Integer.toString(id), "root@pam", t -> {
+                SnapshotService.Result r = body.get();
+                for (String w : r.warnings()) {
+                    t.warn(w);
+                    err.println("WARN: " + w);
+                }
+                return 0;
+            });
         }
     }
 
@@ -48,7 +56,7 @@ public final class SnapshotCommands {
         String description;
 
         @Override public Integer call() {
-            return CliErrors.run(spec, () -> warn(service().create(Vmid.parse(vmid), snapname, Optional.ofNullable(description))));
+            return CliErrors.run(spec, () -> task("vzsnapshot", () -> service().create(Vmid.parse(vmid), snapname, Optional.ofNullable(description))));
         }
     }
 
@@ -61,7 +69,7 @@ public final class SnapshotCommands {
         boolean force;
 
         @Override public Integer call() {
-            return CliErrors.run(spec, () -> warn(service().delete(Vmid.parse(vmid), snapname, force)));
+            return CliErrors.run(spec, () -> task("vzdelsnapshot", () -> service().delete(Vmid.parse(vmid), snapname, force)));
         }
     }
 
@@ -76,7 +84,7 @@ public final class SnapshotCommands {
         boolean start;
 
         @Override public Integer call() {
-            return CliErrors.run(spec, () -> warn(service().rollback(Vmid.parse(vmid), snapname, start)));
+            return CliErrors.run(spec, () -> task("vzrollback", () -> service().rollback(Vmid.parse(vmid), snapname, start)));
         }
     }
 

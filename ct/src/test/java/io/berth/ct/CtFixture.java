@@ -51,6 +51,11 @@ public final class CtFixture implements AutoCloseable {
         return svc.create(new CreateRequest(vmid, TestTemplates.busybox().toString(), options, Optional.empty()), Progress.NONE);
     }
 
+    /** A container made by other means (a clone) that teardown must remove too. */
+    public void adopt(int vmid) {
+        made.add(vmid);
+    }
+
     public ExecResult exec(int vmid, String... cmd) {
         return svc.exec(vmid, List.of(cmd), Duration.ofSeconds(20));
     }

@@ -41,7 +41,8 @@ public final class BtrfsStorage implements Storage {
 
     @Override
     public Capabilities capabilities() {
-        return new Capabilities(true, true, true, EnumSet.of(VolumeFormat.SUBVOL, VolumeFormat.RAW), def.quotas(), false, def.content());
+        return new Capabilities(true, true, true, EnumSet.of(VolumeFormat.SUBVOL, VolumeFormat.RAW), def.quotas(), false, def.content(),
+                true, true);
     }
 
     void checkOnline() {
@@ -348,6 +349,81 @@ public final class BtrfsStorage implements Storage {
         VolumeName n = own(volid);
         dir.requireExisting(volid);
         return dir.snapshotNames(n);
+    }
+
+    /** Renames the volume's subvolume to its base name and makes it read-only ({@code btrfs property set ro true}). */
+    @Override
+    public VolumeId createBase(VolumeId volid) {
+        VolumeName n = own(volid);
+        if (n.isBase() || n.snapshot().isPresent())
+            throw new StorageException("volume '" + volid + "' is a base volume or a snapshot; cannot make it a template base");
+        dir.requireExisting(volid);
+        VolumeName base = n.asTemplateBase();
+        Path from = dir.volumeDir(n), to = dir.volumeDir(base);
+        if (Files.exists(to)) throw new StorageException("cannot make '" + volid + "' a base volume: " + to + " exists already");
+        move(from, to);
+        try {
+            HostCommand.of("btrfs", "property", "set", "-ts", to.toString(), "ro", "true").run();
+        } catch (RuntimeException e) {
+            try {
+                move(to, from);
+            } catch (RuntimeException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
+        return new VolumeId(id(), base);
+    }
+
+    @Override
+    public VolumeId revertBase(VolumeId base) {
+        VolumeName n = own(base);
+        if (!n.isBase()) throw new StorageException("volume '" + base + "' is not a base volume");
+        dir.requireExisting(base);
+        Path from = dir.volumeDir(n), to = dir.volumeDir(n.asOrdinary());
+        HostCommand.of("btrfs", "property", "set", "-ts", from.toString(), "ro", "false").run();
+        move(from, to);
+        return new VolumeId(id(), n.asOrdinary());
+    }
+
+    private static void move(Path from, Path to) {
+        try {
+            Files.move(from, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new StorageException("cannot rename " + from + " to " + to + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A writable btrfs snapshot of the base (or of its snapshot) as the new volume; a qgroup limit is carried over. */
+    @Override
+    public VolumeId linkedClone(VolumeId source, Optional<String> snapname, int newVmid) {
+        VolumeName n = own(source);
+        VolumeName.checkVmid(newVmid);
+        if (n.snapshot().isPresent()) throw new StorageException("name the volume, not its snapshot: '" + source + "'");
+        if (!n.isBase() && snapname.isEmpty())
+            throw new StorageException("cannot make a linked clone of '" + source
+                    + "': only template base volumes or snapshots can be cloned linked; use a full clone");
+        dir.requireExisting(source);
+        Path src = snapname.isPresent() ? existingSnapshot(source, n, snapname.get()) : dir.volumeDir(n);
+        long limit = n.layout() == VolumeName.Layout.SUBVOL ? size(source) : 0;
+        boolean createdDir = dir.ensureVmDir(newVmid);
+        VolumeName name = null;
+        try {
+            name = dir.allocName(newVmid, d -> VolumeName.of(n.layout(), newVmid, d), c -> {
+                Path p = dir.volumeDir(c);
+                if (Files.exists(p)) return false;
+                HostCommand snap = HostCommand.of("btrfs", "subvolume", "snapshot", src.toString(), p.toString());
+                HostCommand.Result r = snap.runAllowingFailure();
+                if (r.exitCode() == 0) return true;
+                if (Files.exists(p)) return false;
+                throw snap.failure(r);
+            });
+            if (limit > 0) setLimit(dir.volumeDir(name), limit);
+            return new VolumeId(id(), name);
+        } catch (RuntimeException e) {
+            undoAlloc(e, name, createdDir, newVmid);
+            throw e;
+        }
     }
 
     @Override

@@ -12,10 +12,12 @@ import java.util.Set;
  * @param quota      subvol sizes are enforced (btrfs qgroups)
  * @param shared     the same storage is visible on several nodes
  * @param contentTypes content configured for this storage
+ * @param templates  volumes can be turned into read-only template base volumes ({@code base-...})
+ * @param linkedClones new volumes can share a base volume's or snapshot's data (copy-on-write clones)
  */
 public record Capabilities(boolean subvols, boolean rawImages, boolean snapshots,
                            Set<VolumeFormat> snapshotFormats, boolean quota, boolean shared,
-                           Set<ContentType> contentTypes) {
+                           Set<ContentType> contentTypes, boolean templates, boolean linkedClones) {
     public Capabilities {
         snapshotFormats = Set.copyOf(snapshotFormats);
         contentTypes = Set.copyOf(contentTypes);

@@ -35,7 +35,8 @@ public final class DirStorage implements Storage {
 
     @Override
     public Capabilities capabilities() {
-        return new Capabilities(true, true, false, EnumSet.noneOf(VolumeFormat.class), false, def.shared(), def.content());
+        return new Capabilities(true, true, false, EnumSet.noneOf(VolumeFormat.class), false, def.shared(), def.content(),
+                true, false);
     }
 
     /** Checks the storage is usable: its path exists (created if {@code mkdir}) and is mounted if it must be. */
@@ -164,6 +165,42 @@ public final class DirStorage implements Storage {
     public List<String> snapshots(VolumeId volid) {
         own(volid);
         return List.of();
+    }
+
+    /** Renames the image or directory to its base name; a raw base image is made read-only (mode 0444). */
+    @Override
+    public VolumeId createBase(VolumeId volid) {
+        VolumeName n = own(volid);
+        if (n.isBase()) throw new StorageException("volume '" + volid + "' is a base volume already");
+        return renameBase(volid, n, n.asTemplateBase(), "r--r--r--");
+    }
+
+    @Override
+    public VolumeId revertBase(VolumeId base) {
+        VolumeName n = own(base);
+        if (!n.isBase()) throw new StorageException("volume '" + base + "' is not a base volume");
+        return renameBase(base, n, n.asOrdinary(), "rw-r--r--");
+    }
+
+    private VolumeId renameBase(VolumeId volid, VolumeName from, VolumeName to, String rawMode) {
+        Path src = dir.requireExisting(volid), dst = dir.file(to);
+        if (Files.exists(dst, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+            throw new StorageException("cannot rename '" + volid + "': " + dst + " exists already");
+        try {
+            Files.move(src, dst, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            if (to.layout() == VolumeName.Layout.IMAGE_FILE)
+                Files.setPosixFilePermissions(dst, java.nio.file.attribute.PosixFilePermissions.fromString(rawMode));
+        } catch (IOException e) {
+            throw new StorageException("cannot rename " + src + " to " + dst + ": " + e.getMessage(), e);
+        }
+        return new VolumeId(id(), to);
+    }
+
+    @Override
+    public VolumeId linkedClone(VolumeId source, Optional<String> snapname, int newVmid) {
+        own(source);
+        throw new StorageException("storage '" + id() + "' cannot make linked clones of '" + source
+                + "' (dir storage has no copy-on-write volumes): use a full clone (--full) or btrfs/lvmthin storage");
     }
 
     @Override

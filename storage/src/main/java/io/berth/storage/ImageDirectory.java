@@ -19,7 +19,7 @@ import java.util.function.IntFunction;
  * {@code vm-<vmid>-disk-<n>.raw} and subvol directories {@code subvol-<vmid>-disk-<n>}.
  */
 final class ImageDirectory {
-    private static final java.util.regex.Pattern RAW_SUBVOL = java.util.regex.Pattern.compile("vm-(\\d+)-disk-(\\d+)");
+    private static final java.util.regex.Pattern RAW_SUBVOL = java.util.regex.Pattern.compile("(?:vm|base)-(\\d+)-disk-(\\d+)");
     /** The image file inside a raw volume's subvolume, as Proxmox's btrfs plugin names it. */
     static final String RAW_IN_SUBVOL = "disk.raw";
 
@@ -65,8 +65,10 @@ final class ImageDirectory {
      * raw volumes, the subvol itself for subvol volumes.
      */
     Path volumeDir(VolumeName name) {
-        if (name.layout() == VolumeName.Layout.IMAGE_FILE)
-            return vmDir(name.vmid()).resolve("vm-%d-disk-%d".formatted(name.vmid(), name.disk()));
+        if (name.layout() == VolumeName.Layout.IMAGE_FILE) {
+            String f = name.fileName();
+            return vmDir(name.vmid()).resolve(f.substring(0, f.length() - ".raw".length()));
+        }
         return vmDir(name.vmid()).resolve(name.base().fileName());
     }
 

@@ -31,7 +31,7 @@ public final class LvmThinStorage implements Storage {
 
     @Override
     public Capabilities capabilities() {
-        return new Capabilities(false, true, true, EnumSet.of(VolumeFormat.RAW), false, false, def.content());
+        return new Capabilities(false, true, true, EnumSet.of(VolumeFormat.RAW), false, false, def.content(), true, true);
     }
 
     private List<Lvm.Lv> lvs() {
@@ -256,6 +256,52 @@ public final class LvmThinStorage implements Storage {
         return namesOf(lvs(), OptionalInt.of(n.vmid())).stream()
                 .filter(s -> s.snapshot().isPresent() && s.base().equals(n.base()))
                 .map(s -> s.snapshot().get()).sorted().toList();
+    }
+
+    /** Renames the LV to {@code base-...} and makes it read-only and activation-skipped, as Proxmox does. */
+    @Override
+    public VolumeId createBase(VolumeId volid) {
+        VolumeName n = own(volid);
+        if (n.isBase() || n.snapshot().isPresent())
+            throw new StorageException("volume '" + volid + "' is a base volume or a snapshot; cannot make it a template base");
+        requireExisting(volid);
+        VolumeName base = n.asTemplateBase();
+        Lvm.run("lvrename", def.vgname(), n.fileName(), base.fileName());
+        try {
+            Lvm.run("lvchange", "-pr", "-ky", lvPath(base));
+        } catch (RuntimeException e) {
+            try {
+                Lvm.run("lvrename", def.vgname(), base.fileName(), n.fileName());
+            } catch (RuntimeException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
+        return new VolumeId(id(), base);
+    }
+
+    @Override
+    public VolumeId revertBase(VolumeId base) {
+        VolumeName n = own(base);
+        if (!n.isBase()) throw new StorageException("volume '" + base + "' is not a base volume");
+        requireExisting(base);
+        Lvm.run("lvchange", "-prw", "-kn", lvPath(n));
+        Lvm.run("lvrename", def.vgname(), n.fileName(), n.asOrdinary().fileName());
+        return new VolumeId(id(), n.asOrdinary());
+    }
+
+    @Override
+    public VolumeId linkedClone(VolumeId source, Optional<String> snapname, int newVmid) {
+        VolumeName n = own(source);
+        VolumeName.checkVmid(newVmid);
+        if (!n.isBase() && snapname.isEmpty())
+            throw new StorageException("cannot make a linked clone of '" + source
+                    + "': only template base volumes or snapshots can be cloned linked; use a full clone");
+        requireExisting(source);
+        VolumeName from = snapname.isPresent() ? existingSnapshot(source, n, snapname.get()) : n;
+        VolumeName name = VolumeName.of(VolumeName.Layout.LV, newVmid, ImageDirectory.nextFree(namesOf(lvs(), OptionalInt.of(newVmid))));
+        Lvm.run("lvcreate", "--yes", "-s", "-kn", "-prw", "-n", name.fileName(), lvPath(from));
+        return new VolumeId(id(), name);
     }
 
     @Override

@@ -59,6 +59,22 @@ public sealed interface Storage permits DirStorage, BtrfsStorage, LvmThinStorage
     /** The snapshot names of a volume, sorted. */
     List<String> snapshots(VolumeId volid);
 
+    /**
+     * Turns a volume into a template's read-only base volume, renamed as Proxmox names it ({@code base-...},
+     * {@code basevol-...}); returns its new id. Needs {@link Capabilities#templates()}.
+     */
+    VolumeId createBase(VolumeId volid);
+
+    /** Undoes {@link #createBase}: the base volume becomes the ordinary writable volume again. */
+    VolumeId revertBase(VolumeId base);
+
+    /**
+     * A linked (copy-on-write) clone for {@code newVmid} of a base volume, or of a volume's snapshot {@code snapname}:
+     * a new ordinary volume ({@code vm-<newVmid>-disk-<n>}, {@code subvol-<newVmid>-disk-<n>}). Needs
+     * {@link Capabilities#linkedClones()}.
+     */
+    VolumeId linkedClone(VolumeId source, java.util.Optional<String> snapname, int newVmid);
+
     /** Whether this storage can snapshot the volume: decided from {@link #capabilities()}, no I/O. */
     default boolean canSnapshot(VolumeId volid) {
         Capabilities c = capabilities();

@@ -11,8 +11,10 @@ import java.util.regex.Pattern;
  *   <li>{@link Layout#SUBVOL} {@code subvol-100-disk-0}, snapshot {@code subvol-100-disk-0@snap}</li>
  *   <li>{@link Layout#LV} {@code vm-100-disk-0}, snapshot {@code snap_vm-100-disk-0_snap} (LVM thin)</li>
  * </ul>
+ * A template's base volumes ({@link #isBase}) are named as Proxmox names them: {@code 100/base-100-disk-0.raw},
+ * {@code basevol-100-disk-0}, {@code base-100-disk-0}.
  */
-public record VolumeName(Layout layout, int vmid, int disk, Optional<String> snapshot) {
+public record VolumeName(Layout layout, int vmid, int disk, Optional<String> snapshot, boolean isBase) {
 
     public enum Layout {
         IMAGE_FILE(VolumeFormat.RAW), SUBVOL(VolumeFormat.SUBVOL), LV(VolumeFormat.RAW);
@@ -35,12 +37,17 @@ public record VolumeName(Layout layout, int vmid, int disk, Optional<String> sna
 
     private static final String NUM = "(0|[1-9][0-9]{0,9})";
     private static final String SNAP = "([A-Za-z][A-Za-z0-9_-]{0,39})";
-    private static final Pattern IMAGE = Pattern.compile(NUM + "/vm-" + NUM + "-disk-" + NUM + "\\.raw");
-    private static final Pattern SUBVOL = Pattern.compile("subvol-" + NUM + "-disk-" + NUM + "(?:@" + SNAP + ")?");
-    private static final Pattern LV = Pattern.compile("vm-" + NUM + "-disk-" + NUM);
+    private static final Pattern IMAGE = Pattern.compile(NUM + "/(vm|base)-" + NUM + "-disk-" + NUM + "\\.raw");
+    private static final Pattern SUBVOL = Pattern.compile("(subvol|basevol)-" + NUM + "-disk-" + NUM + "(?:@" + SNAP + ")?");
+    private static final Pattern LV = Pattern.compile("(vm|base)-" + NUM + "-disk-" + NUM);
     private static final Pattern LV_SNAP = Pattern.compile("snap_vm-" + NUM + "-disk-" + NUM + "_" + SNAP);
     static final String ALLOWED = "'<vmid>/vm-<vmid>-disk-<n>.raw', 'subvol-<vmid>-disk-<n>[@<snap>]', "
-            + "'vm-<vmid>-disk-<n>' or 'snap_vm-<vmid>-disk-<n>_<snap>' (vmid " + MIN_VMID + ".." + MAX_VMID + ")";
+            + "'vm-<vmid>-disk-<n>' or 'snap_vm-<vmid>-disk-<n>_<snap>' (vmid " + MIN_VMID + ".." + MAX_VMID
+            + "; templates: base-/basevol- instead of vm-/subvol-)";
+
+    public VolumeName(Layout layout, int vmid, int disk, Optional<String> snapshot) {
+        this(layout, vmid, disk, snapshot, false);
+    }
 
     public VolumeName {
         checkVmid(vmid);
@@ -57,11 +64,22 @@ public record VolumeName(Layout layout, int vmid, int disk, Optional<String> sna
     }
 
     public VolumeName withSnapshot(String snap) {
-        return new VolumeName(layout, vmid, disk, Optional.of(snap));
+        return new VolumeName(layout, vmid, disk, Optional.of(snap), isBase);
     }
 
+    /** The volume itself, without a snapshot part. */
     public VolumeName base() {
-        return new VolumeName(layout, vmid, disk, Optional.empty());
+        return new VolumeName(layout, vmid, disk, Optional.empty(), isBase);
+    }
+
+    /** The template base volume this volume becomes ({@code vm-} to {@code base-}, {@code subvol-} to {@code basevol-}). */
+    public VolumeName asTemplateBase() {
+        return new VolumeName(layout, vmid, disk, Optional.empty(), true);
+    }
+
+    /** The ordinary volume name of a base volume (to undo a template conversion). */
+    public VolumeName asOrdinary() {
+        return new VolumeName(layout, vmid, disk, Optional.empty(), false);
     }
 
     public VolumeFormat format() {
@@ -84,14 +102,16 @@ public record VolumeName(Layout layout, int vmid, int disk, Optional<String> sna
         Matcher m;
         try {
             if ((m = IMAGE.matcher(name)).matches()) {
-                if (!m.group(1).equals(m.group(2))) return Optional.empty();
-                return Optional.of(of(Layout.IMAGE_FILE, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(3))));
+                if (!m.group(1).equals(m.group(3))) return Optional.empty();
+                return Optional.of(new VolumeName(Layout.IMAGE_FILE, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(4)),
+                        Optional.empty(), m.group(2).equals("base")));
             }
             if ((m = SUBVOL.matcher(name)).matches())
-                return Optional.of(new VolumeName(Layout.SUBVOL, Integer.parseInt(m.group(1)),
-                        Integer.parseInt(m.group(2)), Optional.ofNullable(m.group(3))));
+                return Optional.of(new VolumeName(Layout.SUBVOL, Integer.parseInt(m.group(2)),
+                        Integer.parseInt(m.group(3)), Optional.ofNullable(m.group(4)), m.group(1).equals("basevol")));
             if ((m = LV.matcher(name)).matches())
-                return Optional.of(of(Layout.LV, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))));
+                return Optional.of(new VolumeName(Layout.LV, Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
+                        Optional.empty(), m.group(1).equals("base")));
             if ((m = LV_SNAP.matcher(name)).matches())
                 return Optional.of(new VolumeName(Layout.LV, Integer.parseInt(m.group(1)),
                         Integer.parseInt(m.group(2)), Optional.of(m.group(3))));
@@ -109,10 +129,11 @@ public record VolumeName(Layout layout, int vmid, int disk, Optional<String> sna
     /** The file or LV name without the {@code <vmid>/} directory. */
     public String fileName() {
         return switch (layout) {
-            case IMAGE_FILE -> "vm-%d-disk-%d.raw".formatted(vmid, disk);
-            case SUBVOL -> "subvol-%d-disk-%d".formatted(vmid, disk) + snapshot.map(s -> "@" + s).orElse("");
-            case LV -> snapshot.map(s -> "snap_vm-%d-disk-%d_%s".formatted(vmid, disk, s))
-                    .orElse("vm-%d-disk-%d".formatted(vmid, disk));
+            case IMAGE_FILE -> "%s-%d-disk-%d.raw".formatted(isBase ? "base" : "vm", vmid, disk);
+            case SUBVOL -> "%s-%d-disk-%d".formatted(isBase ? "basevol" : "subvol", vmid, disk)
+                    + snapshot.map(s -> "@" + s).orElse("");
+            case LV -> snapshot.map(s -> "snap_%s-%d-disk-%d_%s".formatted(isBase ? "base" : "vm", vmid, disk, s))
+                    .orElse("%s-%d-disk-%d".formatted(isBase ? "base" : "vm", vmid, disk));
         };
     }
 

@@ -113,7 +113,7 @@ public final class SnapshotService {
         update(vmid, file -> {
             ContainerConfig main = file.main();
             if (main.template())
-                throw new CtException("container " + vmid + " is a template; a template cannot be snapshotted");
+                throw new io.berth.error.StateException("container " + vmid + " is a template; a template cannot be snapshotted");
             checkUnlocked(vmid, main);
             if (file.snapshots().containsKey(snapname))
                 throw new IllegalArgumentException("snapshot name '" + snapname + "' already used by container " + vmid);
@@ -187,13 +187,13 @@ public final class SnapshotService {
         for (MountPoint mp : SnapshotConfigs.mountPoints(c)) {
             if (backupOnly && !mp.isRootfs() && !mp.backup()) continue;
             if (!(mp.source() instanceof MountSource.Volume v))
-                throw new CtException("cannot snapshot container " + vmid + ": " + mp.key() + " ('" + mp.source().format()
+                throw new io.berth.error.UnsupportedException("cannot snapshot container " + vmid + ": " + mp.key() + " ('" + mp.source().format()
                         + "') is not a storage volume; snapshots need every mount point on a storage that can snapshot");
             VolumeId id = storages.parseVolumeId(v.volid());
             Storage s = storages.storageOf(id);
             if (!s.canSnapshot(id))
-                throw new CtException("cannot snapshot container " + vmid + ": " + s.cannotSnapshot(id).getMessage()
-                        + " (" + mp.key() + ")");
+                throw new io.berth.error.UnsupportedException("cannot snapshot container " + vmid + ": "
+                        + s.cannotSnapshot(id).getMessage() + " (" + mp.key() + ")");
             out.add(id);
         }
         return out;
@@ -367,8 +367,8 @@ public final class SnapshotService {
 
     private static void checkUnlocked(int vmid, ContainerConfig c) {
         c.lock().ifPresent(l -> {
-            throw new CtException("container " + vmid + " is locked (" + l + "); 'berth unlock " + vmid
-                    + "' removes a lock left by an interrupted operation");
+            throw new io.berth.error.LockedException("container " + vmid + " is locked (" + l + "); 'berth unlock " + vmid
+                    + "' removes a lock left by an interrupted operation", l);
         });
     }
 

@@ -3,7 +3,6 @@ package io.berth.ct.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.berth.ct.CtException;
 import io.berth.ct.CtFixture;
 import io.berth.ct.lifecycle.LxcRuntime;
 import io.berth.lxc.LxcState;
@@ -113,7 +112,7 @@ class SnapshotFailureTest {
             f.create(onDir, Map.of("rootfs", "local:0.05"));
             String dirBefore = config(f, onDir);
             assertThatThrownBy(() -> snaps.create(onDir, "s1", Optional.empty()))
-                    .isInstanceOf(CtException.class)
+                    .isInstanceOf(io.berth.error.UnsupportedException.class)
                     .hasMessageContaining("storage 'local' cannot snapshot volume 'local:6104/vm-6104-disk-0.raw'");
             assertThat(config(f, onDir)).isEqualTo(dirBefore);
         }

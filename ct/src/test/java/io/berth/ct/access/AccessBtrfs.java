@@ -1,0 +1,58 @@
+package io.berth.ct.access;
+
+import io.berth.ct.CtFixture;
+import io.berth.storage.HostCommand;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A btrfs of the test's own on a loop device, with two storages on it as a Proxmox admin would set them up:
+ * {@code bt} (sized disks are raw ext4 images, each in its own subvolume) and {@code bq} ({@code quotas 1}: sized
+ * disks are subvolumes with a qgroup limit); plus the default {@code local} dir storage.
+ */
+final class AccessBtrfs implements AutoCloseable {
+    final Path dir;
+    final Path mount;
+    private String loop;
+
+    AccessBtrfs(String size) throws IOException {
+        dir = Files.createTempDirectory("berth-access-btrfs-");
+        try {
+            Path image = dir.resolve("btrfs.img");
+            run("truncate", "-s", size, image.toString());
+            loop = run("losetup", "-f", "--show", image.toString()).strip();
+            run("mkfs.btrfs", "-q", loop);
+            mount = Files.createDirectories(dir.resolve("mnt"));
+            run("mount", loop, mount.toString());
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    static String run(String... argv) {
+        return HostCommand.of(argv).run();
+    }
+
+    /** Writes the fixture's storage.cfg: local (dir), bt and bq on this btrfs. */
+    void storageCfg(CtFixture f) throws IOException {
+        Path cfg = f.svc.roots().storageCfg();
+        Files.createDirectories(cfg.getParent());
+        Files.writeString(cfg, "dir: local\n\tpath " + f.svc.roots().defaultStorageDir()
+                + "\n\tcontent rootdir,images,vztmpl,backup\n\n"
+                + "btrfs: bt\n\tpath " + mount.resolve("bt") + "\n\tcontent rootdir,images\n\n"
+                + "btrfs: bq\n\tpath " + mount.resolve("bq") + "\n\tcontent rootdir,images\n\tquotas 1\n");
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (mount != null && HostCommand.of("umount", mount.toString()).runAllowingFailure().exitCode() != 0)
+                HostCommand.of("umount", "-l", mount.toString()).runAllowingFailure();
+            if (loop != null) HostCommand.of("losetup", "-d", loop).runAllowingFailure();
+        } finally {
+            HostCommand.of("rm", "-rf", "--one-file-system", dir.toString()).runAllowingFailure();
+        }
+    }
+}
