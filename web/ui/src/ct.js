@@ -232,11 +232,16 @@ function deviceDialog(v, want, put, key) {
 
 function simpleDialog(title, keys, want, put, types = {}) {
   formDialog({ title, id: 'edit-dialog', fields: keys.map(k => ({ name: k, label: label(k), value: want[k] ?? '', ...(types[k] || {}) })),
-    submit: f => {
+    submit: async f => {
+      // only what changed: an untouched field must not become a (pending) change
       const set = {}; const del = [];
-      for (const k of keys) { if (f[k] === '' || f[k] === undefined) { if (want[k] !== undefined) del.push(k); } else set[k] = f[k]; }
+      for (const k of keys) {
+        const before = want[k] ?? (types[k]?.type === 'checkbox' ? '0' : '');
+        if (String(f[k] ?? '') === String(before)) continue;
+        if (f[k] === '' || f[k] === undefined) { if (want[k] !== undefined) del.push(k); } else set[k] = f[k];
+      }
       if (del.length) set.delete = del.join(',');
-      return put(set);
+      if (Object.keys(set).length) await put(set);
     } });
 }
 
@@ -294,6 +299,7 @@ const optionActions = {
   removable: k => !['ostype', 'arch', 'unprivileged', 'template', 'lock'].includes(k),
   add: [['Edit description', 'edit-description', (v, w, p) => simpleDialog('Description', ['description'], w, p, OPTION_TYPES)],
     ['Console mode', 'edit-cmode', (v, w, p) => simpleDialog('Console mode', ['cmode'], w, p, OPTION_TYPES)],
+    ['Console settings', 'edit-console', (v, w, p) => simpleDialog('Console', ['cmode', 'tty', 'console'], w, p, OPTION_TYPES)],
     ['Start at boot', 'edit-onboot', (v, w, p) => simpleDialog('Start at boot', ['onboot', 'startup'], w, p, OPTION_TYPES)]],
 };
 

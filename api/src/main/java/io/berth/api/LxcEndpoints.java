@@ -353,13 +353,32 @@ final class LxcEndpoints {
         c.opt("delete").ifPresent(d -> {
             for (String k : d.split("[,;\\s]+")) if (!k.isEmpty()) delete.add(k);
         });
-        if (c.opt("revert").isPresent()) throw new ApiException(501, "revert is not implemented by Berth's API yet");
+        List<String> revert = new ArrayList<>();
+        c.opt("revert").ifPresent(r -> {
+            for (String k : r.split("[,;\\s]+")) if (!k.isEmpty()) revert.add(k);
+        });
+        for (String k : revert) {
+            if (set.containsKey(k) || delete.contains(k)) throw ApiException.param("revert", "'" + k + "' is also set or deleted in this request");
+        }
         checkConfigPrivileges(c, set.keySet(), delete);
+        checkConfigPrivileges(c, Set.of(), revert);
         if (c.opt("digest").isPresent() && !c.str("digest").equalsIgnoreCase(digest(vmid))) {
             throw new io.berth.error.DigestMismatchException("config of " + vmid + " (file changed by other user? Try again.)", c.str("digest"), digest(vmid));
         }
-        api.ct().set(vmid, set, delete, skiplock(c));
+        if (!revert.isEmpty()) revertPending(vmid, revert);
+        if (!set.isEmpty() || !delete.isEmpty() || revert.isEmpty()) api.ct().set(vmid, set, delete, skiplock(c));
         return null;
+    }
+
+    /** {@code revert=}: drops pending values and pending deletions of these keys (the applied config stays). */
+    private void revertPending(int vmid, List<String> keys) {
+        new io.berth.config.ConfigStore(api.ct().roots()).update(vmid, f -> {
+            if (f.pending().isEmpty()) return f;
+            io.berth.config.ContainerConfig p = f.pending().get();
+            for (String k : keys) p = k.equals("description") ? p.withDescription(java.util.Optional.empty()) : p.without(k);
+            p = p.withDeletes(p.deletes().stream().filter(d -> !keys.contains(d)).toList());
+            return f.withPending(p.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(p));
+        });
     }
 
     /** Proxmox's per-key privileges for config changes. */

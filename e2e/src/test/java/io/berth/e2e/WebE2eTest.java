@@ -226,6 +226,20 @@ class WebE2eTest {
         b.type(By.id("f-memory"), "300");
         submitDialog("edit-dialog");
         b.screenshot("resources");
+
+        // a key that needs a restart stays pending next to the applied value, and revert drops it
+        go("#/lxc/" + node + "/" + vmid + "/options");
+        b.click(By.id("edit-console"));
+        b.type(By.id("f-tty"), "4");
+        submitDialog("edit-dialog");
+        b.await(By.cssSelector("#pending-grid tr.has-pending"));
+        assertThat(b.await(By.id("pending-grid")).getText()).contains("4 (pending)");
+        assertThat(srv.ct.config(vmid).pending()).isPresent();
+        b.screenshot("options-pending");
+        b.click(By.id("revert-tty"));
+        new WebDriverWait(b.driver(), Duration.ofSeconds(10)).until(d ->
+                d.findElements(By.cssSelector("#pending-grid tr.has-pending")).isEmpty());
+        assertThat(srv.ct.config(vmid).pending()).isEmpty();
     }
 
     @Test
