@@ -33,7 +33,9 @@ public final class ConfigShowCommand implements Callable<Integer> {
     @Override public Integer call() {
         try {
             int id = Vmid.parse(vmid);
-            ConfigFile f = new ConfigStore(main.roots()).load(id);
+            io.berth.config.ParsedConfig read = new ConfigStore(main.roots()).read(id);
+            for (io.berth.config.ConfigError w : read.warnings()) spec.commandLine().getErr().println("warning: " + w);
+            ConfigFile f = read.config();
             ContainerConfig c;
             if (snapshot != null) {
                 c = f.snapshots().get(snapshot);

@@ -79,6 +79,19 @@ class ConfigCommandsTest {
         assertThat(run("config", "100", "--current").out()).contains("hostname: alpha").doesNotContain("cores");
     }
 
+    @Test void aHandEditedValueOnlyWarnsWhenShownAndIsKeptBySet() throws Exception {
+        Files.writeString(conf, Files.readString(conf) + "frobnicate: 1\n");
+        Files.writeString(conf, Files.readString(conf).replace("ostype: debian", "ostype: redhat"));
+        Result show = run("config", "100");
+        assertThat(show.rc()).as(show.err()).isZero();
+        assertThat(show.out()).contains("ostype: redhat", "frobnicate: 1");
+        assertThat(show.err()).contains("warning: " + conf + ":4: 'ostype' value 'redhat': not allowed; allowed: debian",
+                "warning: " + conf + ":7: 'frobnicate' value '1': unknown key 'frobnicate'");
+        Result set = run("set", "100", "--memory", "1024");
+        assertThat(set.rc()).as(set.err()).isZero();
+        assertThat(Files.readString(conf)).contains("memory: 1024\n", "ostype: redhat\n", "frobnicate: 1\n");
+    }
+
     @Test void helpForKeysAndCommands() {
         Result mp = run("help", "mp0");
         assertThat(mp.out()).contains("mp[n]").contains("idmap").contains("hotplug");

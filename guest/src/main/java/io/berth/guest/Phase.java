@@ -1,35 +1,15 @@
 package io.berth.guest;
 
-/** When setup runs; each phase touches a defined subset of the guest's files. */
+/** When setup runs, and which of Proxmox's setup steps it does then. */
 public enum Phase {
-    /** After template extraction: everything, including root password, SSH keys and SSH host keys. */
+    /** After template extraction (Proxmox's post-create hook): clean-ups, template fix-ups, password, SSH keys, then all below. */
     CREATE,
-    /** From the pre-start hook: hostname, hosts, network, DNS, timezone, unit masks. */
+    /** From the pre-start hook: /fastboot, ttys and getty units, network, hostname and hosts, DNS, time zone. */
     PRE_START,
-    /** A netN changed: the network configuration only. */
+    /** A netN changed on a running container: the network files only. */
     NETWORK_CHANGE,
-    /** The hostname changed: /etc/hostname and /etc/hosts. */
+    /** The hostname changed: /etc/hostname (or its distribution's equivalent) and /etc/hosts. */
     HOSTNAME_CHANGE,
-    /** nameserver/searchdomain changed: resolv.conf and /etc/hosts (the FQDN depends on the search domain). */
-    DNS_CHANGE;
-
-    boolean hostname() {
-        return this != NETWORK_CHANGE && this != DNS_CHANGE;
-    }
-
-    boolean hosts() {
-        return this != NETWORK_CHANGE;
-    }
-
-    boolean network() {
-        return this == CREATE || this == PRE_START || this == NETWORK_CHANGE;
-    }
-
-    boolean dns() {
-        return this == CREATE || this == PRE_START || this == DNS_CHANGE;
-    }
-
-    boolean systemWide() {
-        return this == CREATE || this == PRE_START;
-    }
+    /** nameserver/searchdomain changed: resolv.conf. */
+    DNS_CHANGE
 }
