@@ -7,7 +7,10 @@ set -euo pipefail
 # nodejs/npm build the web UI, chromium + chromium-driver run its browser tests.
 pkgs=(lxc lxc-templates openssh-client busybox-static btrfs-progs lvm2 thin-provisioning-tools rsync zstd xz-utils iproute2
       bridge-utils acl attr e2fsprogs util-linux tar gzip maven hyperfine debootstrap gcc libc6-dev
-      nodejs npm chromium chromium-driver)
+      chromium chromium-driver)
+# node + npm: Debian's nodejs/npm unless the machine already has a node with its own npm (images that ship
+# NodeSource's nodejs bundle npm, and Debian's npm package conflicts with it)
+command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
 # backups: pigz/lzop compress (zstd above), setcap (libcap2-bin) makes the file capabilities the backup tests check
 pkgs+=(pigz lzop libcap2-bin)
 # api: libpam0g is the pam realm (through FFM); python3-proxmoxer is the unchanged Proxmox client library the API tests drive
