@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -89,7 +90,10 @@ public final class MountHotplug {
     public static Unplugged unplug(RunningContainer ct, String key, String target, MountSource expected, Consumer<String> warnings) {
         List<Path> loops = expected instanceof MountSource.ImageFile f ? LoopDevices.findByBackingFile(f.file()) : List.of();
         Set<String> devices = expectedDevices(expected, loops);
-        unmountInContainer(ct, key, target, devices);
+        Optional<String> gone = unmountInContainer(ct, key, target, devices, true);
+        // the container unmounted (or moved) it itself: the goal is reached, finish and say what was found (issue 10.13)
+        gone.ifPresent(what -> warnings.accept(key + ": " + target + " " + what + " in container " + ct.name()
+                + " (the container unmounted or moved it itself); nothing left to unmount there"));
         if (expected instanceof MountSource.HostDirectory) return new Unplugged(key, true, List.of());
         List<String> holders = holders(devices);
         boolean released = holders.isEmpty() && awaitDetached(loops);
@@ -124,12 +128,29 @@ public final class MountHotplug {
 
     /** Safe unmount in the container: no symlink followed, must be a mount root, of one of {@code devices} if given. */
     static void unmountInContainer(RunningContainer ct, String key, String target, Set<String> devices) {
+        unmountInContainer(ct, key, target, devices, false);
+    }
+
+    /**
+     * With {@code tolerateAbsent}, a target that is missing or no mount point is not an error: returns what was found
+     * there instead (empty when a mount was detached).
+     */
+    static Optional<String> unmountInContainer(RunningContainer ct, String key, String target, Set<String> devices,
+                                               boolean tolerateAbsent) {
         try (Fd ctNs = ct.namespace(NsType.MNT)) {
-            Namespaces.inMountNamespace(ctNs, () -> {
-                try (Fd root = PathCalls.openat(Fd.CWD, "/", DIR, 0);
-                     Fd t = SafePath.openExisting(root, target)) {
+            return Namespaces.inMountNamespace(ctNs, () -> {
+                try (Fd root = PathCalls.openat(Fd.CWD, "/", DIR, 0)) {
+                    Fd t;
+                    try {
+                        t = SafePath.openExisting(root, target);
+                    } catch (SysException | MountException e) {
+                        if (tolerateAbsent) return Optional.of("could not be opened (" + e.getMessage() + ")");
+                        throw e;
+                    }
+                    try (t) {
                     Stat st = PathCalls.fstat(t);
                     if (!st.mountRoot()) {
+                        if (tolerateAbsent) return Optional.of("is no longer a mount point");
                         throw new HotplugException(key + ": " + target + " is not a mount point in container " + ct.name());
                     }
                     if (!devices.isEmpty() && !devices.contains(st.dev())) {
@@ -138,8 +159,9 @@ public final class MountHotplug {
                                 + "); refusing to unmount it");
                     }
                     Mounts.umountAt(t, Mounts.MNT_DETACH);
+                    return Optional.<String>empty();
+                    }
                 }
-                return null;
             });
         } catch (SysException | MountException e) {
             throw new HotplugException(key + ": cannot unmount " + target + " in container " + ct.name() + ": " + e.getMessage(), e);
