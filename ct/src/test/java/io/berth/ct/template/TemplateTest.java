@@ -39,7 +39,7 @@ class TemplateTest {
         Files.write(bad, new byte[] {0x1f, (byte) 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7});
         Path root = Files.createDirectory(tmp.resolve("root"));
         assertThatThrownBy(() -> Extractor.extract(TemplateArchive.of(bad), root, Progress.NONE))
-                .isInstanceOf(IOException.class).hasMessageContaining("bad.tar.gz").hasMessageContaining("tar exit");
+                .isInstanceOf(IOException.class).hasMessageContaining("bad.tar.gz").hasMessageContaining("failed (").hasMessageContaining(" exit ");
     }
 
     @Test
@@ -62,5 +62,35 @@ class TemplateTest {
         Path root = Files.createDirectory(tmp.resolve("root"));
         Extractor.extract(TemplateArchive.of(zst), root, Progress.NONE);
         assertThat(root.resolve("etc/os-release")).hasContent("ID=busybox");
+    }
+
+    @Test
+    void xzAndPlainArchivesKeepOwnersXattrsAndAclsAndReportProgress() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Path f = Files.writeString(src.resolve("file"), "x".repeat(300_000) + new java.util.Random(1).ints(200_000).toString());
+        assertThat(new ProcessBuilder("chown", "1234:2345", f.toString()).start().waitFor()).isZero();
+        assertThat(new ProcessBuilder("setfattr", "-n", "user.berth", "-v", "kept", f.toString()).start().waitFor()).isZero();
+        assertThat(new ProcessBuilder("setfacl", "-m", "u:4321:r", f.toString()).start().waitFor()).isZero();
+        for (String name : new String[] {"t.tar.xz", "t.tar"}) {
+            Path archive = tmp.resolve(name);
+            Process p = new ProcessBuilder("tar", "--xattrs", "--xattrs-include=*", "--acls", "--numeric-owner", "-caf",
+                    archive.toString(), "-C", src.toString(), ".").inheritIO().start();
+            assertThat(p.waitFor()).isZero();
+            Path root = Files.createDirectory(tmp.resolve("root-" + name));
+            java.util.List<Long> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Extractor.extract(TemplateArchive.of(archive), root, (done, total) -> {
+                assertThat(total).isEqualTo(archive.toFile().length());
+                seen.add(done);
+            });
+            assertThat(seen).isSorted().last().isEqualTo(archive.toFile().length());
+            Path out = root.resolve("file");
+            assertThat(Files.mismatch(out, f)).isEqualTo(-1);
+            assertThat(Files.getAttribute(out, "unix:uid")).isEqualTo(1234);
+            assertThat(Files.getAttribute(out, "unix:gid")).isEqualTo(2345);
+            Process attr = new ProcessBuilder("getfattr", "--only-values", "-n", "user.berth", out.toString()).start();
+            assertThat(new String(attr.getInputStream().readAllBytes())).isEqualTo("kept");
+            Process acl = new ProcessBuilder("getfacl", "-n", out.toString()).start();
+            assertThat(new String(acl.getInputStream().readAllBytes())).contains("user:4321:r--");
+        }
     }
 }
