@@ -1,0 +1,265 @@
+package io.berth.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.access.AccessData;
+import io.berth.access.AccessStore;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * The HTTPS API under load: {@code GET .../status/current} of a running busybox container by N concurrent clients
+ * (requests/s, p50, p99), the login rate, the resident memory of the API server across 100k requests, and the same
+ * status through the CLI (cold JVM and berthd) for comparison. The server runs in its own JVM
+ * ({@code io.berth.api.ApiMain}) on the 2 cores the clients share. Usage:
+ * {@code ApiBench [--clients 50] [--seconds 10] [--memory-requests 100000] [--out docs/PERFORMANCE.md]}.
+ */
+public final class ApiBench {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static void main(String[] args) throws Exception {
+        int clients = 50, seconds = 10, memRequests = 100_000;
+        Path out = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--clients" -> clients = Integer.parseInt(args[++i]);
+                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+                case "--memory-requests" -> memRequests = Integer.parseInt(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                default -> {
+                    System.err.println("usage: ApiBench [--clients N] [--seconds N] [--memory-requests N] [--out FILE]");
+                    System.exit(2);
+                }
+            }
+        }
+        Path home = Path.of(System.getProperty("berth.home", ".")).toAbsolutePath().normalize();
+        Path jar = Path.of(System.getenv().getOrDefault("BERTH_JAR", home.resolve("cli/target/berth.jar").toString())).toAbsolutePath();
+        Path root = Files.createTempDirectory("berth-api-bench-");
+        int port = 18400 + (int) (ProcessHandle.current().pid() % 90);
+        int vmid = 8900;
+        String secret = UUID.randomUUID().toString();
+        AccessStore store = new AccessStore(root.resolve("etc/access"));
+        store.update(d -> {
+            d.users.put("bench@pve", new AccessData.User("bench@pve", true, 0, "", "", "", "", ""));
+            d.acls.add(new AccessData.Acl("/", "bench@pve", "Administrator", true));
+            d.tokens.put("bench@pve!load", new AccessData.Token("bench@pve!load", 0, false, ""));
+        });
+        store.setTokenSecret("bench@pve!load", secret);
+        store.setPassword("bench@pve", "bench-password");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m"));
+        String extra = System.getenv("BERTH_API_JVM_OPTS");
+        if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
+        cmd.addAll(List.of("-cp", jar.toString(), "io.berth.api.ApiMain", "--root", root.toString(), "--listen", "127.0.0.1",
+                "--port", String.valueOf(port)));
+        Process server = new ProcessBuilder(cmd)
+                .redirectErrorStream(true).redirectOutput(root.resolve("server.log").toFile()).start();
+        HttpClient http = client();
+        String base = "https://127.0.0.1:" + port + "/api2/json";
+        String auth = "PVEAPIToken=bench@pve!load=" + secret;
+        StringBuilder report = new StringBuilder();
+        try {
+            waitUp(http, base, auth);
+            String node = call(http, "GET", base + "/nodes", auth, null).get(0).get("node").asText();
+            String ct = base + "/nodes/" + node + "/lxc/" + vmid;
+            Path tmpl = io.berth.ct.template.BusyboxTemplate.host().build(root.resolve("var/storage/local/template/cache"), false).archive();
+            task(http, base, node, auth, call(http, "POST", base + "/nodes/" + node + "/lxc", auth,
+                    "vmid=" + vmid + "&ostemplate=local%3Avztmpl%2F" + tmpl.getFileName() + "&rootfs=local%3A1&memory=128&unprivileged=0").asText());
+            task(http, base, node, auth, call(http, "POST", ct + "/status/start", auth, "").asText());
+            String status = ct + "/status/current";
+
+            load(http, status, auth, clients, 3); // warm-up (JIT, TLS sessions)
+            Result r = load(http, status, auth, clients, seconds);
+            long rss0 = rssKb(server.pid());
+            long done = 0;
+            List<Long> rss = new ArrayList<>();
+            while (done < memRequests) {
+                done += load(http, status, auth, clients, 2).count;
+                rss.add(rssKb(server.pid()));
+            }
+            Result login = loginLoad(http, base, 4, 5);
+            double cliCold = cli(home, jar, root, vmid, true), cliDaemonless = Double.NaN;
+            report.append("Measured ").append(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")))
+                    .append(" on ").append(Runtime.getRuntime().availableProcessors()).append(" cpus (load average before: ")
+                    .append(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]).append("); API server in its own JVM (-Xmx256m), ")
+                    .append("clients in another, both on this host; API token auth; a running busybox container.\n\n")
+                    .append("| what | requests | req/s | p50 ms | p99 ms | target |\n| --- | --- | --- | --- | --- | --- |\n")
+                    .append(row("GET status/current, " + clients + " concurrent clients, " + seconds + " s", r, "≥ 2000 req/s, p99 < 20 ms: "
+                            + (r.rate() >= 2000 && r.p99 < 20 ? "met" : "NOT met")))
+                    .append(row("POST /access/ticket (pve realm, PBKDF2), 4 concurrent clients, 5 s", login, "-"))
+                    .append(String.format(Locale.ROOT, "| `berth status %d` (CLI, cold JVM) | 10 | - | %.1f | - | - |%n", vmid, cliCold))
+                    .append(String.format(Locale.ROOT, "%nAPI server RSS: %d MiB after the first %d requests, then %s MiB every ~%d requests up to %d.%n",
+                            rss0 / 1024, r.count, String.join(", ", rss.stream().map(k -> String.valueOf(k / 1024)).toList()),
+                            memRequests / Math.max(1, rss.size()), done));
+            if (!Double.isNaN(cliDaemonless)) report.append("");
+            System.out.println(report);
+            if (out != null) BenchMain.writeSection(out, "API", report.toString());
+            task(http, base, node, auth, call(http, "POST", ct + "/status/stop", auth, "").asText());
+            task(http, base, node, auth, call(http, "DELETE", ct, auth, null).asText());
+        } finally {
+            server.destroy();
+            server.waitFor();
+            new ProcessBuilder("rm", "-rf", "--one-file-system", root.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    record Result(long count, double seconds, double p50, double p99, long errors) {
+        double rate() { return count / seconds; }
+    }
+
+    static String row(String what, Result r, String target) {
+        return String.format(Locale.ROOT, "| %s | %d (%d errors) | %.0f | %.2f | %.2f | %s |%n", what, r.count, r.errors, r.rate(), r.p50, r.p99, target);
+    }
+
+    /** {@code clients} virtual threads, each sending one request after another for {@code seconds}. */
+    static Result load(HttpClient http, String url, String auth, int clients, int seconds) throws InterruptedException {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(url)).header("Authorization", auth).timeout(Duration.ofSeconds(10)).GET().build();
+        return run(clients, seconds, () -> {
+            HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            return r.statusCode() == 200;
+        });
+    }
+
+    static Result loginLoad(HttpClient http, String base, int clients, int seconds) throws InterruptedException {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/access/ticket")).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("username=bench%40pve&password=bench-password")).build();
+        return run(clients, seconds, () -> http.send(req, HttpResponse.BodyHandlers.ofByteArray()).statusCode() == 200);
+    }
+
+    interface Shot {
+        boolean fire() throws Exception;
+    }
+
+    static Result run(int clients, int seconds, Shot shot) throws InterruptedException {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong errors = new AtomicLong();
+        List<long[]> lat = new ArrayList<>();
+        int[] counts = new int[clients];
+        List<Thread> ts = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            long[] mine = new long[2_000_000 / clients + 1000];
+            lat.add(mine);
+            int idx = c;
+            ts.add(Thread.ofVirtual().start(() -> {
+                while (!stop.get()) {
+                    long t0 = System.nanoTime();
+                    boolean ok;
+                    try {
+                        ok = shot.fire();
+                    } catch (Exception e) {
+                        ok = false;
+                    }
+                    long dt = System.nanoTime() - t0;
+                    if (!ok) errors.incrementAndGet();
+                    if (counts[idx] < mine.length) mine[counts[idx]++] = dt;
+                }
+            }));
+        }
+        long start = System.nanoTime();
+        Thread.sleep(seconds * 1000L);
+        stop.set(true);
+        for (Thread t : ts) t.join();
+        double secs = (System.nanoTime() - start) / 1e9;
+        int n = 0;
+        for (int c : counts) n += c;
+        long[] all = new long[n];
+        int k = 0;
+        for (int c = 0; c < clients; c++) {
+            System.arraycopy(lat.get(c), 0, all, k, counts[c]);
+            k += counts[c];
+        }
+        Arrays.sort(all);
+        double p50 = n == 0 ? Double.NaN : all[n / 2] / 1e6, p99 = n == 0 ? Double.NaN : all[Math.min(n - 1, (int) (n * 0.99))] / 1e6;
+        return new Result(n, secs, p50, p99, errors.get());
+    }
+
+    /** Median of 10 runs of {@code bin/berth status VMID} in a cold JVM. */
+    static double cli(Path home, Path jar, Path root, int vmid, boolean cold) throws IOException, InterruptedException {
+        List<Double> ms = new ArrayList<>();
+        for (int i = 0; i < 11; i++) {
+            ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/berth").toString(), "--root", root.toString(), "status", String.valueOf(vmid));
+            pb.environment().put("BERTH_JAR", jar.toString());
+            if (cold) pb.environment().put("BERTH_NO_DAEMON", "1");
+            pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            long t0 = System.nanoTime();
+            int rc = pb.start().waitFor();
+            if (rc != 0) throw new IllegalStateException("berth status failed: " + rc);
+            if (i > 0) ms.add((System.nanoTime() - t0) / 1e6);
+        }
+        ms.sort(null);
+        return ms.get(ms.size() / 2);
+    }
+
+    static long rssKb(long pid) throws IOException {
+        for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("\\D+", ""));
+        }
+        return -1;
+    }
+
+    static JsonNode call(HttpClient http, String method, String url, String auth, String form) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Authorization", auth).timeout(Duration.ofSeconds(60));
+        if (form == null) b.method(method, HttpRequest.BodyPublishers.noBody());
+        else b.method(method, HttpRequest.BodyPublishers.ofString(form)).header("Content-Type", "application/x-www-form-urlencoded");
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) throw new IllegalStateException(method + " " + url + ": " + r.statusCode() + " " + r.body());
+        return JSON.readTree(r.body()).get("data");
+    }
+
+    static void task(HttpClient http, String base, String node, String auth, String upid) throws Exception {
+        for (int i = 0; i < 1200; i++) {
+            JsonNode st = call(http, "GET", base + "/nodes/" + node + "/tasks/" + upid + "/status", auth, null);
+            if (st.get("status").asText().equals("stopped")) {
+                if (!st.get("exitstatus").asText().equals("OK")) throw new IllegalStateException(upid + ": " + st.get("exitstatus").asText());
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("task timed out: " + upid);
+    }
+
+    static void waitUp(HttpClient http, String base, String auth) throws Exception {
+        for (int i = 0; i < 300; i++) {
+            try {
+                call(http, "GET", base + "/version", auth, null);
+                return;
+            } catch (IOException e) {
+                Thread.sleep(200);
+            }
+        }
+        throw new IllegalStateException("API server did not come up");
+    }
+
+    static HttpClient client() throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[]{new X509TrustManager() {
+            public void checkClientTrusted(X509Certificate[] c, String a) {}
+            public void checkServerTrusted(X509Certificate[] c, String a) {}
+            public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
+        }}, new SecureRandom());
+        return HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+                .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()).build();
+    }
+
+    private ApiBench() {}
+}
