@@ -353,7 +353,7 @@ async function backups(v) {
         { title: 'Size', render: r => fmtBytes(r.size) },
         { title: 'Notes', render: r => r.notes || '' },
         { title: '', render: r => h('span', { class: 'row-actions' },
-          h('button', { class: 'small', onclick: () => confirmDialog('Restore', `Restore ${r.volid} over container ${v.vmid}? Its current data is replaced.`,
+          h('button', { class: 'small restore', onclick: () => confirmDialog('Restore', `Restore ${r.volid} over container ${v.vmid}? Its current data is replaced.`,
             () => { runTask(api.post(`/nodes/${api.enc(v.node)}/lxc`, { vmid: v.vmid, ostemplate: r.volid, restore: 1, force: 1 }), 'Restore', errEl).finally(load); }) }, 'Restore'),
           h('button', { class: 'small', onclick: () => confirmDialog('Remove', `Remove backup ${r.volid}?`,
             () => api.del(`/nodes/${api.enc(v.node)}/storage/${api.enc(storeSel.value)}/content/${api.enc(r.volid)}`).then(load)) }, 'Remove')) },

@@ -210,7 +210,7 @@ final class LxcEndpoints {
         if (!p.has(who, "/vms/" + vmid, "VM.Allocate") && !(pool.isPresent() && p.has(who, "/pool/" + pool.get(), "VM.Allocate"))) {
             throw new ApiException(403, "Permission check failed (/vms/" + vmid + ", VM.Allocate)");
         }
-        if (c.flag("restore")) throw new ApiException(501, "restore is not implemented by Berth's API yet");
+        if (c.flag("restore")) return restore(c, vmid, who, p);
         String template = c.opt("ostemplate").orElseThrow(() -> ApiException.param("ostemplate", "property is missing and it is not optional"));
         String storage = c.opt("storage").orElse("local");
         Map<String, String> opts = new LinkedHashMap<>();
@@ -248,6 +248,33 @@ final class LxcEndpoints {
                 vms.add(vmid);
                 d.pools.put(pl, new io.berth.access.AccessData.Pool(pl, old.comment(), vms, old.storage()));
             }));
+            if (start) {
+                api.ct().start(vmid, false, false);
+                log.line("started container " + vmid);
+            }
+        });
+    }
+
+    /** {@code create ... restore=1}: the archive (STORAGE:backup/NAME) becomes container {@code vmid} (vzrestore task). */
+    private String restore(Call c, int vmid, String who, Permissions p) {
+        String archive = c.opt("ostemplate").orElseThrow(() -> ApiException.param("ostemplate", "property is missing and it is not optional"));
+        if (archive.contains(":") && !archive.startsWith("/")) {
+            String st = archive.substring(0, archive.indexOf(':'));
+            if (!p.check(who, "/storage/" + st, List.of("Datastore.AllocateSpace", "Datastore.Audit"), true))
+                throw new ApiException(403, "Permission check failed (/storage/" + st + ", Datastore.Audit)");
+        } else if (!c.who().isRoot()) {
+            throw ApiException.param("ostemplate", "only root can restore from a path; use STORAGE:backup/NAME");
+        }
+        boolean exists = api.ct().vmids().contains(vmid);
+        if (exists && !c.flag("force")) throw new ApiException(500, "CT " + vmid + " already exists on node '" + Node.name() + "'");
+        if (exists && !p.has(who, "/vms/" + vmid, "VM.Backup")) throw new ApiException(403, "Permission check failed (/vms/" + vmid + ", VM.Backup)");
+        var req = new io.berth.ct.backup.RestoreRequest(vmid, archive, c.opt("storage"), c.opt("rootfs"),
+                c.opt("unprivileged").map("1"::equals), c.flag("force"), c.flag("ignore-unpack-errors"), Map.of());
+        boolean start = c.flag("start");
+        return api.tasks().start("vzrestore", String.valueOf(vmid), who, log -> {
+            var r = new io.berth.ct.backup.RestoreService(api.ct()).restore(req, (done, total) -> {}, log::line);
+            for (String w : r.warnings()) log.line("WARN: " + w);
+            log.line("restored " + archive + " as container " + vmid);
             if (start) {
                 api.ct().start(vmid, false, false);
                 log.line("started container " + vmid);

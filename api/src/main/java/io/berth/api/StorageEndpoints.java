@@ -43,10 +43,42 @@ final class StorageEndpoints {
                 .orElseThrow(() -> new ApiException(500, "storage '" + c.str("storage") + "' does not exist"))));
         on(s, "GET", ST + "/content", this::content);
         on(s, "DELETE", ST + "/content/{volume}", this::deleteContent);
+        on(s, "POST", "/nodes/{node}/vzdump", this::vzdump);
         on(s, "GET", CT + "/rrddata", c -> {
             node(c);
             api.ct().config(c.vmid());
             return rrd.rrddata(c.vmid(), c.str("timeframe"), c.opt("cf").orElse("AVERAGE"));
+        });
+    }
+
+    /** vzdump for the given containers to a backup storage, as one task whose log is the backup's. */
+    private Object vzdump(Call c) {
+        node(c);
+        var p = api.service().permissions();
+        String who = c.who().authid();
+        List<Integer> vmids = new ArrayList<>();
+        for (String v : c.opt("vmid").orElseThrow(() -> ApiException.param("vmid", "give the containers to back up")).split("[,;\\s]+")) {
+            if (v.isEmpty()) continue;
+            if (!v.matches("\\d+")) throw ApiException.param("vmid", "value '" + v + "' is not a VMID");
+            int id = Integer.parseInt(v);
+            api.ct().config(id);
+            if (!p.has(who, "/vms/" + id, "VM.Backup")) throw new ApiException(403, "Permission check failed (/vms/" + id + ", VM.Backup)");
+            vmids.add(id);
+        }
+        var req = io.berth.ct.backup.BackupRequest.of(vmids);
+        if (c.opt("storage").isPresent()) {
+            String st = c.str("storage");
+            if (!p.has(who, "/storage/" + st, "Datastore.AllocateSpace")) throw new ApiException(403, "Permission check failed (/storage/" + st + ", Datastore.AllocateSpace)");
+            req = req.withStorage(st);
+        }
+        if (c.opt("mode").isPresent()) req = req.withMode(io.berth.ct.backup.BackupMode.parse(c.str("mode")));
+        if (c.opt("compress").isPresent()) req = req.withCompress(io.berth.ct.backup.Compression.parse(c.str("compress")));
+        if (c.opt("notes-template").isPresent()) req = req.withNotes(c.str("notes-template"));
+        if (c.flag("protected")) req = req.withProtect(true);
+        var request = req;
+        return api.tasks().start("vzdump", vmids.size() == 1 ? vmids.getFirst().toString() : "", who, log -> {
+            var results = new io.berth.ct.backup.BackupService(api.ct()).backup(request, log::line);
+            if (results.size() < vmids.size()) throw new IllegalStateException("backup of " + (vmids.size() - results.size()) + " container(s) failed");
         });
     }
 

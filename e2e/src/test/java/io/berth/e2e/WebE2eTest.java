@@ -88,7 +88,7 @@ class WebE2eTest {
     }
 
     @Test
-    @Order(1)
+    @Order(10)
     void logsInAndShowsTheTree() {
         b.open(srv.url());
         b.await(By.id("login-form"));
@@ -99,7 +99,7 @@ class WebE2eTest {
     }
 
     @Test
-    @Order(2)
+    @Order(20)
     void wrongPasswordIsShownOnTheForm() {
         try (Browser other = new Browser(1280, 720, srv.spki())) {
             other.open(srv.url());
@@ -111,7 +111,7 @@ class WebE2eTest {
     }
 
     @Test
-    @Order(3)
+    @Order(30)
     void createsAContainerWithTheWizard() {
         b.click(By.id("create-ct"));
         b.await(By.id("create-wizard"));
@@ -146,7 +146,7 @@ class WebE2eTest {
     }
 
     @Test
-    @Order(4)
+    @Order(40)
     void startsItAndTypesInTheConsole() {
         // the console gives a login shell (pct's cmode=shell), set from the Options view
         go("#/lxc/" + node + "/" + vmid + "/options");
@@ -189,7 +189,7 @@ class WebE2eTest {
     }
 
     @Test
-    @Order(5)
+    @Order(50)
     void summaryLoadsInUnderASecond() {
         go("#/lxc/" + node + "/" + vmid + "/summary");
         b.await(By.cssSelector(".view-body.loaded"));
@@ -208,7 +208,7 @@ class WebE2eTest {
     }
 
     @Test
-    @Order(6)
+    @Order(60)
     void hotplugsAMountPointFromTheResourcesView() {
         go("#/lxc/" + node + "/" + vmid + "/resources");
         b.click(By.id("add-mp"));
@@ -243,7 +243,7 @@ class WebE2eTest {
     }
 
     @Test
-    @Order(7)
+    @Order(70)
     void takesAndRollsBackASnapshot() {
         go("#/lxc/" + node + "/" + vmid + "/summary");
         b.click(By.id("btn-stop"));
@@ -270,7 +270,28 @@ class WebE2eTest {
     }
 
     @Test
-    @Order(8)
+    @Order(75)
+    void backsUpAndRestores() {
+        go("#/lxc/" + node + "/" + vmid + "/backup");
+        b.click(By.id("backup-now"));
+        new Select(b.await(By.id("f-storage"))).selectByValue("local");
+        new Select(b.await(By.id("f-mode"))).selectByValue("stop");
+        submitDialog("backup-dialog");
+        String log = awaitTask(b);
+        assertThat(log).contains("vzdump-lxc-" + vmid);
+        closeTask(b);
+        b.await(By.cssSelector("#backup-list button.restore"));
+        b.screenshot("backups");
+        srv.ct.set(vmid, Map.of("hostname", "before-restore"), List.of(), false);
+        b.click(By.cssSelector("#backup-list button.restore"));
+        b.click(By.id("confirm-ok"));
+        awaitTask(b);
+        closeTask(b);
+        assertThat(srv.ct.config(vmid).main().get("hostname")).hasValue("web-e2e");
+    }
+
+    @Test
+    @Order(80)
     void watchesATaskLog() {
         go("#/lxc/" + node + "/" + vmid + "/tasks");
         List<WebElement> rows = b.await(By.id("task-list")).findElements(By.cssSelector("tbody tr"));
@@ -282,7 +303,7 @@ class WebE2eTest {
     }
 
     @Test
-    @Order(9)
+    @Order(90)
     void scriptInADescriptionIsShownAsText() {
         String evil = "<script>window.__xss=1</script><img src=x onerror=\"window.__xss=2\">";
         go("#/lxc/" + node + "/" + vmid + "/options");
@@ -297,7 +318,7 @@ class WebE2eTest {
     }
 
     @Test
-    @Order(10)
+    @Order(100)
     void auditorFindsThePowerButtonsDisabled() {
         try (Browser a = new Browser(1280, 720, srv.spki())) {
             login(a, "auditor@pve", "auditor-pass-1");
@@ -311,7 +332,7 @@ class WebE2eTest {
     }
 
     @Test
-    @Order(11)
+    @Order(110)
     void worksOnAPhoneAndInDarkMode() {
         try (Browser p = new Browser(390, 844, srv.spki())) {
             login(p, "admin@pve", "admin-pass-1");
@@ -335,7 +356,7 @@ class WebE2eTest {
     }
 
     @Test
-    @Order(12)
+    @Order(120)
     void assetsComeFromTheBrowserCacheAndNothingViolatesTheCsp() {
         b.open("about:blank");
         b.open(srv.url());
