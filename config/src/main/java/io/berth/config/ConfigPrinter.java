@@ -29,6 +29,19 @@ public final class ConfigPrinter {
         return sb.toString();
     }
 
+    private static java.util.Set<String> usedVolumes(ContainerConfig c) {
+        java.util.Set<String> used = new java.util.HashSet<>();
+        c.values().forEach((k, v) -> {
+            if (!k.equals("rootfs") && !k.matches("mp\\d+")) return;
+            try {
+                if (MountPoint.parse(k, v).source() instanceof MountSource.Volume vol) used.add(vol.volid());
+            } catch (RuntimeException e) {
+                // a value that does not parse names no volume; it is printed back as it was
+            }
+        });
+        return used;
+    }
+
     private static TreeMap<String, ContainerConfig> sortedByName(Map<String, ContainerConfig> snaps) {
         TreeMap<String, ContainerConfig> m = new TreeMap<>();
         m.putAll(snaps);
@@ -50,8 +63,12 @@ public final class ConfigPrinter {
         TreeMap<String, String> keys = new TreeMap<>();
         keys.putAll(c.values());
         keys.remove("env");
-        // Proxmox never writes a snapstate into the main section
-        if (main) keys.remove("snapstate");
+        // Proxmox never writes a snapstate into the main section, nor an unusedN naming a volume rootfs/mpN still use
+        if (main) {
+            keys.remove("snapstate");
+            java.util.Set<String> used = usedVolumes(c);
+            keys.entrySet().removeIf(e -> e.getKey().matches("unused\\d+") && used.contains(e.getValue()));
+        }
         if (!c.deletes().isEmpty()) keys.putIfAbsent("delete", String.join(",", c.deletes()));
         keys.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));
         c.get("env").ifPresent(env -> {

@@ -125,6 +125,28 @@ class LenientReadTest {
         assertThat(ConfigParser.parse(FILE, "#a\ndescription: b\n").main().description()).hasValue("a\nb");
     }
 
+    @Test void anUnusedEntryForAVolumeStillMountedIsDroppedOnWriteAsProxmoxDoes() {
+        ConfigFile f = ConfigParser.parse(FILE, """
+                mp0: local:100/vm-100-disk-1.raw,mp=/data
+                rootfs: local:100/vm-100-disk-0.raw,size=8G
+                unused0: local:100/vm-100-disk-1.raw
+                unused1: local:100/vm-100-disk-2.raw
+
+                [snap]
+                unused0: local:100/vm-100-disk-0.raw
+                rootfs: local:100/vm-100-disk-0.raw,size=8G
+                """);
+        assertThat(ConfigPrinter.print(f)).isEqualTo("""
+                mp0: local:100/vm-100-disk-1.raw,mp=/data
+                rootfs: local:100/vm-100-disk-0.raw,size=8G
+                unused1: local:100/vm-100-disk-2.raw
+
+                [snap]
+                rootfs: local:100/vm-100-disk-0.raw,size=8G
+                unused0: local:100/vm-100-disk-0.raw
+                """);
+    }
+
     @Test void refusedAndDeprecatedRawKeys() {
         assertThat(LxcKeys.check("lxc.cgroup2.memory.max")).isEqualTo(new LxcKeys.Allowed(java.util.Optional.empty()));
         assertThat(LxcKeys.check("lxc.id_map")).isInstanceOf(LxcKeys.Allowed.class);
