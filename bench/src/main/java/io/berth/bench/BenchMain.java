@@ -304,12 +304,12 @@ public final class BenchMain {
                         double t = Measure.runMillis(berth(m, "snapshot", id, s));
                         Measure.run(berth(m, "delsnapshot", id, s));
                         return t;
-                    }, NOTHING)), false, "config steps: lock, [sN] with snapstate, commit"));
+                    }, NOTHING)), true, "config steps: lock, [sN] with snapstate, commit"));
             Measure.run(berth(Mode.COLD, "snapshot", id, "base"));
             rows.add(row("rollback (stopped)", "btrfs subvolume snapshot S T; btrfs subvolume delete OLD; mv T OLD",
                     () -> med(NOTHING, new Cmd(List.of("sh", "-c", "btrfs subvolume snapshot " + subvol + "@base " + subvol + ".t >/dev/null"
                                     + " && btrfs subvolume delete " + subvol + " >/dev/null && mv " + subvol + ".t " + subvol)), NOTHING),
-                    shown("rollback", id, "base"), m -> med(berth(m, "rollback", id, "base")), false, ""));
+                    shown("rollback", id, "base"), m -> med(berth(m, "rollback", id, "base")), true, ""));
             Measure.run(berth(Mode.COLD, "template", Integer.toString(tpl)));
             Path base = btrfsMount.resolve("bb/images/" + tpl + "/basevol-" + tpl + "-disk-0");
             Path rawClone = btrfsMount.resolve("bb/raw-clone");
@@ -323,7 +323,7 @@ public final class BenchMain {
                         double t = Measure.runMillis(berth(m, "clone", Integer.toString(tpl), Integer.toString(v)));
                         Measure.run(berth(Mode.COLD, "destroy", Integer.toString(v)));
                         return t;
-                    }, NOTHING)), false, "berth also sets the guest's hostname/network in the clone"));
+                    }, NOTHING)), true, "berth also sets the guest's hostname/network in the clone"));
             return rows;
         }
 

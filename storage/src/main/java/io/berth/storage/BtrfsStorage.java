@@ -139,7 +139,9 @@ public final class BtrfsStorage implements Storage {
     private void deleteSubvolume(Path p) {
         if (!Files.exists(p)) return;
         OptionalLong qgroup = def.quotas() ? rootId(p) : OptionalLong.empty();
-        HostCommand.of("btrfs", "subvolume", "delete", "--commit-after", p.toString()).run();
+        // waiting for the commit is only needed to destroy the qgroup afterwards
+        if (def.quotas()) HostCommand.of("btrfs", "subvolume", "delete", "--commit-after", p.toString()).run();
+        else HostCommand.of("btrfs", "subvolume", "delete", p.toString()).run();
         // drop the qgroup so `qgroup show` does not fill with stale entries; the kernel may still hold it
         qgroup.ifPresent(id -> HostCommand.of("btrfs", "qgroup", "destroy", "0/" + id, def.path().toString())
                 .runAllowingFailure());

@@ -53,9 +53,27 @@ class SnapshotServiceTest {
 
     /** A file in the raw rootfs image of a stopped container, through debugfs (no mount needed). */
     private static void writeRootfs(Path image, String name, String content, Path tmp) throws IOException {
+        awaitUnmounted(image);
         Path src = tmp.resolve("debugfs-src");
         Files.writeString(src, content);
         HostCommand.of("debugfs", "-w", "-R", "write " + src + " /" + name, image.toString()).run();
+    }
+
+    /**
+     * A private mount namespace that just ended (create's) releases its mounts asynchronously; debugfs must not write
+     * under an ext4 that is still mounted there, whose unmount would write its own state back over ours.
+     */
+    private static void awaitUnmounted(Path image) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!HostCommand.of("losetup", "-n", "-O", "NAME", "-j", image.toString()).run().isBlank()) {
+            assertThat(System.nanoTime()).as("%s still attached to a loop device", image).isLessThan(deadline);
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private static Optional<String> readRootfs(Path image, String name) {
