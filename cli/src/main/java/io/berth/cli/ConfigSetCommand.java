@@ -44,15 +44,25 @@ public final class ConfigSetCommand implements Callable<Integer> {
     @Option(names = "--delete", split = ",", paramLabel = "KEY", description = "Keys to delete, comma separated.")
     List<String> delete = new ArrayList<>();
 
+    @Option(names = "--revert", split = ",", paramLabel = "KEY", description = "Pending changes to drop (values and deletions), comma separated.")
+    List<String> revert = new ArrayList<>();
+
     /** Filled by the generated key options, in command-line order. */
     final Map<String, String> values = new LinkedHashMap<>();
 
     @Override public Integer call() {
         try {
             int id = Vmid.parse(vmid);
-            if (values.isEmpty() && delete.isEmpty()) {
-                throw new IllegalArgumentException("nothing to change; give --KEY VALUE options or --delete KEYS");
+            for (String k : revert) {
+                if (values.containsKey(k) || delete.contains(k)) {
+                    throw new io.berth.error.InvalidInputException("revert", "'" + k + "' is also set or deleted in this command");
+                }
             }
+            if (values.isEmpty() && delete.isEmpty() && revert.isEmpty()) {
+                throw new IllegalArgumentException("nothing to change; give --KEY VALUE options, --delete KEYS or --revert KEYS");
+            }
+            if (!revert.isEmpty()) CtCli.service(spec).revert(id, revert, skiplock);
+            if (values.isEmpty() && delete.isEmpty()) return 0;
             var live = CtCli.service(spec).set(id, values, delete, skiplock);
             var out = spec.commandLine().getOut();
             if (live.isPresent()) {

@@ -1,5 +1,7 @@
 package io.berth.cli;
 
+import io.berth.access.AccessData;
+import io.berth.access.AccessStore;
 import io.berth.cli.daemon.ClientContext;
 import io.berth.ct.CreateRequest;
 import io.berth.ct.CreateResult;
@@ -45,22 +47,94 @@ public final class CreateCommand implements Callable<Integer> {
             Map<String, String> options = new LinkedHashMap<>(parseOptions(rest));
             ClientContext client = ClientContext.current();
             String restore = options.remove("restore");
+            // pct create's own parameters (not config keys)
+            String password = options.remove("password");
+            String keysFile = options.remove("ssh-public-keys");
+            boolean start = bool(options, "start");
+            boolean unique = bool(options, "unique");
+            String pool = options.remove("pool");
+            Optional<AccessStore> pools = Optional.empty();
+            if (pool != null) {
+                AccessStore store = new AccessStore(io.berth.api.Api.accessDir(CtCli.service(spec)));
+                if (!store.read().pools.containsKey(pool)) {
+                    throw new io.berth.error.InvalidInputException("pool", "pool '" + pool + "' does not exist; allowed: "
+                            + (store.read().pools.isEmpty() ? "none defined" : String.join(", ", store.read().pools.keySet())));
+                }
+                pools = Optional.of(store);
+            }
             if (restore != null && BackupCommand.bit("restore", restore)) {
                 String rootfs = options.remove("rootfs"), unpriv = options.remove("unprivileged");
                 String force = options.remove("force"), ignore = options.remove("ignore-unpack-errors");
                 String archive = template.contains(":") || template.startsWith("/") ? template : client.resolve(template).toString();
-                return RestoreCommand.run(spec, vmid, archive, storage, rootfs, unpriv, force, ignore, quiet, options);
+                if (password != null || keysFile != null) {
+                    throw new io.berth.error.InvalidInputException(password != null ? "password" : "ssh-public-keys",
+                            "not with --restore 1: the backup's own accounts are restored");
+                }
+                int rc = RestoreCommand.run(spec, vmid, archive, storage, rootfs, unpriv, force, ignore, quiet, options);
+                if (rc == 0 && unique) newMacs(vmid);
+                if (rc == 0) addToPool(pools, pool, vmid);
+                if (rc == 0 && start) return startCreated(vmid);
+                return rc;
+            }
+            boolean force = bool(options, "force");
+            boolean ignoreUnpack = bool(options, "ignore-unpack-errors");
+            Optional<String> keys = Optional.empty();
+            if (keysFile != null) {
+                java.nio.file.Path kf = client.resolve(keysFile);
+                try {
+                    keys = Optional.of(java.nio.file.Files.readString(kf));
+                } catch (java.io.IOException e) {
+                    throw new io.berth.error.InvalidInputException("ssh-public-keys", "cannot read '" + kf + "': " + e.getMessage());
+                }
+            }
+            if (force && CtCli.service(spec).vmids().contains(vmid)) {
+                // pct create --force: replace the existing (stopped) container
+                System.err.println("WARN: --force: destroying the existing container " + vmid + " first");
+                CtCli.service(spec).destroy(vmid, false, false);
             }
             boolean tty = client.terminal().isTerminal(2);
             Progress progress = quiet ? Progress.NONE : Progress.bar(System.err, tty, "extracting");
             // a template path is the caller's: under berthd it is relative to the client's directory
             String tmpl = template.contains(":") || template.startsWith("/") ? template : client.resolve(template).toString();
-            CreateResult r = CtCli.service(spec).create(
-                    new CreateRequest(vmid, tmpl, options, Optional.ofNullable(storage)), progress);
+            CreateResult r = CtCli.service(spec).create(new CreateRequest(vmid, tmpl, options, Optional.ofNullable(storage),
+                    Optional.ofNullable(password), keys, ignoreUnpack), progress);
             for (String w : r.warnings()) System.err.println("WARN: " + w);
             System.err.println("created container " + r.vmid() + " (ostype " + r.ostype() + ", arch " + r.arch() + ")");
-            return 0;
+            // --unique: every NIC of a new container gets a fresh MAC anyway
+            addToPool(pools, pool, vmid);
+            return start ? startCreated(vmid) : 0;
         });
+    }
+
+    private static boolean bool(Map<String, String> options, String key) {
+        String v = options.remove(key);
+        return v != null && PveBool.parse(key, v);
+    }
+
+    private int startCreated(int vmid) {
+        for (String w : CtCli.service(spec).start(vmid, false, false).warnings()) System.err.println("WARN: " + w);
+        return 0;
+    }
+
+    private static void addToPool(Optional<AccessStore> store, String pool, int vmid) {
+        store.ifPresent(s -> s.update(d -> {
+            AccessData.Pool p = d.pools.get(pool);
+            java.util.Set<Integer> vms = new java.util.TreeSet<>(p.vms());
+            vms.add(vmid);
+            d.pools.put(pool, new AccessData.Pool(p.poolid(), p.comment(), vms, p.storage()));
+        }));
+    }
+
+    /** {@code --unique} with a restore: new MACs, as the backup's would clash with the original's. */
+    private void newMacs(int vmid) {
+        var svc = CtCli.service(spec);
+        var c = svc.config(vmid);
+        var main = c.main();
+        for (String k : main.keys()) {
+            if (k.matches("net\\d+")) main = main.with(k, main.get(k).orElseThrow().replaceAll("(^|,)hwaddr=[^,]*", "$1hwaddr="
+                    + io.berth.ct.lifecycle.MacAddresses.random()));
+        }
+        svc.writeConfig(vmid, c.withMain(main));
     }
 
     /** {@code --key value} and {@code --key=value} pairs, in order; a key given twice is refused. */

@@ -43,9 +43,13 @@ public final class LifecycleCommands {
     @Command(name = "stop", mixinStandardHelpOptions = true,
             description = "Stop a container immediately (kills its init); returns when it is completely gone.")
     public static final class Stop extends LockedCommand {
+        @Option(names = "--overrule-shutdown", arity = "0..1", fallbackValue = "1", converter = PveBool.class,
+                description = "Abort a shutdown in progress (it holds the container's lock) by stopping the container now.")
+        boolean overruleShutdown;
+
         @Override public Integer call() {
             return CliErrors.run(spec, () -> {
-                service().stop(vmid, skiplock);
+                service().stop(vmid, skiplock, overruleShutdown);
                 return 0;
             });
         }
@@ -56,7 +60,8 @@ public final class LifecycleCommands {
         @Option(names = "--timeout", description = "Seconds to wait (default ${DEFAULT-VALUE}).", defaultValue = "60")
         int timeout;
 
-        @Option(names = "--force-stop", description = "Kill the container when the timeout passes.")
+        @Option(names = {"--forceStop", "--force-stop"}, arity = "0..1", fallbackValue = "1", converter = PveBool.class,
+                description = "Kill the container when the timeout passes (pct: --forceStop 1).")
         boolean forceStop;
 
         @Override public Integer call() {
@@ -106,10 +111,11 @@ public final class LifecycleCommands {
         @Option(names = "--purge", description = "Also remove the container from other Berth state (e.g. backup jobs, start order).")
         boolean purge;
 
-        @Option(names = "--force", description = "Stop the container first if it is running.")
+        @Option(names = "--force", arity = "0..1", fallbackValue = "1", converter = PveBool.class,
+                description = "Stop the container first if it is running.")
         boolean force;
 
-        @Option(names = "--destroy-unreferenced-disks", description = "Also free every volume owned by this id on any enabled"
+        @Option(names = "--destroy-unreferenced-disks", arity = "0..1", fallbackValue = "1", converter = PveBool.class, description = "Also free every volume owned by this id on any enabled"
                 + " storage that the config does not name.")
         boolean destroyUnreferenced;
 
@@ -123,9 +129,17 @@ public final class LifecycleCommands {
 
     @Command(name = "enter", mixinStandardHelpOptions = true, description = "Open a shell inside a running container.")
     public static final class Enter extends VmidCommand {
+        @Option(names = "--keep-env", arity = "0..1", fallbackValue = "1", converter = PveBool.class,
+                description = "Pass the caller's environment in. Without it the environment is cleared (HOME, PATH and TERM set).")
+        boolean keepEnv;
+
         @Override public Integer call() {
-            return CliErrors.run(spec, () -> interactive(service().attachCommand(vmid, List.of())));
+            return CliErrors.run(spec, () -> interactive(service().attachCommand(vmid, List.of(), env(keepEnv))));
         }
+    }
+
+    static java.util.Optional<java.util.Map<String, String>> env(boolean keep) {
+        return keep ? java.util.Optional.of(io.berth.cli.daemon.ClientContext.current().env()) : java.util.Optional.empty();
     }
 
     @Command(name = "exec", mixinStandardHelpOptions = true,
@@ -134,15 +148,23 @@ public final class LifecycleCommands {
         @Parameters(index = "1..*", paramLabel = "CMD", arity = "1..*", description = "The command and its arguments (after --).")
         List<String> command;
 
+        @Option(names = "--keep-env", arity = "0..1", fallbackValue = "1", converter = PveBool.class,
+                description = "Pass the caller's environment in. Without it the environment is cleared (HOME, PATH and TERM set).")
+        boolean keepEnv;
+
         @Override public Integer call() {
-            return CliErrors.run(spec, () -> interactive(service().attachCommand(vmid, command)));
+            return CliErrors.run(spec, () -> interactive(service().attachCommand(vmid, command, env(keepEnv))));
         }
     }
 
     @Command(name = "console", mixinStandardHelpOptions = true, description = "Attach to a container's console (Ctrl+a q to leave).")
     public static final class Console extends VmidCommand {
+        @Option(names = "--escape", paramLabel = "PREFIX", description = "Escape sequence prefix, e.g. '^b' for <Ctrl+b q>;"
+                + " -1 disables it. The config's cmode decides what is attached: tty (default), console or shell.")
+        String escape;
+
         @Override public Integer call() {
-            return CliErrors.run(spec, () -> interactive(service().consoleCommand(vmid)));
+            return CliErrors.run(spec, () -> interactive(service().consoleCommand(vmid, java.util.Optional.ofNullable(escape))));
         }
     }
 

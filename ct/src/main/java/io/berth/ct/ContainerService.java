@@ -173,7 +173,7 @@ public final class ContainerService {
                 ContainerConfig c = conf;
                 Populated p;
                 try {
-                    p = Namespaces.inNewMountNamespace(() -> populate(vmid, c, map, archive, progress));
+                    p = Namespaces.inNewMountNamespace(() -> populate(vmid, c, map, archive, progress, req));
                 } catch (IOException e) {
                     throw new CtException("creating container " + vmid + " failed: " + e.getMessage(), e);
                 }
@@ -232,8 +232,8 @@ public final class ContainerService {
     }
 
     /** Runs on a thread in a private mount namespace: whatever it mounts is gone when it ends. */
-    private Populated populate(int vmid, ContainerConfig conf, IdMap map, TemplateArchive archive, Progress progress)
-            throws IOException {
+    private Populated populate(int vmid, ContainerConfig conf, IdMap map, TemplateArchive archive, Progress progress,
+                               CreateRequest req) throws IOException {
         Path staging = roots.runDir().resolve("create-" + vmid);
         Files.createDirectories(staging);
         List<String> warnings = new ArrayList<>();
@@ -254,12 +254,14 @@ public final class ContainerService {
                 }
             }
             if (mounted == null) mounted = engine.mountAll(staging, plain);
-            Extractor.extract(archive, staging, progress);
+            Extractor.extract(archive, staging, progress, req.ignoreUnpackErrors(), warnings::add);
             if (!map.isEmpty() && !shiftedByMount) Ownership.shift(staging, map);
             int owner = shiftedByMount ? 0 : (int) map.rootUid(), group = shiftedByMount ? 0 : (int) map.rootGid();
             Detected d = detect(staging, conf, vmid, owner, group);
             String ostype = conf.ostype().orElse(d.ostype());
-            GuestSpec spec = GuestSpecs.of(vmid, conf.ostype().isPresent() ? conf : conf.with("ostype", ostype), owner, group);
+            GuestSpec base = GuestSpecs.of(vmid, conf.ostype().isPresent() ? conf : conf.with("ostype", ostype), owner, group);
+            // create --password / --ssh-public-keys: set in the guest at CREATE, never written to the config
+            GuestSpec spec = new GuestSpec(base.conf(), req.password(), req.sshPublicKeys(), owner, group);
             SetupReport r = GuestSetup.apply(staging, spec, Phase.CREATE);
             warnings.addAll(r.warnings());
             String arch = conf.get("arch").orElse(d.arch().map(a -> a.toString().toLowerCase(java.util.Locale.ROOT)).orElse("amd64"));
@@ -479,6 +481,18 @@ public final class ContainerService {
         Files.move(tmp, p, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /**
+     * {@code --overrule-shutdown}: a shutdown in progress holds the lock while it waits; kill the container first, which
+     * ends that wait, then stop as usual (pct aborts the vzshutdown task the same way).
+     */
+    public void stop(int vmid, boolean skiplock, boolean overruleShutdown) {
+        if (overruleShutdown) {
+            checkLock(vmid, configs.read(vmid).main(), skiplock);
+            new LxcRuntime(paths(vmid)).stopAndWait(STOP_TIMEOUT);
+        }
+        stop(vmid, skiplock);
+    }
+
     /** Kills the container and returns when it is completely gone (post-stop hook done); applies pending changes. */
     public void stop(int vmid, boolean skiplock) {
         try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
@@ -589,8 +603,38 @@ public final class ContainerService {
     }
 
     public List<String> consoleCommand(int vmid) {
+        return consoleCommand(vmid, Optional.empty());
+    }
+
+    /** The console as the config's {@code cmode} asks (tty, console or shell), with lxc-console's escape prefix. */
+    public List<String> consoleCommand(int vmid, Optional<String> escape) {
+        escape.ifPresent(e -> {
+            if (!e.matches("\\^?[a-z]|-1")) throw new io.berth.error.InvalidInputException("escape",
+                    "'" + e + "' is invalid; allowed: a letter a-z or ^a..^z (Ctrl+letter), or -1 for none");
+        });
+        String cmode = configs.read(vmid).main().cmode();
+        // '-1' disables the escape sequence, as with pct
+        Optional<String> esc = escape.filter(e -> !e.equals("-1"));
+        return running(vmid).consoleCommand(cmode, escape.isPresent() && esc.isEmpty() ? Optional.of("-1") : esc);
+    }
+
+    /** {@link #attachCommand(int, List)} passing {@code keepEnv} in ({@code --keep-env}). */
+    public List<String> attachCommand(int vmid, List<String> command, Optional<Map<String, String>> keepEnv) {
         configs.read(vmid);
-        return running(vmid).consoleCommand();
+        return running(vmid).attachCommand(command, keepEnv);
+    }
+
+    /** {@code pct set --revert}: drops the pending values and pending deletions of {@code keys}; the applied config stays. */
+    public void revert(int vmid, List<String> keys, boolean skiplock) {
+        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+            ConfigFile f = configs.read(vmid);
+            checkLock(vmid, f.main(), skiplock);
+            if (f.pending().isEmpty()) return;
+            ContainerConfig p = f.pending().get();
+            for (String k : keys) p = k.equals("description") ? p.withDescription(Optional.empty()) : p.without(k);
+            p = p.withDeletes(p.deletes().stream().filter(d -> !keys.contains(d)).toList());
+            configs.write(vmid, f.withPending(p.isEmpty() ? Optional.empty() : Optional.of(p)));
+        }
     }
 
     /** Runs {@code command} in the container with its output captured. */

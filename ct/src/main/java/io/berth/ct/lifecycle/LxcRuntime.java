@@ -157,8 +157,24 @@ public final class LxcRuntime {
 
     /** The {@code lxc-attach} command line that runs {@code command} (or a login shell if empty) in the container. */
     public List<String> attachCommand(List<String> command) {
-        List<String> cmd = new ArrayList<>(List.of("lxc-attach", "-P", paths.lxcPath().toString(), "-n", paths.name(),
-                "--clear-env", "--keep-var", "TERM", "-v", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+        return attachCommand(command, java.util.Optional.empty());
+    }
+
+    /**
+     * {@code keepEnv}: the caller's environment to pass in ({@code --keep-env}; given explicitly because under berthd
+     * the caller is the client, not this process). Without it the environment is cleared, but TERM is kept and HOME
+     * and PATH are set, as a login would (issue 10.16: HOME was unset).
+     */
+    public List<String> attachCommand(List<String> command, java.util.Optional<java.util.Map<String, String>> keepEnv) {
+        List<String> cmd = new ArrayList<>(List.of("lxc-attach", "-P", paths.lxcPath().toString(), "-n", paths.name(), "--clear-env"));
+        if (keepEnv.isPresent()) {
+            keepEnv.get().forEach((k, v) -> {
+                if (!k.isEmpty() && k.indexOf('=') < 0) cmd.addAll(List.of("-v", k + "=" + v));
+            });
+        } else {
+            cmd.addAll(List.of("--keep-var", "TERM", "-v", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                    "-v", "HOME=/root"));
+        }
         if (!command.isEmpty()) {
             cmd.add("--");
             cmd.addAll(command);
@@ -167,7 +183,25 @@ public final class LxcRuntime {
     }
 
     public List<String> consoleCommand() {
-        return List.of("lxc-console", "-P", paths.lxcPath().toString(), "-n", paths.name());
+        return consoleCommand("tty", java.util.Optional.empty());
+    }
+
+    /**
+     * Proxmox's {@code get_console_command}: {@code cmode} console attaches to /dev/console ({@code -t 0}), tty to a
+     * free tty, shell runs a shell by lxc-attach; {@code escape} is lxc-console's escape prefix (e.g. {@code ^b}).
+     */
+    public List<String> consoleCommand(String cmode, java.util.Optional<String> escape) {
+        List<String> cmd = new ArrayList<>();
+        switch (cmode) {
+            case "console" -> cmd.addAll(List.of("lxc-console", "-P", paths.lxcPath().toString(), "-n", paths.name(), "-t", "0"));
+            case "tty" -> cmd.addAll(List.of("lxc-console", "-P", paths.lxcPath().toString(), "-n", paths.name()));
+            case "shell" -> {
+                return attachCommand(List.of());
+            }
+            default -> throw new io.berth.error.InvalidInputException("cmode", "'" + cmode + "' is invalid; allowed: shell, console, tty");
+        }
+        escape.ifPresent(e -> cmd.addAll(List.of("-e", e)));
+        return cmd;
     }
 
     record Result(int exit, String output) {}

@@ -24,6 +24,15 @@ public final class Extractor {
     private static final List<String> TAR = List.of("tar", "--numeric-owner", "--xattrs", "--xattrs-include=*", "--acls", "-xp");
 
     public static void extract(TemplateArchive archive, Path rootfs, Progress progress) throws IOException {
+        extract(archive, rootfs, progress, false, w -> {});
+    }
+
+    /**
+     * {@code ignoreUnpackErrors} (pct create --ignore-unpack-errors): members tar could not create are reported to
+     * {@code warnings} instead of failing, when the whole archive was read; a truncated or corrupt archive still fails.
+     */
+    public static void extract(TemplateArchive archive, Path rootfs, Progress progress, boolean ignoreUnpackErrors,
+                               java.util.function.Consumer<String> warnings) throws IOException {
         long total = Files.size(archive.path());
         List<String> tar = new ArrayList<>(TAR);
         tar.addAll(List.of("-f", "-", "-C", rootfs.toString()));
@@ -63,6 +72,12 @@ public final class Extractor {
         // in pipeline order: a broken archive fails the decompressor first, and tar only sees its truncated output
         for (int i = 0; i < ps.size(); i++) {
             int rc = ps.get(i).exitValue();
+            String err = errs.get(i).toString();
+            boolean lastStage = i == ps.size() - 1;
+            if (rc != 0 && ignoreUnpackErrors && lastStage && !err.contains("Unexpected EOF") && !err.contains("not look like a tar archive")) {
+                warnings.accept("tar reported errors (exit " + rc + "), ignored (--ignore-unpack-errors): " + err.strip());
+                continue;
+            }
             if (rc != 0) {
                 String tool = String.join(" ", stages.get(i).command().subList(0, Math.min(2, stages.get(i).command().size())));
                 throw new IOException("extracting template '" + archive.path() + "' failed (" + tool + " exit " + rc + "): "
