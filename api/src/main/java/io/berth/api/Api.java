@@ -22,7 +22,7 @@ public final class Api {
     public Api(ContainerService ct, java.util.function.Consumer<String> authLog) {
         this.ct = ct;
         this.store = new AccessStore(accessDir(ct));
-        this.tasks = new TaskManager(ct.roots().stateDir().resolve("tasks"), Node.name());
+        this.tasks = new TaskManager(new io.berth.ct.task.Tasks(ct.roots()));
         this.service = new ApiService(ApiSchema.load(), new Authenticator(store, authLog));
         this.web = new WebUi(ct, req -> {
             for (var c : org.eclipse.jetty.server.Request.getCookies(req)) {

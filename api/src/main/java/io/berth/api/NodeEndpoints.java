@@ -2,7 +2,7 @@ package io.berth.api;
 
 import io.berth.access.Permissions;
 import io.berth.api.task.TaskManager;
-import io.berth.api.task.Upid;
+import io.berth.ct.task.Upid;
 import io.berth.ct.status.ContainerStatus;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -159,8 +159,8 @@ final class NodeEndpoints {
         Upid u;
         try {
             u = Upid.parse(upid);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.param("upid", e.getMessage());
+        } catch (RuntimeException e) {
+            throw ApiException.param("upid", "unable to parse worker upid '" + upid + "'");
         }
         TaskManager.Info i = api.tasks().get(upid).orElseThrow(() -> new ApiException(404, "no such task"));
         if (!visible(c, i)) throw new ApiException(403, "Permission check failed (" + u.user() + " task, Sys.Audit)");
