@@ -72,6 +72,11 @@ public final class BenchMain {
             List<Row> rows = b.runAll(defined, running);
             String table = render(rows, runs, defined, running) + "\n" + renderTargets(targets(rows, running));
             System.out.println(table);
+            Bench.progress("berthd memory");
+            String memory = b.memoryTable(9100, 30);
+            System.out.println(memory);
+            if (out != null) writeSection(out, "MEMORY", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
+                    + " on " + hostSummary() + ".\n\n" + memory);
             String storageTable = renderStorage(b.snapshotRows(b.buildTemplate()), runs);
             System.out.println(storageTable);
             if (out != null) writeSection(out, "SNAPSHOTS", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
@@ -127,6 +132,13 @@ public final class BenchMain {
             } else if (r.what().startsWith("status of all")) {
                 t.add(new Target("status of " + running + " running containers (LXD list: 138 ms)", "< 50 ms", ms(r.coldMs()), r.coldMs() < 50,
                         ms(r.daemonMs()), r.daemonMs() < 50));
+            } else if (r.what().equals("exec `true`")) {
+                t.add(new Target("exec within 2x `lxc-attach -- true` (issue 18)", "<= 2.0x", r.ratio(r.coldMs()),
+                        r.coldMs() <= 2 * r.rawMs(), r.ratio(r.daemonMs()), r.daemonMs() <= 2 * r.rawMs()));
+            } else if (r.what().startsWith("create from template")) {
+                t.add(new Target(r.what().replace("create from template ", "create ").replace(" (dir, subvol)", "")
+                        + " within 1.3x `tar -xpf` (issue 18)", "<= 1.3x", r.ratio(r.coldMs()), r.coldMs() <= 1.3 * r.rawMs(),
+                        r.ratio(r.daemonMs()), r.daemonMs() <= 1.3 * r.rawMs()));
             } else if (r.what().startsWith("CLI start-up")) {
                 t.add(new Target("`berth --version`", "< 150 ms", ms(r.coldMs()), r.coldMs() < 150, ms(r.daemonMs()), r.daemonMs() < 150));
             }
@@ -135,7 +147,7 @@ public final class BenchMain {
     }
 
     static String renderTargets(List<Target> targets) {
-        StringBuilder sb = new StringBuilder("Targets of issue 6 (medians above):\n\n| target | limit | cold | met | berthd | met |\n| --- | --- | ---: | --- | ---: | --- |\n");
+        StringBuilder sb = new StringBuilder("Targets of issues 6 and 18 (medians above):\n\n| target | limit | cold | met | berthd | met |\n| --- | --- | ---: | --- | ---: | --- |\n");
         for (Target t : targets) {
             sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", t.what(), t.limit(), t.cold(), met(t.cold(), t.coldMet()),
                     t.daemon(), met(t.daemon(), t.daemonMet())));
@@ -356,20 +368,36 @@ public final class BenchMain {
             rows.add(row("CLI start-up (`--version`)", "lxc-start --version", () -> med(new Cmd(List.of("lxc-start", "--version"))),
                     shown("--version"), m -> med(berth(m, "--version")), true, ""));
 
-            // create from template vs plain tar extraction of the same archive; create has no berthd path
+            // create from template vs plain tar extraction of the same archive (privileged and unprivileged, busybox and
+            // the Debian rootfs tests use when it exists)
             int[] next = {200};
             Path tarDir = root.resolve("tarx");
-            rows.add(row("create from template (dir, subvol)", "tar -xpf " + tmplFile.getFileName(),
-                    () -> med(() -> mkdirs(tarDir), new Cmd(List.of("tar", "--numeric-owner", "-xpf", tmplFile.toString(), "-C", tarDir.toString())),
-                            () -> Measure.quiet(new Cmd(List.of("rm", "-rf", tarDir.toString())))),
-                    shown("create N", tmplFile.getFileName().toString(), "--rootfs local:0"),
-                    m -> Measure.median(Measure.repeat(1, runs, NOTHING, () -> {
-                        int v = next[0]++;
-                        berthIds.add(v);
-                        return Measure.runMillis(berth(m, "create", Integer.toString(v), tmplFile.toString(), "--rootfs", "local:0"));
-                    }, NOTHING)), false, ""));
-            for (int v = 200; v < next[0]; v++) destroy(v);
-            berthIds.removeIf(v -> v >= 200 && v < next[0]);
+            List<Path> templates = new ArrayList<>(List.of(tmplFile));
+            Path debian = Path.of("/var/cache/berth/debian-12-rootfs.tar.zst");
+            if (Files.isRegularFile(debian)) templates.add(debian);
+            for (Path t : templates) {
+                for (boolean unpriv : new boolean[] {false, true}) {
+                    int n = t == tmplFile ? runs : Math.min(runs, 3);
+                    List<String> extra = unpriv ? List.of("--unprivileged", "1") : List.of();
+                    rows.add(row("create from template " + t.getFileName() + (unpriv ? " (unprivileged, idmapped)" : "") + " (dir, subvol)",
+                            "tar -xpf " + t.getFileName(),
+                            () -> Measure.median(Measure.repeat(1, n, () -> mkdirs(tarDir),
+                                    () -> Measure.runMillis(new Cmd(List.of("tar", "--numeric-owner", "-xpf", t.toString(), "-C", tarDir.toString()))),
+                                    () -> Measure.quiet(new Cmd(List.of("rm", "-rf", tarDir.toString()))))),
+                            shown("create N", t.getFileName().toString(), "--rootfs local:0" + (unpriv ? " --unprivileged 1" : "")),
+                            m -> Measure.median(Measure.repeat(1, n, NOTHING, () -> {
+                                int v = next[0]++;
+                                berthIds.add(v);
+                                List<String> a = new ArrayList<>(List.of("create", Integer.toString(v), t.toString(), "--rootfs", "local:0"));
+                                a.addAll(extra);
+                                return Measure.runMillis(berth(m, a.toArray(String[]::new)));
+                            }, () -> {
+                                int v = next[0] - 1;
+                                destroy(v);
+                                berthIds.remove(Integer.valueOf(v));
+                            })), true, ""));
+                }
+            }
 
             int ct = 9100;
             Measure.run(berth(Mode.COLD, "create", Integer.toString(ct), tmplFile.toString(), "--rootfs", "local:0", "--hostname", "bench"));
@@ -397,7 +425,14 @@ public final class BenchMain {
             rows.add(row("status of one container", "lxc-info", () -> med(lxc("lxc-info", raw)),
                     shown("status", id), m -> med(berth(m, "status", id)), true, ""));
             rows.add(row("exec `true`", "lxc-attach -- true", () -> med(lxc("lxc-attach", raw, "--", "true")),
-                    shown("exec", id, "-- true"), m -> med(berth(m, "exec", id, "--", "true")), false, ""));
+                    shown("exec", id, "-- true"), m -> med(berth(m, "exec", id, "--", "true")), true, ""));
+            // enter-like: on a terminal (util-linux script gives the command a pty), lxc-attach allocates a pty of the
+            // container's and puts ours in raw mode; through berthd the client execs the prepared lxc-attach
+            rows.add(row("exec `true` on a pty (enter-like)", "script -qec 'lxc-attach -- true'",
+                    () -> med(new Cmd(List.of("script", "-qec", String.join(" ", lxc("lxc-attach", raw, "--", "true").argv()), "/dev/null"))),
+                    shown("exec", id, "-- true") + " under script",
+                    m -> med(new Cmd(List.of("script", "-qec", String.join(" ", berth(m, "exec", id, "--", "true").argv()), "/dev/null"),
+                            berth(m).env())), true, "both under `script -qec CMD /dev/null`"));
 
             Path share = root.resolve("share");
             mkdirs(share);
@@ -481,8 +516,66 @@ public final class BenchMain {
         }
 
         void destroy(int vmid) {
-            Measure.quiet(berth(Mode.COLD, "stop", Integer.toString(vmid)));
-            Measure.quiet(berth(Mode.COLD, "destroy", Integer.toString(vmid), "--purge"));
+            Mode fast = daemonStarted ? Mode.DAEMON : Mode.COLD;
+            Measure.quiet(berth(fast, "stop", Integer.toString(vmid)));
+            Measure.quiet(berth(fast, "destroy", Integer.toString(vmid), "--purge"));
+        }
+
+        /**
+         * berthd's resident set: right after a fresh start, after a warm-up, every 250 of 1000 operations on a running
+         * container (status, config, exec, a live memory-limit change), and after start/stop/hotplug/unplug cycles.
+         */
+        String memoryTable(int vmid, int cycles) {
+            if (!daemonStarted) return "berthd did not start: not measured.";
+            String id = Integer.toString(vmid);
+            Measure.quiet(berth(Mode.COLD, "daemon", "stop"));
+            Measure.run(berth(Mode.DAEMON, "daemon", "start"));
+            sleep(2000);
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"idle, right after start", rss()});
+            Measure.run(berth(Mode.DAEMON, "start", id));
+            int[] mem = {300};
+            Runnable op4 = () -> {
+                Measure.run(berth(Mode.DAEMON, "status", id));
+                Measure.run(berth(Mode.DAEMON, "config", id));
+                Measure.run(berth(Mode.DAEMON, "exec", id, "--", "true"));
+                Measure.run(berth(Mode.DAEMON, "set", id, "--memory", Integer.toString(mem[0] = mem[0] >= 900 ? 300 : mem[0] + 4)));
+            };
+            for (int i = 0; i < 25; i++) op4.run();
+            rows.add(new String[] {"after a warm-up of 100 operations", rss()});
+            for (int k = 1; k <= 4; k++) {
+                for (int i = 0; i < 250 / 4; i++) op4.run();
+                rows.add(new String[] {"after " + (k * 250) + " more operations (status, config, exec, set --memory)", rss()});
+            }
+            Path share = root.resolve("share");
+            mkdirs(share);
+            for (int i = 0; i < cycles; i++) {
+                Measure.run(berth(Mode.DAEMON, "set", id, "--mp0", share + ",mp=/mnt/bench"));
+                Measure.run(berth(Mode.DAEMON, "set", id, "--delete", "mp0"));
+                Measure.run(berth(Mode.DAEMON, "stop", id));
+                Measure.run(berth(Mode.DAEMON, "start", id));
+            }
+            rows.add(new String[] {"after " + cycles + " hotplug/unplug/stop/start cycles", rss()});
+            sleep(6000);
+            rows.add(new String[] {"idle again (6 s later)", rss()});
+            Measure.run(berth(Mode.DAEMON, "stop", id));
+            StringBuilder sb = new StringBuilder("| berthd | RSS (MB) |\n| --- | ---: |\n");
+            for (String[] r : rows) sb.append("| ").append(r[0]).append(" | ").append(r[1]).append(" |\n");
+            return sb.toString();
+        }
+
+        String rss() {
+            try {
+                long pid = Long.parseLong(Files.readString(root.resolve("var/run/berthd.pid")).strip());
+                for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                    if (l.startsWith("VmRSS:")) {
+                        return String.format(Locale.ROOT, "%.1f", Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0);
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                return "- (" + e.getMessage() + ")";
+            }
+            return "-";
         }
 
         static void sleep(long ms) {
