@@ -14,7 +14,7 @@ public final class ConfigChanges {
     private ConfigChanges() {}
 
     /** Keys maintained by snapshot operations, never set by hand. */
-    public static final Set<String> SNAPSHOT_KEYS = Set.of("parent", "snaptime", "snapstate");
+    public static final Set<String> SNAPSHOT_KEYS = Set.of("parent", "snaptime", "snapstate", "vmstate");
 
     /** Keys that cannot be deleted. */
     public static final Set<String> REQUIRED_KEYS = Set.of("rootfs");
