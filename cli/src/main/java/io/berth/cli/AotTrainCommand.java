@@ -104,7 +104,9 @@ public final class AotTrainCommand implements Callable<Integer> {
                     new String[] {"config", id, "--current"}, new String[] {"pending", id}, new String[] {"list"},
                     new String[] {"status", id}, new String[] {"status", id, "--output", "json"}, new String[] {"status"},
                     new String[] {"set", id, "--cores", "1", "--delete", "tags"}, new String[] {"help", "mp0"},
-                    new String[] {"daemon", "status"}, new String[] {"start", "--help"})) {
+                    new String[] {"daemon", "status"}, new String[] {"start", "--help"},
+                    // the sample is on dir storage: snapshot stops at the capability check, after the config and task paths
+                    new String[] {"listsnapshot", id}, new String[] {"snapshot", id, "aot"}, new String[] {"clone", "--help"})) {
                 ok += step(failed, String.join(" ", args), () -> {
                     List<String> full = new ArrayList<>(List.of("--root", root));
                     full.addAll(List.of(args));
