@@ -129,6 +129,9 @@ public final class BackupService {
         ArchiveName name = ArchiveName.of(vmid, started, req.compress());
         Path archive = dir.resolve(name.fileName()), tmpArchive = dir.resolve(name.fileName() + ".dat");
         Path work = dir.resolve(name.base() + ".tmp");
+        if (Files.exists(archive) || Files.exists(tmpArchive)) {
+            throw new io.berth.error.ExistsException("backup archive " + archive + " exists already (one backup per container and second)");
+        }
         t.info("Starting Backup of VM " + vmid + " (lxc)");
         t.info("Backup started at " + started.format(LOG_TIME));
 
@@ -208,25 +211,34 @@ public final class BackupService {
                     source = svc.roots().runDir().resolve("backup-" + vmid);
                 }
                 case SUSPEND -> {
+                    // the volumes as they are, without the container's proc/sys/dev mounts: mounted again in a
+                    // private namespace (an image mounted by the container shares its loop device and superblock)
                     Path copy = work.resolve("rootfs");
                     Files.createDirectories(copy);
-                    int pid = rt.initPid().orElseThrow(() -> new CtException("container " + vmid + " stopped during the backup"));
-                    rsync(t, pid, disks, conf, copy, "first", 24);
-                    t.info("suspending guest");
-                    rt.freeze();
+                    List<MountRequest> live = new ArrayList<>();
+                    for (Disk d : disks) live.add(new CtMounts(svc.storages()).request(d.mp(), map, List.of()));
+                    Path view = svc.roots().runDir().resolve("backup-" + vmid + "-live");
+                    Files.createDirectories(view);
                     try {
-                        rsync(t, pid, disks, conf, copy, "final", 0);
+                        Namespaces.inNewMountNamespace(() -> {
+                            try (MountedSet m = new MountEngine(t::warn).mountAll(view, idmapped(live, map))) {
+                                rsync(t, view, disks, conf, copy, "first", 24);
+                                t.info("suspending guest");
+                                rt.freeze();
+                                try {
+                                    rsync(t, view, disks, conf, copy, "final", 0);
+                                } finally {
+                                    rt.unfreeze();
+                                    t.info("resuming guest");
+                                }
+                            }
+                            return null;
+                        });
                     } finally {
-                        rt.unfreeze();
-                        t.info("resuming guest");
+                        LoopSettle.await(LoopSettle.images(live), 10_000);
+                        Files.deleteIfExists(view);
                     }
-                    if (!map.isEmpty()) {
-                        mounts.add(new MountRequest("rootfs", new io.berth.mount.MountSource.HostDirectory(copy), "/", true,
-                                List.of(), Optional.empty(), false, false, List.of(), -1, -1));
-                        source = svc.roots().runDir().resolve("backup-" + vmid);
-                    } else {
-                        source = copy;
-                    }
+                    source = copy; // holds the container's own ids already: read through the idmapped mount
                     sources.add(".");
                 }
                 default -> throw new IllegalStateException();
@@ -386,13 +398,7 @@ public final class BackupService {
         LoopSettle.await(LoopSettle.images(mounts), 10_000);
         try {
             return Namespaces.inNewMountNamespace(() -> {
-                List<MountRequest> reqs = mounts;
-                if (!map.isEmpty()) {
-                    // read through an idmapped mount: files the container owns show up with its own ids
-                    List<IdMapEntry> shift = CtMounts.shiftingIdmap(map);
-                    reqs = mounts.stream().map(r -> r.idmap().isEmpty() ? r.withIdmap(shift).withOwner(0, 0) : r).toList();
-                }
-                try (MountedSet m = new MountEngine(t::warn).mountAll(source, reqs)) {
+                try (MountedSet m = new MountEngine(t::warn).mountAll(source, idmapped(mounts, map))) {
                     return TarPipe.run(tar, t.req.compress().compressor(), t.req.bwlimitKiB(), tmpArchive, progress);
                 }
             });
@@ -402,13 +408,22 @@ public final class BackupService {
         }
     }
 
-    private void rsync(Task t, int pid, List<Disk> disks, ContainerConfig conf, Path to, String text, int okExit) throws IOException {
-        String from = "/proc/" + pid + "/root";
+    /** For an unprivileged container: read through idmapped mounts, so files show up with the container's own ids. */
+    private static List<MountRequest> idmapped(List<MountRequest> mounts, IdMap map) {
+        if (map.isEmpty()) return mounts;
+        List<IdMapEntry> shift = CtMounts.shiftingIdmap(map);
+        return mounts.stream().map(r -> r.idmap().isEmpty() ? r.withIdmap(shift).withOwner(0, 0) : r).toList();
+    }
+
+    private void rsync(Task t, Path view, List<Disk> disks, ContainerConfig conf, Path to, String text, int okExit) throws IOException {
+        String from = view.toString();
         t.info("starting " + text + " sync " + from + "/ to " + to);
         List<String> cmd = new ArrayList<>(List.of("rsync", "--stats", "-h", "-X", "-A", "--numeric-ids", "-aH", "--delete",
                 "--no-whole-file", "--sparse", "--one-file-system", "--relative"));
         if (t.req.bwlimitKiB() > 0) cmd.add("--bwlimit=" + t.req.bwlimitKiB());
         for (String p : t.req.excludePaths()) cmd.add("--exclude=" + p);
+        // root-owned on disk, so unreadable through the idmapped view; vzdump's tar skips it for unprivileged containers too
+        if (!CtMounts.idMap(conf).isEmpty()) cmd.add("--exclude=lost+found");
         for (MountPoint mp : CtMounts.mountPoints(conf)) {
             if (disks.stream().noneMatch(d -> d.mp().key().equals(mp.key()))) cmd.add("--exclude=" + mp.target());
         }
