@@ -1,6 +1,7 @@
 package io.berth.sys;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -10,10 +11,13 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+// a pty read blocks in native code: a separate thread lets a hung child fail the test instead of the build
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class PtyTest {
-    /** The child opens the slave after setsid, so the pty is its controlling terminal (job control, Ctrl-C). */
+    /** The child opens the slave after setsid (with default signal dispositions even where the test runner was started
+     * with SIGINT ignored, as a background job of a script is), so the pty is its controlling terminal (job control, Ctrl-C). */
     private static Process spawn(Pty pty, String script) throws Exception {
-        return new ProcessBuilder(List.of("setsid", "sh", "-c", "exec \"$@\" <>\"$0\" >&0 2>&0", pty.slavePath(),
+        return new ProcessBuilder(List.of("setsid", "env", "--default-signal", "sh", "-c", "exec \"$@\" <>\"$0\" >&0 2>&0", pty.slavePath(),
                 "sh", "-c", script))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
@@ -22,7 +26,9 @@ class PtyTest {
     private static String readUntil(Pty pty, String marker) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buf = new byte[4096];
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!out.toString(StandardCharsets.UTF_8).contains(marker)) {
+            if (System.nanoTime() > deadline) throw new AssertionError("no '" + marker + "' within 20 s; read: " + out);
             int n = pty.read(buf);
             if (n < 0) break;
             out.write(buf, 0, n);

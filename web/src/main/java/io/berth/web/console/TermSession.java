@@ -34,7 +34,10 @@ public final class TermSession implements AutoCloseable {
     public static TermSession start(List<String> command, int cols, int rows, Sink sink, Consumer<Integer> onExit) {
         Pty pty = Pty.open(cols, rows);
         try {
-            List<String> argv = new ArrayList<>(List.of("setsid", "sh", "-c", "exec \"$@\" <>\"$0\" >&0 2>&0", pty.slavePath()));
+            // env --default-signal: a server started with SIGINT ignored (from a script's '&', nohup) must not hand that
+            // on, or Ctrl-C typed in the console would never interrupt anything
+            List<String> argv = new ArrayList<>(List.of("setsid", "env", "--default-signal", "sh", "-c",
+                    "exec \"$@\" <>\"$0\" >&0 2>&0", pty.slavePath()));
             argv.addAll(command);
             ProcessBuilder pb = new ProcessBuilder(argv)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
