@@ -42,7 +42,7 @@ async function showLogin(notice) {
       showApp();
     } catch (ex) {
       err.textContent = ex.message || 'login failed';
-      if (tfa) { tfa = null; otpRow.hidden = true; otp.value = ''; }
+      if (tfa) { tfa = null; otpRow.hidden = true; otp.required = false; otp.value = ''; }
     } finally { form.classList.remove('busy'); }
   } },
     h('h1', {}, 'Berth'),

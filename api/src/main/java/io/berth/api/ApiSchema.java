@@ -186,12 +186,14 @@ public final class ApiSchema {
     }
 
     private static final Pattern NODE = Pattern.compile("[a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?");
+    private static final Pattern DNS_NAME = Pattern.compile("[a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?)*");
     private static final Pattern CONFIGID = Pattern.compile("[a-z][a-z0-9_]{1,40}");
     private static final Pattern STORAGE_ID = Pattern.compile("[a-z][a-z0-9\\-_.]*[a-z0-9]", Pattern.CASE_INSENSITIVE);
 
     private static String format(String f, String v) {
         return switch (f) {
             case "pve-node" -> NODE.matcher(v).matches() ? null : "value does not look like a valid node name";
+            case "dns-name" -> DNS_NAME.matcher(v).matches() ? null : "value does not look like a valid DNS name";
             case "pve-configid" -> CONFIGID.matcher(v).matches() ? null : "invalid configuration ID '" + v + "'";
             case "pve-storage-id" -> STORAGE_ID.matcher(v).matches() ? null : "storage ID '" + v + "' contains illegal characters";
             case "pve-userid" -> io.berth.access.AccessData.USERID.matcher(v).matches() ? null : "value '" + v + "' does not look like a valid user name";

@@ -111,12 +111,37 @@ class WebE2eTest {
     }
 
     @Test
+    @Order(25)
+    void logsInWithASecondFactor() {
+        String secret = io.berth.access.Totp.newSecret();
+        srv.addUser("otp@pve", "otp-pass-1", "PVEAuditor", "/");
+        srv.api.store().setTotpSecret("otp@pve", secret);
+        try (Browser o = new Browser(1280, 720, srv.spki())) {
+            o.open(srv.url());
+            o.type(By.id("login-user"), "otp@pve");
+            o.type(By.id("login-pass"), "otp-pass-1");
+            o.click(By.id("login-submit"));
+            o.type(By.id("login-otp"), "000000".equals(io.berth.access.Totp.code(secret, System.currentTimeMillis() / 1000)) ? "111111" : "000000");
+            o.click(By.id("login-submit"));
+            o.awaitText(By.id("login-error"), "authentication failure", Duration.ofSeconds(15));
+            assertThat(o.driver().findElement(By.id("login-otp")).isDisplayed()).isFalse();
+            // a failed code starts over with the password
+            o.type(By.id("login-pass"), "otp-pass-1");
+            o.click(By.id("login-submit"));
+            o.type(By.id("login-otp"), io.berth.access.Totp.code(secret, System.currentTimeMillis() / 1000));
+            o.click(By.id("login-submit"));
+            o.present(By.id("tree-dc"));
+            assertThat(o.present(By.id("who")).getText()).isEqualTo("otp@pve");
+        }
+    }
+
+    @Test
     @Order(30)
     void createsAContainerWithTheWizard() {
         b.click(By.id("create-ct"));
         b.await(By.id("create-wizard"));
         b.type(By.id("wz-vmid"), Integer.toString(vmid));
-        b.type(By.id("wz-hostname"), "web-e2e");
+        b.type(By.id("wz-hostname"), "bad_host!");
         b.type(By.id("wz-password"), "ct-pass-123");
         b.type(By.id("wz-password2"), "ct-pass-123");
         b.screenshot("wizard-general");
@@ -136,6 +161,14 @@ class WebE2eTest {
         b.click(By.id("wz-next"));
         b.await(By.id("wz-summary"));
         b.screenshot("wizard-confirm");
+        b.click(By.id("wz-finish"));
+        // the API refuses the host name: the error is shown under that field, on the step that has it
+        b.await(By.id("wze-hostname"));
+        new WebDriverWait(b.driver(), Duration.ofSeconds(15)).until(d -> !d.findElement(By.id("wze-hostname")).getText().isBlank());
+        assertThat(b.await(By.id("wz-hostname")).isDisplayed()).isTrue();
+        b.screenshot("wizard-field-error");
+        b.type(By.id("wz-hostname"), "web-e2e");
+        while (!b.driver().findElement(By.id("wz-finish")).isDisplayed()) b.click(By.id("wz-next"));
         b.click(By.id("wz-finish"));
         awaitTask(b);
         b.screenshot("create-task");
