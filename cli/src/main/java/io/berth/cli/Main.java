@@ -14,6 +14,7 @@ import picocli.CommandLine.ScopeType;
                 TemplateCommand.class, CreateCommand.class, BackupCommand.class, RestoreCommand.class, LifecycleCommands.Start.class, LifecycleCommands.Stop.class,
                 LifecycleCommands.Shutdown.class, LifecycleCommands.Reboot.class, LifecycleCommands.Suspend.class,
                 LifecycleCommands.Resume.class, LifecycleCommands.Destroy.class, LifecycleCommands.Enter.class,
+                BootCommands.StartAll.class, BootCommands.StopAll.class,
                 LifecycleCommands.Exec.class, LifecycleCommands.Console.class, StatusCommand.class,
                 SnapshotCommands.Create.class, SnapshotCommands.Delete.class, SnapshotCommands.Rollback.class, SnapshotCommands.ListSnapshots.class,
                 CloneCommands.Clone.class, CloneCommands.MoveVolume.class,

@@ -427,6 +427,7 @@ public final class ContainerService {
         try {
             rt.start(START_TIMEOUT, debug || c.debug());
             List<String> warnings = new ArrayList<>(r.warnings());
+            firewallWarnings(c, warnings);
             NetHotplug.applyRates(vmid, c.nets(), warnings);
             if (Files.exists(paths.warnings())) {
                 for (String w : Files.readAllLines(paths.warnings(), StandardCharsets.UTF_8)) if (!w.isBlank()) warnings.add(w);
@@ -439,6 +440,87 @@ public final class ContainerService {
                 Files.deleteIfExists(paths.skiplockFlag());
             } catch (IOException ignored) {
                 // a stale flag only matters with a lock value set, and the next start rewrites it
+            }
+        }
+    }
+
+    /**
+     * {@code berth startall} (pvenode startall): every container with {@code onboot: 1} (all with {@code force}), or
+     * only {@code only} if given, in {@link io.berth.ct.lifecycle.BootOrder}, waiting {@code startup: up=} seconds after
+     * each start. A failing container is reported and the others still start; returns the ids that failed.
+     */
+    public List<Integer> startAll(boolean force, List<Integer> only, java.util.function.Consumer<String> log) {
+        List<Integer> failed = new ArrayList<>();
+        for (var e : io.berth.ct.lifecycle.BootOrder.startOrder(configsOf(only))) {
+            if (!e.onboot() && !force && only.isEmpty()) continue;
+            if (new LxcRuntime(paths(e.vmid())).isRunning()) {
+                log.accept("CT " + e.vmid() + ": already running");
+                continue;
+            }
+            try {
+                log.accept("CT " + e.vmid() + ": starting" + e.order().stream().mapToObj(o -> " (order " + o + ")").findFirst().orElse(""));
+                for (String w : start(e.vmid(), false, false).warnings()) log.accept("CT " + e.vmid() + ": WARN: " + w);
+            } catch (RuntimeException ex) {
+                log.accept("CT " + e.vmid() + ": start failed: " + ex.getMessage());
+                failed.add(e.vmid());
+                continue;
+            }
+            if (e.up().isPresent() && e.up().getAsInt() > 0) {
+                log.accept("CT " + e.vmid() + ": waiting " + e.up().getAsInt() + " s (startup up=) before the next");
+                try {
+                    Thread.sleep(e.up().getAsInt() * 1000L);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new CtException("startall interrupted", ie);
+                }
+            }
+        }
+        return failed;
+    }
+
+    /**
+     * {@code berth stopall} (pvenode stopall): running containers in reverse start order, each shut down cleanly within
+     * its {@code startup: down=} seconds ({@code timeout} otherwise), then killed if {@code forceStop}.
+     */
+    public List<Integer> stopAll(int timeout, boolean forceStop, List<Integer> only, java.util.function.Consumer<String> log) {
+        List<Integer> failed = new ArrayList<>();
+        for (var e : io.berth.ct.lifecycle.BootOrder.stopOrder(configsOf(only))) {
+            if (!new LxcRuntime(paths(e.vmid())).isRunning()) continue;
+            int t = e.down().orElse(timeout);
+            try {
+                log.accept("CT " + e.vmid() + ": shutting down (timeout " + t + " s)");
+                shutdown(e.vmid(), t, forceStop, false);
+            } catch (RuntimeException ex) {
+                log.accept("CT " + e.vmid() + ": stop failed: " + ex.getMessage());
+                failed.add(e.vmid());
+            }
+        }
+        return failed;
+    }
+
+    private Map<Integer, ContainerConfig> configsOf(List<Integer> only) {
+        Map<Integer, ContainerConfig> out = new LinkedHashMap<>();
+        for (int vmid : only.isEmpty() ? vmids() : only) {
+            try {
+                out.put(vmid, configs.read(vmid).main());
+            } catch (RuntimeException e) {
+                if (!only.isEmpty()) throw e;
+                // an unreadable config does not stop the others; 'berth config' shows why
+            }
+        }
+        return out;
+    }
+
+    /** {@code firewall=1} must not silently do nothing (issue 10.18): Berth has no firewall yet. */
+    static void firewallWarnings(ContainerConfig c, List<String> warnings) {
+        for (String k : c.keys()) {
+            if (!k.matches("net\\d+")) continue;
+            try {
+                if (io.berth.config.NetConfig.parse(c.get(k).orElseThrow()).firewall()) {
+                    warnings.add(k + ": firewall=1 has no effect: Berth has no firewall yet, no rules filter this interface");
+                }
+            } catch (RuntimeException e) {
+                // an invalid value is reported by the config check
             }
         }
     }
