@@ -236,7 +236,11 @@ abstract class SetupBase {
         }
         String tzPath = "/usr/share/zoneinfo/" + zone;
         if (fs.fileExists(tzPath)) {
-            fs.replaceWithSymlink(tzPath, "/etc/localtime");
+            // as Proxmox: only when /etc/localtime does not already lead to that zone file (a relative link may)
+            Optional<String> now = fs.rootFs().canonicalInRoot("/etc/localtime");
+            if (now.isEmpty() || !now.equals(fs.rootFs().canonicalInRoot(tzPath))) {
+                fs.replaceWithSymlink(tzPath, "/etc/localtime");
+            }
             if (fs.fileExists("/etc/timezone")) {
                 fs.set("/etc/timezone", zone + "\n");
             }

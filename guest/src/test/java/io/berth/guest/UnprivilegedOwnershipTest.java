@@ -16,6 +16,25 @@ import org.junit.jupiter.api.io.TempDir;
 class UnprivilegedOwnershipTest {
     @TempDir Path tmp;
 
+    @Test void aRelativeLocaltimeLinkToTheRightZoneIsLeftAsItIs() throws Exception {
+        Path rootfs = tmp.resolve("tz");
+        Files.createDirectories(rootfs.resolve("etc"));
+        Files.createDirectories(rootfs.resolve("usr/share/zoneinfo/Europe"));
+        Files.writeString(rootfs.resolve("usr/share/zoneinfo/Europe/Vienna"), "TZif\n");
+        Files.writeString(rootfs.resolve("etc/debian_version"), "12.2\n");
+        Files.createSymbolicLink(rootfs.resolve("etc/localtime"), Path.of("../usr/share/zoneinfo/Europe/Vienna"));
+        Path resolv = tmp.resolve("resolv.conf");
+        Files.writeString(resolv, "");
+        HostEnv host = new HostEnv(resolv, Optional.empty(), Optional.empty());
+        GuestSpec vienna = GuestSpec.of(ConfigParser.parse("100.conf", "hostname: tz\ntimezone: Europe/Vienna\n").main());
+        SetupReport r = GuestSetup.apply(rootfs, vienna, Phase.PRE_START, host);
+        assertThat(r.changed()).doesNotContain("/etc/localtime");
+        assertThat(Files.readSymbolicLink(rootfs.resolve("etc/localtime"))).isEqualTo(Path.of("../usr/share/zoneinfo/Europe/Vienna"));
+        GuestSpec missing = GuestSpec.of(ConfigParser.parse("100.conf", "hostname: tz\ntimezone: Asia/Tokyo\n").main());
+        assertThat(GuestSetup.apply(rootfs, missing, Phase.PRE_START, host).warnings())
+                .contains("container does not have /usr/share/zoneinfo/Asia/Tokyo, timezone can not be modified");
+    }
+
     @Test void newFilesDirectoriesAndLinksBelongToTheContainersRoot() throws Exception {
         Path rootfs = tmp.resolve("rootfs");
         Files.createDirectories(rootfs.resolve("etc/systemd/system/getty.target.wants"));
