@@ -57,7 +57,7 @@ public final class VolumeCopy {
             VolumePath from = snapname.isPresent() ? src.snapshotPath(source, snapname.get()) : src.path(source);
             VolumePath to = dst.path(created);
             Namespaces.inNewMountNamespace(() -> {
-                copyTree(from, to, workDir, progress);
+                copyTree(from, snapname.isPresent(), to, workDir, progress);
                 return null;
             });
             return created;
@@ -82,12 +82,13 @@ public final class VolumeCopy {
     }
 
     /** Runs on a thread in a private mount namespace: the mounts vanish with it. */
-    private static void copyTree(VolumePath from, VolumePath to, Path workDir, Progress progress) throws IOException {
+    private static void copyTree(VolumePath from, boolean fromSnapshot, VolumePath to, Path workDir, Progress progress) throws IOException {
         Path srcDir = Files.createDirectories(workDir.resolve(".copy-volume-src"));
         Path dstDir = Files.createDirectories(workDir.resolve(".copy-volume-dst"));
         MountEngine engine = new MountEngine(w -> {});
         try (MountedSet s = BusyRetry.mount(() -> engine.mountAll(srcDir,
-                List.of(MountRequest.of("source", mountSource(from), "/").withReadOnly(true))));
+                                // a snapshot of a mounted ext4 has a journal to replay, which a read-only mount must skip (noload)
+                List.of(MountRequest.of("source", mountSource(from), "/").withReadOnly(true).withSnapshot(fromSnapshot))));
              MountedSet d = BusyRetry.mount(() -> engine.mountAll(dstDir, List.of(MountRequest.of("target", mountSource(to), "/"))))) {
             long total = usedBytes(srcDir);
             Process reader = new ProcessBuilder("tar", "--numeric-owner", "--xattrs", "--xattrs-include=*", "--acls",

@@ -196,4 +196,26 @@ class CloneServiceTest {
             f.svc.stop(vmid, false);
         }
     }
+
+    @Test
+    void fullCloneOfARunningContainerFromALiveSnapshotOfARawVolume() throws IOException {
+        int src = 6207, copy = 6208;
+        try (CtFixture f = new CtFixture(tmp.resolve("root"))) {
+            fs.storageCfg(f);
+            f.create(src, Map.of("rootfs", "bt:0.1"));
+            f.svc.start(src, false, false);
+            assertThat(f.exec(src, "sh", "-c", "echo at-snapshot > /f").exitCode()).isZero();
+            new SnapshotService(f.svc).create(src, "live", Optional.empty());
+            assertThat(f.exec(src, "sh", "-c", "echo later > /f").exitCode()).isZero();
+            // the snapshot of the mounted ext4 has an unreplayed journal: the copy mounts it read-only without loading it
+            CloneService.CloneResult r = new CloneService(f.svc).clone(new CloneService.CloneRequest(src, copy, Optional.of(true),
+                    Optional.of("live"), Optional.of("local"), Optional.empty(), Optional.empty()), Progress.NONE);
+            f.adopt(copy);
+            assertThat(r.volumes()).containsExactly("local:6208/vm-6208-disk-0.raw");
+            f.svc.stop(src, false);
+            f.svc.start(copy, false, false);
+            assertThat(f.exec(copy, "cat", "/f").stdout()).isEqualTo("at-snapshot\n");
+            f.svc.stop(copy, false);
+        }
+    }
 }
