@@ -163,7 +163,16 @@ public final class MountHotplug {
                     }
                 }
             });
-        } catch (SysException | MountException e) {
+        } catch (SysException e) {
+            if (e.is(io.berth.sys.Errno.EINVAL)) {
+                // umount2 gives EINVAL for a mount the kernel locked (MNT_LOCKED): one that was already there when the
+                // unprivileged container's mount namespace was made inside its user namespace, i.e. mounted at start
+                throw new HotplugException(key + ": " + target + " in container " + ct.name() + " was mounted at start and the"
+                        + " kernel locks such mounts in an unprivileged container's namespace (umount2: EINVAL), so it cannot"
+                        + " be unplugged live; it is removed at the next restart", e);
+            }
+            throw new HotplugException(key + ": cannot unmount " + target + " in container " + ct.name() + ": " + e.getMessage(), e);
+        } catch (MountException e) {
             throw new HotplugException(key + ": cannot unmount " + target + " in container " + ct.name() + ": " + e.getMessage(), e);
         }
     }
