@@ -2,7 +2,6 @@ package io.berth.cli;
 
 import io.berth.config.Vmid;
 import io.berth.config.ConfigFile;
-import io.berth.config.ConfigStore;
 import io.berth.config.ContainerConfig;
 import io.berth.config.NaturalOrder;
 import java.io.PrintWriter;
@@ -31,7 +30,7 @@ public final class ConfigPendingCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         try {
-            ConfigFile f = new ConfigStore(main.roots()).load(Vmid.parse(vmid));
+            ConfigFile f = CtCli.service(spec).repository().read(Vmid.parse(vmid)).config();
             ContainerConfig cur = f.main();
             ContainerConfig pend = f.pending().orElse(ContainerConfig.empty());
             TreeSet<String> keys = new TreeSet<>(NaturalOrder.INSTANCE);

@@ -1,5 +1,6 @@
 package io.berth.cli;
 
+import io.berth.config.ConfigDigest;
 import io.berth.config.Vmid;
 import io.berth.config.ConfigChanges;
 import io.berth.config.ConfigKey;
@@ -47,6 +48,10 @@ public final class ConfigSetCommand implements Callable<Integer> {
     @Option(names = "--revert", split = ",", paramLabel = "KEY", description = "Pending changes to drop (values and deletions), comma separated.")
     List<String> revert = new ArrayList<>();
 
+    @Option(names = "--digest", paramLabel = "SHA1", description = "Refuse the change (exit 8) if the config's digest is no "
+            + "longer this one (as printed by 'berth config'): prevents overwriting a concurrent change.")
+    String digest;
+
     /** Filled by the generated key options, in command-line order. */
     final Map<String, String> values = new LinkedHashMap<>();
 
@@ -63,7 +68,7 @@ public final class ConfigSetCommand implements Callable<Integer> {
             }
             if (!revert.isEmpty()) CtCli.service(spec).revert(id, revert, skiplock);
             if (values.isEmpty() && delete.isEmpty()) return 0;
-            var live = CtCli.service(spec).set(id, values, delete, skiplock);
+            var live = CtCli.service(spec).set(id, values, delete, skiplock, Optional.ofNullable(digest).map(ConfigDigest::parse));
             var out = spec.commandLine().getOut();
             if (live.isPresent()) {
                 for (String line : live.get().describe()) out.println(line);

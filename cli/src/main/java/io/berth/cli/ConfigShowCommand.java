@@ -39,12 +39,14 @@ public final class ConfigShowCommand implements Callable<Integer> {
             ContainerConfig c;
             if (snapshot != null) {
                 c = f.snapshots().get(snapshot);
-                if (c == null) throw new IllegalArgumentException("snapshot '" + snapshot + "' of container " + id
+                if (c == null) throw new io.berth.error.NotFoundException("snapshot '" + snapshot + "' of container " + id
                         + " does not exist; snapshots: " + f.snapshots().keySet());
             } else {
                 c = current ? f.main() : f.withPendingApplied();
             }
             spec.commandLine().getOut().print(ConfigPrinter.printSection(c));
+            // as pct config: the digest to pass to set --digest
+            if (snapshot == null) spec.commandLine().getOut().println("digest: " + read.digest());
             spec.commandLine().getOut().flush();
             return 0;
         } catch (RuntimeException e) {

@@ -28,7 +28,7 @@ import picocli.CommandLine.Unmatched;
 public final class CreateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "VMID", description = "The new container's id.")
+    @Parameters(index = "0", paramLabel = "VMID", description = "The new container's id (100..999999999).", converter = VmidConverter.class)
     int vmid;
 
     @Parameters(index = "1", paramLabel = "TEMPLATE", description = "Template archive path or volume id.")

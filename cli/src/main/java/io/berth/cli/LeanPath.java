@@ -61,12 +61,12 @@ sealed interface LeanPath {
      * alone for {@code --version}, the root with the single named command (also {@code hook}), else the full tree.
      */
     static CommandLine commandLine(String[] args) {
-        return switch (of(args)) {
+        return UsageErrors.configure(switch (of(args)) {
             case Single s -> tree(java.util.Optional.of(s));
             case Version v -> tree(java.util.Optional.empty());
             case Hook h -> single("hook").map(s -> tree(java.util.Optional.of(s))).orElseGet(Main::commandLine);
             case Full f -> Main.commandLine();
-        };
+        });
     }
 
     /** The root as Main's annotations declare it (name, description, --root, -h/-V) with at most one subcommand. */

@@ -16,7 +16,7 @@ public final class LifecycleCommands {
     public abstract static class VmidCommand implements Callable<Integer> {
         @Spec CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "VMID", description = "The container id.")
+        @Parameters(index = "0", paramLabel = "VMID", description = "The container id.", converter = VmidConverter.class)
         int vmid;
 
         ContainerService service() { return CtCli.service(spec); }

@@ -19,7 +19,7 @@ import picocli.CommandLine.ScopeType;
                 SnapshotCommands.Create.class, SnapshotCommands.Delete.class, SnapshotCommands.Rollback.class, SnapshotCommands.ListSnapshots.class,
                 CloneCommands.Clone.class, CloneCommands.MoveVolume.class,
                 CtToolCommands.Mount.class, CtToolCommands.Unmount.class, CtToolCommands.Push.class, CtToolCommands.Pull.class,
-                CtToolCommands.Df.class, CtToolCommands.Fsck.class, CtToolCommands.Fstrim.class, LxcHookCommand.class, AotTrainCommand.class,
+                CtToolCommands.Df.class, CtToolCommands.Fsck.class, CtToolCommands.Fstrim.class, UnlockCommand.class, TaskCommand.class, LxcHookCommand.class, AotTrainCommand.class,
                 ApiCommand.class, AccessCommands.User.class, AccessCommands.Token.class, AccessCommands.Group.class, AccessCommands.Role.class,
                 AccessCommands.Acl.class, AccessCommands.Pool.class, GuestSetupCommand.class})
 public final class Main implements Runnable {
@@ -51,7 +51,7 @@ public final class Main implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new Main());
+        return UsageErrors.configure(new CommandLine(new Main()));
     }
 
     public static void main(String[] args) {

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 public final class StatusCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "VMID", description = "Only this container.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "VMID", description = "Only this container.", converter = VmidConverter.class)
     Integer vmid;
 
     @Option(names = "--output", description = "Output format; allowed: text, json (default ${DEFAULT-VALUE}).", defaultValue = "text")

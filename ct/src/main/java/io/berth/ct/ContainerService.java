@@ -6,6 +6,20 @@ import io.berth.config.ConfigFile;
 import io.berth.config.ContainerConfig;
 import io.berth.config.DevConfig;
 import io.berth.config.MountPoint;
+import io.berth.config.ConfigDigest;
+import io.berth.config.ConfigRepository;
+import io.berth.config.FileConfigRepository;
+import io.berth.config.FileLocks;
+import io.berth.config.Locks;
+import io.berth.config.NoSuchContainerException;
+import io.berth.config.VersionedConfig;
+import io.berth.config.Vmid;
+import io.berth.ct.task.Tasks;
+import io.berth.error.DigestMismatchException;
+import io.berth.error.ExistsException;
+import io.berth.error.InvalidInputException;
+import io.berth.error.LockedException;
+import io.berth.error.StateException;
 import io.berth.ct.hook.HookCommand;
 import io.berth.ct.hotplug.LiveChanges;
 import io.berth.ct.hotplug.LiveResult;
@@ -82,8 +96,21 @@ public final class ContainerService {
     private final BerthRoots roots;
     private final HookCommand hookCommand;
     private final ConfigIo configs;
+    private final ConfigRepository repository;
+    private final Locks locks;
+    private final Tasks tasks;
     private Storages storages;
     private StatusReader statusReader;
+
+    private static final Map<BerthRoots, ContainerService> SHARED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The one service of a Berth root for this JVM: berthd and every CLI command use this instance, so the storage
+     * cache and the status cpu-delta history live as long as the process.
+     */
+    public static ContainerService shared(BerthRoots roots) {
+        return SHARED.computeIfAbsent(roots, ContainerService::new);
+    }
 
     public ContainerService(BerthRoots roots) { this(roots, HookCommand.resolve(roots)); }
 
@@ -91,6 +118,9 @@ public final class ContainerService {
         this.roots = roots;
         this.hookCommand = hookCommand;
         this.configs = new ConfigIo(roots);
+        this.repository = new FileConfigRepository(roots);
+        this.locks = new FileLocks(roots);
+        this.tasks = new Tasks(roots);
     }
 
     public BerthRoots roots() { return roots; }
@@ -113,6 +143,39 @@ public final class ContainerService {
             return a.lastModifiedTime().toMillis() * 31 + a.size() + (a.fileKey() == null ? 0 : a.fileKey().hashCode());
         } catch (IOException e) {
             return -1;
+        }
+    }
+
+    /** The container configs (read with digest, conditional writes, {@code lock:} values). */
+    public ConfigRepository repository() { return repository; }
+
+    /** The per-container operation locks. */
+    public Locks locks() { return locks; }
+
+    /** This node's tasks: what {@code berth task} and the API's task endpoints show. */
+    public Tasks tasks() { return tasks; }
+
+    /**
+     * Runs a state-changing operation as a task of this node ({@code berth task list}); inside a task already
+     * (the API submitted one), the operation is part of it.
+     */
+    private <T> T task(String type, int vmid, Tasks.Body<T> body) {
+        Vmid.check(vmid);
+        // a request for a container that does not exist is refused before it becomes a task, as pct does
+        if (!type.equals("vzcreate") && !configs.exists(vmid)) throw new NoSuchContainerException(vmid, configs.path(vmid).toString());
+        return tasks.run(type, Integer.toString(vmid), TASK_USER, body);
+    }
+
+    /** The CLI runs as root; the API passes its authenticated user by submitting the task itself. */
+    private static final String TASK_USER = "root@pam";
+
+    /**
+     * {@code berth unlock}: removes the config's {@code lock:} value (as {@code pct unlock}), under the operation
+     * lock so that it never races an operation that is still running and holds it.
+     */
+    public void unlock(int vmid) {
+        try (Locks.Held l = locks.lock(vmid, "berth unlock " + vmid, LOCK_WAIT)) {
+            repository.unlock(vmid);
         }
     }
 
@@ -144,55 +207,57 @@ public final class ContainerService {
     private record Populated(String ostype, String arch, List<String> warnings) {}
 
     public CreateResult create(CreateRequest req, Progress progress) {
-        int vmid = req.vmid();
-        checkVmid(vmid);
-        Map<String, String> opts = new LinkedHashMap<>(req.options());
-        String rootfs = opts.get("rootfs");
-        if (rootfs == null) throw new CtException("rootfs: missing; allowed: STORAGE:SIZE_GB (e.g. --rootfs local:8) or a volume");
-        if (SIZE_ONLY.matcher(rootfs).matches()) opts.put("rootfs", req.storage().orElse("local") + ":" + rootfs);
-        io.berth.ct.lifecycle.MacAddresses.fill(opts);
-        ContainerConfig conf = ContainerConfig.of(opts, List.of(), Optional.empty(), List.of());
-        io.berth.ct.lifecycle.HostPathGuard.checkAll(conf, roots);
-        TemplateArchive archive = Templates.resolve(req.template(), storages());
-        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
-            if (configs.exists(vmid)) {
-                boolean interrupted = configs.readIfExists(vmid).flatMap(f -> f.main().lock()).filter("create"::equals).isPresent();
-                throw new io.berth.error.ExistsException("container " + vmid + " exists already (" + configs.path(vmid) + ")"
-                        + (interrupted ? "; it is locked 'create': a create was interrupted; remove it and its volumes with"
-                        + " 'berth destroy " + vmid + " --skiplock --destroy-unreferenced-disks'" : ""));
-            }
-            IdMap map = CtMounts.idMap(conf);
-            List<VolumeId> allocated = new ArrayList<>();
-            boolean configWritten = false;
-            try {
-                // as Proxmox: the config exists, locked 'create', before any volume does, and names each volume as soon
-                // as it is allocated, so a create killed at any point leaves nothing that destroy cannot find (issue 10.9)
-                configs.create(vmid, ConfigFile.of(conf.with("lock", "create")));
-                configWritten = true;
-                conf = allocateNewVolumes(vmid, conf, map, allocated, now -> configs.write(vmid, ConfigFile.of(now.with("lock", "create"))));
-                ContainerConfig c = conf;
-                Populated p;
+        return task("vzcreate", req.vmid(), t -> {
+            int vmid = req.vmid();
+            checkVmid(vmid);
+            Map<String, String> opts = new LinkedHashMap<>(req.options());
+            String rootfs = opts.get("rootfs");
+            if (rootfs == null) throw new InvalidInputException("rootfs", "missing; allowed: STORAGE:SIZE_GB (e.g. --rootfs local:8) or a volume");
+            if (SIZE_ONLY.matcher(rootfs).matches()) opts.put("rootfs", req.storage().orElse("local") + ":" + rootfs);
+            io.berth.ct.lifecycle.MacAddresses.fill(opts);
+            ContainerConfig conf = ContainerConfig.of(opts, List.of(), Optional.empty(), List.of());
+            io.berth.ct.lifecycle.HostPathGuard.checkAll(conf, roots);
+            try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+                if (configs.exists(vmid)) {
+                    boolean interrupted = configs.readIfExists(vmid).flatMap(f -> f.main().lock()).filter("create"::equals).isPresent();
+                    throw new io.berth.error.ExistsException("container " + vmid + " exists already (" + configs.path(vmid) + ")"
+                            + (interrupted ? "; it is locked 'create': a create was interrupted; remove it and its volumes with"
+                            + " 'berth destroy " + vmid + " --skiplock --destroy-unreferenced-disks'" : ""));
+                }
+                TemplateArchive archive = Templates.resolve(req.template(), storages());
+                IdMap map = CtMounts.idMap(conf);
+                List<VolumeId> allocated = new ArrayList<>();
+                boolean configWritten = false;
                 try {
-                    p = Namespaces.inNewMountNamespace(() -> populate(vmid, c, map, archive, progress, req));
-                } catch (IOException e) {
-                    throw new CtException("creating container " + vmid + " failed: " + e.getMessage(), e);
-                }
-                if (conf.ostype().isEmpty()) conf = conf.with("ostype", p.ostype());
-                if (conf.get("arch").isEmpty()) conf = conf.with("arch", p.arch());
-                configs.write(vmid, ConfigFile.of(conf));
-                return new CreateResult(vmid, p.ostype(), p.arch(), allocated.stream().map(VolumeId::toString).toList(), p.warnings());
-            } catch (RuntimeException | Error e) {
-                freeAllocated(allocated, e);
-                if (configWritten) {
+                    // as Proxmox: the config exists, locked 'create', before any volume does, and names each volume as soon
+                    // as it is allocated, so a create killed at any point leaves nothing that destroy cannot find (issue 10.9)
+                    configs.create(vmid, ConfigFile.of(conf.with("lock", "create")));
+                    configWritten = true;
+                    conf = allocateNewVolumes(vmid, conf, map, allocated, now -> configs.write(vmid, ConfigFile.of(now.with("lock", "create"))));
+                    ContainerConfig c = conf;
+                    Populated p;
                     try {
-                        configs.delete(vmid);
-                    } catch (RuntimeException d) {
-                        e.addSuppressed(d);
+                        p = Namespaces.inNewMountNamespace(() -> populate(vmid, c, map, archive, progress, req));
+                    } catch (IOException e) {
+                        throw new CtException("creating container " + vmid + " failed: " + e.getMessage(), e);
                     }
+                    if (conf.ostype().isEmpty()) conf = conf.with("ostype", p.ostype());
+                    if (conf.get("arch").isEmpty()) conf = conf.with("arch", p.arch());
+                    configs.write(vmid, ConfigFile.of(conf));
+                    return new CreateResult(vmid, p.ostype(), p.arch(), allocated.stream().map(VolumeId::toString).toList(), p.warnings());
+                } catch (RuntimeException | Error e) {
+                    freeAllocated(allocated, e);
+                    if (configWritten) {
+                        try {
+                            configs.delete(vmid);
+                        } catch (RuntimeException d) {
+                            e.addSuppressed(d);
+                        }
+                    }
+                    throw e;
                 }
-                throw e;
             }
-        }
+        });
     }
 
     /** Undo of a failed operation: frees what it allocated, newest first; cleanup failures ride along on {@code cause}. */
@@ -295,7 +360,7 @@ public final class ContainerService {
     }
 
     private static void checkVmid(int vmid) {
-        if (vmid < 100 || vmid > 999_999_999) throw new CtException("vmid '" + vmid + "' is invalid; allowed: 100 to 999999999");
+        Vmid.check(vmid);
     }
 
     // ---- set: offline, or live on a running container ----
@@ -307,9 +372,20 @@ public final class ContainerService {
      * written as applied. Returns the live result, or empty for a stopped container (all applied to the config).
      */
     public Optional<LiveResult> set(int vmid, Map<String, String> set, List<String> delete, boolean skiplock) {
-        if (set.isEmpty() && delete.isEmpty()) throw new CtException("nothing to change; give --KEY VALUE options or --delete KEYS");
+        return set(vmid, set, delete, skiplock, Optional.empty());
+    }
+
+    /**
+     * As {@link #set(int, Map, List, boolean)}, refused with {@link DigestMismatchException} when {@code digest} is
+     * given and the config changed since the caller read it (Proxmox's {@code digest} parameter).
+     */
+    public Optional<LiveResult> set(int vmid, Map<String, String> set, List<String> delete, boolean skiplock, Optional<ConfigDigest> digest) {
+        if (set.isEmpty() && delete.isEmpty()) throw new InvalidInputException("", "nothing to change; give --KEY VALUE options or --delete KEYS");
         try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
-            ConfigFile file = configs.read(vmid);
+            VersionedConfig current = repository.read(vmid);
+            if (digest.isPresent() && !digest.get().equals(current.digest()))
+                throw new DigestMismatchException("the config of container " + vmid, digest.get().hex(), current.digest().hex());
+            ConfigFile file = current.config();
             checkLock(vmid, file.main(), skiplock);
             // validates everything (errors name file, key, value and what is allowed) before any side effect
             ConfigChanges.applyChanges(file, set, delete, false);
@@ -381,14 +457,16 @@ public final class ContainerService {
 
     private static void checkLock(int vmid, ContainerConfig c, boolean skiplock) {
         if (!skiplock && c.lock().isPresent()) {
-            throw new CtException("container " + vmid + " is locked (" + c.lock().get() + "); use --skiplock to override");
+            throw new LockedException("container " + vmid + " is locked (" + c.lock().get() + "); use --skiplock to override, or berth unlock " + vmid + " when no operation runs any more", c.lock().get());
         }
     }
 
     public StartResult start(int vmid, boolean skiplock, boolean debug) {
-        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
-            return startLocked(vmid, skiplock, debug);
-        }
+        return task("vzstart", vmid, t -> {
+            try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+                return startLocked(vmid, skiplock, debug);
+            }
+        });
     }
 
     private StartResult startLocked(int vmid, boolean skiplock, boolean debug) {
@@ -396,8 +474,8 @@ public final class ContainerService {
         checkLock(vmid, f.main(), skiplock);
         CtPaths paths = paths(vmid);
         LxcRuntime rt = new LxcRuntime(paths);
-        if (rt.isRunning()) throw new CtException("container " + vmid + " is already running");
-        if (f.main().template()) throw new CtException("container " + vmid + " is a template; templates cannot be started");
+        if (rt.isRunning()) throw new StateException("container " + vmid + " is already running");
+        if (f.main().template()) throw new StateException("container " + vmid + " is a template; templates cannot be started");
         ConfigFile read = f;
         if (f.pending().isPresent()) f = Pending.applied(f);
         // a config written before MACs were generated (or by hand) gets them now, once (issue 10.12)
@@ -577,29 +655,37 @@ public final class ContainerService {
 
     /** Kills the container and returns when it is completely gone (post-stop hook done); applies pending changes. */
     public void stop(int vmid, boolean skiplock) {
-        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
-            checkLock(vmid, configs.read(vmid).main(), skiplock);
-            new LxcRuntime(paths(vmid)).stopAndWait(STOP_TIMEOUT);
-            applyPending(vmid);
-        }
+        task("vzstop", vmid, t -> {
+            try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+                checkLock(vmid, configs.read(vmid).main(), skiplock);
+                new LxcRuntime(paths(vmid)).stopAndWait(STOP_TIMEOUT);
+                applyPending(vmid);
+            }
+            return null;
+        });
     }
 
     public void shutdown(int vmid, int timeoutSeconds, boolean forceStop, boolean skiplock) {
-        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
-            checkLock(vmid, configs.read(vmid).main(), skiplock);
-            new LxcRuntime(paths(vmid)).shutdown(Duration.ofSeconds(timeoutSeconds), forceStop);
-            applyPending(vmid);
-        }
+        task("vzshutdown", vmid, t -> {
+            try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+                checkLock(vmid, configs.read(vmid).main(), skiplock);
+                new LxcRuntime(paths(vmid)).shutdown(Duration.ofSeconds(timeoutSeconds), forceStop);
+                applyPending(vmid);
+            }
+            return null;
+        });
     }
 
     public StartResult reboot(int vmid, int timeoutSeconds, boolean skiplock) {
-        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
-            checkLock(vmid, configs.read(vmid).main(), skiplock);
-            LxcRuntime rt = new LxcRuntime(paths(vmid));
-            if (!rt.isRunning()) throw new CtException("container " + vmid + " is not running");
-            rt.shutdown(Duration.ofSeconds(timeoutSeconds), true);
-            return startLocked(vmid, skiplock, false);
-        }
+        return task("vzreboot", vmid, t -> {
+            try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+                checkLock(vmid, configs.read(vmid).main(), skiplock);
+                LxcRuntime rt = new LxcRuntime(paths(vmid));
+                if (!rt.isRunning()) throw new StateException("container " + vmid + " is not running");
+                rt.shutdown(Duration.ofSeconds(timeoutSeconds), true);
+                return startLocked(vmid, skiplock, false);
+            }
+        });
     }
 
     private void applyPending(int vmid) {
@@ -608,22 +694,28 @@ public final class ContainerService {
     }
 
     public void suspend(int vmid, boolean skiplock) {
-        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
-            checkLock(vmid, configs.read(vmid).main(), skiplock);
-            running(vmid).freeze();
-        }
+        task("vzsuspend", vmid, t -> {
+            try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+                checkLock(vmid, configs.read(vmid).main(), skiplock);
+                running(vmid).freeze();
+            }
+            return null;
+        });
     }
 
     public void resume(int vmid, boolean skiplock) {
-        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
-            checkLock(vmid, configs.read(vmid).main(), skiplock);
-            running(vmid).unfreeze();
-        }
+        task("vzresume", vmid, t -> {
+            try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+                checkLock(vmid, configs.read(vmid).main(), skiplock);
+                running(vmid).unfreeze();
+            }
+            return null;
+        });
     }
 
     private LxcRuntime running(int vmid) {
         LxcRuntime rt = new LxcRuntime(paths(vmid));
-        if (!rt.isRunning()) throw new CtException("container " + vmid + " is not running");
+        if (!rt.isRunning()) throw new StateException("container " + vmid + " is not running");
         return rt;
     }
 
@@ -641,30 +733,33 @@ public final class ContainerService {
      * config does not name (e.g. left by an interrupted create).
      */
     public void destroy(int vmid, boolean purge, boolean skiplock, boolean force, boolean destroyUnreferenced) {
-        try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
-            ContainerConfig c = configs.read(vmid).main();
-            checkLock(vmid, c, skiplock);
-            if (c.protection()) throw new CtException("container " + vmid + " is protected (protection: 1); unset it before destroying");
-            LxcRuntime rt = new LxcRuntime(paths(vmid));
-            if (rt.isRunning()) {
-                if (!force) throw new io.berth.error.StateException("container " + vmid + " is running; stop it first (or use --force)");
-                System.err.println("forced to stop CT " + vmid + " before destroying!");
-                rt.stopAndWait(STOP_TIMEOUT);
-            }
-            ConfigFile file = configs.read(vmid);
-            List<VolumeId> vols = new ArrayList<>(CtMounts.volumes(c));
-            for (String volid : io.berth.ct.lifecycle.UnusedVolumes.referencedVolumes(file)) {
-                VolumeId.tryParse(volid).filter(v -> !vols.contains(v)).ifPresent(vols::add);
-            }
-            for (VolumeId v : vols) if (storages().storageOf(v).exists(v)) storages().freeIfOwner(v, vmid);
-            if (destroyUnreferenced) {
-                for (var info : storages().listOwned(vmid)) {
-                    if (storages().storageOf(info.volid()).exists(info.volid())) storages().freeIfOwner(info.volid(), vmid);
+        task("vzdestroy", vmid, t -> {
+            try (ConfigIo.Lock l = configs.lock(vmid, LOCK_WAIT)) {
+                ContainerConfig c = configs.read(vmid).main();
+                checkLock(vmid, c, skiplock);
+                if (c.protection()) throw new StateException("container " + vmid + " is protected (protection: 1); unset it before destroying");
+                LxcRuntime rt = new LxcRuntime(paths(vmid));
+                if (rt.isRunning()) {
+                    if (!force) throw new io.berth.error.StateException("container " + vmid + " is running; stop it first (or use --force)");
+                    System.err.println("forced to stop CT " + vmid + " before destroying!");
+                    rt.stopAndWait(STOP_TIMEOUT);
                 }
+                ConfigFile file = configs.read(vmid);
+                List<VolumeId> vols = new ArrayList<>(CtMounts.volumes(c));
+                for (String volid : io.berth.ct.lifecycle.UnusedVolumes.referencedVolumes(file)) {
+                    VolumeId.tryParse(volid).filter(v -> !vols.contains(v)).ifPresent(vols::add);
+                }
+                for (VolumeId v : vols) if (storages().storageOf(v).exists(v)) storages().freeIfOwner(v, vmid);
+                if (destroyUnreferenced) {
+                    for (var info : storages().listOwned(vmid)) {
+                        if (storages().storageOf(info.volid()).exists(info.volid())) storages().freeIfOwner(info.volid(), vmid);
+                    }
+                }
+                deleteTree(paths(vmid).dir());
+                configs.delete(vmid);
             }
-            deleteTree(paths(vmid).dir());
-            configs.delete(vmid);
-        }
+            return null;
+        });
     }
 
     private static void deleteTree(Path dir) {

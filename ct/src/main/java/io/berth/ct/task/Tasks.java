@@ -51,6 +51,8 @@ public final class Tasks {
     private final long pid = ProcessHandle.current().pid();
     private final long pstart = startTicks(pid).orElse(0);
     private final Map<Upid, Running> running = new ConcurrentHashMap<>();
+    /** The task the current thread runs in, so that a service call inside a task does not start a second one. */
+    private static final ThreadLocal<Running> CURRENT = new ThreadLocal<>();
 
     public Tasks(BerthRoots roots) { this(roots.stateDir().resolve("tasks"), nodeName()); }
 
@@ -64,7 +66,19 @@ public final class Tasks {
      * {@code id} for {@code user} on the caller's thread; records its end, rethrows its failure.
      */
     public <T> T run(String type, String id, String user, Body<T> body) {
+        Running outer = CURRENT.get();
+        if (outer != null && outer.owner() == this) {
+            // already inside a task (e.g. the API submitted one that calls the service): it is the task
+            try {
+                return body.run(outer);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new HostFailureException(message(e), e);
+            }
+        }
         Running t = start(type, id, user);
+        CURRENT.set(t);
         try {
             T result = body.run(t);
             t.finish(t.warnings == 0 ? OK_LINE : WARN_PREFIX + t.warnings);
@@ -76,6 +90,8 @@ public final class Tasks {
             t.finish(ERROR_PREFIX + oneLine(message(e)));
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
             throw new HostFailureException(message(e), e);
+        } finally {
+            CURRENT.remove();
         }
     }
 
@@ -86,6 +102,7 @@ public final class Tasks {
     public Upid submit(String type, String id, String user, Body<?> body) {
         Running t = start(type, id, user);
         Thread.ofVirtual().name("task " + t.upid()).start(() -> {
+            CURRENT.set(t);
             try {
                 body.run(t);
                 t.finish(t.warnings == 0 ? OK_LINE : WARN_PREFIX + t.warnings);
@@ -187,6 +204,8 @@ public final class Tasks {
 
         @Override public Upid upid() { return upid; }
 
+        Tasks owner() { return Tasks.this; }
+
         @Override public synchronized void log(String line) {
             for (String l : line.split("\n", -1)) write(l + "\n");
         }
@@ -207,8 +226,7 @@ public final class Tasks {
         synchronized void finish(String last) {
             try {
                 write(last + "\n");
-                log.force(false);
-                log.close();
+                log.close(); // no fsync: a log is not worth a disk flush per operation (Proxmox does not either)
                 String status = last.equals(OK_LINE) ? "OK" : last.startsWith(WARN_PREFIX) ? last.substring(5) : last.substring(ERROR_PREFIX.length());
                 appendLocked(dir.resolve("index"), String.format("%s %08X %s%n", upid, System.currentTimeMillis() / 1000, status));
                 compactActive();

@@ -27,7 +27,7 @@ public final class Templates {
         } else {
             path = Path.of(spec).toAbsolutePath();
         }
-        if (!Files.isRegularFile(path)) throw new CtException("template '" + spec + "' not found (" + path + ")");
+        if (!Files.isRegularFile(path)) throw new io.berth.error.NotFoundException("template '" + spec + "' not found (" + path + ")");
         try {
             return TemplateArchive.of(path);
         } catch (IllegalArgumentException e) {
