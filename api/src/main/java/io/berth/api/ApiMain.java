@@ -40,6 +40,7 @@ public final class ApiMain {
         String pass = "berth-" + Node.name();
         Path ks = customCert != null ? customCert : Certificates.ensure(Api.accessDir(api.ct()).resolve("pve-ssl.p12"), pass, Node.name());
         HttpsServer s = new HttpsServer(api.service(), listen, port, ks, customCert != null ? System.getenv().getOrDefault("BERTH_CERT_PASSWORD", pass) : pass, api.web());
+        s.observe(api);
         s.start();
         return s;
     }

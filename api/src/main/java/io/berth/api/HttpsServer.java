@@ -45,6 +45,7 @@ public final class HttpsServer implements AutoCloseable {
     private final ContextHandlerCollection extra = new ContextHandlerCollection();
     private final ApiService api;
     private final WebUi web;
+    private Observability obs;
 
     /**
      * @param keyStore PKCS#12 key store with the certificate ({@link Certificates#ensure} makes a self-signed one)
@@ -79,6 +80,9 @@ public final class HttpsServer implements AutoCloseable {
         server.setHandler(web == null ? root : web.wrap(server, root));
     }
 
+    /** Serves {@code /metrics} and {@code /events} of {@code api}. */
+    void observe(Api api) { this.obs = new Observability(api); }
+
     /** Plugs a handler (static files, WebSocket upgrade) in for every request outside {@code /api2/}. Call before {@link #start}. */
     public void mount(Handler h) { extra.addHandler(h); }
 
@@ -112,13 +116,44 @@ public final class HttpsServer implements AutoCloseable {
                 serveApi(req, res, cb, path);
                 return true;
             }
+            if (obs != null && (path.equals("/metrics") || path.equals("/events"))) {
+                serveObservability(req, res, cb, path);
+                return true;
+            }
             if (super.handle(req, res, cb)) return true;
             sendApiError(req, res, cb, false, new ApiException(501, "Method '" + req.getMethod() + " " + path + "' not implemented"));
             return true;
         }
     }
 
+    private void serveObservability(Request req, Response res, Callback cb, String path) {
+        try {
+            var caller = obs.authenticate(credentials(req));
+            if (path.equals("/metrics")) {
+                byte[] b = obs.metrics(caller).getBytes(StandardCharsets.UTF_8);
+                res.setStatus(200);
+                res.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                res.write(true, ByteBuffer.wrap(b), cb);
+                return;
+            }
+            res.setStatus(200);
+            res.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
+            res.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+            try (var out = Content.Sink.asOutputStream(res)) {
+                obs.stream(caller, out);
+            } catch (IOException gone) {
+                // the client went away
+            }
+            cb.succeeded();
+        } catch (ApiException e) {
+            sendApiError(req, res, cb, false, e);
+        } catch (Throwable t) {
+            sendApiError(req, res, cb, false, ApiErrors.map(t));
+        }
+    }
+
     private void serveApi(Request req, Response res, Callback cb, String path) {
+        if (obs != null) obs.requests.incrementAndGet();
         boolean extjs = path.startsWith("/api2/extjs");
         String apiPath = path.substring(extjs ? "/api2/extjs".length() : "/api2/json".length());
         if (apiPath.isEmpty()) apiPath = "/";

@@ -120,6 +120,38 @@ class AuthApiTest {
                 .contains("Secure", "HttpOnly", "SameSite=Strict");
     }
 
+    @Test void prometheusMetricsNeedAToken() throws Exception {
+        var s = fx.login("admin@pve", "secret-admin");
+        var tok = fx.call(s, "POST", "/access/users/admin@pve/token/prom", Map.of("privsep", "0"));
+        String header = "PVEAPIToken=admin@pve!prom=" + tok.data().get("value").asText();
+        var url = java.net.URI.create("https://127.0.0.1:" + fx.server.port() + "/metrics");
+        var anon = fx.http.send(java.net.http.HttpRequest.newBuilder(url).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(anon.statusCode()).isEqualTo(401);
+        var r = fx.http.send(java.net.http.HttpRequest.newBuilder(url).header("Authorization", header).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/plain; version=0.0.4");
+        assertThat(r.body()).contains("# TYPE berth_ct_up gauge").containsPattern("berth_api_requests_total [1-9]");
+    }
+
+    @Test void eventStreamReportsTasks() throws Exception {
+        var s = fx.login("admin@pve", "secret-admin");
+        var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + fx.server.port() + "/events"))
+                .header("Cookie", "PVEAuthCookie=" + s.ticket()).build();
+        var resp = fx.http.send(req, java.net.http.HttpResponse.BodyHandlers.ofLines());
+        assertThat(resp.statusCode()).isEqualTo(200);
+        var lines = resp.body().iterator();
+        assertThat(lines.next()).isEqualTo(": berth events");
+        String upid = fx.api.tasks().start("apitest", "1", "admin@pve", log -> log.line("hello"));
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        while (seen.stream().noneMatch(l -> l.contains(upid) && l.contains("\"exitstatus\":\"OK\""))) {
+            String l = lines.next();
+            if (l.startsWith("data:")) seen.add(l);
+        }
+        assertThat(seen.getFirst()).contains(upid).contains("\"status\":\"running\"");
+        resp.body().close();
+    }
+
     @Test void extjsFormatReportsSuccessInBody() throws Exception {
         var r = fx.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
                 "https://127.0.0.1:" + fx.server.port() + "/api2/extjs/version")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
