@@ -13,10 +13,11 @@ export class ApiError extends Error {
 }
 
 export const session = {
-  get() { try { return JSON.parse(sessionStorage.getItem(KEY)) || null; } catch { return null; } },
-  set(s) { sessionStorage.setItem(KEY, JSON.stringify(s)); },
+  // localStorage: a console opened in a new tab shares the session (the ticket itself is the HttpOnly cookie)
+  get() { try { return JSON.parse(localStorage.getItem(KEY)) || null; } catch { return null; } },
+  set(s) { localStorage.setItem(KEY, JSON.stringify(s)); },
   clear() {
-    sessionStorage.removeItem(KEY);
+    localStorage.removeItem(KEY);
     document.cookie = 'PVEAuthCookie=; Path=/; Max-Age=0; Secure; SameSite=Strict';
   },
 };
@@ -73,8 +74,7 @@ export async function login(username, password, realm, tfa) {
   if (tfa) { params['tfa-challenge'] = tfa.ticket; params.password = `totp:${tfa.code}`; }
   const d = await call('POST', '/access/ticket', params);
   if (d.NeedTFA) return d;
-  // the server also sets the cookie itself (HttpOnly) where it can; this keeps PVE-style servers working
-  document.cookie = `PVEAuthCookie=${encodeURIComponent(d.ticket)}; Path=/; Secure; SameSite=Strict`;
+  // the ticket travels in the PVEAuthCookie the server set (HttpOnly): this script never holds it
   session.set({ user: d.username, csrf: d.CSRFPreventionToken, cap: d.cap || {} });
   return d;
 }

@@ -213,6 +213,24 @@ class WebE2eTest {
         assertThat(srv.web.proxy().liveSessions()).isEqualTo(1);
         go("#/lxc/" + node + "/" + vmid + "/summary");
         new WebDriverWait(b.driver(), Duration.ofSeconds(10)).until(d -> srv.web.proxy().liveSessions() == 0);
+
+        // a console in its own tab: closing the tab ends the session and its shell
+        String main = b.driver().getWindowHandle();
+        b.driver().switchTo().newWindow(org.openqa.selenium.WindowType.TAB);
+        try {
+            b.open(srv.url() + "#/lxc/" + node + "/" + vmid + "/console");
+            b.awaitText(By.id("console-status"), "connected", Duration.ofSeconds(30));
+            b.driver().findElement(By.cssSelector("#terminal .xterm")).click();
+            b.driver().switchTo().activeElement().sendKeys("exec sleep 1234" + Keys.ENTER);
+            new WebDriverWait(b.driver(), Duration.ofSeconds(30)).until(d ->
+                    srv.ct.exec(vmid, List.of("pidof", "sleep"), Duration.ofSeconds(10)).exitCode() == 0);
+        } finally {
+            b.driver().close();
+            b.driver().switchTo().window(main);
+        }
+        new WebDriverWait(b.driver(), Duration.ofSeconds(15)).until(d -> srv.web.proxy().liveSessions() == 0);
+        new WebDriverWait(b.driver(), Duration.ofSeconds(15)).until(d ->
+                srv.ct.exec(vmid, List.of("pidof", "sleep"), Duration.ofSeconds(10)).exitCode() != 0);
     }
 
     @SuppressWarnings("unchecked")
@@ -354,7 +372,12 @@ class WebE2eTest {
     @Order(100)
     void auditorFindsThePowerButtonsDisabled() {
         try (Browser a = new Browser(1280, 720, srv.spki())) {
-            login(a, "auditor@pve", "auditor-pass-1");
+            // keyboard only: the form submits with Enter
+            a.open(srv.url());
+            a.type(By.id("login-user"), "auditor@pve");
+            new Select(a.await(By.id("login-realm"))).selectByValue("pve");
+            a.type(By.id("login-pass"), "auditor-pass-1" + Keys.ENTER);
+            a.present(By.id("tree-dc"));
             a.js("location.hash = arguments[0]", "#/lxc/" + node + "/" + vmid + "/summary");
             a.await(By.cssSelector(".view-body.loaded"));
             for (String id : List.of("btn-start", "btn-shutdown", "btn-stop", "btn-reboot"))
