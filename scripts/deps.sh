@@ -14,6 +14,8 @@ command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 || pkgs+=(node
 # backups: pigz/lzop compress (zstd above), setcap (libcap2-bin) makes the file capabilities the backup tests check
 pkgs+=(pigz lzop libcap2-bin)
 # api: libpam0g is the pam realm (through FFM); python3-proxmoxer is the unchanged Proxmox client library the API tests drive
+# cluster: etcd (a 3-member cluster on loopback in the cluster module tests; etcdctl for humans)
+pkgs+=(etcd-server etcd-client)
 pkgs+=(libpam0g libpam-runtime python3-proxmoxer python3-requests)
 missing=()
 for p in "${pkgs[@]}"; do
