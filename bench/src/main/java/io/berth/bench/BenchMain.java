@@ -72,6 +72,8 @@ public final class BenchMain {
             List<Row> rows = b.runAll(defined, running);
             String table = render(rows, runs, defined, running) + "\n" + renderTargets(targets(rows, running));
             System.out.println(table);
+            if (out != null) writeSection(out, "BENCH", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
+                    + " on " + hostSummary() + " (load average before the run: " + b.loadBefore + ").\n\n" + table);
             Bench.progress("berthd memory");
             String memory = b.memoryTable(9100, 30);
             System.out.println(memory);
@@ -81,8 +83,6 @@ public final class BenchMain {
             System.out.println(storageTable);
             if (out != null) writeSection(out, "SNAPSHOTS", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
                     + " on " + hostSummary() + ".\n\n" + storageTable);
-            if (out != null) writeSection(out, "BENCH", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
-                    + " on " + hostSummary() + " (load average before the run: " + b.loadBefore + ").\n\n" + table);
             Runtime.getRuntime().removeShutdownHook(cleanup);
         }
     }
@@ -533,6 +533,7 @@ public final class BenchMain {
             sleep(2000);
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"idle, right after start", rss()});
+            Measure.quiet(berth(Mode.DAEMON, "stop", id));
             Measure.run(berth(Mode.DAEMON, "start", id));
             int[] mem = {300};
             Runnable op4 = () -> {
