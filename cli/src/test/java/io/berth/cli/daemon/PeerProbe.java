@@ -15,8 +15,7 @@ public final class PeerProbe {
     public static void main(String[] args) throws Exception {
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(args[0]))) {
             byte[] body = "/\0001\000status\0".getBytes(StandardCharsets.UTF_8);
-            ch.write(ByteBuffer.wrap(header(body.length)));
-            ch.write(ByteBuffer.wrap(body));
+            ch.write(ByteBuffer.allocate(8 + body.length).put(header(body.length)).put(body).flip());
             Reply r = reply(ch);
             System.out.println(r.message().strip() + " / exit " + r.exit());
         }
