@@ -56,7 +56,7 @@ public final class LiveChanges {
         Set<String> keys = new LinkedHashSet<>(delete);
         keys.addAll(set.keySet());
         boolean limitsDone = false;
-        boolean guestDone = false;
+        boolean guestChanged = false;
         for (String key : keys) {
             Optional<String> value = Optional.ofNullable(set.get(key));
             Optional<ConfigKey> decl = Schema.lookup(key);
@@ -84,10 +84,7 @@ public final class LiveChanges {
                 continue;
             }
             if (GUEST.contains(key)) {
-                if (!guestDone) {
-                    guestDone = true;
-                    applyGuest(vmid, cur, set, delete, ct, out);
-                }
+                guestChanged = true; // applied last, see below
                 continue;
             }
             UndoLog undo = new UndoLog();
@@ -105,6 +102,18 @@ public final class LiveChanges {
                 for (Throwable s : e.getSuppressed()) why.append("; ").append(s.getMessage());
                 out.pending(key, value, why.toString());
             }
+        }
+        // The host name line in /etc/hosts names the first static address: written after the live netN changes, on
+        // top of the ones that were applied, so a hostname and an address changed together agree in the guest.
+        if (guestChanged) {
+            ContainerConfig base = cur;
+            for (var e : out.appliedSet.entrySet()) {
+                if (e.getKey().startsWith("net")) base = base.with(e.getKey(), e.getValue());
+            }
+            for (String k : out.appliedDelete) {
+                if (k.startsWith("net")) base = base.without(k);
+            }
+            applyGuest(vmid, base, set, delete, ct, out);
         }
         return out.build();
     }
