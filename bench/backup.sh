@@ -45,20 +45,27 @@ flags=(--one-file-system -p --sparse --numeric-owner --acls --xattrs --xattrs-in
 raw_b=() berth_b=() raw_r=() berth_r=()
 dump=$root/store/dump
 for i in $(seq 1 "$runs"); do
-    sync
-    raw_b+=("$(ms bash -c "tar cpf - ${flags[*]} -C '$src' . | zstd -q -T0 > '$root/raw.tar.zst'")")
-    rm -f "$dump"/*.tar.zst "$dump"/*.log
-    sleep 1 # a new archive name (one per second)
-    sync
-    berth_b+=("$(ms berth backup "$vmid" --mode stop --storage local --compress zstd)")
+    # the order alternates so neither side always runs right after the other's deletions
+    rawb() { raw_b+=("$(ms bash -c "tar cpf - ${flags[*]} -C '$src' . | zstd -q -T0 > '$root/raw.tar.zst'")"); }
+    berthb() {
+        rm -f "$dump"/*.tar.zst "$dump"/*.log
+        sleep 1 # a new archive name (one per second)
+        berth_b+=("$(ms berth backup "$vmid" --mode stop --storage local --compress zstd)")
+    }
+    if ((i % 2)); then rawb; berthb; else berthb; rawb; fi
     archive=$(ls "$dump"/vzdump-lxc-$vmid-*.tar.zst | tail -1)
-    mkdir -p "$root/rawrestore"
-    sync
-    raw_r+=("$(ms bash -c "zstd -q -d -c '$root/raw.tar.zst' | tar xpf - ${flags[*]} -C '$root/rawrestore'")")
-    rm -rf "$root/rawrestore"
-    sync
-    berth_r+=("$(ms berth restore $((vmid + i)) "$archive" --storage local)")
-    berth destroy $((vmid + i)) >/dev/null
+    rawr() {
+        mkdir -p "$root/rawrestore"
+        raw_r+=("$(ms bash -c "zstd -q -d -c '$root/raw.tar.zst' | tar xpf - ${flags[*]} -C '$root/rawrestore'")")
+        rm -rf "$root/rawrestore"
+        sync -f "$root"
+    }
+    berthr() {
+        berth_r+=("$(ms berth restore $((vmid + i)) "$archive" --storage local)")
+        berth destroy $((vmid + i)) >/dev/null
+        sync -f "$root"
+    }
+    if ((i % 2)); then rawr; berthr; else berthr; rawr; fi
 done
 asize=$(stat -c %s "$archive")
 rb=$(printf '%s\n' "${raw_b[@]}" | median) bb=$(printf '%s\n' "${berth_b[@]}" | median)

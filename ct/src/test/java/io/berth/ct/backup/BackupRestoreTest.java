@@ -173,4 +173,32 @@ class BackupRestoreTest {
             assertThat(Files.list(dump).map(p -> p.getFileName().toString()).toList()).allMatch(n -> n.endsWith(".log"));
         }
     }
+
+    @Test
+    void dumpdirAndBandwidthLimit() throws Exception {
+        int a = vmid();
+        try (CtFixture f = new CtFixture(tmp.resolve("root"))) {
+            storageCfg(f, "");
+            f.create(a, Map.of("rootfs", "local:0.1"));
+            Path dd = tmp.resolve("dumps");
+            for (Compression c : List.of(Compression.NONE, Compression.ZSTD)) {
+                long kib = 1024;
+                long t0 = System.nanoTime();
+                BackupResult r = backup(f, BackupRequest.of(List.of(a)).withMode(BackupMode.STOP).withCompress(c).withDumpdir(dd)
+                        .withBwlimit(kib));
+                double secs = (System.nanoTime() - t0) / 1e9;
+                assertThat(r.archive().getParent()).isEqualTo(dd);
+                assertThat(r.volid()).isEmpty();
+                assertThat(r.tarBytes()).isGreaterThan(1_000_000);
+                // a rate limit is a lower bound on the time: the stream cannot pass faster than it allows
+                assertThat(secs).as("%d bytes at %d KiB/s", r.tarBytes(), kib).isGreaterThanOrEqualTo(r.tarBytes() / (kib * 1024.0) - 0.3);
+                assertThat(members(r.archive()).subList(0, 2)).containsExactly("./etc/vzdump/pct.conf", "./etc/vzdump/pct.fw");
+                Thread.sleep(1100); // one archive name per second
+            }
+            assertThat(BackupStore.listDir(dd, Optional.empty(), java.util.OptionalInt.of(a))).hasSize(2);
+            // --notes-template and --protected need a storage, as vzdump says
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> BackupRequest.of(List.of(a)).withDumpdir(dd).withProtect(true).withNotes("x"))
+                    .hasMessageContaining("need --storage");
+        }
+    }
 }
