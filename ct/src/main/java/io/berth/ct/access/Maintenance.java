@@ -62,6 +62,7 @@ public final class Maintenance {
             Files.createDirectories(dir);
             // the mounts must outlive this command: they go to the host's namespace, unlike every other mount here
             List<MountRequest> requests = new CtMounts(ct.storages()).requests(f.main(), false);
+            io.berth.ct.clone.BusyRetry.awaitReleased(io.berth.ct.clone.BusyRetry.images(requests), io.berth.ct.clone.BusyRetry.SETTLE_MS);
             io.berth.ct.clone.BusyRetry.mount(() -> new MountEngine(w -> {}).mountAll(dir, requests));
             return dir;
         } catch (IOException | RuntimeException e) {
@@ -113,7 +114,7 @@ public final class Maintenance {
             }
         }
         try {
-            return Namespaces.inNewMountNamespace(() -> withMounted(vmid, c, dir -> {
+            return settled(c, () -> Namespaces.inNewMountNamespace(() -> withMounted(vmid, c, dir -> {
                 List<Usage> out = new ArrayList<>();
                 for (MountPoint mp : mps) {
                     try (Fd fd = PathCalls.openDirectory(dir.resolve(mp.target().substring(1)))) {
@@ -121,7 +122,7 @@ public final class Maintenance {
                     }
                 }
                 return out;
-            }));
+            })));
         } catch (IOException e) {
             throw new CtException("df of container " + vmid + " failed: " + e.getMessage(), e);
         }
@@ -199,7 +200,7 @@ public final class Maintenance {
                     return out;
                 }
             }
-            return Namespaces.inNewMountNamespace(() -> withMounted(vmid, f.main(), dir -> {
+            return settled(f.main(), () -> Namespaces.inNewMountNamespace(() -> withMounted(vmid, f.main(), dir -> {
                 List<String> out = new ArrayList<>();
                 for (MountPoint mp : mps) {
                     try (Fd fd = PathCalls.openat(Fd.CWD, dir.resolve(mp.target().substring(1)).toString(),
@@ -208,7 +209,7 @@ public final class Maintenance {
                     }
                 }
                 return out;
-            }));
+            })));
         } catch (IOException e) {
             throw new CtException("fstrim of container " + vmid + " failed: " + e.getMessage(), e);
         } finally {
@@ -227,6 +228,21 @@ public final class Maintenance {
     // ---- helpers ----
 
     @FunctionalInterface
+    private interface IoSupplier<T> {
+        T get() throws IOException;
+    }
+
+    /** Runs a private-namespace body, then waits until its mounts are really gone (a start may follow at once). */
+    private <T> T settled(ContainerConfig c, IoSupplier<T> body) throws IOException {
+        try {
+            return body.get();
+        } finally {
+            io.berth.ct.clone.BusyRetry.awaitReleased(io.berth.ct.clone.BusyRetry.images(
+                    new CtMounts(ct.storages()).requests(c, true)), io.berth.ct.clone.BusyRetry.SETTLE_MS);
+        }
+    }
+
+    @FunctionalInterface
     private interface OnMounted<T> {
         T apply(Path dir) throws IOException;
     }
@@ -235,6 +251,7 @@ public final class Maintenance {
     private <T> T withMounted(int vmid, ContainerConfig c, OnMounted<T> body) throws IOException {
         Path dir = Files.createDirectories(ct.roots().runDir().resolve("maint-" + vmid));
         List<MountRequest> requests = new CtMounts(ct.storages()).requests(c, true);
+        io.berth.ct.clone.BusyRetry.awaitReleased(io.berth.ct.clone.BusyRetry.images(requests), io.berth.ct.clone.BusyRetry.SETTLE_MS);
         try (MountedSet m = io.berth.ct.clone.BusyRetry.mount(() -> new MountEngine(w -> {}).mountAll(dir, requests))) {
             return body.apply(dir);
         } finally {

@@ -56,10 +56,14 @@ public final class VolumeCopy {
             dst.activate(created);
             VolumePath from = snapname.isPresent() ? src.snapshotPath(source, snapname.get()) : src.path(source);
             VolumePath to = dst.path(created);
+            List<Path> images = java.util.stream.Stream.of(from, to).filter(VolumePath.ImageFile.class::isInstance)
+                    .map(VolumePath::path).toList();
+            BusyRetry.awaitReleased(images, BusyRetry.SETTLE_MS);
             Namespaces.inNewMountNamespace(() -> {
                 copyTree(from, snapname.isPresent(), to, workDir, progress);
                 return null;
             });
+            BusyRetry.awaitReleased(images, BusyRetry.SETTLE_MS);
             return created;
         } catch (IOException | RuntimeException e) {
             RuntimeException r = e instanceof RuntimeException re ? re
