@@ -42,8 +42,14 @@ public final class DaemonCommand implements Runnable {
     public static final class Run implements Callable<Integer> {
         @ParentCommand DaemonCommand parent;
 
+        @picocli.CommandLine.Option(names = "--api-port", description = "Also serve the HTTPS API on this port "
+                + "(default: 8006 for the default root, none for a --root; 0: none).")
+        Integer apiPort;
+
         @Override public Integer call() throws IOException {
             BerthRoots roots = parent.roots();
+            // api (issue 15): the HTTPS API runs beside berthd, in its JVM; a port already taken only costs the API
+            io.berth.api.HttpsServer api = ApiHook.start(roots, apiPort, parent.spec.commandLine().getErr());
             try (Berthd d = open(roots)) {
                 Files.writeString(pidFile(roots), ProcessHandle.current().pid() + "\n");
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -55,6 +61,8 @@ public final class DaemonCommand implements Runnable {
                     }
                 }));
                 d.serve();
+            } finally {
+                if (api != null) api.close();
             }
             return 0;
         }
@@ -101,6 +109,10 @@ public final class DaemonCommand implements Runnable {
     static final class Start implements Callable<Integer> {
         @ParentCommand DaemonCommand parent;
 
+        @picocli.CommandLine.Option(names = "--api-port", description = "Also serve the HTTPS API on this port "
+                + "(default: 8006 for the default root, none for a --root; 0: none).")
+        Integer apiPort;
+
         @Override public Integer call() throws Exception {
             BerthRoots roots = parent.roots();
             PrintWriter out = parent.spec.commandLine().getOut();
@@ -116,6 +128,7 @@ public final class DaemonCommand implements Runnable {
             String root = Run.rootArg(roots);
             if (root != null) cmd.addAll(List.of("--root", root));
             cmd.addAll(List.of("daemon", "run"));
+            if (apiPort != null) cmd.addAll(List.of("--api-port", apiPort.toString()));
             Path log = roots.runDir().resolve("berthd.log");
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
