@@ -171,6 +171,14 @@ class EtcdClusterTest {
         assertThat(h).isNotNull();
     }
 
+    @Test @Order(0) void statusShowsThreeHealthyMembersAndQuorum() {
+        java.io.StringWriter out = new java.io.StringWriter();
+        int rc = new picocli.CommandLine(new ClusterCommand()).setOut(new java.io.PrintWriter(out))
+                .execute("status", "--timeout", "30", "--endpoints", String.join(",", cluster.endpoints()));
+        assertThat(out.toString()).contains("Members:       3", "Healthy:       3", "(quorate)", "m0", "m1", "m2");
+        assertThat(rc).isZero();
+    }
+
     @Test @Order(4) void losingQuorumRefusesWritesWithATypedErrorInBoundedTime() throws Exception {
         EtcdConfigRepository survivor = new EtcdConfigRepository(cluster.client(0), "node1", Duration.ofSeconds(5));
         survivor.create(4001, conf("before")); // works while the cluster is whole
@@ -184,5 +192,10 @@ class EtcdClusterTest {
                 .isInstanceOf(ClusterUnavailableException.class);
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(60));
         assertThat(v).isNull();
+        ClusterStatus s = ClusterStatus.of(cluster.client(0), Duration.ofSeconds(5));
+        assertThat(s.members()).hasSize(3);
+        assertThat(s.healthyCount()).isEqualTo(1);
+        assertThat(s.quorate()).isFalse();
+        assertThat(s.render()).contains("NOT quorate", "DOWN");
     }
 }
