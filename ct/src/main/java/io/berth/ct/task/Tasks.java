@@ -127,6 +127,10 @@ public final class Tasks {
     public TaskInfo status(Upid upid) {
         Path log = logFile(upid);
         if (!Files.exists(log)) throw new NotFoundException("task " + upid + " does not exist on this node (no " + log + ")");
+        // Our own running tasks first: finish() records the end in the index before it leaves the map, so a task
+        // that is in neither when we look had already ended before the index was read (never seen as vanished).
+        Running mine = running.get(upid);
+        if (mine != null) return new TaskInfo(upid, new TaskStatus.Running(mine.percent, mine.step), OptionalLong.empty());
         for (String l : lines(dir.resolve("index")).reversed()) {
             Optional<TaskInfo> ti = parseIndexLine(l);
             if (ti.isPresent() && ti.get().upid().equals(upid)) return ti.get();
