@@ -29,6 +29,9 @@ final class AccessCommands {
     abstract static class Verb implements Callable<Integer> {
         @Spec CommandSpec spec;
 
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
+
         @Option(names = "--output-format", defaultValue = "text", description = "text, json or json-pretty (default ${DEFAULT-VALUE}).")
         String format;
 
