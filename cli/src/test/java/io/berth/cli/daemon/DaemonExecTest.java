@@ -212,7 +212,9 @@ class DaemonExecTest {
     }
 
     static ProcessBuilder builder(List<String> args) {
-        List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "--root", root.toString()));
+        // default signal dispositions: a test runner started in the background (SIGINT ignored) or under nohup
+        // (SIGHUP ignored) would hand those on to the client and through lxc-attach into the container
+        List<String> cmd = new ArrayList<>(List.of("env", "--default-signal", launcher.toString(), "--root", root.toString()));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("BERTH_NO_DAEMON");
@@ -230,7 +232,7 @@ class DaemonExecTest {
 
     /** {@code script} runs the shell command on a new pty (its session's controlling terminal). */
     static Process underScript(String shellCommand) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("script", "-qfec", shellCommand, "/dev/null").redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder("env", "--default-signal", "script", "-qfec", shellCommand, "/dev/null").redirectErrorStream(true);
         pb.environment().remove("BERTH_NO_DAEMON");
         pb.environment().putAll(env);
         pb.environment().put("TERM", "xterm");
