@@ -1,5 +1,6 @@
 package io.berth.ct.access;
 
+import io.berth.ct.LoopBtrfs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,13 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("root")
 class AccessCommandsTest {
-    private static AccessBtrfs fs;
+    private static LoopBtrfs fs;
 
     @TempDir Path tmp;
 
     @BeforeAll
     static void mount() throws IOException {
-        fs = new AccessBtrfs("1G");
+        fs = new LoopBtrfs("1G");
     }
 
     @AfterAll

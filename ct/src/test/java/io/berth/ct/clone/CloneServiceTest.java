@@ -1,5 +1,6 @@
 package io.berth.ct.clone;
 
+import io.berth.ct.LoopBtrfs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,13 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** Templates and clones on a loop-backed btrfs ({@code bt}: raw in subvolumes, {@code bq}: quota subvols) and dir storage. */
 @Tag("root")
 class CloneServiceTest {
-    private static CloneBtrfs fs;
+    private static LoopBtrfs fs;
 
     @TempDir Path tmp;
 
     @BeforeAll
     static void mount() throws IOException {
-        fs = new CloneBtrfs("1G");
+        fs = new LoopBtrfs("1G");
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package io.berth.ct.snapshot;
 
+import io.berth.ct.LoopBtrfs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,13 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("root")
 class SnapshotServiceTest {
-    private static SnapBtrfs fs;
+    private static LoopBtrfs fs;
 
     @TempDir Path tmp;
 
     @BeforeAll
     static void mount() throws IOException {
-        fs = new SnapBtrfs("1G");
+        fs = new LoopBtrfs("1G");
     }
 
     @AfterAll

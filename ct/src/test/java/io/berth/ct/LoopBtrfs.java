@@ -1,6 +1,5 @@
-package io.berth.ct.access;
+package io.berth.ct;
 
-import io.berth.ct.CtFixture;
 import io.berth.storage.HostCommand;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,13 +10,13 @@ import java.nio.file.Path;
  * {@code bt} (sized disks are raw ext4 images, each in its own subvolume) and {@code bq} ({@code quotas 1}: sized
  * disks are subvolumes with a qgroup limit); plus the default {@code local} dir storage.
  */
-final class AccessBtrfs implements AutoCloseable {
-    final Path dir;
-    final Path mount;
+public final class LoopBtrfs implements AutoCloseable {
+    public final Path dir;
+    public final Path mount;
     private String loop;
 
-    AccessBtrfs(String size) throws IOException {
-        dir = Files.createTempDirectory("berth-access-btrfs-");
+    public LoopBtrfs(String size) throws IOException {
+        dir = Files.createTempDirectory("berth-test-btrfs-");
         try {
             Path image = dir.resolve("btrfs.img");
             run("truncate", "-s", size, image.toString());
@@ -31,12 +30,12 @@ final class AccessBtrfs implements AutoCloseable {
         }
     }
 
-    static String run(String... argv) {
+    public static String run(String... argv) {
         return HostCommand.of(argv).run();
     }
 
     /** Writes the fixture's storage.cfg: local (dir), bt and bq on this btrfs. */
-    void storageCfg(CtFixture f) throws IOException {
+    public void storageCfg(CtFixture f) throws IOException {
         Path cfg = f.svc.roots().storageCfg();
         Files.createDirectories(cfg.getParent());
         Files.writeString(cfg, "dir: local\n\tpath " + f.svc.roots().defaultStorageDir()
