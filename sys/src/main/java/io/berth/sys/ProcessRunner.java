@@ -150,7 +150,9 @@ public final class ProcessRunner {
                         }
                     }
                 } catch (IOException e) {
-                    failure = e;
+                    // The JDK closes a killed or exited process's pipes from its reaper thread, so a read in
+                    // progress can end with "Stream closed": that is the end of the output, not a failure.
+                    if (!"Stream closed".equals(e.getMessage())) failure = e;
                 }
             });
         }
