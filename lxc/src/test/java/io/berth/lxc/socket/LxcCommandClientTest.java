@@ -33,8 +33,11 @@ class LxcCommandClientTest {
             assertThat(pid).isPresent();
             ToolResult info = ct.tools.info(ct.name);
             assertThat(info.stdout()).containsPattern("(?m)^PID:\\s+" + pid.getAsInt() + "$");
-            // the init process is busybox sleep, as our init script execs it
-            assertThat(Files.readString(Path.of("/proc/" + pid.getAsInt() + "/comm")).strip()).isEqualTo("busybox");
+            // the init process is busybox sleep once our init script (comm "init" until then) has exec'd it
+            Path comm = Path.of("/proc/" + pid.getAsInt() + "/comm");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!Files.readString(comm).strip().equals("busybox") && System.nanoTime() < deadline) Thread.sleep(20);
+            assertThat(Files.readString(comm).strip()).isEqualTo("busybox");
             assertThat(Files.readString(Path.of("/proc/net/unix"))).contains("@" + ct.client.socketName());
         }
     }
