@@ -38,6 +38,11 @@ public record MountPoint(String key, MountSource source, Optional<String> mp, bo
     /** The path inside the container: {@code /} for rootfs. */
     public String target() { return isRootfs() ? "/" : mp.orElseThrow(); }
 
+    /** {@code rootfs} or a mount point key {@code mpN}: the keys whose value is a volume or a path to mount. */
+    public static boolean isVolumeKey(String key) {
+        return key.equals("rootfs") || Schema.inFamily("mp", key);
+    }
+
     /** Parses the value of {@code rootfs} or {@code mpN}. */
     public static MountPoint parse(String key, String value) {
         boolean rootfs = key.equals("rootfs");

@@ -116,6 +116,14 @@ public final class Schema {
         return Optional.empty();
     }
 
+    /**
+     * Whether {@code key} belongs to the indexed family {@code family} ({@code mp}, {@code net}, {@code dev},
+     * {@code unused}, ...) as declared here: the one place the key patterns live (index range included).
+     */
+    public static boolean inFamily(String family, String key) {
+        return lookup(key).filter(k -> k.indexed() && k.name().equals(family)).isPresent();
+    }
+
     /** Checks a value against its key; throws {@link ConfigValueException} naming what is allowed. */
     public static void check(String key, String value) {
         ConfigKey k = lookup(key).orElseThrow(() -> new ConfigValueException("unknown key '" + key + "'; see 'berth help' for the keys"));

@@ -85,7 +85,7 @@ class LifecycleTest {
     @Test
     void failedCreateLeavesNoVolumesMountsLoopDevicesOrConfig() throws Exception {
         Path bad = Files.write(tmp.resolve("corrupt.tar.gz"), new byte[] {0x1f, (byte) 0x8b, 8, 0, 9, 9, 9, 9});
-        List<String> loopsBefore = loopBackingFiles();
+        List<String> loopsBefore = loopBackingFiles(tmp);
         try (CtFixture f = new CtFixture(tmp.resolve("root"))) {
             assertThatThrownBy(() -> f.svc.create(new CreateRequest(904, bad.toString(),
                     Map.of("rootfs", "local:1", "mp0", "local:1,mp=/data"), Optional.empty()), Progress.NONE))
@@ -95,8 +95,8 @@ class LifecycleTest {
             assertThat(f.mountsUnderRoot()).isEmpty();
             // autoclear loop devices go once the private namespace's mounts are gone
             long deadline = System.nanoTime() + 5_000_000_000L;
-            while (!loopBackingFiles().equals(loopsBefore) && System.nanoTime() < deadline) Thread.sleep(50);
-            assertThat(loopBackingFiles()).isEqualTo(loopsBefore);
+            while (!loopBackingFiles(tmp).equals(loopsBefore) && System.nanoTime() < deadline) Thread.sleep(50);
+            assertThat(loopBackingFiles(tmp)).isEqualTo(loopsBefore);
         }
     }
 
@@ -118,11 +118,12 @@ class LifecycleTest {
         }
     }
 
-    private static List<String> loopBackingFiles() throws Exception {
+    /** The loop devices backed by files under {@code dir}: other sessions' loops come and go meanwhile. */
+    private static List<String> loopBackingFiles(Path dir) throws Exception {
         Process p = new ProcessBuilder("losetup", "-n", "-O", "BACK-FILE", "-l").redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         p.waitFor();
-        return out.lines().map(String::strip).filter(l -> l.contains("/junit")).sorted().toList();
+        return out.lines().map(String::strip).filter(l -> l.startsWith(dir.toString() + "/")).sorted().toList();
     }
 
     @Test
