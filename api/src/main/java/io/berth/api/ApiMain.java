@@ -37,10 +37,20 @@ public final class ApiMain {
     }
 
     public static HttpsServer start(Api api, String listen, int port, Path customCert) {
-        String pass = "berth-" + Node.name();
+        return start(api, listen, port, customCert, java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #start(Api, String, int, Path)}, with {@code front} wrapped around the server's handler before it
+     * starts (the cluster module forwards requests for other nodes there).
+     */
+    public static HttpsServer start(Api api, String listen, int port, Path customCert,
+                                    java.util.function.UnaryOperator<org.eclipse.jetty.server.Handler> front) {
+        String pass = "berth-" + Node.hostName();
         Path ks = customCert != null ? customCert : Certificates.ensure(Api.accessDir(api.ct()).resolve("pve-ssl.p12"), pass, Node.name());
         HttpsServer s = new HttpsServer(api.service(), listen, port, ks, customCert != null ? System.getenv().getOrDefault("BERTH_CERT_PASSWORD", pass) : pass, api.web());
         s.observe(api);
+        s.jetty().setHandler(front.apply(s.jetty().getHandler()));
         s.start();
         return s;
     }

@@ -13,6 +13,8 @@ final class UsageErrors {
 
     static CommandLine configure(CommandLine cl) {
         cl.setParameterExceptionHandler(UsageErrors::handle);
+        // commands of other modules (berth cluster) throw Berth's error kinds: the same lines and exit codes
+        cl.setExecutionExceptionHandler((e, sub, pr) -> CliErrors.report(sub.getCommandSpec(), e));
         cl.setExecutionStrategy(pr -> {
             if (!pr.unmatched().isEmpty() && pr.subcommand() == null && (pr.isUsageHelpRequested() || pr.isVersionHelpRequested())) {
                 // `berth UNKNOWN --help`: picocli would print the root usage and exit 0

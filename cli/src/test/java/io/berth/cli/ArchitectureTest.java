@@ -35,6 +35,7 @@ class ArchitectureTest {
         MAY_USE.put("guest", Set.of("error", "sys", "config", "idmap"));
         MAY_USE.put("ct", Set.of("error", "sys", "idmap", "config", "storage", "mount", "lxc", "guest"));
         MAY_USE.put("access", Set.of("error", "sys"));
+        MAY_USE.put("cluster", Set.of("error", "sys", "idmap", "config"));
     }
 
     static JavaClasses classes;

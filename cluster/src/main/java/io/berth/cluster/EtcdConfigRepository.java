@@ -115,7 +115,11 @@ public final class EtcdConfigRepository implements ConfigRepository {
     }
 
     @Override public ConfigDigest create(int vmid, ConfigFile config) {
-        byte[] raw = ConfigPrinter.print(config).getBytes(StandardCharsets.UTF_8);
+        return createRaw(vmid, ConfigPrinter.print(config).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@link #create} of bytes as they are (a node joining brings its config files in unchanged: same digest). */
+    public ConfigDigest createRaw(int vmid, byte[] raw) {
         ByteSequence key = key(vmid), id = bytes(layout.vmid(vmid));
         TxnResponse r = await(kv.txn()
                 .If(new Cmp(id, Cmp.Op.EQUAL, CmpTarget.createRevision(0)), new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))

@@ -15,7 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real etcd cluster of {@code n} members on loopback ports (free ones, picked at start), each member with its
+ * A real etcd cluster of {@code n} members on loopback ports (free ones of the cluster range, picked at start), each member with its
  * own data dir under {@code dir}; {@link #close} kills every member (and is safe to call twice).
  */
 final class EtcdTestCluster implements AutoCloseable {
@@ -44,17 +44,9 @@ final class EtcdTestCluster implements AutoCloseable {
     private void launch(Duration readyWithin) throws Exception {
         int n = members.length;
         int[] peerPorts = new int[n];
-        List<ServerSocket> held = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                ServerSocket a = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()), b = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                held.add(a);
-                held.add(b);
-                clientPorts[i] = a.getLocalPort();
-                peerPorts[i] = b.getLocalPort();
-            }
-        } finally {
-            for (ServerSocket s : held) s.close();
+        for (int i = 0; i < n; i++) {
+            clientPorts[i] = TestPorts.next();
+            peerPorts[i] = TestPorts.next();
         }
         StringJoiner initial = new StringJoiner(",");
         for (int i = 0; i < n; i++) initial.add("m" + i + "=http://127.0.0.1:" + peerPorts[i]);

@@ -31,6 +31,9 @@ public record BerthRoots(Path configDir, Path stateDir) {
 
     public Path storageCfg() { return configDir.resolve("storage.cfg"); }
 
+    /** {@code configDir/cluster.conf}: present exactly when this node is in a cluster ({@link ClusterBackend}). */
+    public Path clusterConf() { return configDir.resolve("cluster.conf"); }
+
     /** The LXC path ({@code lxc.lxcpath}) holding the generated per-container LXC configs. */
     public Path lxcPath() { return stateDir.resolve("lxc"); }
 

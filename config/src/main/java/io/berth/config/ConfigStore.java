@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
@@ -198,6 +199,14 @@ public final class ConfigStore {
     public void delete(int vmid) {
         try (Lock l = lock(vmid)) {
             Path p = roots.containerConfig(vmid);
+            Optional<ClusterBackend> cluster = ClusterBackend.of(roots);
+            if (cluster.isPresent() && Files.isRegularFile(p)) {
+                try {
+                    cluster.get().configs().delete(vmid, ConfigDigest.of(Files.readAllBytes(p)));
+                } catch (NoSuchContainerException gone) {
+                    // the cluster has no copy any more: only the local file is left to remove
+                }
+            }
             if (!Files.deleteIfExists(p)) throw new NoSuchContainerException(vmid, p.toString());
             fsyncDir(p.getParent());
         } catch (IOException e) {
@@ -205,10 +214,44 @@ public final class ConfigStore {
         }
     }
 
-    /** Unconditional atomic write; the caller must hold {@link #lock}. */
+    /**
+     * Unconditional atomic write; the caller must hold {@link #lock}. In a cluster ({@link ClusterBackend}) the change
+     * goes to the cluster first, conditional on the digest of the file as it is (or, for a new file, on the id being
+     * free cluster-wide), so a stale file or a lost quorum refuses the write before the file is touched.
+     */
     public void write(int vmid, ConfigFile config) {
         Path target = roots.containerConfig(Vmid.check(vmid));
-        byte[] data = ConfigPrinter.print(config).getBytes(StandardCharsets.UTF_8);
+        Optional<ClusterBackend> cluster = ClusterBackend.of(roots);
+        if (cluster.isPresent()) {
+            try {
+                if (Files.isRegularFile(target)) cluster.get().configs().write(vmid, config, ConfigDigest.of(Files.readAllBytes(target)));
+                else cluster.get().configs().create(vmid, config);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + target + ": " + e.getMessage(), e);
+            }
+        }
+        writeFile(vmid, target, ConfigPrinter.print(config).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The cluster's read cache: puts the cluster's bytes of a config of this node into the file, without writing
+     * through (the caller holds {@link #lock} and got {@code raw} from the cluster).
+     */
+    public void mirror(int vmid, byte[] raw) {
+        writeFile(vmid, roots.containerConfig(Vmid.check(vmid)), raw);
+    }
+
+    /** The cluster's read cache: removes the file of a config the cluster no longer has on this node. */
+    public void unmirror(int vmid) {
+        Path p = roots.containerConfig(Vmid.check(vmid));
+        try {
+            if (Files.deleteIfExists(p)) fsyncDir(p.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void writeFile(int vmid, Path target, byte[] data) {
         Path dir = target.getParent();
         Path tmp = dir.resolve("." + vmid + ".conf.tmp." + ProcessHandle.current().pid() + "." + ThreadLocalRandom.current().nextInt(1 << 30));
         try {

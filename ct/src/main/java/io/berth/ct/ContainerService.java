@@ -76,7 +76,7 @@ public final class ContainerService {
     public ContainerService(BerthRoots roots, HookCommand hookCommand) {
         this.roots = roots;
         ConfigIo configs = new ConfigIo(roots);
-        this.ctx = new CtContext(roots, hookCommand, configs, new FileConfigRepository(roots), new FileLocks(roots),
+        this.ctx = new CtContext(roots, hookCommand, configs, new FileConfigRepository(roots), io.berth.config.ClusterBackend.locks(roots),
                 new Tasks(roots), this::storages);
         this.statuses = new StatusService(roots, configs);
         this.creation = new CreateService(ctx);

@@ -15,6 +15,12 @@ final class ApiHook {
     private ApiHook() {}
 
     static HttpsServer start(BerthRoots roots, Integer port, PrintWriter err) {
+        return start(roots, port, err, java.util.function.UnaryOperator.identity());
+    }
+
+    /** {@code front}: wrapped around the server's handler (the cluster's forwarding, {@link ClusterHook}). */
+    static HttpsServer start(BerthRoots roots, Integer port, PrintWriter err,
+                             java.util.function.UnaryOperator<org.eclipse.jetty.server.Handler> front) {
         boolean defaultRoot = roots.configDir().equals(BerthRoots.DEFAULT_CONFIG_DIR);
         int p = port != null ? port : defaultRoot ? 8006 : 0;
         if (p <= 0) return null;
@@ -23,7 +29,7 @@ final class ApiHook {
                 err.println("berth auth: " + line);
                 err.flush();
             });
-            HttpsServer s = ApiMain.start(api, "0.0.0.0", p, null);
+            HttpsServer s = ApiMain.start(api, "0.0.0.0", p, null, front);
             err.println("berth api listening on https://0.0.0.0:" + s.port() + "/api2/json");
             err.flush();
             return s;

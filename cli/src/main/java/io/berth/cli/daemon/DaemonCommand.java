@@ -49,7 +49,11 @@ public final class DaemonCommand implements Runnable {
         @Override public Integer call() throws IOException {
             BerthRoots roots = parent.roots();
             // api (issue 15): the HTTPS API runs beside berthd, in its JVM; a port already taken only costs the API
-            io.berth.api.HttpsServer api = ApiHook.start(roots, apiPort, parent.spec.commandLine().getErr());
+            java.io.PrintWriter err = parent.spec.commandLine().getErr();
+            // cluster (issue 17): on a cluster node the API forwards to other nodes and the agent heartbeats
+            var clusterNode = ClusterHook.node(roots, err);
+            io.berth.api.HttpsServer api = ApiHook.start(roots, apiPort, err, ClusterHook.front(clusterNode));
+            io.berth.cluster.ClusterAgent agent = ClusterHook.agent(roots, clusterNode, api, err);
             try (Berthd d = open(roots)) {
                 Files.writeString(pidFile(roots), ProcessHandle.current().pid() + "\n");
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -62,6 +66,7 @@ public final class DaemonCommand implements Runnable {
                 }));
                 d.serve();
             } finally {
+                if (agent != null) agent.close();
                 if (api != null) api.close();
             }
             return 0;

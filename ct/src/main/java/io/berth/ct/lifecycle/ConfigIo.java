@@ -27,7 +27,7 @@ public final class ConfigIo {
     public ConfigIo(BerthRoots roots) {
         this.roots = roots;
         this.store = new ConfigStore(roots);
-        this.locks = new FileLocks(roots);
+        this.locks = io.berth.config.ClusterBackend.locks(roots);
     }
 
     public Path path(int vmid) { return roots.containerConfig(vmid); }

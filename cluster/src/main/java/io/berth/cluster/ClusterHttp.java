@@ -1,0 +1,170 @@
+package io.berth.cluster;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.error.BerthException;
+import io.berth.error.HttpStatus;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The cluster's part of a node's HTTPS server, in front of the API:
+ * <ul>
+ * <li>{@code /api2/(json|extjs)/nodes/OTHER/...} for another member node is forwarded to that node's API as is
+ *     (the user's ticket or API token goes along and is checked there, as pveproxy proxies to the node named in the
+ *     path), signed as coming from this node, over TLS pinned to the certificate that node registered;</li>
+ * <li>{@code /berth-node/v1/NAME/...} are node-to-node calls ({@link NodeEndpoint}), served only when signed by a
+ *     node of the cluster;</li>
+ * <li>everything else goes on to the API.</li>
+ * </ul>
+ */
+public final class ClusterHttp extends Handler.Wrapper {
+    public static final String NODE_CALLS = "/berth-node/v1/";
+    private static final Pattern NODE_PATH = Pattern.compile("/api2/(json|extjs)/nodes/([^/]+)(/.*)?");
+    private static final Set<String> FORWARDED_HEADERS = Set.of("authorization", "cookie", "csrfpreventiontoken", "content-type", "accept");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<String, NodeEndpoint> ENDPOINTS = new ConcurrentHashMap<>();
+
+    private final ClusterNode node;
+
+    public ClusterHttp(ClusterNode node, Handler next) {
+        super(next);
+        this.node = node;
+    }
+
+    /** Serves {@code endpoint} at {@code /berth-node/v1/NAME}; one per name and JVM (the last registration wins). */
+    public static void register(String name, NodeEndpoint endpoint) {
+        if (!name.matches("[a-z][a-z0-9-]*")) throw new IllegalArgumentException("bad endpoint name " + name);
+        ENDPOINTS.put(name, endpoint);
+    }
+
+    @Override public boolean handle(Request req, Response res, Callback cb) throws Exception {
+        String path = Request.getPathInContext(req);
+        if (path.startsWith(NODE_CALLS)) {
+            serveNodeCall(req, res, cb, path.substring(NODE_CALLS.length()));
+            return true;
+        }
+        Matcher m = NODE_PATH.matcher(path);
+        if (m.matches()) {
+            String target = URLDecoder.decode(m.group(2), StandardCharsets.UTF_8);
+            if (!target.equals(node.node()) && !target.equals("localhost") && isMember(target)) {
+                forward(req, res, cb, target);
+                return true;
+            }
+        }
+        return super.handle(req, res, cb);
+    }
+
+    private boolean isMember(String name) {
+        try {
+            return name.matches("[a-zA-Z0-9][a-zA-Z0-9-]{0,62}") && node.registry().member(name).isPresent();
+        } catch (BerthException e) {
+            return false; // no quorum: the local API answers (and refuses what it cannot do)
+        }
+    }
+
+    private void forward(Request req, Response res, Callback cb, String target) {
+        String pathAndQuery = req.getHttpURI().getPathQuery();
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (var f : req.getHeaders())
+            if (FORWARDED_HEADERS.contains(f.getLowerCaseName())) headers.put(f.getName(), f.getValue());
+        boolean hasBody = !req.getMethod().equals("GET") && !req.getMethod().equals("HEAD");
+        InputStream in = hasBody ? Content.Source.asInputStream(req) : InputStream.nullInputStream();
+        try {
+            HttpResponse<InputStream> r = node.nodes().send(target, req.getMethod(), pathAndQuery, headers,
+                    hasBody ? HttpRequest.BodyPublishers.ofInputStream(() -> in) : HttpRequest.BodyPublishers.noBody(), Duration.ofMinutes(10));
+            res.setStatus(r.statusCode());
+            r.headers().firstValue("content-type").ifPresent(v -> res.getHeaders().put(HttpHeader.CONTENT_TYPE, v));
+            r.headers().allValues("set-cookie").forEach(v -> res.getHeaders().add(HttpHeader.SET_COOKIE, v));
+            try (InputStream body = r.body(); OutputStream out = Content.Sink.asOutputStream(res)) {
+                body.transferTo(out);
+            }
+            cb.succeeded();
+        } catch (BerthException e) {
+            error(res, cb, HttpStatus.of(e), "cannot forward the request to node " + target + ": " + e.getMessage());
+        } catch (IOException e) {
+            cb.failed(e);
+        }
+    }
+
+    private void serveNodeCall(Request req, Response res, Callback cb, String rest) {
+        String from;
+        try {
+            from = node.auth().verify(req.getMethod(), req.getHttpURI().getPathQuery(), name -> Optional.ofNullable(req.getHeaders().get(name)));
+        } catch (BerthException e) {
+            error(res, cb, HttpStatus.of(e), e.getMessage());
+            return;
+        }
+        int slash = rest.indexOf('/');
+        String name = slash < 0 ? rest : rest.substring(0, slash);
+        NodeEndpoint ep = ENDPOINTS.get(name);
+        if (ep == null) {
+            error(res, cb, 501, "no node call '" + name + "' on node " + node.node() + "; served: " + List.copyOf(ENDPOINTS.keySet()));
+            return;
+        }
+        Map<String, String> query = new LinkedHashMap<>();
+        String q = req.getHttpURI().getQuery();
+        if (q != null) for (String kv : q.split("&")) {
+            if (kv.isEmpty()) continue;
+            int eq = kv.indexOf('=');
+            query.put(URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8),
+                    eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+        try {
+            NodeEndpoint.Reply reply = ep.handle(new NodeEndpoint.Call(from, req.getMethod(), slash < 0 ? "" : rest.substring(slash), query,
+                    Content.Source.asInputStream(req)));
+            switch (reply) {
+                case NodeEndpoint.Reply.Json j -> {
+                    res.setStatus(200);
+                    res.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json;charset=utf-8");
+                    res.write(true, ByteBuffer.wrap(JSON.writeValueAsBytes(Map.of("data", j.data() == null ? Map.of() : j.data()))), cb);
+                }
+                case NodeEndpoint.Reply.Stream s -> {
+                    res.setStatus(200);
+                    res.getHeaders().put(HttpHeader.CONTENT_TYPE, s.contentType());
+                    try (OutputStream out = Content.Sink.asOutputStream(res)) {
+                        s.writer().write(out);
+                    }
+                    cb.succeeded();
+                }
+            }
+        } catch (BerthException e) {
+            error(res, cb, HttpStatus.of(e), e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            error(res, cb, 500, "node call " + name + " failed on node " + node.node() + ": " + e);
+        }
+    }
+
+    private static void error(Response res, Callback cb, int status, String message) {
+        try {
+            res.setStatus(status);
+            res.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json;charset=utf-8");
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("data", null);
+            body.put("message", message + "\n");
+            res.write(true, ByteBuffer.wrap(JSON.writeValueAsBytes(body)), cb);
+        } catch (IOException | IllegalStateException e) {
+            cb.failed(e);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.berth.config;
+
+import io.berth.error.HostFailureException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * This node's membership in a cluster. A node is in a cluster exactly when {@code <config>/cluster.conf} exists
+ * ({@link BerthRoots#clusterConf}); without it Berth works on files alone, as a single host always has. The
+ * implementation (module {@code cluster}, on etcd) is found with {@link ServiceLoader}, so {@code config} and
+ * {@code ct} never see etcd.
+ *
+ * <p>In a cluster the local files stay the node's read cache (reads are local-speed), and {@link ConfigStore}
+ * writes every change through {@link #configs()} first: a create must win the cluster-wide id, a write or delete
+ * must still match the cluster's digest, and without quorum the change is refused before the file is touched.
+ */
+public interface ClusterBackend {
+    /** This node's name in the cluster. */
+    String node();
+
+    /** The cluster's copy of this node's container configs (compare-and-swap on the digest). */
+    ConfigRepository configs();
+
+    /** Cluster-wide operation locks (held across nodes, released when the holder dies). */
+    Locks locks();
+
+    /** Opens the backend of a node whose cluster.conf exists. Registered as a {@link ServiceLoader} service. */
+    interface Provider {
+        ClusterBackend open(BerthRoots roots);
+    }
+
+    /** The node's cluster, or empty for a single host; the opened backend is kept for the life of the JVM. */
+    static Optional<ClusterBackend> of(BerthRoots roots) {
+        Path conf = roots.clusterConf();
+        long stamp;
+        try {
+            BasicFileAttributes a = Files.readAttributes(conf, BasicFileAttributes.class);
+            stamp = a.lastModifiedTime().toMillis() * 31 + a.size();
+        } catch (IOException e) {
+            Holder.OPEN.remove(roots);
+            return Optional.empty();
+        }
+        Holder.Opened o = Holder.OPEN.get(roots);
+        if (o != null && o.stamp == stamp) return Optional.of(o.backend);
+        synchronized (Holder.OPEN) {
+            o = Holder.OPEN.get(roots);
+            if (o != null && o.stamp == stamp) return Optional.of(o.backend);
+            Provider p = ServiceLoader.load(Provider.class, ClusterBackend.class.getClassLoader()).findFirst()
+                    .orElseThrow(() -> new HostFailureException("this node is in a cluster (" + conf + " exists) but the cluster "
+                            + "module is not on the class path of this program; run it through bin/berth, or remove " + conf
+                            + " to work as a single host", null));
+            ClusterBackend b = p.open(roots);
+            Holder.OPEN.put(roots, new Holder.Opened(stamp, b));
+            return Optional.of(b);
+        }
+    }
+
+    /** Cluster-wide locks in a cluster, the node's file locks otherwise. */
+    static Locks locks(BerthRoots roots) {
+        FileLocks file = new FileLocks(roots);
+        // decided per call: a long-lived service (berthd) follows a join or a leave without a restart
+        return new Locks() {
+            private Locks now() { return of(roots).map(ClusterBackend::locks).orElse(file); }
+
+            @Override public Held lock(int vmid, String owner, java.time.Duration timeout) { return now().lock(vmid, owner, timeout); }
+
+            @Override public Optional<Held> tryLock(int vmid, String owner, java.time.Duration timeout) {
+                return now().tryLock(vmid, owner, timeout);
+            }
+
+            @Override public Optional<String> owner(int vmid) { return now().owner(vmid); }
+        };
+    }
+
+    /** Forgets the opened backend of {@code roots} (after {@code cluster leave}). */
+    static void forget(BerthRoots roots) { Holder.OPEN.remove(roots); }
+
+    final class Holder {
+        private Holder() {}
+
+        record Opened(long stamp, ClusterBackend backend) {}
+
+        static final Map<BerthRoots, Opened> OPEN = new ConcurrentHashMap<>();
+    }
+}
