@@ -1,0 +1,149 @@
+package io.berth.cluster;
+
+import static io.berth.cluster.Etcd.await;
+import static io.berth.cluster.Etcd.bytes;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.Lease;
+import io.etcd.jetcd.options.PutOption;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * The node's local resource manager (Proxmox's pve-ha-lrm): keeps {@code /berth/ha/lrm/NODE} alive on a lease of
+ * {@code ttl}, feeds the {@link HaWatchdog} after each successful renewal, and enforces the requested state of the
+ * HA containers whose config is on this node (started ones are started, stopped/disabled ones stopped). Without a
+ * renewed lease it does nothing and stops feeding, so the watchdog fences the node's HA containers before the
+ * {@link HaCrm} recovers them elsewhere.
+ */
+public final class HaLrm implements AutoCloseable {
+    /** What the LRM needs of this node's containers (the ct façade, given by berthd). */
+    public interface Containers {
+        boolean running(int vmid);
+
+        void start(int vmid);
+
+        void stop(int vmid);
+    }
+
+    private final Lease leases;
+    private final HaStore store;
+    private final String node;
+    private final Duration ttl;
+    private final Containers containers;
+    private final HaWatchdog watchdog;
+    private final Consumer<String> log;
+    private final Thread thread;
+    private volatile boolean closed;
+    private long leaseId;
+    private boolean failing;
+
+    public HaLrm(Client client, HaStore store, String node, Duration ttl, Containers containers, HaWatchdog watchdog,
+                 Consumer<String> log) {
+        this.leases = client.getLeaseClient();
+        this.store = store;
+        this.node = EtcdLayout.checkNode(node);
+        this.ttl = ttl;
+        this.containers = containers;
+        this.watchdog = watchdog;
+        this.log = log;
+        this.thread = Thread.ofPlatform().daemon().name("ha-lrm").start(this::loop);
+    }
+
+    private void loop() {
+        long period = Math.max(200, ttl.toMillis() / 5);
+        while (!closed) {
+            try {
+                round();
+                if (failing) log.accept("ha lrm " + node + ": lease renewed again");
+                failing = false;
+            } catch (RuntimeException e) {
+                if (!failing) log.accept("ha lrm " + node + ": " + e.getMessage() + " (not feeding the watchdog: HA containers here "
+                        + "are fenced after " + ttl.toSeconds() + " s unless the lease is renewed)");
+                failing = true;
+            }
+            try {
+                Thread.sleep(period);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void renew() {
+        Duration t = Duration.ofMillis(Math.min(store.timeout().toMillis(), ttl.toMillis() / 3));
+        if (leaseId != 0) {
+            long left = await(leases.keepAliveOnce(leaseId), t, "renew the HA lease of node " + node).getTTL();
+            if (left > 0) return;
+            leaseId = 0; // expired meanwhile: the CRM may be recovering our containers; the watchdog has fenced them
+        }
+        long id = await(leases.grant(Math.max(1, ttl.toSeconds())), t, "grant the HA lease of node " + node).getID();
+        await(store.kv().put(bytes(store.lrmDir() + node), bytes("ttl=" + ttl.toSeconds()), PutOption.builder().withLeaseId(id).build()),
+                t, "register the HA LRM of node " + node);
+        leaseId = id;
+    }
+
+    private void round() {
+        renew();
+        Map<Integer, HaResource> resources = store.resources();
+        Map<Integer, String> owners = store.owners();
+        TreeSet<Integer> armed = new TreeSet<>();
+        for (HaResource r : resources.values()) {
+            if (!node.equals(owners.get(r.vmid())) || r.state() == HaResource.State.IGNORED) continue;
+            if (r.state() == HaResource.State.STARTED || containers.running(r.vmid())) armed.add(r.vmid());
+        }
+        watchdog.feed(armed); // renewed just now: these may run for one more TTL
+        for (HaResource r : resources.values()) {
+            if (!node.equals(owners.get(r.vmid()))) continue;
+            try {
+                switch (r.state()) {
+                    case STARTED -> {
+                        if (!containers.running(r.vmid())) {
+                            log.accept("ha lrm " + node + ": starting " + r.sid());
+                            containers.start(r.vmid());
+                        }
+                    }
+                    case STOPPED, DISABLED -> {
+                        if (containers.running(r.vmid())) {
+                            log.accept("ha lrm " + node + ": stopping " + r.sid());
+                            containers.stop(r.vmid());
+                        }
+                    }
+                    case IGNORED -> { }
+                }
+            } catch (RuntimeException e) {
+                log.accept("ha lrm " + node + ": " + r.sid() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Clean stop (berthd stopping): the HA containers here are stopped (the CRM recovers them elsewhere once this
+     * node's lease is gone), the watchdog is disarmed and the lease revoked.
+     */
+    @Override public void close() {
+        closed = true;
+        thread.interrupt();
+        try {
+            thread.join(ttl.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            Map<Integer, String> owners = store.owners();
+            for (HaResource r : store.resources().values())
+                if (node.equals(owners.get(r.vmid())) && r.state() != HaResource.State.IGNORED && containers.running(r.vmid())) {
+                    log.accept("ha lrm " + node + ": stopping " + r.sid() + " (berthd stops)");
+                    containers.stop(r.vmid());
+                }
+            watchdog.disarm();
+            if (leaseId != 0) await(leases.revoke(leaseId), store.timeout(), "revoke the HA lease of node " + node);
+        } catch (RuntimeException e) {
+            log.accept("ha lrm " + node + ": clean stop incomplete (" + e.getMessage() + "); the watchdog fences what is left");
+        } finally {
+            watchdog.close();
+        }
+    }
+}
