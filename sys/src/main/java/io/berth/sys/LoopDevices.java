@@ -21,12 +21,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Loop devices through ioctls on /dev/loop-control and /dev/loopN (no losetup process):
- * LOOP_CTL_GET_FREE, LOOP_CONFIGURE, LOOP_CLR_FD, and lookup by backing file through sysfs.
+ * LOOP_CTL_GET_FREE, LOOP_CONFIGURE, LOOP_CLR_FD, and lookup by backing file (device and inode, LOOP_GET_STATUS64).
  */
 public final class LoopDevices {
     private LoopDevices() {}
 
-    static final long LOOP_SET_FD = 0x4C00, LOOP_CLR_FD = 0x4C01, LOOP_CONFIGURE = 0x4C0A, LOOP_CTL_GET_FREE = 0x4C82;
+    static final long LOOP_SET_FD = 0x4C00, LOOP_CLR_FD = 0x4C01, LOOP_GET_STATUS64 = 0x4C05, LOOP_CONFIGURE = 0x4C0A,
+            LOOP_CTL_GET_FREE = 0x4C82;
     static final int LO_FLAGS_READ_ONLY = 1, LO_FLAGS_AUTOCLEAR = 4, LO_FLAGS_PARTSCAN = 8, LO_FLAGS_DIRECT_IO = 16;
 
     private static final MethodHandle IOCTL_PTR = Native.libcVariadic("ioctl", 2, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS);
@@ -126,14 +127,69 @@ public final class LoopDevices {
         return out;
     }
 
-    /** The loop devices backed by {@code file} (compared by real path; sysfs shows " (deleted)" for unlinked files). */
+    /**
+     * The loop devices backed by {@code file}, matched by the backing file's device and inode (LOOP_GET_STATUS64), not by
+     * sysfs's {@code backing_file}: that is a path as seen from the reader's root, and for a file opened in another mount
+     * namespace whose mounts are detached (a private namespace ending, a stopped container's) it reads relative to the
+     * file's own filesystem (e.g. {@code /images/100/vm-100-disk-0.raw} without the storage's mount point). A lookup by
+     * path then misses a device that still holds the image, a second device gets attached, and ext4's multi-mount
+     * protection sees the image in use. An unbound or detaching device is skipped.
+     */
     public static List<Path> findByBackingFile(Path file) {
+        Stat want;
+        try {
+            want = PathCalls.stat(Fd.CWD, file.toString(), 0);
+        } catch (SysException e) {
+            return findByBackingPath(file); // gone: only its name is left to compare
+        }
+        List<Path> out = new ArrayList<>();
+        for (Path dev : attached().keySet()) {
+            backing(dev).filter(b -> b.devMajor() == want.devMajor() && b.devMinor() == want.devMinor() && b.ino() == want.ino())
+                    .ifPresent(b -> out.add(dev));
+        }
+        return out;
+    }
+
+    private static List<Path> findByBackingPath(Path file) {
         Path want = realPath(file);
         List<Path> out = new ArrayList<>();
         attached().forEach((dev, f) -> {
             if (f.equals(want) || f.equals(file)) out.add(dev);
         });
         return out;
+    }
+
+    /** A bound loop device's backing file: its filesystem's device number and its inode. */
+    public record Backing(int devMajor, int devMinor, long ino) {}
+
+    /** LOOP_GET_STATUS64 on {@code device}: its backing file, empty if it is unbound or being torn down (ENXIO). */
+    public static Optional<Backing> backing(Path device) {
+        Fd loop;
+        try {
+            loop = PathCalls.openat(Fd.CWD, device.toString(), PathCalls.O_RDONLY | PathCalls.O_CLOEXEC, 0);
+        } catch (SysException e) {
+            if (e.is(Errno.ENXIO) || e.is(Errno.ENOENT)) return Optional.empty();
+            throw e;
+        }
+        try (loop; Arena a = Arena.ofConfined()) {
+            return backing(loop, device, a);
+        }
+    }
+
+    private static Optional<Backing> backing(Fd loop, Path device, Arena a) {
+        // struct loop_info64 { __u64 lo_device, lo_inode, ...; } (232 bytes); lo_device is new_encode_dev(st_dev)
+        MemorySegment info = a.allocate(232, 8);
+        int fd = loop.fd();
+        try {
+            Native.call(a, st -> (int) IOCTL_PTR.invokeExact(st, fd, LOOP_GET_STATUS64, info),
+                    () -> "ioctl(" + device + ", LOOP_GET_STATUS64)");
+        } catch (SysException e) {
+            if (e.is(Errno.ENXIO)) return Optional.empty();
+            throw e;
+        }
+        long dev = info.get(JAVA_LONG, 0), ino = info.get(JAVA_LONG, 8);
+        int major = (int) ((dev & 0xfff00) >>> 8), minor = (int) ((dev & 0xff) | ((dev >>> 12) & 0xfff00));
+        return Optional.of(new Backing(major, minor, ino));
     }
 
     /** The first loop device backed by {@code file}, if any. */

@@ -49,6 +49,7 @@ public final class Mounts {
     private static final MethodHandle UMOUNT2 = Native.libc("umount2", JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle READ = Native.libc("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
     private static final MethodHandle FCHDIR = Native.libc("fchdir", JAVA_INT, JAVA_INT);
+    private static final MethodHandle CHDIR = Native.libc("chdir", JAVA_INT, ADDRESS);
 
     /** open_tree(2): a handle to the mount at {@code path}, or with OPEN_TREE_CLONE a detached copy of it. */
     public static Fd openTree(Fd dir, String path, int flags) {
@@ -197,6 +198,7 @@ public final class Mounts {
                 Native.call(a, st -> (int) FCHDIR.invokeExact(st, fd), () -> "fchdir(" + fd + ")");
                 Native.call(a, st -> (int) UMOUNT2.invokeExact(st, a.allocateFrom("."), flags),
                         () -> "umount2(\".\" (fd " + fd + "), " + umountNames(flags) + ")");
+                leaveCwd(a);
             }
             return null;
         });
@@ -218,9 +220,21 @@ public final class Mounts {
                 Native.call(a, st -> (int) FCHDIR.invokeExact(st, fd), () -> "fchdir(" + fd + ")");
                 Native.call(a, st -> (int) UMOUNT2.invokeExact(st, a.allocateFrom(name), all),
                         () -> "umount2(" + Native.q(name) + " (in fd " + fd + "), " + umountNames(all) + ")");
+                leaveCwd(a);
             }
             return null;
         });
+    }
+
+    /**
+     * chdir("/") before the umount thread ends. Its cwd may be the last reference to the mount just detached: dropped
+     * by the thread's exit, the final mntput would run later on the kernel's delayed-mntput worker, so the superblock
+     * (an ext4 image's MMP block, its autoclear loop device) would outlive the unmount by an unbounded while. Dropped
+     * by this syscall, the release runs as task work before it returns: when umount returns, the filesystem is gone
+     * unless someone else still uses it.
+     */
+    private static void leaveCwd(Arena a) {
+        Native.call(a, st -> (int) CHDIR.invokeExact(st, a.allocateFrom("/")), () -> "chdir(\"/\")");
     }
 
     private static String dirArg(Fd dir) {

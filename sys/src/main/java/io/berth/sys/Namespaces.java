@@ -102,14 +102,37 @@ public final class Namespaces {
 
     /**
      * Runs {@code task} in a fresh private mount namespace (copy of the caller's, every mount made a
-     * slave so nothing propagates back). Mounts made there vanish with the thread.
+     * slave so nothing propagates back). Mounts made there vanish with it, before this returns: the thread
+     * joins the caller's namespace again at the end, so the private one is released by that setns, whose task
+     * work unmounts what is left in it. Left to the thread's exit, that would happen after the join, and an
+     * image mounted there would still be in use (ext4 MMP, its loop device) when the caller mounts it next.
      */
     public static <T, E extends Exception> T inNewMountNamespace(Task<T, E> task) throws E {
         return onIsolatedThread("newmnt", () -> {
-            unshare(CLONE_NEWNS);
-            Mounts.mount(null, "/", null, Mounts.MS_REC | Mounts.MS_SLAVE, null);
-            return task.run();
+            Fd home = ownMountNamespace();
+            try {
+                unshare(CLONE_NEWNS);
+                Mounts.mount(null, "/", null, Mounts.MS_REC | Mounts.MS_SLAVE, null);
+                return task.run();
+            } finally {
+                if (home != null) {
+                    try (home) {
+                        setns(home, CLONE_NEWNS);
+                    } catch (SysException e) {
+                        // cannot happen for our own former namespace; if it did, the thread's exit releases it
+                    }
+                }
+            }
         });
+    }
+
+    /** This thread's mount namespace, or null where this thread's /proc does not show it (a container's /proc). */
+    private static Fd ownMountNamespace() {
+        try {
+            return PathCalls.openat(Fd.CWD, "/proc/thread-self/ns/mnt", PathCalls.O_RDONLY | PathCalls.O_CLOEXEC, 0);
+        } catch (SysException e) {
+            return null;
+        }
     }
 
     static String cloneNames(int f) {

@@ -235,7 +235,6 @@ public final class BackupService {
                             return null;
                         });
                     } finally {
-                        LoopSettle.await(LoopSettle.images(live), 10_000);
                         Files.deleteIfExists(view);
                     }
                     source = copy; // holds the container's own ids already: read through the idmapped mount
@@ -394,8 +393,6 @@ public final class BackupService {
         Consumer<String> progress = t::info;
         if (mounts.isEmpty()) return TarPipe.run(tar, t.req.compress().compressor(), t.req.bwlimitKiB(), tmpArchive, progress);
         Files.createDirectories(source);
-        // a container that just stopped may still hold its images for a moment (see LoopSettle)
-        LoopSettle.await(LoopSettle.images(mounts), 10_000);
         try {
             return Namespaces.inNewMountNamespace(() -> {
                 try (MountedSet m = new MountEngine(t::warn).mountAll(source, idmapped(mounts, map))) {
@@ -403,7 +400,6 @@ public final class BackupService {
                 }
             });
         } finally {
-            LoopSettle.await(LoopSettle.images(mounts), 10_000);
             Files.deleteIfExists(source);
         }
     }

@@ -108,14 +108,10 @@ public final class RestoreService {
                 conf = allocate(vmid, conf, map, allocated);
                 ContainerConfig c = conf;
                 out.accept("restoring '" + req.archive() + "' now..");
-                try {
-                    Namespaces.inNewMountNamespace(() -> {
-                        extract(vmid, c, map, archive, comp, req.ignoreUnpackErrors(), progress, warnings);
-                        return null;
-                    });
-                } finally {
-                    LoopSettle.await(LoopSettle.images(new CtMounts(svc.storages()).requests(c, true)), 10_000);
-                }
+                Namespaces.inNewMountNamespace(() -> {
+                    extract(vmid, c, map, archive, comp, req.ignoreUnpackErrors(), progress, warnings);
+                    return null;
+                });
                 for (var e : delayed.entrySet()) conf = conf.with(e.getKey(), e.getValue());
                 if (old.isPresent()) {
                     // only now that the new volumes hold the data: drop the old container's volumes

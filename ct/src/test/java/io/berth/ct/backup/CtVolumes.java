@@ -25,8 +25,6 @@ final class CtVolumes {
         ContainerConfig c = svc.config(vmid).main();
         IdMap map = CtMounts.idMap(c);
         Path staging = svc.roots().runDir().resolve("test-" + vmid);
-        List<Path> images = new java.util.concurrent.CopyOnWriteArrayList<>(LoopSettle.images(new CtMounts(svc.storages()).requests(c, true)));
-        LoopSettle.await(images, 10_000); // create's or a stop's namespace may still hold the images
         Files.createDirectories(staging);
         try {
             return Namespaces.inNewMountNamespace(() -> {
@@ -44,7 +42,6 @@ final class CtVolumes {
                 }
             });
         } finally {
-            LoopSettle.await(images, 10_000);
             Files.deleteIfExists(staging);
         }
     }
