@@ -17,6 +17,8 @@ pkgs+=(pigz lzop libcap2-bin)
 # cluster: etcd (a 3-member cluster on loopback in the cluster module tests; etcdctl for humans)
 pkgs+=(etcd-server etcd-client)
 pkgs+=(libpam0g libpam-runtime python3-proxmoxer python3-requests)
+# api bench: wrk is the HTTPS load generator (C, epoll, keep-alive: its own CPU cost stays small and is reported)
+pkgs+=(wrk)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

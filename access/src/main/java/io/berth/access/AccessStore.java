@@ -32,6 +32,8 @@ public final class AccessStore {
     private volatile Cached<AccessData> data;
     private volatile Cached<Map<String, String>> shadow, tokens, tfa;
     private byte[] authKey;
+    /** Permissions of the current data; privileges it computed are memoized until the data changes. */
+    private volatile Permissions permissions;
 
     private record Cached<T>(String stamp, T value) {}
 
@@ -55,6 +57,20 @@ public final class AccessStore {
         }
         return c.value();
     }
+
+    /**
+     * Effective privileges on the current data. The instance is replaced when {@code user.cfg} changes, so what it
+     * memoized (privileges per caller and path: every request asks) never outlives the ACLs it was computed from.
+     */
+    public Permissions permissions() {
+        AccessData d = read();
+        Permissions p = permissions;
+        if (p == null || p.data() != d) permissions = p = new Permissions(d);
+        return p;
+    }
+
+    /** The token secrets' current cache entry (its identity changes when {@code token.cfg} does). */
+    Object tokenSecretsVersion() { return secrets("token.cfg", false); }
 
     /** Runs {@code change} on a copy of the data under the lock and writes the result. */
     public synchronized void update(Consumer<AccessData> change) {

@@ -36,6 +36,18 @@ public final class Authenticator {
     private final Tickets tickets;
     private final Consumer<String> authLog;
     private final Map<String, Deque<Long>> failures = new HashMap<>();
+    /**
+     * Verified credentials: every request presents one, and re-checking costs a MAC or a SHA-256 and parsing. A ticket
+     * stays valid (signature and time) until it expires; a token's check holds while user.cfg and token.cfg are the
+     * ones it was made against. Bounded: cleared when full (a flood of distinct forged values only costs their checks).
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, VerifiedTicket> ticketCache = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, VerifiedToken> tokenCache = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int CACHE_MAX = 4096;
+
+    private record VerifiedTicket(String userid, long issued) {}
+
+    private record VerifiedToken(Caller caller, AccessData data, Object secrets, long expire) {}
 
     public Authenticator(AccessStore store, Consumer<String> authLog) {
         this.store = store;
@@ -137,13 +149,46 @@ public final class Authenticator {
 
     /** The caller of a request with ticket {@code cookie}: checks signature, age and that the user is still usable. */
     public Optional<Caller> byTicket(String cookie) {
-        return tickets.verify(cookie, now()).filter(this::userUsable).map(u -> new Caller(u, Optional.empty()));
+        if (cookie == null) return Optional.empty();
+        long now = now();
+        VerifiedTicket v = ticketCache.get(cookie);
+        if (v != null && !Tickets.current(v.issued(), now)) {
+            ticketCache.remove(cookie);
+            v = null;
+        }
+        if (v == null) {
+            Optional<String> u = tickets.verify(cookie, now);
+            if (u.isEmpty()) return Optional.empty();
+            v = new VerifiedTicket(u.get(), Tickets.issued(cookie));
+            if (ticketCache.size() >= CACHE_MAX) ticketCache.clear();
+            ticketCache.put(cookie, v);
+        }
+        return userUsable(v.userid()) ? Optional.of(new Caller(v.userid(), Optional.empty())) : Optional.empty();
     }
 
     public boolean csrfOk(Caller c, String token) { return tickets.verifyCsrf(token, c.userid(), now()); }
 
     /** {@code PVEAPIToken=USER@REALM!TOKENID=SECRET} (also with ':' before the secret, as older clients send). */
     public Optional<Caller> byToken(String header) {
+        AccessData data = store.read();
+        Object secrets = store.tokenSecretsVersion();
+        VerifiedToken c = tokenCache.get(header);
+        if (c != null && c.data() == data && c.secrets() == secrets && (c.expire() == 0 || c.expire() >= now())) return Optional.of(c.caller());
+        Optional<Caller> r = checkToken(header);
+        if (r.isPresent()) {
+            AccessData.Token t = data.tokens.get(r.get().authid());
+            AccessData.User u = data.users.get(r.get().userid());
+            long expire = t == null || u == null ? -1 : minExpiry(t.expire(), u.expire());
+            if (tokenCache.size() >= CACHE_MAX) tokenCache.clear();
+            if (expire >= 0) tokenCache.put(header, new VerifiedToken(r.get(), data, secrets, expire));
+        }
+        return r;
+    }
+
+    /** The earlier of two expiry times where 0 means never. */
+    private static long minExpiry(long a, long b) { return a == 0 ? b : b == 0 ? a : Math.min(a, b); }
+
+    private Optional<Caller> checkToken(String header) {
         String v = header.substring(header.indexOf('=') + 1);
         int sep = v.indexOf('=');
         if (sep < 0) sep = v.lastIndexOf(':');

@@ -16,12 +16,32 @@ import java.util.TreeSet;
 public final class Permissions {
     public static final String ROOT = "root@pam";
 
+    /** Bound of the memo: a caller asks for a few paths; a scan over many containers stays under it. */
+    private static final int MEMO_MAX = 20_000;
+
     private final AccessData data;
+    private final java.util.concurrent.ConcurrentHashMap<String, Set<String>> memo = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Permissions(AccessData data) { this.data = data; }
 
-    /** {@code authid}: a user id or a token id {@code user@realm!name}. */
+    AccessData data() { return data; }
+
+    /**
+     * {@code authid}: a user id or a token id {@code user@realm!name}. Memoized per instance (the data never changes
+     * under it: {@link AccessStore#permissions} makes a new one when user.cfg changes); a user's expiry is checked
+     * by authentication on every request.
+     */
     public Set<String> privileges(String authid, String path) {
+        String k = authid + '\0' + path;
+        Set<String> p = memo.get(k);
+        if (p != null) return p;
+        p = Set.copyOf(compute(authid, path));
+        if (memo.size() >= MEMO_MAX) memo.clear();
+        memo.put(k, p);
+        return p;
+    }
+
+    private Set<String> compute(String authid, String path) {
         int bang = authid.indexOf('!');
         if (bang < 0) return userPrivileges(authid, path);
         String user = authid.substring(0, bang);

@@ -57,9 +57,18 @@ public final class Tickets {
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
-        if (now - t >= LIFETIME_SECONDS || t - now > SKEW_SECONDS) return Optional.empty();
+        if (!current(t, now)) return Optional.empty();
         return Optional.of(f[1]);
     }
+
+    /** The issue time of a ticket whose signature was checked ({@link #verify}). */
+    static long issued(String ticket) {
+        String plain = ticket.substring(0, ticket.lastIndexOf("::"));
+        return Long.parseLong(plain.substring(plain.lastIndexOf(':') + 1), 16);
+    }
+
+    /** True while a ticket issued at {@code issued} is within its lifetime (and not too far in the future). */
+    static boolean current(long issued, long now) { return now - issued < LIFETIME_SECONDS && issued - now <= SKEW_SECONDS; }
 
     public String csrfToken(String userid, long now) {
         String ts = String.format(Locale.ROOT, "%08X", now);

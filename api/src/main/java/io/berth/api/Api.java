@@ -18,6 +18,9 @@ public final class Api {
     private final ApiService service;
 
     private final WebUi web;
+    private final StatusCache status;
+    /** Proxmox's status daemon samples guests every minute; its RRD rows are built on that step. */
+    static final long RRD_STEP_SECONDS = 60;
 
     public Api(ContainerService ct, java.util.function.Consumer<String> authLog) {
         this.ct = ct;
@@ -33,15 +36,25 @@ public final class Api {
             }
             return java.util.Optional.empty();
         });
+        this.status = new StatusCache(ct);
+        service.onContainerWrite(status::drop);
+        tasks.onEnd(u -> {
+            if (u.id().matches("\\d{1,9}")) status.drop(Integer.parseInt(u.id()));
+        });
         new NodeEndpoints(this).register(service);
         new LxcEndpoints(this).register(service);
+        new LxcDiskEndpoints(this).register(service);
+        new UploadEndpoint(this).register(service);
         new AccessEndpoints(this).register(service);
-        new StorageEndpoints(this, new io.berth.api.rrd.RrdSampler(ct, 10)).register();
+        new StorageEndpoints(this, new io.berth.api.rrd.RrdSampler(ct, RRD_STEP_SECONDS).resumeIfArchived()).register();
     }
 
     public static Path accessDir(ContainerService ct) { return ct.roots().configDir().resolve("access"); }
 
     public ContainerService ct() { return ct; }
+
+    /** Container status for {@code status/current}, read at most once a second per container. */
+    StatusCache status() { return status; }
 
     public AccessStore store() { return store; }
 

@@ -67,6 +67,19 @@ public final class ApiSchema {
 
     /** The route of a concrete path ({@code /nodes/pve1/lxc/100/status/current}); path values URL-decoded. */
     public Optional<Match> match(String path) {
+        Optional<Match> m = matched.get(path);
+        if (m != null) return m;
+        m = scan(path);
+        // bounded: paths carry ids, and a scanner sending random paths must not grow it without end
+        if (matched.size() >= 4096) matched.clear();
+        matched.put(path, m);
+        return m;
+    }
+
+    /** Matches by path: a linear scan of the 180 route patterns costs more than the rest of a cheap request. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Optional<Match>> matched = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Optional<Match> scan(String path) {
         String p = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         for (Route r : routes) {
             var m = r.regex().matcher(p);
@@ -75,7 +88,7 @@ public final class ApiSchema {
             for (int i = 0; i < r.vars().size(); i++) {
                 vals.put(r.vars().get(i), java.net.URLDecoder.decode(m.group(i + 1), java.nio.charset.StandardCharsets.UTF_8));
             }
-            return Optional.of(new Match(r, vals));
+            return Optional.of(new Match(r, java.util.Collections.unmodifiableMap(vals)));
         }
         return Optional.empty();
     }

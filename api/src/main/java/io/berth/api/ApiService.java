@@ -20,6 +20,7 @@ public final class ApiService {
     private final ApiSchema schema;
     private final Authenticator auth;
     private final Map<String, Handler> handlers = new HashMap<>();
+    private final List<java.util.function.IntConsumer> writeHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ApiService(ApiSchema schema, Authenticator auth) {
         this.schema = schema;
@@ -30,7 +31,7 @@ public final class ApiService {
 
     public Authenticator auth() { return auth; }
 
-    public Permissions permissions() { return new Permissions(auth.store().read()); }
+    public Permissions permissions() { return auth.store().permissions(); }
 
     /** Registers the handler of {@code method} on {@code template}; the schema must define it. */
     public void on(String method, String template, Handler h) {
@@ -39,7 +40,52 @@ public final class ApiService {
         handlers.put(method + " " + template, h);
     }
 
+    /** {@code hook} learns the vmid of every non-GET request on a container, once its handler has returned or failed. */
+    public void onContainerWrite(java.util.function.IntConsumer hook) { writeHooks.add(hook); }
+
     public boolean implemented(String method, String template) { return handlers.containsKey(method + " " + template); }
+
+    /** Handles a {@code multipart/form-data} request on its route; the body is read by the handler, after the checks. */
+    @FunctionalInterface
+    public interface UploadHandler {
+        Object handle(Call c, Multipart body) throws Exception;
+    }
+
+    private final Map<String, UploadHandler> uploads = new HashMap<>();
+
+    /** Registers the multipart handler of {@code POST template} (its schema parameters arrive as form fields). */
+    public void onUpload(String template, UploadHandler h) {
+        if (schema.route(template).isEmpty()) throw new IllegalArgumentException("not in the schema: " + template);
+        uploads.put(template, h);
+        handlers.put("POST " + template, c -> {
+            throw new ApiException(400, "this method takes the file in a multipart/form-data body");
+        });
+    }
+
+    /**
+     * A {@code multipart/form-data} request: authentication (CSRF included) and the schema's permission check run on
+     * the path and query parameters before a byte of the body is read, so an anonymous or unauthorized client cannot
+     * fill a disk; the handler then reads the body and validates its fields against the schema.
+     */
+    public Object dispatchUpload(String method, String path, Map<String, String> query, Credentials cred, Multipart body) {
+        try {
+            ApiSchema.Match m = schema.match(path).orElseThrow(() -> ApiException.notImplemented(method, path));
+            JsonNode def = m.route().methods().get(method);
+            UploadHandler h = uploads.get(m.route().template());
+            if (def == null || h == null || !method.equals("POST")) {
+                throw new ApiException(501, "Method '" + method + " " + m.route().template() + "' does not take a multipart/form-data body");
+            }
+            JsonNode perms = def.path("permissions");
+            boolean world = "world".equals(perms.path("user").asText());
+            Optional<Caller> caller = authenticate(method, def, cred, world);
+            Map<String, String> all = new LinkedHashMap<>(query);
+            all.putAll(m.pathParams());
+            if (caller.isPresent() && !world) checkPermissions(perms, caller.get(), all);
+            return h.handle(new Call(method, m.route().template(), all, caller, cred.rhost()), body);
+        } catch (Throwable t) {
+            throw ApiErrors.map(t);
+        }
+    }
 
     /** Runs one request; throws {@link ApiException} (already mapped) on failure. */
     public Object dispatch(String method, String path, Map<String, String> params, Credentials cred) {
@@ -65,7 +111,13 @@ public final class ApiService {
             throw new ApiException(501, "Method '" + method + " " + m.route().template() + "' is not implemented by Berth");
         }
         if (caller.isPresent() && !world) checkPermissions(perms, caller.get(), valid);
-        return h.handle(new Call(method, m.route().template(), valid, caller, cred.rhost()));
+        if (method.equals("GET") || !valid.containsKey("vmid")) return h.handle(new Call(method, m.route().template(), valid, caller, cred.rhost()));
+        try {
+            return h.handle(new Call(method, m.route().template(), valid, caller, cred.rhost()));
+        } finally {
+            String v = valid.get("vmid");
+            if (v.matches("\\d{1,9}")) for (var hook : writeHooks) hook.accept(Integer.parseInt(v));
+        }
     }
 
     private Optional<Caller> authenticate(String method, JsonNode def, Credentials cred, boolean world) {
@@ -100,7 +152,7 @@ public final class ApiService {
         JsonNode check = perms.get("check");
         if (check == null) throw ApiException.forbidden();
         Permissions p = permissions();
-        if (!eval(check, caller, params, p)) throw new ApiException(403, "Permission check failed (" + describe(check, params) + ")");
+        if (!eval(check, caller, params, p)) throw new ApiException(403, "Permission check failed (" + describeFailure(check, caller, params, p) + ")");
     }
 
     private boolean eval(JsonNode c, Caller caller, Map<String, String> params, Permissions p) {
@@ -165,6 +217,20 @@ public final class ApiService {
             i = e + 1;
         }
         return Optional.of(sb.toString());
+    }
+
+    /** What failed: the first failing part of an {@code and}, the alternatives of an {@code or}, a privilege check's path and privileges. */
+    private String describeFailure(JsonNode c, Caller caller, Map<String, String> params, Permissions p) {
+        String op = c.get(0).asText();
+        if (op.equals("and")) {
+            for (int i = 1; i < c.size(); i++) if (!eval(c.get(i), caller, params, p)) return describeFailure(c.get(i), caller, params, p);
+        }
+        if (op.equals("or")) {
+            List<String> alts = new ArrayList<>();
+            for (int i = 1; i < c.size(); i++) alts.add(describeFailure(c.get(i), caller, params, p));
+            return String.join(" or ", alts);
+        }
+        return describe(c, params);
     }
 
     private static String describe(JsonNode c, Map<String, String> params) {

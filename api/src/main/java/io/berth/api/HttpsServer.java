@@ -158,10 +158,27 @@ public final class HttpsServer implements AutoCloseable {
         String apiPath = path.substring(extjs ? "/api2/extjs".length() : "/api2/json".length());
         if (apiPath.isEmpty()) apiPath = "/";
         try {
-            Map<String, String> params = params(req);
             String method = req.getMethod();
+            if (method.equals("DELETE") && (apiPath.equals("/access/ticket") || apiPath.equals("/access/ticket/"))) {
+                // logout (beyond Proxmox, whose GUI drops a cookie it can read): the ticket cookie is HttpOnly, so only
+                // the server can expire it; the ticket itself stays valid until its 2 h are up, as a Proxmox ticket does
+                res.getHeaders().add(HttpHeader.SET_COOKIE, "PVEAuthCookie=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict");
+                Map<String, Object> body = new LinkedHashMap<>();
+                if (extjs) body.put("success", 1);
+                body.put("data", null);
+                send(res, cb, 200, null, body);
+                return;
+            }
             Credentials cred = credentials(req);
-            Object data = api.dispatch(method, apiPath, params, cred);
+            String ctype = req.getHeaders().get(HttpHeader.CONTENT_TYPE);
+            Object data;
+            if (ctype != null && ctype.regionMatches(true, 0, "multipart/form-data", 0, 19)) {
+                Map<String, String> query = new LinkedHashMap<>();
+                if (req.getHttpURI().getQuery() != null) decodeForm(req.getHttpURI().getQuery(), query);
+                data = api.dispatchUpload(method, apiPath, query, cred, new JettyMultipart(req, ctype));
+            } else {
+                data = api.dispatch(method, apiPath, params(req), cred);
+            }
             if (method.equals("POST") && apiPath.equals("/access/ticket") && data instanceof Map<?, ?> m && m.get("CSRFPreventionToken") != null) {
                 // the browser UI keeps only the CSRF token; the ticket rides in a cookie scripts cannot read
                 res.getHeaders().add(HttpHeader.SET_COOKIE, "PVEAuthCookie=" + java.net.URLEncoder.encode((String) m.get("ticket"),
@@ -211,6 +228,50 @@ public final class HttpsServer implements AutoCloseable {
         res.getHeaders().put(HttpHeader.PRAGMA, "no-cache");
         res.getHeaders().put(HttpHeader.CONTENT_LENGTH, b.length);
         res.write(true, ByteBuffer.wrap(b), cb);
+    }
+
+    /** A multipart body read by Jetty's parser: file parts go to disk in the given directory, never to memory. */
+    private record JettyMultipart(Request req, String contentType) implements Multipart {
+        @Override public long declaredLength() { return req.getLength(); }
+
+        @Override public Form read(Path fileDir, long maxFileBytes) throws IOException {
+            var config = new org.eclipse.jetty.http.MultiPartConfig.Builder().location(fileDir).maxPartSize(maxFileBytes)
+                    .maxSize(maxFileBytes + (1 << 20)).maxMemoryPartSize(64 * 1024).maxParts(16).useFilesForPartsWithoutFileName(false).build();
+            org.eclipse.jetty.http.MultiPartFormData.Parts parts;
+            try {
+                parts = org.eclipse.jetty.http.MultiPartFormData.getParts(req, req, contentType, config);
+            } catch (RuntimeException e) {
+                Throwable c = e.getCause() != null ? e.getCause() : e;
+                String msg = String.valueOf(c.getMessage());
+                if (msg.contains("max") || msg.contains("exceed")) throw new ApiException(413, "upload larger than allowed (" + maxFileBytes + " bytes): " + msg);
+                throw new ApiException(400, "cannot read the multipart body: " + msg);
+            }
+            Map<String, String> fields = new LinkedHashMap<>();
+            org.eclipse.jetty.http.MultiPart.Part filePart = null;
+            for (var p : parts) {
+                if (p.getFileName() != null) {
+                    if (filePart == null) filePart = p;
+                } else {
+                    fields.put(p.getName(), p.getContentAsString(StandardCharsets.UTF_8));
+                }
+            }
+            var fp = filePart;
+            return new Form() {
+                @Override public Map<String, String> fields() { return fields; }
+
+                @Override public Optional<FilePart> file() {
+                    return fp == null ? Optional.empty() : Optional.of(new FilePart() {
+                        @Override public String fileName() { return fp.getFileName(); }
+
+                        @Override public long length() { return fp.getLength(); }
+
+                        @Override public void keepAs(Path target) throws IOException { fp.writeTo(target); }
+                    });
+                }
+
+                @Override public void close() { parts.close(); }
+            };
+        }
     }
 
     /** Query and body parameters: form-urlencoded (what Proxmox clients send) or a JSON object. */

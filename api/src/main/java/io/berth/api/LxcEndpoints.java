@@ -47,7 +47,7 @@ final class LxcEndpoints {
         });
         s.on("GET", BASE + "/status/current", c -> {
             Api.checkNode(c);
-            ContainerStatus st = api.ct().status(c.vmid());
+            ContainerStatus st = api.status().get(c.vmid());
             Map<String, Object> m = statusMap(st);
             m.put("ha", Map.of("managed", 0));
             return m;
@@ -241,17 +241,22 @@ final class LxcEndpoints {
             var r = api.ct().create(new CreateRequest(vmid, template, opts, Optional.of(storage)), (done, total) -> {});
             for (String w : r.warnings()) log.line("WARN: " + w);
             log.line("created container " + vmid + " (ostype " + r.ostype() + ", arch " + r.arch() + ")");
-            pool.ifPresent(pl -> api.store().update(d -> {
-                var old = d.pools.get(pl);
-                if (old == null) return;
-                Set<Integer> vms = new java.util.TreeSet<>(old.vms());
-                vms.add(vmid);
-                d.pools.put(pl, new io.berth.access.AccessData.Pool(pl, old.comment(), vms, old.storage()));
-            }));
+            pool.ifPresent(pl -> addToPool(api, pl, vmid));
             if (start) {
                 api.ct().start(vmid, false, false);
                 log.line("started container " + vmid);
             }
+        });
+    }
+
+    /** Adds {@code vmid} to pool {@code pool} (create, clone: {@code pool=}); a pool removed meanwhile is left alone. */
+    static void addToPool(Api api, String pool, int vmid) {
+        api.store().update(d -> {
+            var old = d.pools.get(pool);
+            if (old == null) return;
+            Set<Integer> vms = new java.util.TreeSet<>(old.vms());
+            vms.add(vmid);
+            d.pools.put(pool, new io.berth.access.AccessData.Pool(pool, old.comment(), vms, old.storage()));
         });
     }
 
@@ -314,7 +319,10 @@ final class LxcEndpoints {
 
     // ---- config ----
 
-    private String digest(int vmid) {
+    private String digest(int vmid) { return digest(api, vmid); }
+
+    /** SHA-1 of the config file as it is on disk, Proxmox's {@code digest}. */
+    static String digest(Api api, int vmid) {
         try {
             byte[] b = Files.readAllBytes(api.ct().roots().containerConfig(vmid));
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(b));

@@ -2,11 +2,15 @@ package io.berth.api.rrd;
 
 import io.berth.ct.ContainerService;
 import io.berth.ct.status.ContainerStatus;
-
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.LinkedHashMap;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,104 +20,129 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * The data behind {@code .../rrddata}: every {@code step} seconds the status of each container is sampled (cgroup
- * and /proc reads, no process per container) and kept for a week in memory; byte counters become rates. A time
- * frame is answered with at most 70 averaged points, as Proxmox's RRD does.
+ * The data behind {@code .../rrddata}: every {@code step} seconds (60, as Proxmox's status daemon) the status of each
+ * container is sampled (cgroup and /proc reads, no process per container) into its {@link Rrd}, and the archives are
+ * written to {@code <state>/rrd/lxc/<vmid>.rrd} (atomically, by rename), so graphs survive a restart of the server.
+ * Byte counters become rates per second. Sampling starts with the first {@code rrddata} request, or at once when
+ * archives from an earlier run exist (an API nobody graphs costs nothing).
  */
 public final class RrdSampler implements AutoCloseable {
-    record Sample(long time, double cpu, double maxcpu, long mem, long maxmem, long disk, long maxdisk,
-                  double netin, double netout, double diskread, double diskwrite) {}
-
-    private record Counters(long time, long netin, long netout, long diskread, long diskwrite) {}
-
-    private static final int KEEP = 7 * 24 * 3600;
     private final ContainerService ct;
     private final LongSupplier clock;
-    private final Map<Integer, Deque<Sample>> samples = new ConcurrentHashMap<>();
-    private final Map<Integer, Counters> last = new ConcurrentHashMap<>();
-    private final int step;
+    private final Path dir;
+    private final long step;
+    private final Map<Integer, Rrd> rrds = new ConcurrentHashMap<>();
     private ScheduledExecutorService timer;
 
-    /** Sampling starts with the first {@link #rrddata} request (an API nobody graphs costs nothing). */
-    public RrdSampler(ContainerService ct, int stepSeconds) {
+    public RrdSampler(ContainerService ct, long stepSeconds) {
+        this(ct, stepSeconds, () -> System.currentTimeMillis() / 1000);
+    }
+
+    RrdSampler(ContainerService ct, long stepSeconds, LongSupplier clock) {
         this.ct = ct;
         this.step = stepSeconds;
-        this.clock = () -> System.currentTimeMillis() / 1000;
+        this.clock = clock;
+        this.dir = ct.roots().stateDir().resolve("rrd/lxc");
+    }
+
+    /** Starts sampling now if an earlier run left archives (their graphs should not get a gap until someone looks). */
+    public RrdSampler resumeIfArchived() {
+        try (var s = Files.list(dir)) {
+            if (s.anyMatch(p -> p.getFileName().toString().endsWith(".rrd"))) ensureRunning();
+        } catch (IOException none) {
+            // no archives yet
+        }
+        return this;
     }
 
     private synchronized void ensureRunning() {
         if (timer != null) return;
         timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("rrd-sampler").factory());
-        timer.scheduleWithFixedDelay(this::sampleAll, step, step, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(this::sampleAll, 0, step, TimeUnit.SECONDS);
     }
 
     void sampleAll() {
+        List<ContainerStatus> all;
         try {
-            for (ContainerStatus st : ct.list()) record(st);
+            all = ct.list();
         } catch (RuntimeException e) {
-            // a container vanishing mid-read: the next round sees the new state
+            return; // the config dir vanished (a test root removed): the next round tries again
+        }
+        for (ContainerStatus st : all) {
+            try {
+                record(st);
+            } catch (RuntimeException e) {
+                System.getLogger("berth.rrd").log(System.Logger.Level.WARNING, "rrd sample of " + st.vmid() + " failed: " + e.getMessage());
+            }
         }
     }
 
+    /** Adds one sample of {@code st} at the clock's time and writes the container's archive. */
     void record(ContainerStatus st) {
-        long now = clock.getAsLong();
-        Counters c = new Counters(now, st.netin(), st.netout(), st.diskread(), st.diskwrite());
-        Counters prev = last.put(st.vmid(), c);
-        double dt = prev == null ? 0 : Math.max(1, now - prev.time());
-        double netin = prev == null || !st.running() ? 0 : Math.max(0, (c.netin() - prev.netin()) / dt);
-        double netout = prev == null || !st.running() ? 0 : Math.max(0, (c.netout() - prev.netout()) / dt);
-        double dr = prev == null || !st.running() ? 0 : Math.max(0, (c.diskread() - prev.diskread()) / dt);
-        double dw = prev == null || !st.running() ? 0 : Math.max(0, (c.diskwrite() - prev.diskwrite()) / dt);
-        Deque<Sample> q = samples.computeIfAbsent(st.vmid(), k -> new ArrayDeque<>());
-        synchronized (q) {
-            q.addLast(new Sample(now, st.cpu(), st.cpus(), st.mem(), st.maxmem(), st.disk(), st.maxdisk(), netin, netout, dr, dw));
-            while (!q.isEmpty() && q.peekFirst().time() < now - KEEP) q.removeFirst();
+        Rrd r = rrd(st.vmid());
+        synchronized (r) {
+            long now = clock.getAsLong();
+            long[] c = {st.netin(), st.netout(), st.diskread(), st.diskwrite()};
+            double[] rates = new double[4];
+            if (r.counterTime > 0 && now > r.counterTime && st.running()) {
+                for (int i = 0; i < 4; i++) rates[i] = Math.max(0, (double) (c[i] - r.counters[i]) / (now - r.counterTime));
+            }
+            r.counterTime = now;
+            System.arraycopy(c, 0, r.counters, 0, 4);
+            r.update(now, new double[]{st.cpu(), st.cpus(), st.mem(), st.maxmem(), st.disk(), st.maxdisk(),
+                    rates[0], rates[1], rates[2], rates[3]});
+            save(st.vmid(), r);
         }
     }
 
-    /** Rows for {@code timeframe} (hour, day, week), averaged ({@code cf=AVERAGE}) or maxima ({@code MAX}). */
+    /** Rows of {@code timeframe} (hour, day, week, month, year), averaged ({@code AVERAGE}) or maxima ({@code MAX}). */
     public List<Map<String, Object>> rrddata(int vmid, String timeframe, String cf) {
-        ensureRunning();
-        if (!samples.containsKey(vmid)) record(ct.status(vmid));
-        long span = switch (timeframe) {
-            case "hour" -> 3600;
-            case "day" -> 86400;
-            case "week" -> 7 * 86400;
-            case "month", "year" -> KEEP;
-            default -> throw new IllegalArgumentException("timeframe '" + timeframe + "' is not one of hour, day, week, month, year");
+        Timeframe tf = Timeframe.parse(timeframe);
+        boolean max = switch (cf) {
+            case "AVERAGE" -> false;
+            case "MAX" -> true;
+            default -> throw new io.berth.error.InvalidInputException("cf", "value '" + cf + "' is not one of AVERAGE, MAX");
         };
-        long now = clock.getAsLong();
-        long res = Math.max(1, span / 70);
-        List<Sample> in;
-        Deque<Sample> q = samples.get(vmid);
-        synchronized (q) { in = new ArrayList<>(q); }
-        Map<Long, List<Sample>> buckets = new LinkedHashMap<>();
-        for (Sample s : in) if (s.time() >= now - span) buckets.computeIfAbsent(s.time() / res * res, k -> new ArrayList<>()).add(s);
-        boolean max = "MAX".equalsIgnoreCase(cf);
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (var e : buckets.entrySet()) {
-            List<Sample> b = e.getValue();
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("time", e.getKey());
-            m.put("cpu", agg(b, Sample::cpu, max));
-            m.put("maxcpu", agg(b, Sample::maxcpu, true));
-            m.put("mem", agg(b, s -> s.mem(), max));
-            m.put("maxmem", agg(b, s -> s.maxmem(), true));
-            m.put("disk", agg(b, s -> s.disk(), max));
-            m.put("maxdisk", agg(b, s -> s.maxdisk(), true));
-            m.put("netin", agg(b, Sample::netin, max));
-            m.put("netout", agg(b, Sample::netout, max));
-            m.put("diskread", agg(b, Sample::diskread, max));
-            m.put("diskwrite", agg(b, Sample::diskwrite, max));
-            out.add(m);
+        ensureRunning();
+        Rrd r = rrd(vmid);
+        synchronized (r) {
+            return r.fetch(tf, max, clock.getAsLong());
         }
-        return out;
     }
 
-    private static double agg(List<Sample> b, java.util.function.ToDoubleFunction<Sample> f, boolean max) {
-        return max ? b.stream().mapToDouble(f).max().orElse(0) : b.stream().mapToDouble(f).average().orElse(0);
+    private Rrd rrd(int vmid) { return rrds.computeIfAbsent(vmid, this::load); }
+
+    private Path file(int vmid) { return dir.resolve(vmid + ".rrd"); }
+
+    private Rrd load(int vmid) {
+        Path f = file(vmid);
+        if (Files.exists(f)) {
+            try (var in = new DataInputStream(new BufferedInputStream(Files.newInputStream(f)))) {
+                return Rrd.read(in, step);
+            } catch (IOException e) {
+                System.getLogger("berth.rrd").log(System.Logger.Level.WARNING, "ignoring " + f + ": " + e.getMessage());
+            }
+        }
+        return new Rrd(step);
+    }
+
+    private void save(int vmid, Rrd r) {
+        Path f = file(vmid);
+        Path tmp = dir.resolve("." + vmid + ".rrd.tmp");
+        try {
+            Files.createDirectories(dir);
+            try (var out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+                r.write(out);
+            }
+            Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + f, e);
+        }
     }
 
     @Override
-    public synchronized void close() { if (timer != null) timer.shutdownNow(); }
+    public synchronized void close() {
+        if (timer != null) timer.shutdownNow();
+        timer = null;
+    }
 }

@@ -39,6 +39,11 @@ public final class TaskManager {
 
     public void listen(Consumer<Info> l) { listeners.add(l); }
 
+    private final List<Consumer<Upid>> endHooks = new CopyOnWriteArrayList<>();
+
+    /** Runs {@code hook} on the task's own thread when its body has returned, before its end is recorded. */
+    public void onEnd(Consumer<Upid> hook) { endHooks.add(hook); }
+
     /** Starts {@code body} as a task and returns its UPID at once. */
     public String start(String type, String id, String user, Body body) {
         Upid u = tasks.submit(type, id, user, t -> {
@@ -49,6 +54,13 @@ public final class TaskManager {
                 body.run(t::log);
             } finally {
                 threads.remove(upid);
+                for (Consumer<Upid> h : endHooks) {
+                    try {
+                        h.accept(t.upid());
+                    } catch (RuntimeException ignored) {
+                        // a hook's failure is its own
+                    }
+                }
                 Thread.ofVirtual().start(() -> {
                     try {
                         notify(await(upid, Duration.ofSeconds(10)));
