@@ -6,7 +6,8 @@
  * the terminal settings if berthd goes away in the middle. When berthd cannot take the command (not running, not
  * root, a command it does not serve), it runs the cold path: bin/berth with BERTH_COLD=1 (for this run only).
  *
- * Environment (set by bin/berth): BERTH_SOCK = the socket path, BERTH_LAUNCHER = bin/berth itself.
+ * Environment (set by bin/berth, or by the hook command line LXC runs): BERTH_SOCK = the socket path,
+ * BERTH_LAUNCHER = bin/berth itself; a non-empty BERTH_NO_DAEMON runs the cold path.
  *
  * Wire format (host byte order, both ends on one host):
  *   request  = "BRT2" u32:length, then length bytes of NUL-terminated strings:
@@ -175,6 +176,9 @@ int main(int argc, char **argv) {
             }
         }
     }
+    /* BERTH_NO_DAEMON: as in bin/berth (LXC's hooks run this client directly, see io.berth.ct.hook.HookCommand) */
+    const char *nodaemon = getenv("BERTH_NO_DAEMON");
+    if (nodaemon && *nodaemon) cold(argc, argv);
     const char *path = getenv("BERTH_SOCK");
     if (!path || !*path) cold(argc, argv);
     if (!socket_dir_is_safe(path)) cold(argc, argv);

@@ -74,8 +74,11 @@ public final class BenchMain {
             System.out.println(table);
             if (out != null) writeSection(out, "BENCH", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
                     + " on " + hostSummary() + " (load average before the run: " + b.loadBefore + ").\n\n" + table);
+            System.out.println(b.startPhases + b.createPhases);
+            if (out != null) writeSection(out, "PHASES", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
+                    + " on " + hostSummary() + " (load average before the run: " + b.loadBefore + ").\n\n" + b.startPhases + b.createPhases);
             Bench.progress("berthd memory");
-            String memory = b.memoryTable(9100, 30);
+            String memory = b.memoryTable(3500, 30);
             System.out.println(memory);
             if (out != null) writeSection(out, "MEMORY", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
                     + " on " + hostSummary() + ".\n\n" + memory);
@@ -125,8 +128,11 @@ public final class BenchMain {
         List<Target> t = new ArrayList<>();
         for (Row r : rows) {
             if (r.what().startsWith("start to RUNNING")) {
-                t.add(new Target("start within 3x raw lxc-start + lxc-wait (hooks included)", "<= 3.0x", r.ratio(r.coldMs()),
-                        r.coldMs() <= 3 * r.rawMs(), r.ratio(r.daemonMs()), r.daemonMs() <= 3 * r.rawMs()));
+                t.add(new Target("start within 2x raw lxc-start + lxc-wait, hooks included (issue 12)", "<= 2.0x", r.ratio(r.coldMs()),
+                        r.coldMs() <= 2 * r.rawMs(), r.ratio(r.daemonMs()), r.daemonMs() <= 2 * r.rawMs()));
+            } else if (r.what().equals("status of one container")) {
+                t.add(new Target("status within 1.5x `lxc-info` (issue 12)", "<= 1.5x", r.ratio(r.coldMs()),
+                        r.coldMs() <= 1.5 * r.rawMs(), r.ratio(r.daemonMs()), r.daemonMs() <= 1.5 * r.rawMs()));
             } else if (r.what().startsWith("mount-point hotplug")) {
                 t.add(new Target("mount-point hotplug (LXD: 30 ms)", "< 20 ms", ms(r.coldMs()), r.coldMs() < 20, ms(r.daemonMs()), r.daemonMs() < 20));
             } else if (r.what().startsWith("status of all")) {
@@ -147,7 +153,7 @@ public final class BenchMain {
     }
 
     static String renderTargets(List<Target> targets) {
-        StringBuilder sb = new StringBuilder("Targets of issues 6 and 18 (medians above):\n\n| target | limit | cold | met | berthd | met |\n| --- | --- | ---: | --- | ---: | --- |\n");
+        StringBuilder sb = new StringBuilder("Targets of issues 6, 12 and 18 (medians above):\n\n| target | limit | cold | met | berthd | met |\n| --- | --- | ---: | --- | ---: | --- |\n");
         for (Target t : targets) {
             sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", t.what(), t.limit(), t.cold(), met(t.cold(), t.coldMet()),
                     t.daemon(), met(t.daemon(), t.daemonMet())));
@@ -299,7 +305,7 @@ public final class BenchMain {
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
-            int ct = 9300, tpl = 9301;
+            int ct = 3300, tpl = 3301;
             String id = Integer.toString(ct);
             for (int v : List.of(ct, tpl)) {
                 Measure.run(berth(Mode.COLD, "create", Integer.toString(v), tmplFile.toString(), "--rootfs", "bb:0", "--hostname", "snap" + v));
@@ -325,7 +331,7 @@ public final class BenchMain {
             Measure.run(berth(Mode.COLD, "template", Integer.toString(tpl)));
             Path base = btrfsMount.resolve("bb/images/" + tpl + "/basevol-" + tpl + "-disk-0");
             Path rawClone = btrfsMount.resolve("bb/raw-clone");
-            int[] next = {9400};
+            int[] next = {3400};
             rows.add(row("linked clone of a template", "btrfs subvolume snapshot BASE NEW",
                     () -> med(NOTHING, new Cmd(List.of("sh", "-c", "btrfs subvolume snapshot " + base + " " + rawClone + " >/dev/null")),
                             () -> Measure.run(new Cmd(List.of("btrfs", "subvolume", "delete", rawClone.toString())))),
@@ -370,7 +376,7 @@ public final class BenchMain {
 
             // create from template vs plain tar extraction of the same archive (privileged and unprivileged, busybox and
             // the Debian rootfs tests use when it exists)
-            int[] next = {200};
+            int[] next = {3200};
             Path tarDir = root.resolve("tarx");
             List<Path> templates = new ArrayList<>(List.of(tmplFile));
             Path debian = Path.of("/var/cache/berth/debian-12-rootfs.tar.zst");
@@ -399,7 +405,14 @@ public final class BenchMain {
                 }
             }
 
-            int ct = 9100;
+            if (daemonStarted) {
+                progress("create phases");
+                double tar = rows.stream().filter(r -> r.what().startsWith("create from template " + tmplFile.getFileName() + " (dir")).findFirst().map(Row::rawMs).orElse(Double.NaN);
+                double tarU = rows.stream().filter(r -> r.what().startsWith("create from template " + tmplFile.getFileName() + " (unpriv")).findFirst().map(Row::rawMs).orElse(Double.NaN);
+                createPhases = createPhases(tmplFile, tar, tarU);
+            }
+
+            int ct = 3500; // VMIDs: perf's range 3000-3999 (COORD.md)
             Measure.run(berth(Mode.COLD, "create", Integer.toString(ct), tmplFile.toString(), "--rootfs", "local:0", "--hostname", "bench"));
             berthIds.add(ct);
             String id = Integer.toString(ct);
@@ -414,6 +427,11 @@ public final class BenchMain {
                             },
                             () -> Measure.run(lxc("lxc-stop", raw, "-k")))),
                     shown("start", id), m -> med(NOTHING, berth(m, "start", id), () -> Measure.run(berth(m, "stop", id))), true, "berth runs its pre-start hook"));
+
+            if (daemonStarted) {
+                progress("start phases");
+                startPhases = startPhases(raw, id);
+            }
 
             rows.add(row("stop (kill, until the monitor is gone)", "lxc-stop -k",
                     () -> med(() -> startRaw(raw), lxc("lxc-stop", raw, "-k"), NOTHING),
@@ -433,6 +451,19 @@ public final class BenchMain {
                     shown("exec", id, "-- true") + " under script",
                     m -> med(new Cmd(List.of("script", "-qec", String.join(" ", berth(m, "exec", id, "--", "true").argv()), "/dev/null"),
                             berth(m).env())), true, "both under `script -qec CMD /dev/null`"));
+
+            // enter: an interactive shell on a pty that reads "exit"; console: until lxc-console's banner says it is
+            // attached to the container's console (berth console execs the lxc-console berthd prepared, as enter does)
+            Cmd rawEnter = lxc("lxc-attach", raw);
+            rows.add(row("enter (a shell on a pty, fed `exit`)", "lxc-attach",
+                    () -> med(fedUnderScript(rawEnter, "exit\n")), shown("enter", id),
+                    m -> med(fedUnderScript(berth(m, "enter", id), "exit\n")), true, "both under `script`, stdin `exit`"));
+            Measure.run(berth(Mode.COLD, "set", id, "--cmode", "console"));
+            rows.add(row("console attach (until lxc-console's banner)", "lxc-console -t 0",
+                    () -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> consoleAttach(lxc("lxc-console", raw, "-t", "0")), NOTHING)),
+                    shown("console", id),
+                    m -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> consoleAttach(berth(m, "console", id)), NOTHING)), true,
+                    "cmode console; both under `script`, left with Ctrl-a q"));
 
             Path share = root.resolve("share");
             mkdirs(share);
@@ -475,6 +506,163 @@ public final class BenchMain {
             rows.add(row("status of all (" + defined + " defined, " + running + " running)", "lxc-ls -f", () -> ls,
                     shown("status"), m -> med(berth(m, "status")), true, ""));
             return rows;
+        }
+
+        String startPhases = "berthd did not start: not measured.";
+
+        /**
+         * Where {@code berth start} through berthd spends its time: berthd records its phases when the client's
+         * environment has {@code BERTH_PHASES=1} (the pre-start hook, a request of its own, adds its phases through a
+         * file), the rest of the wall time is the client's (bash launcher, berth-client, the round trip). The raw side
+         * is split into {@code lxc-start -d} and {@code lxc-wait}. Medians of {@code runs} starts each.
+         */
+        String startPhases(String raw, String id) {
+            List<Double> rawStart = new ArrayList<>(), rawWait = new ArrayList<>(), rawTotal = new ArrayList<>();
+            for (int i = 0; i < WARMUP + runs; i++) {
+                long t0 = System.nanoTime();
+                Measure.run(lxc("lxc-start", raw, "-d"));
+                long t1 = System.nanoTime();
+                Measure.run(lxc("lxc-wait", raw, "-s", "RUNNING", "-t", "60"));
+                long t2 = System.nanoTime();
+                Measure.run(lxc("lxc-stop", raw, "-k"));
+                if (i < WARMUP) continue;
+                rawStart.add((t1 - t0) / 1e6);
+                rawWait.add((t2 - t1) / 1e6);
+                rawTotal.add((t2 - t0) / 1e6);
+            }
+            PhaseRuns pr = phaseRuns(() -> berth(Mode.DAEMON, "start", id), () -> Measure.run(berth(Mode.DAEMON, "stop", id)));
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "`berth start` of a busybox container: medians of %d starts "
+                    + "(phases recorded by berthd with `BERTH_PHASES=1`; the `hook.*` phases run in the pre-start hook's own berthd "
+                    + "request, during lxc-start).%n%n| phase | ms |%n| --- | ---: |%n", runs));
+            double phaseSum = pr.render(sb, "berth start via berthd");
+            sb.append("| raw: `lxc-start -d` | ").append(ms(Measure.median(rawStart))).append(" |\n");
+            sb.append("| raw: `lxc-wait -s RUNNING` | ").append(ms(Measure.median(rawWait))).append(" |\n");
+            sb.append("| **raw total** | **").append(ms(Measure.median(rawTotal))).append("** |\n");
+            sb.append(String.format(Locale.ROOT, "%nRatio of the medians: %.2fx (sum of the phase medians: %.1f ms).%n",
+                    Measure.median(pr.totals()) / Measure.median(rawTotal), phaseSum));
+            return sb.toString();
+        }
+
+        /** Phases (medians per name) of repeated runs of a berthd command that prints {@code berth-phases:} (BERTH_PHASES=1). */
+        record PhaseRuns(Map<String, List<Double>> phases, List<Double> totals, List<Double> rest) {
+            /** Appends the table rows; returns the sum of the phase medians. */
+            double render(StringBuilder sb, String what) {
+                double phaseSum = 0;
+                for (var e : phases.entrySet()) {
+                    double m = Measure.median(e.getValue());
+                    phaseSum += m;
+                    sb.append("| ").append(e.getKey()).append(" | ").append(ms(m)).append(" |\n");
+                }
+                sb.append("| client: bin/berth (bash), berth-client, round trip (total minus berthd's phases) | ").append(ms(Measure.median(rest))).append(" |\n");
+                sb.append("| **").append(what).append(", total** | **").append(ms(Measure.median(totals))).append("** |\n");
+                return phaseSum;
+            }
+        }
+
+        PhaseRuns phaseRuns(java.util.function.Supplier<Cmd> command, Runnable teardown) {
+            Map<String, List<Double>> phases = new java.util.LinkedHashMap<>();
+            List<Double> totals = new ArrayList<>(), rest = new ArrayList<>();
+            for (int i = 0; i < WARMUP + runs; i++) {
+                Cmd plain = command.get();
+                Map<String, String> env = new java.util.HashMap<>(plain.env());
+                env.put("BERTH_PHASES", "1");
+                long t0 = System.nanoTime();
+                String out = Measure.run(new Cmd(plain.argv(), env));
+                double total = (System.nanoTime() - t0) / 1e6;
+                teardown.run();
+                if (i < WARMUP) continue;
+                String line = out.lines().filter(l -> l.startsWith("berth-phases: ")).findFirst()
+                        .orElseThrow(() -> new IllegalStateException(plain + " printed no phases: " + out));
+                double sum = 0;
+                for (String kv : line.substring("berth-phases: ".length()).split(" ")) {
+                    int eq = kv.lastIndexOf('=');
+                    double ms = Double.parseDouble(kv.substring(eq + 1));
+                    phases.computeIfAbsent(kv.substring(0, eq), k -> new ArrayList<>()).add(ms);
+                    sum += ms;
+                }
+                totals.add(total);
+                rest.add(total - sum);
+            }
+            return new PhaseRuns(phases, totals, rest);
+        }
+
+        String createPhases = "";
+
+        /** create's phases through berthd, for the busybox template, privileged and unprivileged, beside plain tar. */
+        String createPhases(Path tmpl, double tarMs, double tarUnprivMs) {
+            StringBuilder sb = new StringBuilder();
+            int[] next = {3450};
+            for (boolean unpriv : new boolean[] {false, true}) {
+                int[] v = {0};
+                PhaseRuns pr = phaseRuns(() -> {
+                    v[0] = next[0]++;
+                    berthIds.add(v[0]);
+                    List<String> a = new ArrayList<>(List.of("create", Integer.toString(v[0]), tmpl.toString(), "--rootfs", "local:0", "--quiet"));
+                    if (unpriv) a.addAll(List.of("--unprivileged", "1"));
+                    return berth(Mode.DAEMON, a.toArray(String[]::new));
+                }, () -> {
+                    destroy(v[0]);
+                    berthIds.remove(Integer.valueOf(v[0]));
+                });
+                sb.append(String.format(Locale.ROOT, "%n`berth create N %s --rootfs local:0%s` (medians of %d):%n%n| phase | ms |%n| --- | ---: |%n",
+                        tmpl.getFileName(), unpriv ? " --unprivileged 1" : "", runs));
+                pr.render(sb, "berth create via berthd");
+                sb.append("| raw: `tar -xpf` of the same archive (the row above) | ").append(ms(unpriv ? tarUnprivMs : tarMs)).append(" |\n");
+            }
+            return sb.toString();
+        }
+
+        /** {@code cmd} on a pty of util-linux {@code script}, with {@code input} on its stdin. */
+        static Cmd fedUnderScript(Cmd cmd, String input) {
+            String quoted = cmd.argv().stream().map(a -> "'" + a.replace("'", "'\\''") + "'").collect(java.util.stream.Collectors.joining(" "));
+            return new Cmd(List.of("sh", "-c", "printf '" + input.replace("\n", "\\n") + "' | script -qec \"" + quoted + "\" /dev/null"), cmd.env());
+        }
+
+        /**
+         * Milliseconds from launching {@code cmd} (on a pty of {@code script}) until lxc-console prints that it is attached
+         * ("Type <Ctrl+a q> to exit the console"); then leaves with Ctrl-a q.
+         */
+        static double consoleAttach(Cmd cmd) {
+            try {
+                ProcessBuilder pb = new ProcessBuilder("script", "-qfec", String.join(" ", cmd.argv()), "/dev/null").redirectErrorStream(true);
+                pb.environment().putAll(cmd.env());
+                pb.environment().put("TERM", "xterm");
+                long t0 = System.nanoTime();
+                Process p = pb.start();
+                StringBuilder seen = new StringBuilder();
+                Thread watchdog = Thread.ofVirtual().start(() -> {
+                    try {
+                        if (!p.waitFor(Measure.TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+                    } catch (InterruptedException e) {
+                        p.destroyForcibly();
+                    }
+                });
+                var in = p.getInputStream();
+                byte[] b = new byte[4096];
+                double ms = Double.NaN;
+                for (int n; (n = in.read(b)) > 0; ) {
+                    seen.append(new String(b, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+                    if (seen.indexOf("Ctrl+a q") >= 0) {
+                        ms = (System.nanoTime() - t0) / 1e6;
+                        break;
+                    }
+                }
+                try (var out = p.getOutputStream()) {
+                    out.write(new byte[] {1, 'q'});
+                    out.flush();
+                } catch (IOException e) {
+                    // gone already
+                }
+                if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+                watchdog.interrupt();
+                if (Double.isNaN(ms)) throw new IllegalStateException(cmd + " never said it was attached: " + seen);
+                return ms;
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot run " + cmd + ": " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
         }
 
         /** A hotplug figure is only honest if the mount really appears inside; a pending change would be a config write. */
@@ -562,6 +750,17 @@ public final class BenchMain {
             Measure.run(berth(Mode.DAEMON, "stop", id));
             StringBuilder sb = new StringBuilder("| berthd | RSS (MB) |\n| --- | ---: |\n");
             for (String[] r : rows) sb.append("| ").append(r[0]).append(" | ").append(r[1]).append(" |\n");
+            try {
+                // issue 12: at most 60 MB idle and flat over 1000 operations (grown at most 2 MB from the first 250 to the last)
+                double idle = Double.parseDouble(rows.getFirst()[1]), first = Double.parseDouble(rows.get(2)[1]),
+                        last = Double.parseDouble(rows.get(5)[1]), idleAgain = Double.parseDouble(rows.getLast()[1]);
+                boolean met = idle <= 60 && idleAgain <= 60 && last - first <= 2;
+                sb.append(String.format(Locale.ROOT, "%nTarget (issue 12): idle <= 60 MB and flat over 1000 operations: idle %.1f MB, "
+                        + "idle again %.1f MB, %+.1f MB from the first 250 operations to the 1000th: %s.%n", idle, idleAgain, last - first,
+                        met ? "met" : "**not met**"));
+            } catch (RuntimeException e) {
+                sb.append("\nTarget (issue 12): not evaluated (").append(e.getMessage()).append(").\n");
+            }
             return sb.toString();
         }
 

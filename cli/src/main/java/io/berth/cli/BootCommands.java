@@ -26,6 +26,8 @@ public final class BootCommands {
             var roots = CtCli.service(spec).roots();
             java.util.Optional<String> root = roots.configDir().equals(io.berth.config.BerthRoots.DEFAULT_CONFIG_DIR)
                     ? java.util.Optional.empty() : java.util.Optional.of(roots.configDir().getParent().toString());
+            // under berthd a relative --unit-dir is the caller's, not the daemon's
+            java.nio.file.Path unitDir = io.berth.cli.daemon.ClientContext.current().cwd().resolve(this.unitDir).normalize();
             java.nio.file.Files.createDirectories(unitDir);
             java.nio.file.Path unit = unitDir.resolve(UNIT);
             java.nio.file.Path tmp = java.nio.file.Files.createTempFile(unitDir, UNIT, ".tmp");

@@ -96,8 +96,14 @@ public final class CreateCommand implements Callable<Integer> {
             Progress progress = quiet ? Progress.NONE : Progress.bar(System.err, tty, "extracting");
             // a template path is the caller's: under berthd it is relative to the client's directory
             String tmpl = template.contains(":") || template.startsWith("/") ? template : client.resolve(template).toString();
-            CreateResult r = CtCli.service(spec).create(new CreateRequest(vmid, tmpl, options, Optional.ofNullable(storage),
-                    Optional.ofNullable(password), keys, ignoreUnpack), progress);
+            CreateRequest req = new CreateRequest(vmid, tmpl, options, Optional.ofNullable(storage),
+                    Optional.ofNullable(password), keys, ignoreUnpack);
+            // BERTH_PHASES=1: where the time went, on stderr (bench/run.sh)
+            boolean phases = client.getenv("BERTH_PHASES").filter("1"::equals).isPresent();
+            var rec = phases ? io.berth.ct.lifecycle.Phases.record(() -> CtCli.service(spec).create(req, progress))
+                    : new io.berth.ct.lifecycle.Phases.Recorded<>(CtCli.service(spec).create(req, progress), List.of());
+            CreateResult r = rec.result();
+            if (phases) System.err.println("berth-phases: " + rec.line());
             for (String w : r.warnings()) System.err.println("WARN: " + w);
             System.err.println("created container " + r.vmid() + " (ostype " + r.ostype() + ", arch " + r.arch() + ")");
             // --unique: every NIC of a new container gets a fresh MAC anyway

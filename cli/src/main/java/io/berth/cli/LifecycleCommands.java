@@ -34,7 +34,12 @@ public final class LifecycleCommands {
 
         @Override public Integer call() {
             return CliErrors.run(spec, () -> {
-                for (String w : service().start(vmid, skiplock, debug).warnings()) System.err.println("WARN: " + w);
+                // BERTH_PHASES=1: where the time went, on stderr (bench/run.sh's per-phase breakdown of start)
+                boolean phases = io.berth.cli.daemon.ClientContext.current().getenv("BERTH_PHASES").filter("1"::equals).isPresent();
+                var rec = phases ? io.berth.ct.lifecycle.Phases.record(() -> service().start(vmid, skiplock, debug))
+                        : new io.berth.ct.lifecycle.Phases.Recorded<>(service().start(vmid, skiplock, debug), java.util.List.of());
+                for (String w : rec.result().warnings()) System.err.println("WARN: " + w);
+                if (phases) System.err.println("berth-phases: " + rec.line());
                 return 0;
             });
         }

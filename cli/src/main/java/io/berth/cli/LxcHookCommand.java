@@ -26,6 +26,7 @@ public final class LxcHookCommand implements Callable<Integer> {
     List<String> args = new java.util.ArrayList<>();
 
     @Override public Integer call() {
+        long called = io.berth.ct.lifecycle.Phases.now();
         return CliErrors.run(spec, () -> {
             // Under berthd the hook's environment and mount namespace are the client's (the bash
             // bin/berth that LXC ran inside the monitor's namespace), not the daemon's.
@@ -42,6 +43,7 @@ public final class LxcHookCommand implements Callable<Integer> {
                 if (name == null) throw new IllegalArgumentException("hook " + type + ": no container name (LXC_NAME is not set)");
             }
             var hooks = CtCli.service(spec).hooks();
+            String hookName = name, hookType = type;
             if (!client.remote()) {
                 hooks.run(type, name, env);
                 return 0;
@@ -49,7 +51,14 @@ public final class LxcHookCommand implements Callable<Integer> {
             // The pidfd pins the client while we work in its namespace.
             try (Fd pidfd = Processes.pidfdOpen(client.pid()); Fd mntns = Processes.nsFd(pidfd, NsType.MNT)) {
                 Namespaces.inMountNamespace(mntns, () -> {
-                    hooks.run(type, name, env);
+                    if (hookType.equals("pre-start") && hookName.matches("\\d+")) {
+                        // for a recorded start (BERTH_PHASES): from berthd accepting this request until the hook runs
+                        var file = CtCli.service(spec).paths(Integer.parseInt(hookName)).dir().resolve(io.berth.ct.lifecycle.Phases.HOOK_FILE);
+                        io.berth.ct.lifecycle.Phases.appendTo(file, List.of(
+                                new io.berth.ct.lifecycle.Phases.Phase("hook.request", client.receivedNs(), called),
+                                new io.berth.ct.lifecycle.Phases.Phase("hook.setns", called, io.berth.ct.lifecycle.Phases.now())));
+                    }
+                    hooks.run(hookType, hookName, env);
                     return null;
                 });
             }

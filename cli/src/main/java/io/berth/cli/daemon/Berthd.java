@@ -67,7 +67,8 @@ public final class Berthd implements AutoCloseable {
     }
 
     public static Path socketPath(Path runDir) {
-        return runDir.resolve(SOCKET_DIR).resolve(SOCKET);
+        // the same path the hooks' command line names (they run berth-client directly)
+        return io.berth.ct.hook.HookCommand.daemonSocket(runDir);
     }
 
     public Path socket() {
@@ -84,6 +85,7 @@ public final class Berthd implements AutoCloseable {
     }
 
     private void handle(Fd conn, PeerCredentials peer) {
+        long received = io.berth.ct.lifecycle.Phases.now();
         UnixSockets.receiveTimeout(conn, READ_TIMEOUT_MS);
         byte[] header = new byte[8];
         UnixSockets.Received first = UnixSockets.recvWithFds(conn, header, 0, header.length, 3);
@@ -111,15 +113,15 @@ public final class Berthd implements AutoCloseable {
                 frame(conn, 'F', 0);
                 return;
             }
-            run(conn, peer, req, fds.toArray(Fd[]::new));
+            run(conn, peer, req, fds.toArray(Fd[]::new), received);
         } finally {
             fds.forEach(Fd::close);
         }
     }
 
-    private void run(Fd conn, PeerCredentials peer, Request req, Fd[] stdio) {
+    private void run(Fd conn, PeerCredentials peer, Request req, Fd[] stdio, long received) {
         Session session = new Session(conn, stdio, req);
-        ClientContext ctx = new ClientContext(peer.pid(), req.env(), req.cwd(), true, session);
+        ClientContext ctx = new ClientContext(peer.pid(), req.env(), req.cwd(), true, session, received);
         int rc;
         PrintWriter out = writer(stdio[1]), err = writer(stdio[2]);
         try {

@@ -193,7 +193,8 @@ public final class DaemonCommand implements Runnable {
     static final java.util.Set<String> SERVED = java.util.Set.of("status", "list", "start", "stop", "shutdown", "reboot",
             "suspend", "resume", "set", "config", "pending", "hook", "--version", "-V", "exec", "enter", "console",
             "create", "destroy", "resize", "rescan",
-            "snapshot", "delsnapshot", "rollback", "listsnapshot", "clone", "template", "move-volume", "df", "fsck", "fstrim");
+            "snapshot", "delsnapshot", "rollback", "listsnapshot", "clone", "template", "move-volume", "df", "fsck", "fstrim",
+            "startall", "stopall");
 
     /** Whether berthd runs this command line (by its first word after the global {@code --root DIR}). */
     static boolean serves(List<String> args) {

@@ -145,6 +145,57 @@ class BerthdTest {
         assertThat(seen).isEmpty();
     }
 
+    @Test void theClientRefusesAListenerThatIsNotRoot() throws Exception {
+        // issue 10.3: someone else's process listening on berthd's path (here: bound by nobody, then moved into the
+        // root-only directory, as a stale path could be taken over) must get neither the command, its environment nor
+        // the caller's descriptors; the client says why and runs the command in its own JVM
+        daemon.close();
+        Path open = Files.createTempDirectory("berth-fake-listener");
+        try {
+            Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+            Path fake = open.resolve("fake.sock");
+            String classes = Path.of(FakeListener.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            Process listener = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xshare:auto", "-cp", classes,
+                    FakeListener.class.getName(), fake.toString()).redirectErrorStream(true).start();
+            try {
+                var lines = new java.io.BufferedReader(new java.io.InputStreamReader(listener.getInputStream(), StandardCharsets.UTF_8));
+                assertThat(lines.readLine()).isEqualTo("listening");
+                assertThat(Files.getOwner(fake).getName()).isEqualTo("nobody");
+                Files.move(fake, daemon.socket());
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(daemon.socket().getParent()))).isEqualTo("rwx------");
+
+                Process p = client(List.of("--root", root.toString(), "--version"), Map.of("SECRET_OF_ROOT", "x"));
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(p.waitFor()).as(err).isZero();
+                assertThat(err).contains("not using berthd: the process on " + daemon.socket() + " is not root");
+                assertThat(out).startsWith("berth "); // from the cold path
+                assertThat(listener.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(lines.readLine()).isEqualTo("received 0 bytes");
+            } finally {
+                listener.destroyForcibly();
+            }
+        } finally {
+            Files.deleteIfExists(daemon.socket());
+            Files.deleteIfExists(open.resolve("fake.sock"));
+            Files.delete(open);
+        }
+        assertThat(seen).isEmpty();
+    }
+
+    @Test void theClientRefusesASocketDirectoryOthersCanEnter() throws Exception {
+        Files.setPosixFilePermissions(daemon.socket().getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Process p = client(List.of("--root", root.toString(), "--version"), Map.of());
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(err).isZero();
+        assertThat(err).contains("not using berthd: " + daemon.socket().getParent() + " must be owned by root with mode 0700")
+                .contains("mode 0755");
+        assertThat(out).startsWith("berth ");
+        assertThat(seen).isEmpty();
+    }
+
     @Test void aStaleSocketIsReplacedAndALiveOneIsNot() throws Exception {
         assertThatThrownBy(() -> new Berthd(root.resolve("var/run"), a -> true, c -> null))
                 .isInstanceOf(IOException.class).hasMessageContaining("already listens on");

@@ -171,6 +171,34 @@ class DaemonExecTest {
         assertThat(run(List.of("config", Integer.toString(VMID)), Map.of(), null).exit()).isZero();
     }
 
+    @Test @Order(6) void startallAndStopallRunInBerthdInStartupOrder() throws Exception {
+        if (!DaemonCommand.answers(root.resolve("var/run/berthd/berthd.sock"))) ok("daemon", "start");
+        String template = ok("template", "build", "busybox").strip();
+        // created stopped; order=1 must start before order=2 and stop after it
+        ok("create", "3102", template, "--rootfs", "local:0", "--quiet", "--onboot", "1", "--startup", "order=2");
+        ok("create", "3103", template, "--rootfs", "local:0", "--quiet", "--onboot", "1", "--startup", "order=1");
+        try {
+            // the client's cold path cannot run (no jar): a success proves berthd served the command
+            Map<String, String> noCold = Map.of("BERTH_JAR", tmp.resolve("no-such.jar").toString());
+            Result start = run(List.of("startall"), noCold, null);
+            String out = new String(start.out(), StandardCharsets.UTF_8);
+            assertThat(start.exit()).as(out + new String(start.err(), StandardCharsets.UTF_8)).isZero();
+            assertThat(out).contains("CT 3103: starting (order 1)").contains("CT 3102: starting (order 2)");
+            assertThat(out.indexOf("CT 3103: starting")).isLessThan(out.indexOf("CT 3102: starting"));
+            for (String id : List.of("3102", "3103")) assertThat(ok("status", id)).contains("running");
+            Result stop = run(List.of("stopall", "--timeout", "5", "--vms", "3102,3103"), noCold, null);
+            String stopOut = new String(stop.out(), StandardCharsets.UTF_8);
+            assertThat(stop.exit()).as(stopOut + new String(stop.err(), StandardCharsets.UTF_8)).isZero();
+            assertThat(stopOut.indexOf("CT 3102: shutting down")).isNotNegative().isLessThan(stopOut.indexOf("CT 3103: shutting down"));
+            for (String id : List.of("3102", "3103")) assertThat(ok("status", id)).contains("stopped");
+        } finally {
+            for (String id : List.of("3102", "3103")) {
+                run(List.of("stop", id), Map.of("BERTH_NO_DAEMON", "1"), null);
+                run(List.of("destroy", id, "--purge"), Map.of("BERTH_NO_DAEMON", "1"), null);
+            }
+        }
+    }
+
     static void killBerthd() throws Exception {
         long pid = Long.parseLong(Files.readString(root.resolve("var/run/berthd.pid")).strip());
         assertThat(new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor()).isZero();

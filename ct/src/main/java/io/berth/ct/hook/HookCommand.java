@@ -13,9 +13,28 @@ import java.util.Optional;
  * <p>The launcher is the system property {@code berth.launcher}, else the environment variable
  * {@code BERTH_LAUNCHER}, else {@code bin/berth} of the source tree this code was loaded from.
  */
-public record HookCommand(Path launcher, Optional<Path> root) {
+public record HookCommand(Path launcher, Optional<Path> root, Optional<Direct> direct) {
     public static final String PROPERTY = "berth.launcher";
     public static final String ENV = "BERTH_LAUNCHER";
+    /** Set by bin/berth: its native berthd client, {@code berth-client}. */
+    public static final String CLIENT_PROPERTY = "berth.client";
+    /** berthd's socket, relative to the state's run dir (io.berth.cli.daemon.Berthd listens there). */
+    public static final Path DAEMON_SOCKET = Path.of("berthd", "berthd.sock");
+
+    /**
+     * The hook run by berth-client directly instead of through bin/berth: LXC runs a hook as {@code sh -c "exec CMD"},
+     * and bash starting and reading the launcher is a few milliseconds of every start and stop. The client takes
+     * the hook to berthd, or runs {@code launcher} cold (a JVM) when berthd is not there.
+     */
+    public record Direct(Path client, Path socket) {}
+
+    public HookCommand(Path launcher, Optional<Path> root) {
+        this(launcher, root, Optional.empty());
+    }
+
+    public static Path daemonSocket(Path runDir) {
+        return runDir.resolve(DAEMON_SOCKET);
+    }
 
     /** For roots made by {@code --root DIR} ({@code DIR/etc}, {@code DIR/var}) the hook gets {@code --root DIR}. */
     public static HookCommand resolve(BerthRoots roots) {
@@ -25,7 +44,11 @@ public record HookCommand(Path launcher, Optional<Path> root) {
                 && s.getFileName().toString().equals("var")) {
             root = Optional.of(c.getParent());
         }
-        return new HookCommand(launcher(System.getProperty(PROPERTY), System.getenv()), root);
+        Path launcher = launcher(System.getProperty(PROPERTY), System.getenv());
+        String client = System.getProperty(CLIENT_PROPERTY);
+        Optional<Direct> direct = client == null || client.isBlank() || !Files.isExecutable(Path.of(client)) ? Optional.empty()
+                : Optional.of(new Direct(Path.of(client).toAbsolutePath(), daemonSocket(roots.runDir()).toAbsolutePath()));
+        return new HookCommand(launcher, root, direct);
     }
 
     static Path launcher(String property, Map<String, String> env) {
@@ -51,6 +74,8 @@ public record HookCommand(Path launcher, Optional<Path> root) {
 
     /** The hook command line (LXC runs it through sh -c, so the renderer refuses shell metacharacters). */
     public String commandLine() {
-        return launcher + root.map(r -> " --root " + r.toAbsolutePath()).orElse("") + " hook";
+        String args = root.map(r -> " --root " + r.toAbsolutePath()).orElse("") + " hook";
+        return direct.map(d -> "env BERTH_SOCK=" + d.socket() + " " + ENV + "=" + launcher + " " + d.client() + args)
+                .orElse(launcher + args);
     }
 }

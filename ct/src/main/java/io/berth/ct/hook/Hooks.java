@@ -78,6 +78,7 @@ public final class Hooks {
     }
 
     void preStart(CtPaths paths) {
+        io.berth.ct.lifecycle.Phases.Laps laps = new io.berth.ct.lifecycle.Phases.Laps();
         ContainerConfig c = configs.read(paths.vmid()).main();
         if (c.lock().isPresent() && !Files.exists(paths.skiplockFlag())) {
             throw new CtException("container " + paths.vmid() + " is locked (" + c.lock().get() + ")");
@@ -86,16 +87,22 @@ public final class Hooks {
         io.berth.ct.lifecycle.HostPathGuard.checkAll(c, roots);
         List<String> warnings = new ArrayList<>();
         Storages st = storages.get();
+        laps.lap("hook.config");
         for (VolumeId v : CtMounts.volumes(c)) st.storageOf(v).activate(v);
+        laps.lap("hook.storage");
         IdMap map = CtMounts.idMap(c);
         MountEngine engine = new MountEngine(warnings::add);
         MountedSet mounted = engine.mountAll(paths.rootfsMount(), new CtMounts(st).requests(c, false));
+        laps.lap("hook.mounts");
         try {
             SetupReport report = GuestSetup.apply(paths.rootfsMount(),
                     GuestSpecs.of(paths.vmid(), c, (int) map.rootUid(), (int) map.rootGid()), Phase.PRE_START);
             warnings.addAll(report.warnings());
+            laps.lap("hook.guest-setup");
             preparePassthrough(paths, c, map);
             Files.write(paths.warnings(), warnings, StandardCharsets.UTF_8);
+            laps.lap("hook.devices+warnings");
+            io.berth.ct.lifecycle.Phases.appendTo(paths.dir().resolve(io.berth.ct.lifecycle.Phases.HOOK_FILE), laps.phases());
         } catch (IOException e) {
             mounted.close();
             throw new CtException("pre-start: cannot write " + paths.dir() + ": " + e.getMessage(), e);

@@ -52,6 +52,7 @@ public final class CreateService {
 
     public CreateResult create(CreateRequest req, Progress progress) {
         return ctx.task("vzcreate", req.vmid(), t -> {
+            Phases.mark("task");
             int vmid = req.vmid();
             Vmid.check(vmid);
             Map<String, String> opts = new LinkedHashMap<>(req.options());
@@ -63,6 +64,7 @@ public final class CreateService {
             HostPathGuard.checkAll(conf, ctx.roots());
             ConfigIo configs = ctx.configs();
             try (ConfigIo.Lock l = configs.lock(vmid, CtContext.LOCK_WAIT)) {
+                Phases.mark("checks+lock");
                 if (configs.exists(vmid)) {
                     boolean interrupted = configs.readIfExists(vmid).flatMap(f -> f.main().lock()).filter("create"::equals).isPresent();
                     throw new ExistsException("container " + vmid + " exists already (" + configs.path(vmid) + ")"
@@ -77,12 +79,15 @@ public final class CreateService {
                     // as it is allocated, so a create killed at any point leaves nothing that destroy cannot find (issue 10.9)
                     configs.create(vmid, ConfigFile.of(conf.with("lock", "create")));
                     undo.push("remove " + configs.path(vmid), () -> configs.delete(vmid));
+                    Phases.mark("config-create");
                     conf = NewVolumes.allocate(ctx.storages(), vmid, conf, map, undo, allocated,
                             now -> configs.write(vmid, ConfigFile.of(now.with("lock", "create"))));
+                    Phases.mark("alloc");
                     ContainerConfig c = conf;
                     Populated p;
+                    Phases rec = Phases.current();
                     try {
-                        p = Namespaces.inNewMountNamespace(() -> populate(vmid, c, map, archive, progress, req));
+                        p = Namespaces.inNewMountNamespace(() -> populate(vmid, c, map, archive, progress, req, rec));
                     } catch (IOException e) {
                         throw new CtException("creating container " + vmid + " failed: " + e.getMessage(), e);
                     }
@@ -90,6 +95,7 @@ public final class CreateService {
                     if (conf.get("arch").isEmpty()) conf = conf.with("arch", p.arch());
                     configs.write(vmid, ConfigFile.of(conf));
                     undo.commit();
+                    Phases.mark("config-write");
                     return new CreateResult(vmid, p.ostype(), p.arch(), allocated.stream().map(VolumeId::toString).toList(), p.warnings());
                 }
             }
@@ -98,7 +104,8 @@ public final class CreateService {
 
     /** Runs on a thread in a private mount namespace: whatever it mounts is gone when it ends. */
     private Populated populate(int vmid, ContainerConfig conf, IdMap map, TemplateArchive archive, Progress progress,
-                               CreateRequest req) throws IOException {
+                               CreateRequest req, Phases rec) throws IOException {
+        Phases.mark(rec, "mount-namespace");
         Path staging = ctx.roots().runDir().resolve("create-" + vmid);
         Files.createDirectories(staging);
         List<String> warnings = new ArrayList<>();
@@ -119,7 +126,9 @@ public final class CreateService {
                 }
             }
             if (mounted == null) mounted = engine.mountAll(staging, plain);
+            Phases.mark(rec, "mount");
             Extractor.extract(archive, staging, progress, req.ignoreUnpackErrors(), warnings::add);
+            Phases.mark(rec, "extract");
             if (!map.isEmpty() && !shiftedByMount) Ownership.shift(staging, map);
             int owner = shiftedByMount ? 0 : (int) map.rootUid(), group = shiftedByMount ? 0 : (int) map.rootGid();
             Detected d = detect(staging, conf, vmid, owner, group);
@@ -129,6 +138,7 @@ public final class CreateService {
             GuestSpec spec = new GuestSpec(base.conf(), req.password(), req.sshPublicKeys(), owner, group);
             SetupReport r = GuestSetup.apply(staging, spec, Phase.CREATE);
             warnings.addAll(r.warnings());
+            Phases.mark(rec, "guest-setup");
             String arch = conf.get("arch").orElse(d.arch().map(a -> a.toString().toLowerCase(Locale.ROOT)).orElse("amd64"));
             return new Populated(ostype, arch, warnings);
         } finally {
@@ -136,6 +146,7 @@ public final class CreateService {
                 if (mounted != null) mounted.close();
             } finally {
                 Files.deleteIfExists(staging);
+                Phases.mark(rec, "unmount");
             }
         }
     }

@@ -53,7 +53,9 @@ public final class LifecycleService {
 
     public StartResult start(int vmid, boolean skiplock, boolean debug) {
         return ctx.task("vzstart", vmid, t -> {
+            Phases.mark("task");
             try (ConfigIo.Lock l = configs().lock(vmid, CtContext.LOCK_WAIT)) {
+                Phases.mark("lock");
                 return startLocked(vmid, skiplock, debug);
             }
         });
@@ -75,12 +77,16 @@ public final class LifecycleService {
         ContainerConfig c = f.main();
         HostPathGuard.checkAll(c, ctx.roots());
         SubordinateIds.check(CtMounts.idMap(c));
+        Phases.mark("config");
         Rendered r;
         try {
             prepareDir(paths);
-            r = LxcConfigRenderer.render(new RenderInput(vmid, c, HostFacts.probe(), paths.lxcPath(),
+            HostFacts facts = HostFacts.probe();
+            Phases.mark("hostfacts");
+            r = LxcConfigRenderer.render(new RenderInput(vmid, c, facts, paths.lxcPath(),
                     ctx.hookCommand().commandLine(), paths.rootfsMount(), devices(c)));
             var missingInclude = LxcIncludes.problem(r.config());
+            Phases.mark("render");
             if (missingInclude.isPresent()) throw new CtException("cannot start " + vmid + ": " + missingInclude.get());
             writeAtomically(paths.lxcConfig(), r.config());
             if (r.seccompProfile().isPresent()) {
@@ -89,9 +95,13 @@ public final class LifecycleService {
             Files.deleteIfExists(paths.warnings());
             Files.deleteIfExists(paths.hookError());
             if (skiplock) Files.writeString(paths.skiplockFlag(), "");
+            // the pre-start hook appends its phases when this file exists
+            if (Phases.recording()) Files.writeString(paths.dir().resolve(Phases.HOOK_FILE), "");
+            else Files.deleteIfExists(paths.dir().resolve(Phases.HOOK_FILE));
         } catch (IOException e) {
             throw new CtException("cannot write the LXC config of " + vmid + ": " + e.getMessage(), e);
         }
+        Phases.mark("write-config");
         try {
             rt.start(START_TIMEOUT, debug || c.debug());
             List<String> warnings = new ArrayList<>(r.warnings());
@@ -100,6 +110,7 @@ public final class LifecycleService {
             if (Files.exists(paths.warnings())) {
                 for (String w : Files.readAllLines(paths.warnings(), StandardCharsets.UTF_8)) if (!w.isBlank()) warnings.add(w);
             }
+            Phases.mark("after");
             return new StartResult(warnings);
         } catch (IOException e) {
             throw new CtException("cannot read the start warnings of " + vmid + ": " + e.getMessage(), e);

@@ -50,10 +50,13 @@ public final class LxcRuntime {
             throw new CtException("cannot reset LXC log " + paths.log() + ": " + e.getMessage(), e);
         }
         Result r = run(List.of("lxc-start", "-d", "-P", paths.lxcPath().toString(), "-n", paths.name(),
-                "-o", paths.log().toString(), "-l", debug ? "DEBUG" : "INFO"), timeout.plusSeconds(5));
+                // WARN: what errorReport reads (ERROR lines, hook WARN lines); INFO would cost a log write per set-up step
+                "-o", paths.log().toString(), "-l", debug ? "DEBUG" : "WARN"), timeout.plusSeconds(5));
+        if (Phases.recording()) Phases.markAround("lxc-start", Phases.readFrom(paths.dir().resolve(Phases.HOOK_FILE)));
         Optional<LxcState> reached = r.exit() == 0
                 ? client.awaitState(EnumSet.of(LxcState.RUNNING, LxcState.STOPPED, LxcState.ABORTING), timeout)
                 : Optional.of(LxcState.STOPPED);
+        Phases.mark("wait-running");
         if (reached.isPresent() && reached.get() == LxcState.RUNNING) return;
         // make sure nothing is left of a half-started container before reporting
         if (client.isRunning()) stopAndWait(Duration.ofSeconds(10));
