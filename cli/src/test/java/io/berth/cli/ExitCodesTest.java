@@ -141,6 +141,21 @@ class ExitCodesTest {
         assertThat(bin.err()).contains("binary byte 0x00").doesNotContain("Input length");
     }
 
+    /** A bad storage.cfg is the admin's input, not a host failure: exit 2 (HTTP 400), naming file, line and value. */
+    @Test void aBadStorageCfgExits2AndIsA400() throws Exception {
+        Path cfg = root.resolve("etc/storage.cfg");
+        Files.writeString(cfg, "dir: local\n\tpath /var/lib/berth\n\tcontent images,floppy\n");
+        for (String[] cmd : new String[][] {{"storage", "list"}, {"set", "2100", "--mp0", "local:1,mp=/data"}}) {
+            Result r = run(cmd);
+            assertThat(r.rc()).as(String.join(" ", cmd) + ": " + r.err()).isEqualTo(2);
+            assertThat(r.err()).as(String.join(" ", cmd)).contains(cfg.toString() + ":3", "floppy");
+        }
+        var e = org.assertj.core.api.Assertions.catchThrowableOfType(io.berth.storage.StorageConfigException.class,
+                () -> io.berth.storage.Storages.load(cfg, root.resolve("var")));
+        assertThat(io.berth.error.HttpStatus.of(e)).isEqualTo(400);
+        assertThat(e.paramErrors()).singleElement().satisfies(pe -> assertThat(pe.message()).contains("floppy"));
+    }
+
     @Test void usageMistakesAreShortAndUnknownCommandsFailEvenWithHelp() {
         Result r = run("set", "2100", "--bogus-option", "1");
         assertThat(r.rc()).isEqualTo(2);

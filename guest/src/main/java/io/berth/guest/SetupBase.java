@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -535,22 +534,18 @@ abstract class SetupBase {
             try {
                 tmp = Files.createTempDirectory("berth-hostkey");
                 Path out = tmp.resolve("key");
-                Process proc = new ProcessBuilder(ctx.sshKeygen().get().toString(), "-q", "-f", out.toString(), "-t", e.getKey(),
-                        "-N", "", "-C", "root@" + hostname).redirectErrorStream(true).start();
-                proc.getOutputStream().close();
-                String output = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (!proc.waitFor(60, TimeUnit.SECONDS) || proc.exitValue() != 0) {
-                    proc.destroyForcibly();
-                    fs.warn("/etc/ssh/" + e.getValue() + ": ssh-keygen failed: " + output.strip());
+                io.berth.sys.ProcessRunner.Result r = io.berth.sys.ProcessRunner.of(ctx.sshKeygen().get().toString(), "-q", "-f",
+                        out.toString(), "-t", e.getKey(), "-N", "", "-C", "root@" + hostname).timeout(java.time.Duration.ofSeconds(60)).run();
+                if (!r.ok()) {
+                    fs.warn("/etc/ssh/" + e.getValue() + ": ssh-keygen failed: " + (r.stderr() + r.stdout()).strip());
                     continue;
                 }
                 fs.set("/etc/ssh/" + e.getValue(), Files.readString(out), 0600);
                 fs.set("/etc/ssh/" + e.getValue() + ".pub", Files.readString(tmp.resolve("key.pub")), 0644);
             } catch (IOException ex) {
                 fs.warn("/etc/ssh/" + e.getValue() + ": cannot generate: " + ex.getMessage());
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new GuestSetupException("interrupted while generating SSH host keys", ex);
+            } catch (io.berth.error.HostFailureException ex) {
+                fs.warn("/etc/ssh/" + e.getValue() + ": ssh-keygen: " + ex.getMessage());
             } finally {
                 deleteTree(tmp);
             }

@@ -1,14 +1,10 @@
 package io.berth.storage;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import io.berth.error.HostFailureException;
+import io.berth.sys.ProcessRunner;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a host tool (mkfs.ext4, btrfs, lvcreate, ...) with stdin from /dev/null and a time limit, so a
@@ -49,45 +45,16 @@ public record HostCommand(List<String> argv, Map<String, String> env, Duration t
                 + r.exitCode() + (err.isEmpty() ? "" : ": " + err));
     }
 
+    /** Runs to completion through {@link ProcessRunner} (output drained concurrently, the tool and its children killed at the timeout). */
     public Result runAllowingFailure() {
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.environment().putAll(env);
-        pb.environment().put("LC_ALL", "C");
-        Process p;
+        ProcessRunner runner = ProcessRunner.of(argv).timeout(timeout).env("LC_ALL", "C");
+        env.forEach(runner::env);
         try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new StorageException("cannot run '" + String.join(" ", argv) + "': " + e.getMessage(), e);
+            ProcessRunner.Result r = runner.run();
+            return new Result(r.exitCode(), r.stdout(), r.stderr());
+        } catch (HostFailureException e) {
+            // the storage layer's callers tell a storage failure by its type
+            throw new StorageException(e.getMessage(), e);
         }
-        CompletableFuture<String> out = drain(p.getInputStream());
-        CompletableFuture<String> err = drain(p.getErrorStream());
-        try {
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                p.waitFor();
-                throw new StorageException("command '" + String.join(" ", argv) + "' timed out after " + timeout
-                        + " and was killed");
-            }
-            return new Result(p.exitValue(), out.get(), err.get());
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new StorageException("interrupted while running '" + String.join(" ", argv) + "'", e);
-        } catch (ExecutionException e) {
-            throw new StorageException("cannot read output of '" + String.join(" ", argv) + "'", e.getCause());
-        }
-    }
-
-    private static CompletableFuture<String> drain(InputStream in) {
-        CompletableFuture<String> f = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> {
-            try (in) {
-                f.complete(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                f.completeExceptionally(e);
-            }
-        });
-        return f;
     }
 }

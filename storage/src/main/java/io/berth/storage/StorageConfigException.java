@@ -1,7 +1,14 @@
 package io.berth.storage;
 
-/** A bad line in {@code storage.cfg}: names the file, line, key, value and what is allowed. */
-public final class StorageConfigException extends StorageException {
+import io.berth.error.InvalidInputException;
+import io.berth.error.ParamError;
+import java.util.List;
+
+/**
+ * A bad line in {@code storage.cfg}: names the file, line, key, value and what is allowed. Invalid input (HTTP 400,
+ * exit 2), not a host failure: the file says something Berth cannot accept, and fixing it is the admin's part.
+ */
+public final class StorageConfigException extends InvalidInputException {
     private final String file;
     private final int line;
     private final String key;
@@ -9,7 +16,8 @@ public final class StorageConfigException extends StorageException {
     private final String allowed;
 
     public StorageConfigException(String file, int line, String key, String value, String allowed) {
-        super("%s:%d: invalid %s '%s': allowed %s".formatted(file, line, key, value, allowed));
+        super("%s:%d: invalid %s '%s': allowed %s".formatted(file, line, key, value, allowed),
+                List.of(new ParamError(key, "%s:%d: invalid value '%s': allowed %s".formatted(file, line, value, allowed))));
         this.file = file;
         this.line = line;
         this.key = key;

@@ -191,15 +191,9 @@ public final class Hooks {
         }
     }
 
-    private static void run(String... cmd) throws IOException {
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) throw new CtException(String.join(" ", cmd) + " failed: " + out.strip());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CtException(cmd[0] + " interrupted", e);
-        }
+    private static void run(String... cmd) {
+        io.berth.sys.ProcessRunner.Result r = io.berth.sys.ProcessRunner.of(cmd).timeout(java.time.Duration.ofSeconds(30)).run();
+        if (!r.ok()) throw new CtException(String.join(" ", cmd) + " failed: " + (r.stderr() + r.stdout()).strip());
     }
 
     /** Unmounts everything under the rootfs dir (in the monitor's namespace), deactivates volumes, applies pending. */

@@ -97,18 +97,13 @@ public final class CtMounts {
 
     /** The filesystem on a device, as blkid reports it. */
     static String fstypeOf(Path dev) {
-        try {
-            Process p = new ProcessBuilder("blkid", "-o", "value", "-s", "TYPE", dev.toString()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (p.waitFor() != 0 || out.isEmpty()) {
-                throw new CtException("device " + dev + " holds no filesystem blkid recognises" + (out.isEmpty() ? "" : ": " + out));
-            }
-            return out;
-        } catch (IOException e) {
-            throw new CtException("cannot run blkid on " + dev + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CtException("interrupted probing " + dev, e);
+        var r = io.berth.sys.ProcessRunner.of("blkid", "-o", "value", "-s", "TYPE", dev.toString())
+                .timeout(java.time.Duration.ofSeconds(30)).run();
+        String out = r.stdout().strip();
+        if (!r.ok() || out.isEmpty()) {
+            String why = (out + " " + r.stderr().strip()).strip();
+            throw new CtException("device " + dev + " holds no filesystem blkid recognises" + (why.isEmpty() ? "" : ": " + why));
         }
+        return out;
     }
 }

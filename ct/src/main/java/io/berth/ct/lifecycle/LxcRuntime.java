@@ -211,7 +211,8 @@ public final class LxcRuntime {
 
     static Result run(List<String> cmd, Duration timeout) {
         try {
-            // output goes to a file, not a pipe: a daemonizing lxc-start's monitor could hold a pipe open forever
+            // not ProcessRunner: its output goes through pipes, and a daemonizing lxc-start's monitor inherits and holds
+            // them open for the container's life; a file has no such reader to wait for
             Path out = Files.createTempFile("berth-lxc-", ".out");
             try {
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())

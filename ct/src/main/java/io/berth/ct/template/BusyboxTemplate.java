@@ -8,7 +8,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -119,26 +118,19 @@ public final class BusyboxTemplate {
     }
 
     private static List<String> run(List<String> cmd, Path dir) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        if (dir != null) pb.directory(dir.toFile());
-        Process p = pb.start();
-        List<String> lines = new ArrayList<>();
-        try (var r = p.inputReader(StandardCharsets.UTF_8)) {
-            r.lines().forEach(lines::add);
-        }
+        io.berth.sys.ProcessRunner runner = io.berth.sys.ProcessRunner.of(cmd).timeout(java.time.Duration.ofSeconds(120));
+        if (dir != null) runner.directory(dir);
+        io.berth.sys.ProcessRunner.Result r;
         try {
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", cmd) + ": timed out");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            throw new IOException(String.join(" ", cmd) + ": interrupted", e);
+            r = runner.run();
+        } catch (io.berth.error.HostFailureException e) {
+            throw new IOException(e.getMessage(), e);
         }
+        List<String> lines = new ArrayList<>(r.stdout().lines().toList());
+        lines.addAll(r.stderr().lines().toList());
         // busybox without arguments prints its usage and exits 0 on Debian; tar must succeed
-        if (p.exitValue() != 0 && !cmd.equals(List.of(cmd.get(0)))) {
-            throw new IOException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + String.join(" | ", lines));
+        if (!r.ok() && !cmd.equals(List.of(cmd.get(0)))) {
+            throw new IOException(String.join(" ", cmd) + " failed (exit " + r.exitCode() + "): " + String.join(" | ", lines));
         }
         return lines;
     }
