@@ -18,9 +18,17 @@ export const session = {
   set(s) { localStorage.setItem(KEY, JSON.stringify(s)); },
   clear() {
     localStorage.removeItem(KEY);
-    document.cookie = 'PVEAuthCookie=; Path=/; Max-Age=0; Secure; SameSite=Strict';
   },
 };
+
+/** Ends the session: the server answers with a Set-Cookie that expires the HttpOnly ticket cookie (script cannot). */
+export async function logout() {
+  try {
+    await fetch(BASE + '/access/ticket', { method: 'DELETE', credentials: 'same-origin', cache: 'no-store' });
+  } finally {
+    session.clear();
+  }
+}
 
 let onUnauthorized = () => {};
 export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }

@@ -74,7 +74,7 @@ function showApp() {
       h('span', { class: 'spacer' }),
       h('button', { id: 'create-ct', class: 'primary', onclick: () => openWizard(refreshTree) }, 'Create CT'),
       h('span', { class: 'who', id: 'who' }, s.user),
-      h('button', { id: 'logout', onclick: async () => { api.session.clear(); showLogin(); } }, 'Logout')),
+      h('button', { id: 'logout', onclick: async () => { clearInterval(treeTimer); await api.logout(); showLogin(); } }, 'Logout')),
     h('div', { class: 'shell' }, tree, content));
   refreshTree();
   clearInterval(treeTimer);

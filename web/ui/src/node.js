@@ -76,10 +76,11 @@ export async function storageView(ctx, node, storage) {
       h('dt', {}, 'Content'), h('dd', {}, contents.join(', ')),
       h('dt', {}, 'Usage'), h('dd', {}, `${fmtBytes(st.used)} of ${fmtBytes(st.total)}`))),
     h('div', { class: 'toolbar' },
-      contents.includes('vztmpl') || contents.includes('iso') ? h('button', { id: 'upload', onclick: () => formDialog({
+      // Berth stores container templates only (no VMs, so no ISO images); the server checks the name and content too
+      contents.includes('vztmpl') ? h('button', { id: 'upload', onclick: () => formDialog({
         title: 'Upload', id: 'upload-dialog', submitLabel: 'Upload', fields: [
-          { name: 'content', label: 'Content', type: 'select', options: contents.filter(c => ['vztmpl', 'iso'].includes(c)).map(c => [c, c === 'vztmpl' ? 'Container template' : 'ISO image']) },
-          { name: 'file', label: 'File', type: 'file', required: true, accept: '.tar,.tar.gz,.tar.xz,.tar.zst,.tgz,.iso' }],
+          { name: 'content', label: 'Content', type: 'select', options: [['vztmpl', 'Container template']] },
+          { name: 'file', label: 'File', type: 'file', required: true, accept: '.tar.gz,.tar.xz,.tar.zst' }],
         submit: async f => {
           const fd = new FormData();
           fd.append('content', f.content);

@@ -424,4 +424,50 @@ class WebE2eTest {
         assertThat(b.consoleLog().stream().map(e -> e.getMessage()).filter(m -> m.contains("Content Security Policy") || m.contains("Refused to")))
                 .isEmpty();
     }
+
+    @Test
+    @Order(125)
+    void uploadsATemplateFromTheStorageView() throws Exception {
+        java.nio.file.Path cache = srv.ct.storages().templateDir(Optional.of("local")).orElseThrow();
+        java.nio.file.Path original;
+        try (var files = java.nio.file.Files.list(cache)) {
+            original = files.filter(p -> p.getFileName().toString().startsWith("busybox")).findFirst().orElseThrow();
+        }
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("berth-e2e-upload-");
+        java.nio.file.Path file = dir.resolve("uploaded-e2e.tar.gz");
+        try {
+            java.nio.file.Files.copy(original, file);
+            go("#/storage/" + node + "/local");
+            b.click(By.id("upload"));
+            b.await(By.id("upload-dialog"));
+            // a file input takes the path typed into it (what a user picks in the file chooser)
+            b.driver().findElement(By.id("f-file")).sendKeys(file.toString());
+            b.screenshot("storage-upload");
+            b.click(By.id("upload-dialog-ok"));
+            String log = awaitTask(b);
+            assertThat(log).contains("imported local:vztmpl/uploaded-e2e.tar.gz");
+            closeTask(b);
+            b.awaitText(By.id("storage-content"), "local:vztmpl/uploaded-e2e.tar.gz", Duration.ofSeconds(15));
+            assertThat(cache.resolve("uploaded-e2e.tar.gz")).hasSameBinaryContentAs(original);
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+            java.nio.file.Files.deleteIfExists(dir);
+        }
+    }
+
+    @Test
+    @Order(130)
+    void logoutExpiresTheHttpOnlyTicketCookie() {
+        assertThat(b.driver().manage().getCookieNamed("PVEAuthCookie")).as("logged in: the ticket cookie is set").isNotNull();
+        assertThat(b.driver().manage().getCookieNamed("PVEAuthCookie").isHttpOnly()).isTrue();
+        b.click(By.id("logout"));
+        b.await(By.id("login-form"));
+        new WebDriverWait(b.driver(), Duration.ofSeconds(10)).until(d -> d.manage().getCookieNamed("PVEAuthCookie") == null);
+        // a reload does not bring the session back: the browser holds no ticket any more
+        b.open(srv.url());
+        b.await(By.id("login-form"));
+        Object status = ((org.openqa.selenium.JavascriptExecutor) b.driver()).executeAsyncScript(
+                "const done = arguments[arguments.length - 1]; fetch('/api2/json/nodes', {credentials: 'same-origin'}).then(r => done(r.status));");
+        assertThat(((Number) status).intValue()).isEqualTo(401);
+    }
 }
