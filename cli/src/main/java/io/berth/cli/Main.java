@@ -21,7 +21,8 @@ import picocli.CommandLine.ScopeType;
                 CtToolCommands.Mount.class, CtToolCommands.Unmount.class, CtToolCommands.Push.class, CtToolCommands.Pull.class,
                 CtToolCommands.Df.class, CtToolCommands.Fsck.class, CtToolCommands.Fstrim.class, UnlockCommand.class, TaskCommand.class, LxcHookCommand.class, AotTrainCommand.class,
                 ApiCommand.class, AccessCommands.User.class, AccessCommands.Token.class, AccessCommands.Group.class, AccessCommands.Role.class,
-                AccessCommands.Acl.class, AccessCommands.Pool.class, GuestSetupCommand.class, io.berth.cluster.ClusterCommand.class})
+                AccessCommands.Acl.class, AccessCommands.Pool.class, GuestSetupCommand.class, io.berth.cluster.ClusterCommand.class,
+                MigrateCommand.class, HaCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--root", scope = ScopeType.INHERIT, paramLabel = "DIR",
             description = "Keep config under DIR/etc and state under DIR/var instead of /etc/berth and /var/lib/berth "

@@ -54,6 +54,7 @@ public final class DaemonCommand implements Runnable {
             var clusterNode = ClusterHook.node(roots, err);
             io.berth.api.HttpsServer api = ApiHook.start(roots, apiPort, err, ClusterHook.front(clusterNode));
             io.berth.cluster.ClusterAgent agent = ClusterHook.agent(roots, clusterNode, api, err);
+            HaHook ha = HaHook.start(roots, clusterNode, err); // migrate target side, HA LRM/watchdog/manager
             try (Berthd d = open(roots)) {
                 Files.writeString(pidFile(roots), ProcessHandle.current().pid() + "\n");
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -66,6 +67,7 @@ public final class DaemonCommand implements Runnable {
                 }));
                 d.serve();
             } finally {
+                if (ha != null) ha.close();
                 if (agent != null) agent.close();
                 if (api != null) api.close();
             }

@@ -90,17 +90,19 @@ public final class Migration {
         if (req.target().equals(node))
             throw new InvalidInputException("target", "target node '" + req.target() + "' is the node the container is on");
         if (!peer.node().equals(req.target())) throw new IllegalArgumentException("peer " + peer.node() + " for target " + req.target());
+        boolean running;
+        Map<String, String> moved = new LinkedHashMap<>();
+        List<String> warnings = new ArrayList<>();
+        // the lock is cluster-wide: it is released before the target starts the container (which takes it there)
         try (Locks.Held held = locks.lock(vmid, "berth migrate " + vmid + " " + req.target(), LOCK_WAIT)) {
             VersionedConfig cur = repository.read(vmid);
             ConfigRepository.checkUnlocked(vmid, cur.config());
-            boolean running = lifecycle.running(vmid);
+            running = lifecycle.running(vmid);
             if (running && !req.restart())
                 throw new StateException("container " + vmid + " is running: a running container can only be migrated with "
                         + "--restart (stopped here, started on '" + req.target() + "')");
             List<Plan> plans = plan(vmid, cur.config(), req, peer);
             log.accept("starting migration of CT " + vmid + " to node '" + req.target() + "'");
-            List<String> warnings = new ArrayList<>();
-            Map<String, String> moved = new LinkedHashMap<>();
             try (Reverter undo = new Reverter()) {
                 repository.setLock(vmid, ConfigLock.MIGRATE);
                 undo.push("clear lock 'migrate' of container " + vmid, () -> repository.clearLock(vmid, ConfigLock.MIGRATE));
@@ -137,21 +139,21 @@ public final class Migration {
                     log.accept("WARN: could not free source volume '" + p.volid() + "': " + e.getMessage());
                 }
             }
-            boolean started = false;
-            if (running) {
-                log.accept("start CT " + vmid + " on node '" + req.target() + "'");
-                try {
-                    peer.start(vmid);
-                    started = true;
-                } catch (RuntimeException e) {
-                    throw new MigrationException("container " + vmid + " was migrated to node '" + req.target()
-                            + "' but failed to start there: " + e.getMessage(), e);
-                }
-            }
-            long ms = Duration.ofNanos(System.nanoTime() - t0).toMillis();
-            log.accept("migration finished successfully (duration " + ms / 1000 + "." + String.format("%03d", ms % 1000) + " s)");
-            return new Result(vmid, req.target(), moved, started, warnings, ms);
         }
+        boolean started = false;
+        if (running) {
+            log.accept("start CT " + vmid + " on node '" + req.target() + "'");
+            try {
+                peer.start(vmid);
+                started = true;
+            } catch (RuntimeException e) {
+                throw new MigrationException("container " + vmid + " was migrated to node '" + req.target()
+                        + "' but failed to start there: " + e.getMessage(), e);
+            }
+        }
+        long ms = Duration.ofNanos(System.nanoTime() - t0).toMillis();
+        log.accept("migration finished successfully (duration " + ms / 1000 + "." + String.format("%03d", ms % 1000) + " s)");
+        return new Result(vmid, req.target(), moved, started, warnings, ms);
     }
 
     private List<Plan> plan(int vmid, ConfigFile f, MigrateRequest req, MigrationPeer peer) {

@@ -1,0 +1,312 @@
+package io.berth.ct.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.berth.storage.HostCommand;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Issue 17 items 5-6 end to end on one machine: a 3-member etcd on loopback and three Berth nodes (own --root, node
+ * name and berthd with its API), each with its own local dir storage and a dir storage marked {@code shared 1} that
+ * all three point at the same directory. Migration (restart and offline, local and shared storage, a config move
+ * that fails after the copy) through {@code bin/berth migrate}, the volume data crossing the node-to-node call; then
+ * HA: a container on shared storage survives killing its node's berthd and etcd member, recovered on another node
+ * within a measured time and never running on two nodes at once (polled with lxc-info all along).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 20, unit = TimeUnit.MINUTES)
+class ClusterMigrateHaTest {
+    static final int TTL = 4;
+    static final int FIRST_PORT = 19500, LAST_PORT = 19999; // migrate's range (COORD.md)
+
+    Path tmp;
+    final List<Process> etcd = new ArrayList<>();
+    final List<Process> daemons = new ArrayList<>();
+    final List<ProcessHandle> spawned = new ArrayList<>();
+    final List<Path> roots = new ArrayList<>();
+    final List<BerthCli> cli = new ArrayList<>();
+    Path shared;
+    String endpoints;
+    int nextPort = FIRST_PORT + (int) (ProcessHandle.current().pid() % 40) * 10;
+
+    int port() throws IOException {
+        for (int i = 0; i <= LAST_PORT - FIRST_PORT; i++) {
+            int p = nextPort;
+            nextPort = p >= LAST_PORT ? FIRST_PORT : p + 1;
+            try (ServerSocket s = new ServerSocket(p, 1, InetAddress.getLoopbackAddress())) {
+                return p;
+            } catch (IOException busy) {
+                // next
+            }
+        }
+        throw new IOException("no free port in " + FIRST_PORT + "-" + LAST_PORT);
+    }
+
+    static Proc.Result ok(Proc.Result r) { return r.check(); }
+
+    static void await(String what, Duration within, BooleanSupplier cond) throws InterruptedException {
+        long end = System.nanoTime() + within.toNanos();
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > end) throw new AssertionError("not within " + within + ": " + what);
+            Thread.sleep(200);
+        }
+    }
+
+    @BeforeAll void start() throws Exception {
+        tmp = Files.createTempDirectory("berth-cluster-e2e-");
+        shared = Files.createDirectories(tmp.resolve("shared"));
+        // etcd: 3 members on loopback
+        int[] client = {port(), port(), port()}, peer = {port(), port(), port()};
+        StringBuilder initial = new StringBuilder();
+        for (int i = 0; i < 3; i++) initial.append(i == 0 ? "" : ",").append("m").append(i + 1).append("=http://127.0.0.1:").append(peer[i]);
+        List<String> eps = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            eps.add("http://127.0.0.1:" + client[i]);
+            Path log = tmp.resolve("etcd-m" + (i + 1) + ".log");
+            Process p = new ProcessBuilder("env", "--default-signal", "etcd", "--name", "m" + (i + 1), "--data-dir",
+                    tmp.resolve("etcd-m" + (i + 1)).toString(), "--listen-client-urls", "http://127.0.0.1:" + client[i],
+                    "--advertise-client-urls", "http://127.0.0.1:" + client[i], "--listen-peer-urls", "http://127.0.0.1:" + peer[i],
+                    "--initial-advertise-peer-urls", "http://127.0.0.1:" + peer[i], "--initial-cluster", initial.toString(),
+                    "--initial-cluster-token", "berth-migrate-" + ProcessHandle.current().pid(), "--initial-cluster-state", "new",
+                    "--heartbeat-interval", "250", "--election-timeout", "2500")
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            etcd.add(p);
+        }
+        endpoints = String.join(",", eps);
+        await("etcd healthy", Duration.ofMinutes(3), () -> HostCommand.of("etcdctl", "--endpoints", endpoints, "endpoint", "health")
+                .runAllowingFailure().exitCode() == 0);
+        int[] api = {port(), port(), port()};
+        for (int i = 1; i <= 3; i++) {
+            Path root = Files.createDirectories(tmp.resolve("n" + i));
+            roots.add(root);
+            Files.createDirectories(root.resolve("etc"));
+            cli.add(BerthCli.forRoot(root, Files.createDirectories(tmp.resolve("work" + i))));
+            Files.writeString(root.resolve("etc/storage.cfg"), "dir: local\n\tpath " + root.resolve("var/storage/local")
+                    + "\n\tcontent rootdir,images,vztmpl,backup\n\n"
+                    + "dir: shared\n\tpath " + shared + "\n\tcontent rootdir,images\n\tshared 1\n");
+            ok(cli(i).run("cluster", i == 1 ? "create" : "join", "e2e", "--endpoints", endpoints, "--node", "n" + i,
+                    "--api", "https://127.0.0.1:" + api[i - 1], "--ttl", Integer.toString(TTL), "--prefix",
+                    "/berth-e2e-" + ProcessHandle.current().pid()));
+            ProcessBuilder pb = new ProcessBuilder(List.of("env", "--default-signal", launcher().toString(), "--root", root.toString(),
+                    "daemon", "run", "--api-port", Integer.toString(api[i - 1])))
+                    .redirectErrorStream(true).redirectOutput(tmp.resolve("berthd-n" + i + ".log").toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().putAll(cli(i).env());
+            Process d = pb.start();
+            daemons.add(d);
+        }
+        for (int i = 1; i <= 3; i++) {
+            int n = i;
+            await("node n" + n + " online with its API and HA LRM", Duration.ofMinutes(4), () -> {
+                Proc.Result r = cli(1).run("ha", "status");
+                return r.ok() && r.out().contains("lrm n" + n + " (active)");
+            });
+        }
+    }
+
+    Path launcher() {
+        return Path.of(System.getProperty("berth.source.root", "..")).toAbsolutePath().normalize().resolve("bin/berth");
+    }
+
+    BerthCli cli(int node) { return cli.get(node - 1); }
+
+    Path lxcPath(int node) { return roots.get(node - 1).resolve("var/lxc"); }
+
+    boolean running(int node, int vmid) {
+        HostCommand.Result r = HostCommand.of("lxc-info", "-P", lxcPath(node).toString(), "-n", Integer.toString(vmid), "-s")
+                .runAllowingFailure();
+        return r.exitCode() == 0 && r.stdout().contains("RUNNING");
+    }
+
+    boolean hasConfig(int node, int vmid) { return Files.exists(roots.get(node - 1).resolve("etc/lxc/" + vmid + ".conf")); }
+
+    List<Path> volumes(int node, int vmid) throws IOException {
+        Path d = roots.get(node - 1).resolve("var/storage/local/images/" + vmid);
+        if (!Files.exists(d)) return List.of();
+        try (Stream<Path> s = Files.list(d)) {
+            return s.toList();
+        }
+    }
+
+    String template;
+
+    String template() {
+        if (template == null)
+            template = ok(cli(1).run("template", "build", "busybox")).out().strip().lines().reduce((x, y) -> y).orElseThrow();
+        return template;
+    }
+
+    String fill(int node, int vmid) {
+        return cli(node).exec(vmid, "sh", "-c", "dd if=/dev/urandom of=/f bs=1M count=6 2>/dev/null; mkdir -p /data; "
+                + "dd if=/dev/urandom of=/data/g bs=1M count=6 2>/dev/null; sync; sha256sum /f /data/g");
+    }
+
+    String sums(int node, int vmid) { return cli(node).exec(vmid, "sh", "-c", "sha256sum /f /data/g"); }
+
+    @Test @Order(1) void restartMigrationOnLocalStorageCopiesOverTheNodeCall() throws Exception {
+        int vmid = 6201;
+        ok(cli(1).run("create", "" + vmid, template(), "--rootfs", "local:1", "--mp0", "local:0,mp=/data", "--quiet"));
+        ok(cli(1).run("start", "" + vmid));
+        String sums = fill(1, vmid);
+        Proc.Result online = cli(1).run("migrate", "" + vmid, "n2", "--online");
+        assertNotEquals(0, online.exit());
+        assertTrue(online.err().contains("cannot be migrated live"), online.describe());
+
+        Proc.Result r = ok(cli(1).run(Duration.ofMinutes(5), "migrate", "" + vmid, "n2", "--restart", "--bwlimit", "102400"));
+        assertTrue(r.out().contains("as a raw stream") && r.out().contains("as a tar stream"), r.out());
+        assertTrue(r.out().contains("100%"), r.out());
+        assertFalse(running(1, vmid));
+        assertTrue(running(2, vmid), "started on n2");
+        assertEquals(sums, sums(2, vmid), "data intact on n2");
+        assertFalse(hasConfig(1, vmid));
+        assertEquals(List.of(), volumes(1, vmid), "source volumes freed on n1");
+        assertEquals(2, volumes(2, vmid).size(), "copies on n2: " + volumes(2, vmid));
+        ok(cli(2).run("stop", "" + vmid));
+    }
+
+    @Test @Order(2) void offlineMigrationOnSharedStorageCopiesNothing() throws Exception {
+        int vmid = 6202;
+        ok(cli(1).run("create", "" + vmid, template(), "--rootfs", "shared:1", "--mp0", "shared:0,mp=/data", "--quiet"));
+        ok(cli(1).run("start", "" + vmid));
+        String sums = fill(1, vmid);
+        ok(cli(1).run("stop", "" + vmid));
+        String rootfs = Files.readString(roots.get(0).resolve("etc/lxc/" + vmid + ".conf")).lines()
+                .filter(l -> l.startsWith("rootfs:")).findFirst().orElseThrow();
+        Proc.Result r = ok(cli(1).run(Duration.ofMinutes(3), "migrate", "" + vmid, "n3", "--output", "json"));
+        assertTrue(r.out().contains("\"volumes\":{}"), r.out());
+        await("config mirrored on n3", Duration.ofSeconds(60), () -> hasConfig(3, vmid));
+        assertTrue(Files.readString(roots.get(2).resolve("etc/lxc/" + vmid + ".conf")).contains(rootfs));
+        ok(cli(3).run("start", "" + vmid));
+        assertEquals(sums, sums(3, vmid));
+        ok(cli(3).run("stop", "" + vmid));
+    }
+
+    @Test @Order(3) void aConfigMoveThatFailsAfterTheCopyLeavesTheSourceWholeAndNoCopies() throws Exception {
+        int vmid = 6203;
+        ok(cli(1).run("create", "" + vmid, template(), "--rootfs", "local:1", "--mp0", "local:0,mp=/data", "--quiet"));
+        ok(cli(1).run("start", "" + vmid));
+        String sums = fill(1, vmid);
+        String before = Files.readString(roots.get(0).resolve("etc/lxc/" + vmid + ".conf"));
+        // a stale config of the same id on n2 in etcd: the move transaction must fail, after both volumes were copied
+        String key = "/berth-e2e-" + ProcessHandle.current().pid() + "/nodes/n2/lxc/" + vmid + ".conf";
+        HostCommand.of("etcdctl", "--endpoints", endpoints, "put", key, "hostname: stale\n").run();
+        try {
+            Proc.Result r = cli(1).run(Duration.ofMinutes(5), "migrate", "" + vmid, "n2", "--restart");
+            assertNotEquals(0, r.exit(), r.describe());
+            assertTrue(r.err().contains("already has a config on node n2"), r.describe());
+            assertTrue(r.out().contains("as a tar stream"), "failed after copying: " + r.out());
+        } finally {
+            HostCommand.of("etcdctl", "--endpoints", endpoints, "del", key).run();
+        }
+        assertEquals(before, Files.readString(roots.get(0).resolve("etc/lxc/" + vmid + ".conf")), "source config as before, unlocked");
+        assertTrue(running(1, vmid), "running again on n1");
+        assertEquals(sums, sums(1, vmid), "source data intact");
+        assertEquals(List.of(), volumes(2, vmid), "no copies left on n2");
+        ok(cli(1).run("stop", "" + vmid));
+    }
+
+    @Test @Order(4) void haRecoversAContainerOfAKilledNodeOnAnotherNodeNeverTwice() throws Exception {
+        int local = 6211, vmid = 6210;
+        ok(cli(1).run("create", "" + local, template(), "--rootfs", "local:0", "--quiet"));
+        Proc.Result refused = cli(2).run("ha", "add", "" + local);
+        assertNotEquals(0, refused.exit());
+        assertTrue(refused.err().contains("not shared") && refused.err().contains("HA needs shared storage"), refused.describe());
+
+        ok(cli(1).run("create", "" + vmid, template(), "--rootfs", "shared:0", "--quiet"));
+        ok(cli(1).run("start", "" + vmid));
+        String sum = cli(1).exec(vmid, "sh", "-c", "dd if=/dev/urandom of=/f bs=1M count=2 2>/dev/null; sync; sha256sum /f");
+        ok(cli(2).run("ha", "add", "ct:" + vmid, "--state", "started"));
+        await("HA lists ct:" + vmid, Duration.ofSeconds(60), () -> cli(3).run("ha", "status").out().contains("service ct:" + vmid + " (n1, started)"));
+
+        // kill node n1: its berthd (only the JVM: its watchdog must survive it) and its etcd member
+        long t0 = System.nanoTime();
+        ProcessHandle berthd = daemons.get(0).toHandle();
+        spawned.addAll(berthd.descendants().toList());
+        berthd.destroyForcibly();
+        etcd.get(0).destroyForcibly();
+        long fenced = -1, recovered = -1;
+        int on = 0;
+        long end = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+        while (System.nanoTime() < end) {
+            boolean r1 = running(1, vmid), r2 = running(2, vmid), r3 = running(3, vmid);
+            int count = (r1 ? 1 : 0) + (r2 ? 1 : 0) + (r3 ? 1 : 0);
+            assertTrue(count <= 1, "ct " + vmid + " runs on " + count + " nodes at once (n1 " + r1 + ", n2 " + r2 + ", n3 " + r3 + ")");
+            if (!r1 && fenced < 0) fenced = System.nanoTime() - t0;
+            if (r2 || r3) {
+                recovered = System.nanoTime() - t0;
+                on = r2 ? 2 : 3;
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertTrue(recovered > 0, "not recovered within 4 minutes; n1 watchdog log: "
+                + read(roots.get(0).resolve("var/run/ha/watchdog.log")));
+        System.out.printf("HA: n1 killed; its container fenced after %.1f s, running on n%d after %.1f s (lease TTL %d s)%n",
+                fenced / 1e9, on, recovered / 1e9, TTL);
+        assertTrue(fenced >= 0 && fenced < recovered, "fenced before recovery");
+        assertTrue(recovered < Duration.ofSeconds(120).toNanos(), "recovered within 120 s: " + recovered / 1e9 + " s");
+        assertTrue(read(roots.get(0).resolve("var/run/ha/watchdog.log")).contains("fencing CT " + vmid));
+        int node = on;
+        assertEquals(sum, cli(node).exec(vmid, "sh", "-c", "sha256sum /f"), "data on shared storage intact");
+        // a few more seconds: still once
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < until) {
+            assertFalse(running(1, vmid));
+            assertTrue(running(node, vmid));
+            Thread.sleep(200);
+        }
+        Proc.Result st = ok(cli(node).run("ha", "status"));
+        assertTrue(st.out().contains("service ct:" + vmid + " (n" + node + ", started)"), st.out());
+        assertTrue(st.out().contains("lrm n1 (dead"), st.out());
+        ok(cli(node).run("ha", "remove", "" + vmid));
+        ok(cli(node).run("stop", "" + vmid));
+    }
+
+    static String read(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p) : "(no " + p + ")";
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    @AfterAll void stop() throws Exception {
+        try {
+            for (Process d : daemons) {
+                spawned.addAll(d.toHandle().descendants().toList());
+                d.destroy();
+            }
+            for (Process d : daemons) if (!d.waitFor(30, TimeUnit.SECONDS)) d.destroyForcibly();
+            for (int n = 1; n <= roots.size(); n++)
+                for (int vmid : new int[] {6201, 6202, 6203, 6210, 6211})
+                    HostCommand.of("lxc-stop", "-P", lxcPath(n).toString(), "-n", Integer.toString(vmid), "-k").runAllowingFailure();
+            for (ProcessHandle h : spawned) h.destroyForcibly(); // the HA watchdogs of our daemons
+            for (Process e : etcd) e.destroyForcibly();
+            for (Process e : etcd) e.waitFor(30, TimeUnit.SECONDS);
+        } finally {
+            if (tmp != null) HostCommand.of("rm", "-rf", "--one-file-system", tmp.toString()).runAllowingFailure();
+        }
+    }
+}
