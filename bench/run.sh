@@ -2,7 +2,7 @@
 # Benchmarks Berth against raw lxc-* in one run (medians, ratio berth/raw, for a cold JVM per command and for
 # commands served by berthd), then the JMH micro-benchmarks. Writes both tables into docs/PERFORMANCE.md.
 # Needs root and LXC; takes about 10 minutes on 2 cores.
-#   bash bench/run.sh [--runs N] [--defined N] [--running N] [--snapshots-only] [--no-macro] [--no-startup] [--no-api] [--no-jmh] [--out FILE]
+#   bash bench/run.sh [--runs N] [--defined N] [--running N] [--snapshots-only] [--no-macro] [--no-startup] [--no-api] [--no-cluster] [--no-jmh] [--out FILE]
 # Uses cli/target/berth.jar (or $BERTH_JAR) and bench/target/berth-bench.jar (or $BERTH_BENCH_JAR); builds them
 # with scripts/build.sh when they are missing.
 set -euo pipefail
@@ -11,13 +11,14 @@ cd "$home"
 export JAVA_HOME=${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}
 benchjar=${BERTH_BENCH_JAR:-bench/target/berth-bench.jar}
 [[ -f ${BERTH_JAR:-cli/target/berth.jar} && -f $benchjar ]] || bash scripts/build.sh
-jmh=1 macro=1 startup=1 api=1 out=docs/PERFORMANCE.md args=()
+jmh=1 macro=1 startup=1 api=1 cluster=1 out=docs/PERFORMANCE.md args=()
 while (($#)); do
     case $1 in
         --no-jmh) jmh=0 ;;
         --no-macro) macro=0 ;;
         --no-startup) startup=0 ;;
         --no-api) api=0 ;;
+        --no-cluster) cluster=0 ;;
         --out) out=$2; shift ;;
         *) args+=("$1") ;;
     esac
@@ -50,6 +51,10 @@ if ((api)); then
     # the HTTPS API: GET status/current by 50 concurrent clients (req/s, p50/p99), login rate, server RSS over 100k
     # requests, and berth status (CLI) side by side; section API of $out
     BERTH_JAR=${BERTH_JAR:-$home/cli/target/berth.jar} "${java[@]}" -Dberth.home="$home" -cp "$benchjar" io.berth.bench.ApiBench --out "$out"
+fi
+if ((cluster)); then
+    # configs on files against configs on etcd (3 nodes x 100 containers, a 3-member etcd on loopback); section CLUSTER
+    "${java[@]}" --sun-misc-unsafe-memory-access=allow -cp "$benchjar" io.berth.bench.ClusterBench --out "$out"
 fi
 if ((jmh)); then
     result=$(mktemp --suffix=.csv)

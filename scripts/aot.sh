@@ -11,7 +11,7 @@ java=${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 jar=$(readlink -f "${BERTH_JAR:-$home/cli/target/berth.jar}")
 aot=${jar%.jar}.aot
 # The same flags as bin/berth uses for a command (the cache stays valid for berthd's flags too).
-opts=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss1m
+opts=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xss1m
       -Dberth.launcher="$home/bin/berth" -Dberth.home="$home")
 rm -f "$aot" "$aot.config"
 train=$(mktemp -d)

@@ -15,7 +15,7 @@ command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 || pkgs+=(node
 pkgs+=(pigz lzop libcap2-bin)
 # api: libpam0g is the pam realm (through FFM); python3-proxmoxer is the unchanged Proxmox client library the API tests drive
 # cluster: etcd (a 3-member cluster on loopback in the cluster module tests; etcdctl for humans)
-pkgs+=(etcd-server etcd-client)
+pkgs+=(etcd-server etcd-client openssl)   # openssl: the TLS test makes its CA and certificates as docs/CLUSTER.md shows
 pkgs+=(libpam0g libpam-runtime python3-proxmoxer python3-requests)
 # api bench: wrk is the HTTPS load generator (C, epoll, keep-alive: its own CPU cost stays small and is reported)
 pkgs+=(wrk)

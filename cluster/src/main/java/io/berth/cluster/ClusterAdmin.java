@@ -60,6 +60,7 @@ public final class ClusterAdmin {
                 undo.push("remove cluster " + conf.cluster(), () -> await(kv.delete(bytes(conf.prefix() + "/"),
                         DeleteOption.builder().isPrefix(true).build()), conf.timeout(), "remove the cluster"));
                 Joined j = enter(roots, conf, c, undo);
+                new SharedFiles(c, roots, conf.layout(), conf.timeout()).publish();
                 undo.commit();
                 return j;
             }
@@ -81,11 +82,14 @@ public final class ClusterAdmin {
             if (reg.member(conf.node()).isPresent())
                 throw new ExistsException("node name '" + conf.node() + "' is taken in cluster " + name + "; choose another with --node,"
                         + " or remove the old node first: berth cluster leave (on it), or berth cluster delnode " + conf.node());
+            Joined j;
             try (Reverter undo = new Reverter()) {
-                Joined j = enter(roots, conf, c, undo);
+                j = enter(roots, conf, c, undo);
                 undo.commit();
-                return j;
             }
+            // as pvecm add: the node takes the cluster's storage.cfg, users, ACLs, tokens and ticket key
+            new SharedFiles(c, roots, conf.layout(), conf.timeout()).pull();
+            return j;
         }
     }
 
@@ -144,6 +148,36 @@ public final class ClusterAdmin {
         }
         ClusterBackend.forget(roots);
         return removed;
+    }
+
+    /**
+     * {@code berth cluster move-config VMID NODE}: hands a container's config to another node in one etcd
+     * transaction (the config, and the id's owner), as moving {@code /etc/pve/nodes/A/lxc/VMID.conf} to node B is
+     * Proxmox's manual recovery when A is dead. Only the config moves: its volumes must be reachable from the target
+     * (shared storage), and the container must not run on its old node. The read caches of both nodes follow by
+     * watch. Returns the node it came from.
+     */
+    public static String moveConfig(ClusterNode node, int vmid, String target) {
+        EtcdLayout l = node.layout();
+        Map<Integer, String> owners = node.etcdConfigs().owners();
+        String from = owners.get(vmid);
+        if (from == null) throw new io.berth.config.NoSuchContainerException(vmid, "cluster " + node.conf().cluster());
+        if (from.equals(target)) throw new StateException("container " + vmid + " is on node " + target + " already");
+        node.registry().require(target);
+        KV kv = node.client().getKVClient();
+        var src = await(kv.get(bytes(l.config(from, vmid))), node.conf().timeout(), "read the config of container " + vmid).getKvs();
+        if (src.isEmpty()) throw new io.berth.config.NoSuchContainerException(vmid, "etcd " + l.config(from, vmid));
+        var kvSrc = src.get(0);
+        TxnResponse r = await(kv.txn()
+                .If(new Cmp(bytes(l.config(from, vmid)), Cmp.Op.EQUAL, CmpTarget.modRevision(kvSrc.getModRevision())),
+                        new Cmp(bytes(l.config(target, vmid)), Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                .Then(Op.delete(bytes(l.config(from, vmid)), DeleteOption.DEFAULT),
+                        Op.put(bytes(l.config(target, vmid)), kvSrc.getValue(), PutOption.DEFAULT),
+                        Op.put(bytes(l.vmid(vmid)), bytes(target), PutOption.DEFAULT))
+                .commit(), node.conf().timeout(), "move the config of container " + vmid);
+        if (!r.isSucceeded())
+            throw new io.berth.error.DigestMismatchException("the config of container " + vmid + " (changed while moving)", "", "");
+        return from;
     }
 
     private static void notInCluster(BerthRoots roots) {

@@ -51,6 +51,8 @@ public final class ClusterAgent implements AutoCloseable {
                 URI a = api.or(() -> node.conf().api()).orElse(null);
                 reg.put(new NodeRegistry.Member(node.node(), Optional.ofNullable(a), a == null ? Optional.empty() : fingerprint, joined));
                 node.mirror().watch(node.mirror().sync());
+                node.files().pull();
+                node.files().watch();
                 connected = true;
                 checkHeartbeat();
                 return;
@@ -75,6 +77,11 @@ public final class ClusterAgent implements AutoCloseable {
             if (h != null) h.close();
             node.mirror().close();
             return;
+        }
+        try {
+            node.files().pushChanged();
+        } catch (RuntimeException e) {
+            log("shared files: " + e.getMessage());
         }
         try {
             if (heartbeat == null || !node.registry().online().contains(node.node())) {

@@ -29,7 +29,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "cluster", description = "Make this node part of a cluster on etcd, or take it out; show the cluster.",
         mixinStandardHelpOptions = true,
         subcommands = {ClusterCommand.Create.class, ClusterCommand.Join.class, ClusterCommand.Leave.class, ClusterCommand.Status.class,
-                ClusterCommand.Nodes.class})
+                ClusterCommand.Nodes.class, ClusterCommand.MoveConfig.class})
 public final class ClusterCommand implements Runnable {
     /** Default etcd endpoint: the local member, as a cluster node runs one. */
     public static final String DEFAULT_ENDPOINTS = "http://127.0.0.1:2379";
@@ -212,6 +212,22 @@ public final class ClusterCommand implements Runnable {
             t.append(s.render());
             print(spec, output, m, t.toString());
             return s.quorate() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "move-config", description = "Hand a container's config to another node (recovery when its node is dead, "
+            + "as moving /etc/pve/nodes/A/lxc/VMID.conf on Proxmox): its volumes must be reachable there and it must not run.",
+            mixinStandardHelpOptions = true)
+    static final class MoveConfig implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "VMID") int vmid;
+        @Parameters(index = "1", paramLabel = "NODE", description = "the node that takes the container") String target;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override public Integer call() {
+            String from = ClusterAdmin.moveConfig(ClusterNode.of(roots(spec)), vmid, target);
+            spec.commandLine().getOut().println("container " + vmid + " moved from node " + from + " to node " + target);
+            spec.commandLine().getOut().flush();
+            return 0;
         }
     }
 

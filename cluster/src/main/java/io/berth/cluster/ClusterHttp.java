@@ -41,6 +41,9 @@ import org.eclipse.jetty.util.Callback;
 public final class ClusterHttp extends Handler.Wrapper {
     public static final String NODE_CALLS = "/berth-node/v1/";
     private static final Pattern NODE_PATH = Pattern.compile("/api2/(json|extjs)/nodes/([^/]+)(/.*)?");
+    private static final Pattern CLUSTER_WIDE = Pattern.compile("/api2/(json|extjs)/cluster/(resources|tasks|nextid)");
+    /** Marks a node's request for its own part of a cluster-wide answer (signed, so a user cannot set it). */
+    static final String LOCAL = "X-Berth-Local";
     private static final Set<String> FORWARDED_HEADERS = Set.of("authorization", "cookie", "csrfpreventiontoken", "content-type", "accept");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, NodeEndpoint> ENDPOINTS = new ConcurrentHashMap<>();
@@ -62,6 +65,21 @@ public final class ClusterHttp extends Handler.Wrapper {
         String path = Request.getPathInContext(req);
         if (path.startsWith(NODE_CALLS)) {
             serveNodeCall(req, res, cb, path.substring(NODE_CALLS.length()));
+            return true;
+        }
+        Matcher c = CLUSTER_WIDE.matcher(path);
+        if (c.matches() && req.getMethod().equals("GET")) {
+            if (req.getHeaders().get(LOCAL) != null) {
+                // one node's part of a cluster-wide answer: only for a node of the cluster
+                try {
+                    node.auth().verify(req.getMethod(), req.getHttpURI().getPathQuery(), name -> Optional.ofNullable(req.getHeaders().get(name)));
+                } catch (BerthException e) {
+                    error(res, cb, HttpStatus.of(e), e.getMessage());
+                    return true;
+                }
+                return super.handle(req, res, cb);
+            }
+            clusterWide(req, res, cb, c.group(2));
             return true;
         }
         Matcher m = NODE_PATH.matcher(path);
@@ -105,6 +123,107 @@ public final class ClusterHttp extends Handler.Wrapper {
         } catch (IOException e) {
             cb.failed(e);
         }
+    }
+
+    /**
+     * {@code /cluster/resources} and {@code /cluster/tasks}: the union of every online node's own answer (each asked
+     * with the user's credentials, so each applies its permissions); containers of offline nodes are listed from the
+     * cluster store with status {@code unknown}, offline nodes as {@code offline}. {@code /cluster/nextid}: the local
+     * API checks the user, the id is the lowest one free cluster-wide.
+     */
+    private void clusterWide(Request req, Response res, Callback cb, String what) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (var f : req.getHeaders())
+            if (FORWARDED_HEADERS.contains(f.getLowerCaseName())) headers.put(f.getName(), f.getValue());
+        headers.put(LOCAL, "1");
+        String pathAndQuery = req.getHttpURI().getPathQuery();
+        try {
+            List<NodeRegistry.NodeState> states = node.registry().states();
+            java.util.List<com.fasterxml.jackson.databind.JsonNode> rows = new java.util.ArrayList<>();
+            com.fasterxml.jackson.databind.node.ObjectNode shape = null;
+            java.util.Set<String> answered = new java.util.HashSet<>();
+            // ourselves first: our answer decides the status (401/403 for this user) and the body's shape
+            List<NodeRegistry.NodeState> order = new java.util.ArrayList<>(states);
+            order.sort(java.util.Comparator.comparing(s -> !s.member().name().equals(node.node())));
+            for (NodeRegistry.NodeState st : order) {
+                String n = st.member().name();
+                boolean self = n.equals(node.node());
+                if (!self && (!st.online() || what.equals("nextid"))) continue;
+                HttpResponse<InputStream> r;
+                try {
+                    r = node.nodes().send(n, "GET", pathAndQuery, headers, HttpRequest.BodyPublishers.noBody(), Duration.ofSeconds(30));
+                } catch (BerthException e) {
+                    if (self) throw e;
+                    continue; // went offline meanwhile: listed from the store below
+                }
+                byte[] body;
+                try (InputStream in = r.body()) {
+                    body = in.readAllBytes();
+                }
+                if (self && r.statusCode() != 200) {
+                    res.setStatus(r.statusCode());
+                    r.headers().firstValue("content-type").ifPresent(v -> res.getHeaders().put(HttpHeader.CONTENT_TYPE, v));
+                    res.write(true, ByteBuffer.wrap(body), cb);
+                    return;
+                }
+                if (r.statusCode() != 200) continue;
+                com.fasterxml.jackson.databind.JsonNode j = JSON.readTree(body);
+                if (self) shape = (com.fasterxml.jackson.databind.node.ObjectNode) j;
+                if (j.path("data").isArray()) j.path("data").forEach(rows::add);
+                answered.add(n);
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode out = shape == null ? JSON.createObjectNode() : shape;
+            if (what.equals("nextid")) {
+                String v = req.getHttpURI().getQuery() == null ? null : queryParam(req.getHttpURI().getQuery(), "vmid");
+                Map<Integer, String> owners = node.etcdConfigs().owners();
+                if (v != null) {
+                    int id = Integer.parseInt(v);
+                    if (owners.containsKey(id)) {
+                        error(res, cb, 400, "VM " + id + " already exists (on node " + owners.get(id) + ")");
+                        return;
+                    }
+                    out.put("data", id);
+                } else out.put("data", String.valueOf(node.nextId(100)));
+            } else {
+                java.util.Set<String> ids = new java.util.HashSet<>();
+                com.fasterxml.jackson.databind.node.ArrayNode data = JSON.createArrayNode();
+                for (var row : rows) if (!row.has("id") || ids.add(row.path("id").asText())) data.add(row);
+                if (what.equals("resources")) {
+                    String type = req.getHttpURI().getQuery() == null ? null : queryParam(req.getHttpURI().getQuery(), "type");
+                    Map<Integer, String> owners = node.etcdConfigs().owners();
+                    for (NodeRegistry.NodeState st : states) {
+                        String n = st.member().name();
+                        if (answered.contains(n)) continue;
+                        if ((type == null || type.equals("node")) && ids.add("node/" + n)) {
+                            var e = data.addObject();
+                            e.put("id", "node/" + n).put("type", "node").put("node", n).put("status", "offline");
+                        }
+                        if (type == null || type.equals("vm"))
+                            owners.forEach((id, owner) -> {
+                                if (owner.equals(n) && ids.add("lxc/" + id))
+                                    data.addObject().put("id", "lxc/" + id).put("vmid", id).put("type", "lxc").put("node", n).put("status", "unknown");
+                            });
+                    }
+                }
+                out.set("data", data);
+            }
+            res.setStatus(200);
+            res.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json;charset=utf-8");
+            res.write(true, ByteBuffer.wrap(JSON.writeValueAsBytes(out)), cb);
+        } catch (BerthException e) {
+            error(res, cb, HttpStatus.of(e), e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            error(res, cb, 500, "cannot gather /cluster/" + what + ": " + e);
+        }
+    }
+
+    private static String queryParam(String query, String name) {
+        for (String kv : query.split("&")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0 && URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8).equals(name))
+                return URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
+        }
+        return null;
     }
 
     private void serveNodeCall(Request req, Response res, Callback cb, String rest) {

@@ -30,6 +30,7 @@ public final class ClusterNode implements ClusterBackend, AutoCloseable {
     private final Locks locks;
     private final NodeRegistry registry;
     private final ConfigMirror mirror;
+    private final SharedFiles files;
     private volatile NodeAuth auth;
 
     /** The {@link ClusterBackend} service: opens the node of a root whose cluster.conf exists. */
@@ -46,6 +47,7 @@ public final class ClusterNode implements ClusterBackend, AutoCloseable {
         this.locks = new ClusterLocks(new EtcdLocks(client, layout, conf.ttl(), conf.timeout()), new FileLocks(roots));
         this.registry = new NodeRegistry(client, layout, conf.timeout());
         this.mirror = new ConfigMirror(client, layout, conf.node(), new ConfigStore(roots), conf.timeout());
+        this.files = new SharedFiles(client, roots, layout, conf.timeout());
     }
 
     /** Opens the node of {@code conf} (not cached: use {@link #of} for the shared one). */
@@ -95,6 +97,9 @@ public final class ClusterNode implements ClusterBackend, AutoCloseable {
 
     public ConfigMirror mirror() { return mirror; }
 
+    /** storage.cfg and the access files, shared by every node. */
+    public SharedFiles files() { return files; }
+
     /** Signs and checks node-to-node requests with the cluster's secret (read from etcd once). */
     public NodeAuth auth() {
         NodeAuth a = auth;
@@ -114,6 +119,7 @@ public final class ClusterNode implements ClusterBackend, AutoCloseable {
 
     @Override public void close() {
         mirror.close();
+        files.close();
         client.close();
     }
 }

@@ -29,7 +29,8 @@ final class Etcd {
         } catch (TimeoutException e) {
             f.cancel(true);
             throw new ClusterUnavailableException("cluster store did not answer within " + timeout.toMillis() + " ms while trying to "
-                    + what + ": no quorum (a majority of the etcd members is down or unreachable) or the cluster is overloaded", e);
+                    + what + ": no quorum (a majority of the etcd members is down or unreachable), the endpoints refuse this client "
+                    + "(TLS: CA, client certificate) or the cluster is overloaded", e);
         } catch (InterruptedException e) {
             f.cancel(true);
             Thread.currentThread().interrupt();

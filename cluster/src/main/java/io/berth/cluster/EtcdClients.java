@@ -18,7 +18,8 @@ public final class EtcdClients {
     static {
         // a CLI's stderr is for its own messages: no SLF4J "no providers" notice, no netty use of sun.misc.Unsafe
         // (JDK 25 warns about it on stderr); the cluster's traffic is small enough for netty's safe paths
-        if (System.getProperty("slf4j.provider") == null) System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_SLF4JServiceProvider");
+        if (System.getProperty("slf4j.provider") == null) System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+        if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
         if (System.getProperty("io.netty.noUnsafe") == null) System.setProperty("io.netty.noUnsafe", "true");
     }
 

@@ -212,6 +212,38 @@ class ClusterNodeTest {
         }
     }
 
+    @Test @Order(5) void aLockIsReleasedWhenItsHolderProcessIsKilled() throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process holder = new ProcessBuilder("env", "--default-signal", javaBin, "--sun-misc-unsafe-memory-access=allow", "-cp",
+                System.getProperty("java.class.path"), LockHolderMain.class.getName(), dir.resolve("node2").toString(), "5102")
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            var line = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return out.readLine();
+                } catch (java.io.IOException e) {
+                    return null;
+                }
+            });
+            assertThat(line.get(3, TimeUnit.MINUTES)).isEqualTo("LOCKED");
+            Locks l1 = ClusterBackend.locks(roots.get(0));
+            assertThat(l1.tryLock(5102, "node1", Duration.ofMillis(500))).isEmpty();
+            assertThat(l1.owner(5102)).contains("holder pid " + holder.pid());
+            holder.destroyForcibly(); // SIGKILL: no release, the lease just stops being renewed
+            assertThat(holder.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            long t0 = System.nanoTime();
+            Optional<Locks.Held> got = l1.tryLock(5102, "node1 after the kill", Duration.ofMinutes(2));
+            double s = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("lock of a killed holder taken over after %.1f s (lease ttl 4 s)%n", s);
+            assertThat(got).isPresent();
+            assertThat(s).isLessThan(60);
+            got.get().close();
+        } finally {
+            holder.destroyForcibly();
+        }
+    }
+
     @Test @Order(6) void heartbeatShowsANodeOnlineAndItsEndGoesOffline() throws Exception {
         NodeRegistry reg = node(1).registry();
         NodeRegistry.Heartbeat hb = node(2).registry().heartbeat("node2", Duration.ofSeconds(4));
