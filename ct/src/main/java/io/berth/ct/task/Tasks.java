@@ -31,6 +31,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code TASK ERROR: msg}), {@code <state>/tasks/active} lists started tasks and {@code <state>/tasks/index} holds
  * {@code UPID ENDTIME STATUS} for finished ones. A started task that never finished and whose process (pid +
  * start time) is gone reads as {@code unexpected status}.
+ *
+ * <p>Bounded as Proxmox bounds its task list: finished entries leave {@code active}; when {@code index} outgrows
+ * its limit it becomes the archive {@code index.1} (still listed and readable), and the tasks of the archive it
+ * replaces are forgotten, logs included. So at most about two index files' worth of tasks are kept.
  */
 public final class Tasks {
     private static final String OK_LINE = "TASK OK";
@@ -46,19 +50,33 @@ public final class Tasks {
         T run(Task task) throws Exception;
     }
 
+    /** {@code index} is rotated into {@code index.1} past this size: about 2500 tasks. */
+    static final long INDEX_MAX_BYTES = 256 * 1024;
+    /**
+     * Java's file locks belong to the whole JVM (a second channel locking the same file throws
+     * OverlappingFileLockException), so threads of one process take this first; the flock orders processes.
+     */
+    private static final Object FILE_LOCK_ORDER = new Object();
+
     private final Path dir;
     private final String node;
+    private final long indexMaxBytes;
     private final long pid = ProcessHandle.current().pid();
     private final long pstart = startTicks(pid).orElse(0);
     private final Map<Upid, Running> running = new ConcurrentHashMap<>();
+    /** The last start second per {@code type:id} in this process (one entry per container and task type). */
+    private final Map<String, Long> lastStart = new ConcurrentHashMap<>();
     /** The task the current thread runs in, so that a service call inside a task does not start a second one. */
     private static final ThreadLocal<Running> CURRENT = new ThreadLocal<>();
 
     public Tasks(BerthRoots roots) { this(roots.stateDir().resolve("tasks"), nodeName()); }
 
-    Tasks(Path dir, String node) {
+    Tasks(Path dir, String node) { this(dir, node, INDEX_MAX_BYTES); }
+
+    Tasks(Path dir, String node, long indexMaxBytes) {
         this.dir = dir;
         this.node = node;
+        this.indexMaxBytes = indexMaxBytes;
     }
 
     /**
@@ -117,6 +135,7 @@ public final class Tasks {
     public List<TaskInfo> list(int limit) {
         Map<Upid, TaskInfo> all = new LinkedHashMap<>();
         for (String l : lines(dir.resolve("active"))) parseUpid(l).ifPresent(u -> all.put(u, new TaskInfo(u, runningStatus(u), OptionalLong.empty())));
+        for (String l : lines(dir.resolve("index.1"))) parseIndexLine(l).ifPresent(ti -> all.put(ti.upid(), ti));
         for (String l : lines(dir.resolve("index"))) parseIndexLine(l).ifPresent(ti -> all.put(ti.upid(), ti));
         return all.values().stream()
                 .sorted(Comparator.comparingLong((TaskInfo ti) -> ti.upid().starttime()).reversed()
@@ -131,9 +150,11 @@ public final class Tasks {
         // that is in neither when we look had already ended before the index was read (never seen as vanished).
         Running mine = running.get(upid);
         if (mine != null) return new TaskInfo(upid, new TaskStatus.Running(mine.percent, mine.step), OptionalLong.empty());
-        for (String l : lines(dir.resolve("index")).reversed()) {
-            Optional<TaskInfo> ti = parseIndexLine(l);
-            if (ti.isPresent() && ti.get().upid().equals(upid)) return ti.get();
+        for (String file : List.of("index", "index.1")) {
+            for (String l : lines(dir.resolve(file)).reversed()) {
+                Optional<TaskInfo> ti = parseIndexLine(l);
+                if (ti.isPresent() && ti.get().upid().equals(upid)) return ti.get();
+            }
         }
         return new TaskInfo(upid, runningStatus(upid), OptionalLong.empty());
     }
@@ -175,12 +196,15 @@ public final class Tasks {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             // In berthd every task shares one pid; a second task of the same type/id in the same second gets the
             // next second, so that a UPID names exactly one task.
-            for (long st = now; ; st++) {
+            // the log of an old task may have been deleted by rotation: never go back to a second already used
+            long first = lastStart.merge(type + ":" + id, now, (prev, n) -> Math.max(prev + 1, n));
+            for (long st = first; ; st++) {
                 Upid u = new Upid(node, pid, pstart, st, type, id, user);
                 Path log = logFile(u);
                 Files.createDirectories(log.getParent());
                 try {
                     FileChannel ch = FileChannel.open(log, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                    lastStart.merge(type + ":" + id, st, Math::max);
                     Running r = new Running(u, ch);
                     running.put(u, r);
                     appendLocked(dir.resolve("active"), u + "\n");
@@ -233,7 +257,8 @@ public final class Tasks {
                 log.close(); // no fsync: a log is not worth a disk flush per operation (Proxmox does not either)
                 String status = last.equals(OK_LINE) ? "OK" : last.startsWith(WARN_PREFIX) ? last.substring(5) : last.substring(ERROR_PREFIX.length());
                 appendLocked(dir.resolve("index"), String.format("%s %08X %s%n", upid, System.currentTimeMillis() / 1000, status));
-                compactActive();
+                if (rotateIndex()) compactActive(true);
+                else compactActive(false);
             } catch (IOException e) {
                 throw new HostFailureException("cannot record the end of task " + upid + ": " + e.getMessage(), e);
             } finally {
@@ -253,6 +278,12 @@ public final class Tasks {
 
     /** Appends under an flock on the file, so that lines of concurrent processes never interleave. */
     private static void appendLocked(Path file, String text) throws IOException {
+        synchronized (FILE_LOCK_ORDER) {
+            appendFlocked(file, text);
+        }
+    }
+
+    private static void appendFlocked(Path file, String text) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
              FileLock l = ch.lock()) {
             ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
@@ -260,15 +291,65 @@ public final class Tasks {
         }
     }
 
-    private void compactActive() throws IOException {
+    /** Drops ended tasks from {@code active} once it is long, or always ({@code force}: after a rotation). */
+    private void compactActive(boolean force) throws IOException {
+        synchronized (FILE_LOCK_ORDER) {
+            compactActiveFlocked(force);
+        }
+    }
+
+    /**
+     * Past {@link #indexMaxBytes}, {@code index} becomes {@code index.1} and starts empty; the tasks of the archive
+     * it replaces are forgotten, their logs deleted. Runs under the index's lock, so appends wait for it. Returns
+     * whether it rotated; the caller then compacts {@code active} (after, not under, the index's lock: compaction
+     * takes active's lock first, and two processes must take the two locks in the same order).
+     */
+    private boolean rotateIndex() throws IOException {
+        Path index = dir.resolve("index");
+        if (Files.size(index) <= indexMaxBytes) return false; // the common case needs no lock
+        synchronized (FILE_LOCK_ORDER) {
+            try (FileChannel ch = FileChannel.open(index, StandardOpenOption.READ, StandardOpenOption.WRITE); FileLock l = ch.lock()) {
+                if (ch.size() <= indexMaxBytes) return false; // another process rotated it meanwhile
+                Path archive = dir.resolve("index.1");
+                List<String> forgotten = lines(archive);
+                Path tmp = dir.resolve(".index.1.tmp");
+                Files.copy(index, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, archive, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                ch.truncate(0);
+                for (String line : forgotten) {
+                    parseUpid(line.split(" ", 2)[0]).ifPresent(u -> {
+                        try {
+                            Files.deleteIfExists(logFile(u));
+                        } catch (IOException e) {
+                            // a log left behind costs disk space only; the next rotation does not see it again
+                        }
+                    });
+                }
+                return true;
+            }
+        }
+    }
+
+    private void compactActiveFlocked(boolean force) throws IOException {
         Path active = dir.resolve("active");
         try (FileChannel ch = FileChannel.open(active, StandardOpenOption.READ, StandardOpenOption.WRITE); FileLock l = ch.lock()) {
             List<String> act = lines(active);
-            if (act.size() < ACTIVE_COMPACT) return;
+            if (act.size() < ACTIVE_COMPACT && !force) return;
             java.util.Set<String> ended = new java.util.HashSet<>();
+            for (String line : lines(dir.resolve("index.1"))) ended.add(line.split(" ", 2)[0]);
             for (String line : lines(dir.resolve("index"))) ended.add(line.split(" ", 2)[0]);
             StringBuilder keep = new StringBuilder();
-            for (String a : act) if (!ended.contains(a.strip())) keep.append(a.strip()).append('\n');
+            for (String a : act) {
+                if (ended.contains(a.strip())) continue;
+                Optional<Upid> u = parseUpid(a);
+                if (u.isEmpty()) continue;
+                // a task whose process died never records its end: record it now (as Proxmox does), so it leaves active
+                if (runningStatus(u.get()) instanceof TaskStatus.Vanished v) {
+                    appendFlocked(dir.resolve("index"), String.format("%s %08X %s%n", u.get(), System.currentTimeMillis() / 1000, v.text()));
+                    continue;
+                }
+                keep.append(a.strip()).append('\n');
+            }
             ch.truncate(0);
             ch.write(ByteBuffer.wrap(keep.toString().getBytes(StandardCharsets.UTF_8)), 0);
         }

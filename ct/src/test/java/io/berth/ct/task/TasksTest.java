@@ -139,6 +139,36 @@ class TasksTest {
         assertThat(tasks.status(bad).status()).isEqualTo(new TaskStatus.Failed("container 2007 is not running"));
     }
 
+    /** Proxmox keeps a bounded task list: the index rotates into an archive and the archive before it is forgotten. */
+    @Test void theIndexIsBoundedAndTheOldestTasksAreForgottenWithTheirLogs() throws Exception {
+        long limit = 2000; // about 20 index lines
+        Tasks tasks = new Tasks(tmp, "node1", limit);
+        java.util.List<Upid> upids = new java.util.ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            upids.add(tasks.run("vzstart", "2000", "root@pam", t -> {
+                t.log("step");
+                return t.upid();
+            }));
+        }
+        long lineMax = upids.getLast().toString().length() + 30;
+        assertThat(Files.size(tmp.resolve("index"))).isLessThanOrEqualTo(limit + lineMax);
+        assertThat(Files.size(tmp.resolve("index.1"))).isLessThanOrEqualTo(limit + lineMax);
+        long logs;
+        try (var walk = Files.walk(tmp)) {
+            logs = walk.filter(p -> p.getFileName().toString().startsWith("UPID:")).count();
+        }
+        int kept = tasks.list(10_000).size();
+        assertThat(kept).isLessThan(60).isGreaterThan(10);
+        assertThat(logs).as("log files kept").isEqualTo(kept);
+        // the newest and the archived ones stay readable; the oldest are gone, reported as not found
+        assertThat(tasks.status(upids.getLast()).status()).isEqualTo(new TaskStatus.Ok());
+        assertThat(tasks.log(upids.get(upids.size() - kept))).containsExactly("step", "TASK OK");
+        assertThat(tasks.list(5)).extracting(TaskInfo::upid).containsExactlyElementsOf(upids.reversed().subList(0, 5));
+        assertThatThrownBy(() -> tasks.status(upids.getFirst())).isInstanceOf(NotFoundException.class);
+        // and each rotation left active empty of ended tasks
+        assertThat(Files.readAllLines(tmp.resolve("active")).size()).isLessThan(500);
+    }
+
     @Test void unknownTaskIsNotFound() {
         Tasks tasks = new Tasks(tmp, "node1");
         assertThatThrownBy(() -> tasks.status(Upid.parse("UPID:node1:00000001:00000001:00000001:vzstart:1:root@pam:")))
