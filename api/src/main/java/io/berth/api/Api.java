@@ -25,7 +25,8 @@ public final class Api {
     public Api(ContainerService ct, java.util.function.Consumer<String> authLog) {
         this.ct = ct;
         this.store = new AccessStore(accessDir(ct));
-        this.tasks = new TaskManager(new io.berth.ct.task.Tasks(ct.roots()));
+        // the façade's task store: an operation the API submits and the service's own task are then one task
+        this.tasks = new TaskManager(ct.tasks());
         this.service = new ApiService(ApiSchema.load(), new Authenticator(store, authLog));
         this.web = new WebUi(ct, req -> {
             for (var c : org.eclipse.jetty.server.Request.getCookies(req)) {

@@ -274,11 +274,11 @@ final class LxcEndpoints {
         if (exists && !c.flag("force")) throw new ApiException(500, "CT " + vmid + " already exists on node '" + Node.name() + "'");
         if (exists && !p.has(who, "/vms/" + vmid, "VM.Backup")) throw new ApiException(403, "Permission check failed (/vms/" + vmid + ", VM.Backup)");
         var req = new io.berth.ct.backup.RestoreRequest(vmid, archive, c.opt("storage"), c.opt("rootfs"),
-                c.opt("unprivileged").map("1"::equals), c.flag("force"), c.flag("ignore-unpack-errors"), Map.of());
+                c.opt("unprivileged").map("1"::equals), c.flag("force"), c.flag("ignore-unpack-errors"), Map.of(), c.flag("unique"));
         boolean start = c.flag("start");
         return api.tasks().start("vzrestore", String.valueOf(vmid), who, log -> {
-            var r = new io.berth.ct.backup.RestoreService(api.ct()).restore(req, (done, total) -> {}, log::line);
-            for (String w : r.warnings()) log.line("WARN: " + w);
+            // the service logs into this task (the same task store), its warnings counted
+            var r = new io.berth.ct.backup.RestoreService(api.ct()).restore(req, (done, total) -> {}, line -> {});
             log.line("restored " + archive + " as container " + vmid);
             if (start) {
                 api.ct().start(vmid, false, false);

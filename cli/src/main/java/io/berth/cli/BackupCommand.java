@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 /** {@code berth backup VMID... [--all] [--mode ...] [--compress ...] [--storage S | --dumpdir D] ...} (vzdump). */
 @Command(name = "backup", aliases = "vzdump", mixinStandardHelpOptions = true,
         description = {"Back up containers as vzdump archives (vzdump-lxc-VMID-DATE.tar.zst), readable by Proxmox's pct restore.",
-                "Modes: snapshot (storage snapshot, btrfs subvolumes), suspend (rsync, freeze, rsync), stop (stop, archive, start)."})
+                "Modes: snapshot (storage snapshot, btrfs subvolumes), suspend (rsync, freeze, rsync), stop (stop, archive, start).",
+                "Runs as a task (vzdump): berth task list, berth task log UPID."})
 public final class BackupCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -62,6 +63,10 @@ public final class BackupCommand implements Callable<Integer> {
     @Option(names = "--prune-backups", paramLabel = "OPTS", description = "Retention, e.g. keep-last=3,keep-daily=7 (default: the storage's, else keep-all=1).")
     String prune;
 
+    @Option(names = "--stdout", paramLabel = "0|1", arity = "0..1", fallbackValue = "1",
+            description = "Write the archive to standard output (no file, log or retention), e.g. | berth restore 101 -.")
+    String stdout;
+
     @Option(names = "--stopwait", paramLabel = "MIN", defaultValue = "10", description = "Minutes to wait for a clean shutdown in stop mode (default ${DEFAULT-VALUE}).")
     long stopwait;
 
@@ -72,9 +77,10 @@ public final class BackupCommand implements Callable<Integer> {
             BackupRequest req = new BackupRequest(ids, all, BackupMode.parse(mode), Compression.parse(compress),
                     Optional.ofNullable(storage), Optional.ofNullable(dumpdir), excludes, bwlimit, Optional.ofNullable(notes),
                     bit("protected", protect == null ? "0" : protect), bit("remove", remove),
-                    Optional.ofNullable(prune).map(PruneOptions::parse), Duration.ofMinutes(stopwait));
+                    Optional.ofNullable(prune).map(PruneOptions::parse), Duration.ofMinutes(stopwait),
+                    stdout != null && bit("stdout", stdout));
             List<BackupResult> done = new BackupService(CtCli.service(spec)).backup(req, System.err::println);
-            for (BackupResult r : done) spec.commandLine().getOut().println(r.volid().orElse(r.archive().toString()));
+            if (!req.toStdout()) for (BackupResult r : done) spec.commandLine().getOut().println(r.volid().orElse(r.archive().toString()));
             return 0;
         });
     }

@@ -65,13 +65,17 @@ public final class CreateCommand implements Callable<Integer> {
             if (restore != null && BackupCommand.bit("restore", restore)) {
                 String rootfs = options.remove("rootfs"), unpriv = options.remove("unprivileged");
                 String force = options.remove("force"), ignore = options.remove("ignore-unpack-errors");
-                String archive = template.contains(":") || template.startsWith("/") ? template : client.resolve(template).toString();
+                if (template.equals("-") && client.remote()) {
+                    throw new io.berth.error.InvalidInputException("ostemplate", "'-' (standard input) is not read through berthd; use"
+                            + " 'berth restore " + vmid + " -', which reads it directly");
+                }
+                String archive = template.contains(":") || template.startsWith("/") || template.equals("-") ? template
+                        : client.resolve(template).toString();
                 if (password != null || keysFile != null) {
                     throw new io.berth.error.InvalidInputException(password != null ? "password" : "ssh-public-keys",
                             "not with --restore 1: the backup's own accounts are restored");
                 }
-                int rc = RestoreCommand.run(spec, vmid, archive, storage, rootfs, unpriv, force, ignore, quiet, options);
-                if (rc == 0 && unique) newMacs(vmid);
+                int rc = RestoreCommand.run(spec, vmid, archive, storage, rootfs, unpriv, force, ignore, quiet, unique, options);
                 if (rc == 0) addToPool(pools, pool, vmid);
                 if (rc == 0 && start) return startCreated(vmid);
                 return rc;
@@ -129,18 +133,6 @@ public final class CreateCommand implements Callable<Integer> {
             vms.add(vmid);
             d.pools.put(pool, new AccessData.Pool(p.poolid(), p.comment(), vms, p.storage()));
         }));
-    }
-
-    /** {@code --unique} with a restore: new MACs, as the backup's would clash with the original's. */
-    private void newMacs(int vmid) {
-        var svc = CtCli.service(spec);
-        var c = svc.config(vmid);
-        var main = c.main();
-        for (String k : main.keys()) {
-            if (k.matches("net\\d+")) main = main.with(k, main.get(k).orElseThrow().replaceAll("(^|,)hwaddr=[^,]*", "$1hwaddr="
-                    + io.berth.ct.lifecycle.MacAddresses.random()));
-        }
-        svc.writeConfig(vmid, c.withMain(main));
     }
 
     /** {@code --key value} and {@code --key=value} pairs, in order; a key given twice is refused. */

@@ -17,15 +17,16 @@ import picocli.CommandLine.Unmatched;
 
 /** {@code berth restore VMID ARCHIVE [--storage S] [--rootfs ...] [--unprivileged 0|1] [--force] ...} (pct restore). */
 @Command(name = "restore", mixinStandardHelpOptions = true,
-        description = {"Restore a container from a vzdump archive (a path or STORAGE:backup/NAME), Berth's or Proxmox's.",
-                "Other config keys are accepted as --KEY VALUE and win over the archive's."})
+        description = {"Restore a container from a vzdump archive (a path, STORAGE:backup/NAME, or - for standard input), Berth's or Proxmox's.",
+                "Other config keys are accepted as --KEY VALUE and win over the archive's. Runs as a task (vzrestore): berth task list.",
+                "From a pipe: berth backup 100 --stdout | berth restore 101 -"})
 public final class RestoreCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "VMID", description = "The container id to restore to.")
     int vmid;
 
-    @Parameters(index = "1", paramLabel = "ARCHIVE", description = "Archive path or backup volume id.")
+    @Parameters(index = "1", paramLabel = "ARCHIVE", description = "Archive path, backup volume id, or - (standard input; zstd, gzip, lzo or plain tar).")
     String archive;
 
     @Option(names = "--storage", paramLabel = "ID", description = "Storage for the re-allocated volumes (default local).")
@@ -43,6 +44,9 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--ignore-unpack-errors", paramLabel = "0|1", arity = "0..1", fallbackValue = "1", description = "Ignore errors while extracting.")
     String ignore;
 
+    @Option(names = "--unique", paramLabel = "0|1", arity = "0..1", fallbackValue = "1", description = "Give the archive's NICs new random MACs.")
+    String unique;
+
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
@@ -50,18 +54,19 @@ public final class RestoreCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         return CliErrors.run(spec, () -> run(spec, vmid, archive, storage, rootfs, unprivileged, force, ignore, quiet,
-                CreateCommand.parseOptions(rest)));
+                unique != null && BackupCommand.bit("unique", unique), CreateCommand.parseOptions(rest)));
     }
 
     static int run(CommandSpec spec, int vmid, String archive, String storage, String rootfs, String unprivileged, String force,
-                   String ignore, boolean quiet, Map<String, String> options) {
+                   String ignore, boolean quiet, boolean unique, Map<String, String> options) {
         boolean tty = System.console() != null && System.console().isTerminal();
         Progress progress = quiet ? Progress.NONE : Progress.bar(System.err, tty, "restoring");
         RestoreRequest req = new RestoreRequest(vmid, archive, Optional.ofNullable(storage), Optional.ofNullable(rootfs),
                 Optional.ofNullable(unprivileged).map(u -> BackupCommand.bit("unprivileged", u)),
                 force != null && BackupCommand.bit("force", force), ignore != null && BackupCommand.bit("ignore-unpack-errors", ignore),
-                options);
-        RestoreService.Restored r = new RestoreService(CtCli.service(spec)).restore(req, progress, System.err::println);
+                options, unique);
+        RestoreService.Restored r = new RestoreService(CtCli.service(spec)).restore(req, req.fromStdin() ? System.in : null, progress,
+                System.err::println);
         for (String w : r.warnings()) System.err.println("WARN: " + w);
         System.err.println("restored container " + r.vmid() + " (volumes " + String.join(", ", r.volumes()) + ")");
         return 0;

@@ -14,7 +14,7 @@ import java.util.Optional;
 public record BackupRequest(List<Integer> vmids, boolean all, BackupMode mode, Compression compress,
                             Optional<String> storage, Optional<Path> dumpdir, List<String> excludePaths, long bwlimitKiB,
                             Optional<String> notesTemplate, boolean protect, boolean remove,
-                            Optional<PruneOptions> prune, Duration stopWait) {
+                            Optional<PruneOptions> prune, Duration stopWait, boolean toStdout) {
     public BackupRequest {
         vmids = List.copyOf(vmids);
         excludePaths = List.copyOf(excludePaths);
@@ -23,6 +23,12 @@ public record BackupRequest(List<Integer> vmids, boolean all, BackupMode mode, C
         }
         if ((notesTemplate.isPresent() || protect) && storage.isEmpty() && dumpdir.isPresent()) {
             throw new IllegalArgumentException("--notes-template and --protected need --storage (as vzdump requires)");
+        }
+        if (toStdout && (all || vmids.size() != 1)) {
+            throw new IllegalArgumentException("--stdout writes one archive: give exactly one VMID");
+        }
+        if (toStdout && (storage.isPresent() || dumpdir.isPresent() || protect || notesTemplate.isPresent())) {
+            throw new IllegalArgumentException("--stdout writes no file: not with --storage, --dumpdir, --protected or --notes-template");
         }
         if (bwlimitKiB < 0) throw new IllegalArgumentException("bwlimit '" + bwlimitKiB + "' is invalid; allowed: 0 or more KiB/s");
         if (!all && vmids.isEmpty()) throw new IllegalArgumentException("no container given; give VMIDs or --all");
@@ -34,49 +40,76 @@ public record BackupRequest(List<Integer> vmids, boolean all, BackupMode mode, C
         }
     }
 
+    public BackupRequest(List<Integer> vmids, boolean all, BackupMode mode, Compression compress, Optional<String> storage,
+                         Optional<Path> dumpdir, List<String> excludePaths, long bwlimitKiB, Optional<String> notesTemplate,
+                         boolean protect, boolean remove, Optional<PruneOptions> prune, Duration stopWait) {
+        this(vmids, all, mode, compress, storage, dumpdir, excludePaths, bwlimitKiB, notesTemplate, protect, remove, prune, stopWait, false);
+    }
+
+    /** vzdump's {@code --stdout}: the archive goes to standard output (no file, log file or retention). */
+    public BackupRequest withStdout(boolean s) {
+        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, excludePaths, bwlimitKiB, notesTemplate, protect, remove, prune, stopWait, s);
+    }
+
     /** A request with vzdump's defaults: snapshot mode, zstd, default storage, no limits, keep-all unless configured. */
     public static BackupRequest of(List<Integer> vmids) {
         return new BackupRequest(vmids, false, BackupMode.SNAPSHOT, Compression.ZSTD, Optional.empty(), Optional.empty(),
-                List.of(), 0, Optional.empty(), false, true, Optional.empty(), Duration.ofMinutes(10));
+                List.of(), 0, Optional.empty(), false, true, Optional.empty(), Duration.ofMinutes(10), false);
     }
 
     public BackupRequest withMode(BackupMode m) {
-        return new BackupRequest(vmids, all, m, compress, storage, dumpdir, excludePaths, bwlimitKiB, notesTemplate, protect, remove, prune, stopWait);
+        return new BackupRequest(vmids, all, m, compress, storage, dumpdir, excludePaths, bwlimitKiB, notesTemplate, protect, remove, prune, stopWait, toStdout);
     }
 
     public BackupRequest withCompress(Compression c) {
-        return new BackupRequest(vmids, all, mode, c, storage, dumpdir, excludePaths, bwlimitKiB, notesTemplate, protect, remove, prune, stopWait);
+        return new BackupRequest(vmids, all, mode, c, storage, dumpdir, excludePaths, bwlimitKiB, notesTemplate, protect, remove, prune, stopWait, toStdout);
     }
 
     public BackupRequest withStorage(String s) {
-        return new BackupRequest(vmids, all, mode, compress, Optional.of(s), Optional.empty(), excludePaths, bwlimitKiB, notesTemplate, protect, remove, prune, stopWait);
+        return new BackupRequest(vmids, all, mode, compress, Optional.of(s), Optional.empty(), excludePaths, bwlimitKiB, notesTemplate, protect, remove, prune, stopWait, toStdout);
     }
 
     public BackupRequest withDumpdir(Path d) {
-        return new BackupRequest(vmids, all, mode, compress, Optional.empty(), Optional.of(d), excludePaths, bwlimitKiB, notesTemplate, protect, remove, prune, stopWait);
+        return new BackupRequest(vmids, all, mode, compress, Optional.empty(), Optional.of(d), excludePaths, bwlimitKiB, notesTemplate, protect, remove, prune, stopWait, toStdout);
     }
 
     public BackupRequest withExcludes(List<String> e) {
-        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, e, bwlimitKiB, notesTemplate, protect, remove, prune, stopWait);
+        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, e, bwlimitKiB, notesTemplate, protect, remove, prune, stopWait, toStdout);
     }
 
     public BackupRequest withBwlimit(long kib) {
-        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, excludePaths, kib, notesTemplate, protect, remove, prune, stopWait);
+        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, excludePaths, kib, notesTemplate, protect, remove, prune, stopWait, toStdout);
     }
 
     public BackupRequest withNotes(String t) {
-        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, excludePaths, bwlimitKiB, Optional.of(t), protect, remove, prune, stopWait);
+        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, excludePaths, bwlimitKiB, Optional.of(t), protect, remove, prune, stopWait, toStdout);
     }
 
     public BackupRequest withProtect(boolean p) {
-        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, excludePaths, bwlimitKiB, notesTemplate, p, remove, prune, stopWait);
+        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, excludePaths, bwlimitKiB, notesTemplate, p, remove, prune, stopWait, toStdout);
     }
 
     public BackupRequest withPrune(PruneOptions p) {
-        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, excludePaths, bwlimitKiB, notesTemplate, protect, true, Optional.of(p), stopWait);
+        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, excludePaths, bwlimitKiB, notesTemplate, protect, true, Optional.of(p), stopWait, toStdout);
     }
 
     public BackupRequest withStopWait(Duration d) {
-        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, excludePaths, bwlimitKiB, notesTemplate, protect, remove, prune, d);
+        return new BackupRequest(vmids, all, mode, compress, storage, dumpdir, excludePaths, bwlimitKiB, notesTemplate, protect, remove, prune, d, toStdout);
+    }
+
+    /** The job as vzdump's first log line names it: {@code vzdump 100 101 --mode stop --compress zstd --storage local}. */
+    public String commandLine(List<Integer> ids) {
+        StringBuilder b = new StringBuilder("vzdump");
+        if (all) b.append(" --all 1");
+        else for (int id : ids) b.append(' ').append(id);
+        b.append(" --mode ").append(mode.key()).append(" --compress ").append(compress.key());
+        storage.ifPresent(s -> b.append(" --storage ").append(s));
+        dumpdir.ifPresent(d -> b.append(" --dumpdir ").append(d));
+        for (String e : excludePaths) b.append(" --exclude-path '").append(e).append('\'');
+        if (bwlimitKiB > 0) b.append(" --bwlimit ").append(bwlimitKiB);
+        if (protect) b.append(" --protected 1");
+        if (!remove) b.append(" --remove 0");
+        if (toStdout) b.append(" --stdout 1");
+        return b.toString();
     }
 }

@@ -68,59 +68,88 @@ public final class BackupService {
         this.configs = new ConfigIo(svc.roots());
     }
 
-    /** Backs up each container in turn; a failed one is reported and the others still run. */
+    /**
+     * Backs up each container in turn, as one task of type {@code vzdump} (its id the vmid when there is one, as
+     * Proxmox names it); a failed container is reported and the others still run, the task then fails.
+     */
     public List<BackupResult> backup(BackupRequest req, Consumer<String> out) {
         List<Integer> ids = req.all() ? svc.vmids() : req.vmids();
-        List<BackupResult> done = new ArrayList<>();
-        List<String> failed = new ArrayList<>();
-        for (int vmid : ids) {
-            try {
-                done.add(backupOne(vmid, req, out));
-            } catch (RuntimeException e) {
-                out.accept("ERROR: Backup of VM " + vmid + " failed - " + e.getMessage());
-                if (ids.size() == 1) throw e;
-                failed.add(vmid + ": " + e.getMessage());
+        for (int vmid : ids) io.berth.config.Vmid.check(vmid);
+        String id = ids.size() == 1 ? Integer.toString(ids.getFirst()) : "";
+        return svc.tasks().run("vzdump", id, TASK_USER, task -> {
+            Consumer<String> both = l -> {
+                out.accept(l);
+                task.log(l);
+            };
+            both.accept("INFO: starting new backup job: " + req.commandLine(ids));
+            List<BackupResult> done = new ArrayList<>();
+            List<String> failed = new ArrayList<>();
+            for (int i = 0; i < ids.size(); i++) {
+                int vmid = ids.get(i);
+                task.progress(100 * i / ids.size(), "backup of CT " + vmid);
+                try {
+                    done.add(backupOne(vmid, req, out, task));
+                } catch (RuntimeException e) {
+                    both.accept("ERROR: Backup of VM " + vmid + " failed - " + e.getMessage());
+                    if (ids.size() == 1) throw e;
+                    failed.add(vmid + ": " + e.getMessage());
+                }
             }
-        }
-        if (!failed.isEmpty()) throw new CtException("backup failed for " + failed.size() + " of " + ids.size() + " containers:\n  "
-                + String.join("\n  ", failed));
-        return done;
+            if (!failed.isEmpty()) {
+                both.accept("INFO: Backup job finished with errors");
+                throw new CtException("backup failed for " + failed.size() + " of " + ids.size() + " containers:\n  "
+                        + String.join("\n  ", failed));
+            }
+            both.accept("INFO: Backup job finished successfully");
+            return done;
+        });
     }
+
+    /** The CLI runs as root; an API request runs this inside the task it submitted for its user. */
+    private static final String TASK_USER = "root@pam";
 
     /** A container's disk in the archive: its config entry and where it sits in the container. */
     private record Disk(MountPoint mp, VolumeId volid) {}
 
-    private final class Task {
+    private final class Job {
         final int vmid;
         final BackupRequest req;
         final Consumer<String> out;
         final List<String> log = new ArrayList<>();
 
-        Task(int vmid, BackupRequest req, Consumer<String> out) {
+        final io.berth.ct.task.Task task;
+
+        Job(int vmid, BackupRequest req, Consumer<String> out, io.berth.ct.task.Task task) {
             this.vmid = vmid;
             this.req = req;
             this.out = out;
+            this.task = task;
         }
 
         void info(String msg) { line("INFO", msg); }
 
         void warn(String msg) { line("WARN", msg); }
 
+        /** To the console, the task log (a warning counts: the task ends {@code WARNINGS: n}) and the archive's {@code .log}. */
         void line(String level, String msg) {
             for (String l : msg.split("\n")) {
                 out.accept(level + ": " + l);
+                if (level.equals("WARN")) task.warn(l);
+                else task.log(level + ": " + l);
                 log.add(LocalDateTime.now().format(LOG_TIME) + " " + level + ": " + l);
             }
         }
     }
 
-    private BackupResult backupOne(int vmid, BackupRequest req, Consumer<String> out) {
-        Task t = new Task(vmid, req, out);
+    private BackupResult backupOne(int vmid, BackupRequest req, Consumer<String> out, io.berth.ct.task.Task task) {
+        Job t = new Job(vmid, req, out, task);
         long t0 = System.nanoTime();
         LocalDateTime started = LocalDateTime.now();
         BackupStore store = new BackupStore(svc.storages());
-        Optional<String> storageId = req.dumpdir().isPresent() ? Optional.empty() : Optional.of(req.storage().orElseGet(store::defaultStorage));
-        Path dir = storageId.map(store::dumpDir).orElseGet(() -> req.dumpdir().get().toAbsolutePath());
+        Optional<String> storageId = req.dumpdir().isPresent() || req.toStdout() ? Optional.empty()
+                : Optional.of(req.storage().orElseGet(store::defaultStorage));
+        // --stdout: the archive goes to standard output; the config files are staged in Berth's run dir
+        Path dir = req.toStdout() ? svc.roots().runDir() : storageId.map(store::dumpDir).orElseGet(() -> req.dumpdir().get().toAbsolutePath());
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -129,7 +158,7 @@ public final class BackupService {
         ArchiveName name = ArchiveName.of(vmid, started, req.compress());
         Path archive = dir.resolve(name.fileName()), tmpArchive = dir.resolve(name.fileName() + ".dat");
         Path work = dir.resolve(name.base() + ".tmp");
-        if (Files.exists(archive) || Files.exists(tmpArchive)) {
+        if (!req.toStdout() && (Files.exists(archive) || Files.exists(tmpArchive))) {
             throw new io.berth.error.ExistsException("backup archive " + archive + " exists already (one backup per container and second)");
         }
         t.info("Starting Backup of VM " + vmid + " (lxc)");
@@ -243,12 +272,12 @@ public final class BackupService {
                 default -> throw new IllegalStateException();
             }
             List<String> tar = tarCommand(work, source, sources, !map.isEmpty(), req.excludePaths());
-            t.info("creating vzdump archive '" + archive + "'");
-            TarPipe.Result r = archive(t, tar, mounts, map, source, tmpArchive);
+            t.info(req.toStdout() ? "creating vzdump archive on standard output" : "creating vzdump archive '" + archive + "'");
+            TarPipe.Result r = archive(t, tar, mounts, map, source, req.toStdout() ? Optional.empty() : Optional.of(tmpArchive));
             long tarBytes = r.tarMessages().stream().map(TOTALS::matcher).filter(Matcher::find)
                     .mapToLong(m -> Long.parseLong(m.group(1))).findFirst().orElse(-1);
             for (String l : r.tarMessages()) if (!l.isBlank()) t.info(l);
-            Files.move(tmpArchive, archive, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            if (!req.toStdout()) Files.move(tmpArchive, archive, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             t.info(String.format(java.util.Locale.ROOT, "archive file size: %s, %.1f MiB/s uncompressed, %.2f s",
                     Units.human(r.bytes()), tarBytes / Math.max(r.seconds(), 1e-3) / (1 << 20), r.seconds()));
             t.info("archive checksum (sha256): " + r.sha256());
@@ -261,7 +290,7 @@ public final class BackupService {
                 Files.writeString(dir.resolve(name.protectedName()), "");
             }
             List<String> pruned = new ArrayList<>();
-            if (req.remove()) {
+            if (req.remove() && !req.toStdout()) {
                 PruneOptions keep = req.prune().or(() -> storageId.flatMap(store::storagePrune)).orElse(PruneOptions.KEEP_ALL);
                 if (!keep.keepsEverything()) {
                     t.info("prune older backups with retention: " + req.prune().map(x -> "(given)").orElse("(storage)"));
@@ -272,7 +301,7 @@ public final class BackupService {
                     t.info("pruned " + pruned.size() + " backup(s)");
                 }
             }
-            result = new BackupResult(vmid, archive, storageId.map(s -> s + ":backup/" + name.fileName()), r.bytes(), tarBytes,
+            result = new BackupResult(vmid, req.toStdout() ? Path.of("-") : archive, storageId.map(s -> s + ":backup/" + name.fileName()), r.bytes(), tarBytes,
                     r.sha256(), r.seconds(), pruned);
         } catch (IOException e) {
             throw new CtException("backup of " + vmid + " failed: " + e.getMessage(), e);
@@ -284,12 +313,12 @@ public final class BackupService {
             if (result != null) {
                 t.info(String.format("Finished Backup of VM %d (%02d:%02d:%02d)", vmid, secs / 3600, secs / 60 % 60, secs % 60));
             }
-            writeLog(dir.resolve(name.logName()), t.log);
+            if (!req.toStdout()) writeLog(dir.resolve(name.logName()), t.log);
         }
         return result;
     }
 
-    private void cleanup(Task t, int vmid, Path work, Path tmpArchive, boolean snapshot, boolean restart) {
+    private void cleanup(Job t, int vmid, Path work, Path tmpArchive, boolean snapshot, boolean restart) {
         try {
             Files.deleteIfExists(tmpArchive);
         } catch (IOException e) {
@@ -333,7 +362,7 @@ public final class BackupService {
         }
     }
 
-    private List<Disk> disks(ContainerConfig conf, Task t) {
+    private List<Disk> disks(ContainerConfig conf, Job t) {
         List<Disk> out = new ArrayList<>();
         for (MountPoint mp : CtMounts.mountPoints(conf)) {
             String what = mp.isRootfs() ? "rootfs" : mp.key();
@@ -388,7 +417,7 @@ public final class BackupService {
         return tar;
     }
 
-    private TarPipe.Result archive(Task t, List<String> tar, List<MountRequest> mounts, IdMap map, Path source, Path tmpArchive)
+    private TarPipe.Result archive(Job t, List<String> tar, List<MountRequest> mounts, IdMap map, Path source, Optional<Path> tmpArchive)
             throws IOException {
         Consumer<String> progress = t::info;
         if (mounts.isEmpty()) return TarPipe.run(tar, t.req.compress().compressor(), t.req.bwlimitKiB(), tmpArchive, progress);
@@ -411,7 +440,7 @@ public final class BackupService {
         return mounts.stream().map(r -> r.idmap().isEmpty() ? r.withIdmap(shift).withOwner(0, 0) : r).toList();
     }
 
-    private void rsync(Task t, Path view, List<Disk> disks, ContainerConfig conf, Path to, String text, int okExit) throws IOException {
+    private void rsync(Job t, Path view, List<Disk> disks, ContainerConfig conf, Path to, String text, int okExit) throws IOException {
         String from = view.toString();
         t.info("starting " + text + " sync " + from + "/ to " + to);
         List<String> cmd = new ArrayList<>(List.of("rsync", "--stats", "-h", "-X", "-A", "--numeric-ids", "-aH", "--delete",

@@ -62,4 +62,22 @@ public enum Compression {
             case NONE -> Optional.empty();
         };
     }
+
+    /** The tool decompressing this format from stdin to stdout; empty for none. */
+    public Optional<List<String>> decompressor() {
+        return switch (this) {
+            case ZSTD -> Optional.of(List.of("zstd", "-q", "-d", "-c"));
+            case GZIP -> Optional.of(Files.isExecutable(Path.of("/usr/bin/pigz")) ? List.of("pigz", "-d", "-c") : List.of("gzip", "-d", "-c"));
+            case LZO -> Optional.of(List.of("lzop", "-d", "-c"));
+            case NONE -> Optional.empty();
+        };
+    }
+
+    /** The format a stream's first bytes name (zstd, gzip and lzop magic numbers); anything else is read as plain tar. */
+    public static Compression ofMagic(byte[] head, int n) {
+        if (n >= 4 && (head[0] & 0xff) == 0x28 && (head[1] & 0xff) == 0xB5 && (head[2] & 0xff) == 0x2F && (head[3] & 0xff) == 0xFD) return ZSTD;
+        if (n >= 2 && (head[0] & 0xff) == 0x1F && (head[1] & 0xff) == 0x8B) return GZIP;
+        if (n >= 4 && (head[0] & 0xff) == 0x89 && head[1] == 'L' && head[2] == 'Z' && head[3] == 'O') return LZO;
+        return NONE;
+    }
 }

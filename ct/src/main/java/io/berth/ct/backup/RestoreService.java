@@ -54,6 +54,7 @@ public final class RestoreService {
     private static final Duration LOCK_WAIT = Duration.ofSeconds(30);
     private static final Pattern MP_KEY = Pattern.compile("mp\\d+");
     private static final Pattern UNUSED_KEY = Pattern.compile("unused\\d+");
+    private static final Pattern NET_KEY = Pattern.compile("net\\d+");
     private static final Pattern SIZE_ONLY = Pattern.compile("\\d+(\\.\\d+)?");
     private static final long GIB = 1L << 30;
 
@@ -68,18 +69,119 @@ public final class RestoreService {
     public record Restored(int vmid, List<String> volumes, List<String> warnings) {}
 
     public Restored restore(RestoreRequest req, Progress progress, Consumer<String> out) {
+        return restore(req, null, progress, out);
+    }
+
+    /**
+     * Restores as a task of type {@code vzrestore} (as Proxmox's {@code pct restore} and {@code create --restore}),
+     * whose log has the lines given to {@code out}, progress as it goes and the warnings.
+     *
+     * @param stdin the archive when {@code req.archive()} is {@code -} (the command line's standard input)
+     */
+    public Restored restore(RestoreRequest req, InputStream stdin, Progress progress, Consumer<String> out) {
         int vmid = req.vmid();
         if (vmid < 100 || vmid > 999_999_999) throw new InvalidInputException("vmid", "'" + vmid + "' is invalid; allowed: 100 to 999999999");
+        if (req.fromStdin() && stdin == null) {
+            throw new InvalidInputException("archive", "'-' (standard input) is only possible on the command line; give a path or STORAGE:backup/NAME");
+        }
+        return svc.tasks().run("vzrestore", Integer.toString(vmid), TASK_USER, task -> {
+            Consumer<String> both = l -> {
+                out.accept(l);
+                task.log(l);
+            };
+            Restored r = restoreInTask(req, stdin, new TaskProgress(progress, task, both), both);
+            for (String w : r.warnings()) task.warn(w);
+            return r;
+        });
+    }
+
+    /** The CLI runs as root; an API request runs this inside the task it submitted for its user. */
+    private static final String TASK_USER = "root@pam";
+
+    /** Progress to the caller (a bar) and to the task: its percentage, and a log line every 10 % or 5 s. */
+    private static final class TaskProgress implements Progress {
+        private final Progress inner;
+        private final io.berth.ct.task.Task task;
+        private final Consumer<String> log;
+        private final long start = System.nanoTime();
+        private long lastLine = start;
+        private int lastPct = -1;
+
+        TaskProgress(Progress inner, io.berth.ct.task.Task task, Consumer<String> log) {
+            this.inner = inner;
+            this.task = task;
+            this.log = log;
+        }
+
+        @Override public void update(long done, long total) {
+            inner.update(done, total);
+            long now = System.nanoTime();
+            double s = Math.max((now - start) / 1e9, 1e-3);
+            if (total > 0) {
+                int pct = (int) Math.min(100, done * 100 / total);
+                if (pct / 10 != lastPct / 10 || now - lastLine > 5_000_000_000L && pct != lastPct) {
+                    lastLine = now;
+                    task.progress(pct, "extracting");
+                    log.accept(String.format(java.util.Locale.ROOT, "progress %d%% (read %s of %s in %.0f s, %.1f MiB/s)", pct,
+                            Units.human(done), Units.human(total), s, done / s / (1 << 20)));
+                }
+                lastPct = pct;
+            } else if (now - lastLine > 5_000_000_000L) {
+                lastLine = now;
+                log.accept(String.format(java.util.Locale.ROOT, "progress: read %s in %.0f s (%.1f MiB/s)", Units.human(done), s, done / s / (1 << 20)));
+            }
+        }
+
+        @Override public void finish(long total) {
+            inner.finish(total);
+            double s = Math.max((System.nanoTime() - start) / 1e9, 1e-3);
+            log.accept(String.format(java.util.Locale.ROOT, "Total bytes read: %d (%s, %.1f MiB/s)", total, Units.human(total), total / s / (1 << 20)));
+        }
+    }
+
+    /** Where the archive comes from: a file (tar decompresses it) or a stream read once. */
+    private sealed interface Source permits FromFile, FromStream {
+        String name();
+    }
+
+    private record FromFile(Path path, Compression comp) implements Source {
+        @Override public String name() { return path.toString(); }
+    }
+
+    private record FromStream(StreamArchive stream) implements Source {
+        @Override public String name() { return "standard input"; }
+    }
+
+    private Restored restoreInTask(RestoreRequest req, InputStream stdin, Progress progress, Consumer<String> out) {
+        int vmid = req.vmid();
+        if (req.fromStdin()) {
+            StreamArchive stream;
+            try {
+                out.accept("recovering backed-up configuration from standard input");
+                stream = StreamArchive.open(stdin);
+            } catch (BadArchive e) {
+                throw new InvalidInputException("archive", "unable to restore CT " + vmid + " - " + e.getMessage());
+            } catch (IOException e) {
+                throw new CtException("unable to restore CT " + vmid + " - reading standard input failed: " + e.getMessage(), e);
+            }
+            try (stream) {
+                return restoreFrom(req, new FromStream(stream), stream.config, progress, out);
+            }
+        }
         Path archive = new BackupStore(svc.storages()).resolve(req.archive());
         Compression comp = Compression.ofFileName(archive.getFileName().toString()).orElseThrow(() -> new InvalidInputException("archive",
                 "'" + archive + "' is not a tar archive Berth restores; allowed suffixes: .tar, .tar.zst, .tzst, .tar.gz, .tgz, .tar.lzo"));
         out.accept("recovering backed-up configuration from '" + req.archive() + "'");
-        String raw = readConfig(archive, comp);
+        return restoreFrom(req, new FromFile(archive, comp), readConfig(archive, comp), progress, out);
+    }
+
+    private Restored restoreFrom(RestoreRequest req, Source source, String raw, Progress progress, Consumer<String> out) {
+        int vmid = req.vmid();
         ContainerConfig orig;
         try {
-            orig = ConfigParser.parse(archive + ":/etc/vzdump/pct.conf", raw).main();
+            orig = ConfigParser.parse(source.name() + ":/etc/vzdump/pct.conf", raw).main();
         } catch (ConfigException e) {
-            throw new InvalidInputException("archive", "the configuration in '" + archive + "' is invalid:\n" + e.getMessage());
+            throw new InvalidInputException("archive", "the configuration in '" + source.name() + "' is invalid:\n" + e.getMessage());
         }
         ContainerConfig conf = merged(req, orig);
         List<String> warnings = new ArrayList<>();
@@ -107,12 +209,24 @@ public final class RestoreService {
             try {
                 conf = allocate(vmid, conf, map, allocated);
                 ContainerConfig c = conf;
-                out.accept("restoring '" + req.archive() + "' now..");
+                out.accept(req.fromStdin() ? "restoring from standard input now.." : "restoring '" + req.archive() + "' now..");
                 Namespaces.inNewMountNamespace(() -> {
-                    extract(vmid, c, map, archive, comp, req.ignoreUnpackErrors(), progress, warnings);
+                    extract(vmid, c, map, source, req.ignoreUnpackErrors(), progress, warnings, out);
                     return null;
                 });
+                out.accept("merging backed-up and given configuration..");
                 for (var e : delayed.entrySet()) conf = conf.with(e.getKey(), e.getValue());
+                if (orig.template()) {
+                    // as pct: a template's backup is restored as a template, its volumes made base volumes again
+                    out.accept("Convert restored container to template...");
+                    List<VolumeId> bases = new ArrayList<>();
+                    try {
+                        conf = new io.berth.ct.clone.CloneService(svc).baseVolumes(vmid, conf, bases).with("template", "1");
+                    } finally {
+                        // what is freed on a later failure: the volumes under their names now
+                        for (VolumeId b : bases) allocated.replaceAll(v -> v.storage().equals(b.storage()) && b.name().asOrdinary().equals(v.name()) ? b : v);
+                    }
+                }
                 if (old.isPresent()) {
                     // only now that the new volumes hold the data: drop the old container's volumes
                     ContainerConfig o = old.get().main();
@@ -150,12 +264,16 @@ public final class RestoreService {
             if (k.equals("digest") || k.equals("rootfs") || k.equals("unprivileged") || k.equals("parent") || k.equals("lock")
                     || k.equals("template") || MP_KEY.matcher(k).matches() || UNUSED_KEY.matcher(k).matches()) continue;
             if (k.equals("description")) continue;
-            values.put(k, orig.get(k).orElseThrow());
+            String v = orig.get(k).orElseThrow();
+            // --unique: the archive's NICs get new MACs (a copy next to the original must not share them), as pct does
+            if (req.unique() && NET_KEY.matcher(k).matches()) v = io.berth.ct.lifecycle.MacAddresses.withNewHwaddr(v);
+            values.put(k, v);
         }
         for (var e : req.options().entrySet()) {
             if (e.getKey().equals("rootfs") || MP_KEY.matcher(e.getKey()).matches()) continue;
             values.put(e.getKey(), e.getValue());
         }
+        io.berth.ct.lifecycle.MacAddresses.fill(values);
         boolean unpriv = req.unprivileged().orElse(orig.unprivileged());
         if (unpriv) values.put("unprivileged", "1");
         else values.remove("unprivileged");
@@ -270,8 +388,8 @@ public final class RestoreService {
     }
 
     /** Runs on a thread in a private mount namespace: the new volumes are mounted there and vanish with it. */
-    private void extract(int vmid, ContainerConfig conf, IdMap map, Path archive, Compression comp, boolean ignoreErrors,
-                         Progress progress, List<String> warnings) throws IOException {
+    private void extract(int vmid, ContainerConfig conf, IdMap map, Source source, boolean ignoreErrors,
+                         Progress progress, List<String> warnings, Consumer<String> out) throws IOException {
         Path staging = svc.roots().runDir().resolve("restore-" + vmid);
         Files.createDirectories(staging);
         MountEngine engine = new MountEngine(warnings::add);
@@ -290,7 +408,8 @@ public final class RestoreService {
             } else {
                 mounted = engine.mountAll(staging, plain);
             }
-            untar(archive, comp, staging, ignoreErrors, progress, warnings);
+            out.accept(source instanceof FromFile f ? "extracting archive '" + f.path() + "'" : "extracting archive from standard input");
+            untar(source, staging, ignoreErrors, progress, warnings);
         } finally {
             try {
                 if (mounted != null) mounted.close();
@@ -300,15 +419,17 @@ public final class RestoreService {
         }
     }
 
-    private static void untar(Path archive, Compression comp, Path rootfs, boolean ignoreErrors, Progress progress,
-                              List<String> warnings) throws IOException {
+    private static void untar(Source source, Path rootfs, boolean ignoreErrors, Progress progress, List<String> warnings)
+            throws IOException {
+        String archive = source.name();
         List<String> cmd = new ArrayList<>(List.of("tar", "xpf", "-"));
-        cmd.addAll(comp.tarFlags());
+        // a file is decompressed by tar; a stream arrives decompressed already (StreamArchive)
+        if (source instanceof FromFile f) cmd.addAll(f.comp().tarFlags());
         cmd.add("--totals");
         cmd.addAll(BackupService.COMMON_TAR_FLAGS);
         cmd.addAll(List.of("-C", rootfs.toString(), "--skip-old-files", "--anchored", "--exclude", "./dev/*",
                 "--exclude", "./etc/vzdump/pct.conf", "--exclude", "./etc/vzdump/pct.fw"));
-        long total = Files.size(archive);
+        long total = source instanceof FromFile f ? Files.size(f.path()) : -1;
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         List<String> err = new ArrayList<>();
         Thread drain = Thread.ofVirtual().start(() -> {
@@ -323,9 +444,10 @@ public final class RestoreService {
             }
         });
         IOException feedError = null;
-        try (InputStream in = Files.newInputStream(archive); OutputStream o = p.getOutputStream()) {
+        long done = 0;
+        try (InputStream in = source instanceof FromFile f ? Files.newInputStream(f.path()) : ((FromStream) source).stream().tar();
+             OutputStream o = p.getOutputStream()) {
             byte[] buf = new byte[1 << 20];
-            long done = 0;
             int n;
             while ((n = in.read(buf)) > 0) {
                 o.write(buf, 0, n);
@@ -361,8 +483,9 @@ public final class RestoreService {
             if (!ignoreErrors) throw new IOException(msg);
             warnings.add(msg + " (ignored: --ignore-unpack-errors)");
         }
+        if (source instanceof FromStream st) st.stream().checkDecompressor();
         if (feedError != null && rc == 0) throw new IOException("feeding '" + archive + "' to tar failed: " + feedError.getMessage(), feedError);
-        progress.finish(total);
+        progress.finish(total < 0 ? done : total);
     }
 
     /** The archive itself is bad (truncated, corrupt, escaping paths): the caller's input, not a host failure. */

@@ -27,7 +27,8 @@ final class TarPipe {
 
     record Result(long bytes, String sha256, List<String> tarMessages, double seconds) {}
 
-    static Result run(List<String> tar, Optional<List<String>> compressor, long bwlimitKiB, Path out,
+    /** Into {@code out}, or to this process's standard output when it is empty ({@code --stdout}). */
+    static Result run(List<String> tar, Optional<List<String>> compressor, long bwlimitKiB, Optional<Path> out,
                       Consumer<String> progress) throws IOException {
         long t0 = System.nanoTime();
         List<Process> procs = new ArrayList<>();
@@ -61,7 +62,9 @@ final class TarPipe {
             String sha;
             InputStream in = last.getInputStream();
             long limit = compressor.isEmpty() ? bwlimitKiB : 0; // without a compressor the limit applies here
-            try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (java.nio.channels.WritableByteChannel ch = out.isPresent()
+                    ? FileChannel.open(out.get(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
+                    : java.nio.channels.Channels.newChannel(new NonClosing(new java.io.FileOutputStream(java.io.FileDescriptor.out)))) {
                 MessageDigest md = MessageDigest.getInstance("SHA-256");
                 byte[] buf = new byte[1 << 20];
                 ByteBuffer bb = ByteBuffer.wrap(buf);
@@ -78,10 +81,13 @@ final class TarPipe {
                     if (now - lastReport > 5_000_000_000L) {
                         lastReport = now;
                         double s = (now - start) / 1e9;
-                        progress.accept(String.format("%s written so far (%.1f MiB/s)", Units.human(bytes), bytes / s / (1 << 20)));
+                        long read = bytesRead(tarProc.pid());
+                        progress.accept(String.format(java.util.Locale.ROOT, "%s read in %.0f s (%.1f MiB/s), %s written (%.1f MiB/s)",
+                                read < 0 ? "?" : Units.human(read), s, Math.max(read, 0) / s / (1 << 20), Units.human(bytes),
+                                bytes / s / (1 << 20)));
                     }
                 }
-                ch.force(true);
+                if (ch instanceof FileChannel fc) fc.force(true);
                 sha = HexFormat.of().formatHex(md.digest());
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
@@ -104,6 +110,27 @@ final class TarPipe {
         } finally {
             for (Process p : procs) if (p.isAlive()) p.destroyForcibly();
         }
+    }
+
+    /** Standard output stays open for whatever the caller writes after the archive (nothing, for the CLI). */
+    private static final class NonClosing extends java.io.FilterOutputStream {
+        NonClosing(OutputStream o) { super(o); }
+
+        @Override public void write(byte[] b, int off, int len) throws IOException { out.write(b, off, len); }
+
+        @Override public void close() throws IOException { flush(); }
+    }
+
+    /** What tar has read from the files so far: {@code rchar} of /proc/PID/io; -1 once it is gone. */
+    private static long bytesRead(long pid) {
+        try {
+            for (String l : java.nio.file.Files.readAllLines(Path.of("/proc/" + pid + "/io"))) {
+                if (l.startsWith("rchar: ")) return Long.parseLong(l.substring(7).strip());
+            }
+        } catch (IOException | NumberFormatException e) {
+            // it ended meanwhile
+        }
+        return -1;
     }
 
     private static void relay(InputStream in, OutputStream out, long kibPerSec) {

@@ -71,39 +71,62 @@ public final class CloneService {
             if (c.template()) throw new IllegalArgumentException("container " + vmid + " is a template already");
             if (new LxcRuntime(ct.paths(vmid)).isRunning())
                 throw new io.berth.error.StateException("you can't convert container " + vmid + " to a template while it is running");
-            Storages st = ct.storages();
-            List<MountPoint> mps = SnapshotConfigs.mountPoints(c);
-            for (MountPoint mp : mps) {
-                if (!(mp.source() instanceof MountSource.Volume v))
-                    throw new CtException("template feature is not available for " + mp.key() + " ('" + mp.source().format()
-                            + "'): only storage volumes can become template base volumes");
-                VolumeId id = st.parseVolumeId(v.volid());
-                if (!st.storageOf(id).capabilities().templates())
-                    throw new io.berth.error.UnsupportedException("template feature is not available for '" + id + "' (storage '" + id.storage() + "')");
-                if (id.ownerVmid() != vmid)
-                    throw new CtException("cannot make '" + id + "' (" + mp.key() + ") a base volume: it belongs to container " + id.ownerVmid());
-            }
             List<VolumeId> made = new ArrayList<>();
-            ContainerConfig next = c;
+            ContainerConfig next = baseVolumes(vmid, c, made);
             try {
-                for (MountPoint mp : mps) {
-                    VolumeId id = st.parseVolumeId(((MountSource.Volume) mp.source()).volid());
-                    VolumeId base = st.storageOf(id).createBase(id);
-                    made.add(base);
-                    next = next.with(mp.key(), mp.withSource(new MountSource.Volume(base.storage(), base.name().toString())).format());
-                }
                 configs.write(vmid, file.withMain(next.with("template", "1")));
             } catch (RuntimeException e) {
-                for (VolumeId b : made.reversed()) {
-                    try {
-                        st.storageOf(b).revertBase(b);
-                    } catch (RuntimeException undo) {
-                        e.addSuppressed(undo);
-                    }
-                }
+                revertBases(made, e);
                 throw e;
             }
             return made.stream().map(VolumeId::toString).toList();
+        }
+    }
+
+    /**
+     * Makes every volume of {@code c} a read-only base volume ({@code base-VMID-disk-N}) and returns the config naming
+     * them, {@code made} holding the base volumes; all or nothing: on a failure the ones made are turned back. Refused
+     * for bind and device mount points and storages without templates. The caller writes the config (with
+     * {@code template: 1}), under the container's lock.
+     */
+    public ContainerConfig baseVolumes(int vmid, ContainerConfig c, List<VolumeId> made) {
+        Storages st = ct.storages();
+        List<MountPoint> mps = SnapshotConfigs.mountPoints(c);
+        for (MountPoint mp : mps) {
+            if (!(mp.source() instanceof MountSource.Volume v))
+                throw new CtException("template feature is not available for " + mp.key() + " ('" + mp.source().format()
+                        + "'): only storage volumes can become template base volumes");
+            VolumeId id = st.parseVolumeId(v.volid());
+            if (!st.storageOf(id).capabilities().templates())
+                throw new io.berth.error.UnsupportedException("template feature is not available for '" + id + "' (storage '" + id.storage() + "')");
+            if (id.ownerVmid() != vmid)
+                throw new CtException("cannot make '" + id + "' (" + mp.key() + ") a base volume: it belongs to container " + id.ownerVmid());
+        }
+        ContainerConfig next = c;
+        int before = made.size();
+        try {
+            for (MountPoint mp : mps) {
+                VolumeId id = st.parseVolumeId(((MountSource.Volume) mp.source()).volid());
+                VolumeId base = st.storageOf(id).createBase(id);
+                made.add(base);
+                next = next.with(mp.key(), mp.withSource(new MountSource.Volume(base.storage(), base.name().toString())).format());
+            }
+        } catch (RuntimeException e) {
+            revertBases(made.subList(before, made.size()), e);
+            made.subList(before, made.size()).clear();
+            throw e;
+        }
+        return next;
+    }
+
+    private void revertBases(List<VolumeId> made, RuntimeException e) {
+        Storages st = ct.storages();
+        for (VolumeId b : made.reversed()) {
+            try {
+                st.storageOf(b).revertBase(b);
+            } catch (RuntimeException undo) {
+                e.addSuppressed(undo);
+            }
         }
     }
 

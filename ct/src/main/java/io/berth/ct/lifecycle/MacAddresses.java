@@ -31,6 +31,12 @@ public final class MacAddresses {
         return value + (value.isEmpty() ? "" : ",") + "hwaddr=" + random();
     }
 
+    /** {@code value} of a {@code netN} key with a new random {@code hwaddr=} in place of the one it has (if any). */
+    public static String withNewHwaddr(String value) {
+        String without = value.replaceAll("(^|,)hwaddr=[^,]*", "").replaceFirst("^,", "");
+        return withHwaddr(without);
+    }
+
     /** Adds a MAC to every {@code netN} value in {@code values} (keys and values as given to create or set). */
     public static void fill(Map<String, String> values) {
         for (var e : values.entrySet()) if (NET_KEY.matcher(e.getKey()).matches()) e.setValue(withHwaddr(e.getValue()));

@@ -29,10 +29,10 @@ class BackupCliTest {
         Files.createDirectories(root.resolve("etc"));
         Files.writeString(root.resolve("etc/storage.cfg"), "dir: local\n\tpath " + root.resolve("store")
                 + "\n\tcontent rootdir,images,vztmpl,backup\n");
-        int a = 7000 + ThreadLocalRandom.current().nextInt(900), b = a + 1, c = a + 2;
+        int a = 7000 + ThreadLocalRandom.current().nextInt(900), b = a + 1, c = a + 2, d = a + 3;
         String tmpl = ok(cli.run("template", "build", "busybox")).out().strip().lines().reduce((x, y) -> y).orElseThrow();
         try {
-            ok(cli.run("create", "" + a, tmpl, "--rootfs", "local:0", "--hostname", "clitest", "--quiet"));
+            ok(cli.run("create", "" + a, tmpl, "--rootfs", "local:0", "--hostname", "clitest", "--quiet", "--net0", "name=eth0,bridge=vmbr0"));
             Proc.Result r = ok(cli.run("backup", "" + a, "--mode", "stop", "--compress", "gzip", "--storage", "local",
                     "--notes-template", "{{guestname}} nightly", "--protected"));
             String first = r.out().strip();
@@ -65,6 +65,25 @@ class BackupCliTest {
             assertThat(exists.err()).contains("already exists").contains("--force");
             ok(cli.run("restore", "" + b, third, "--force"));
 
+            // vzdump's pipe: the archive on stdout straight into a restore from stdin, with new MACs
+            Proc.Result pipe = cli.shell(java.time.Duration.ofSeconds(180), "berth backup " + a + " --mode stop --stdout --compress zstd"
+                    + " | berth restore " + d + " - --unique");
+            assertThat(pipe.exit()).as("pipe: %s", pipe.err()).isZero();
+            assertThat(pipe.out()).as("stdout of the pipe").isEmpty();
+            assertThat(pipe.err()).contains("INFO: creating vzdump archive on standard output").contains("extracting archive from standard input");
+            String cd = ok(cli.run("config", "" + d)).out();
+            assertThat(cd).contains("hostname: clitest");
+            String macA = ok(cli.run("config", "" + a)).out().replaceAll("(?s).*hwaddr=([0-9A-F:]+).*", "$1");
+            assertThat(cd).contains("hwaddr=").doesNotContain(macA);
+
+            // every backup and restore is a task: vzdump / vzrestore with logs
+            String tasks = ok(cli.run("task", "list", "--limit", "500")).out();
+            assertThat(tasks).contains(":vzdump:" + a + ":root@pam:").contains(":vzrestore:" + b + ":root@pam:")
+                    .contains(":vzrestore:" + d + ":root@pam:");
+            String upid = tasks.lines().filter(l -> l.contains(":vzrestore:" + d + ":")).findFirst().orElseThrow().split("\\s+")[0];
+            assertThat(tasks.lines().filter(l -> l.contains(":vzrestore:" + d + ":")).findFirst().orElseThrow()).endsWith("OK");
+            assertThat(ok(cli.run("task", "log", upid)).out()).contains("extracting archive from standard input").contains("TASK OK");
+
             Proc.Result snap = cli.run("backup", "" + a, "--mode", "snapshot");
             assertThat(snap.exit()).isEqualTo(9);
             assertThat(snap.err()).contains("do not support snapshots");
@@ -72,7 +91,7 @@ class BackupCliTest {
             assertThat(bad.exit()).isEqualTo(2);
             assertThat(bad.err()).contains("compress 'bzip9' is invalid");
         } finally {
-            for (int id : new int[] {a, b, c}) cli.run("destroy", "" + id);
+            for (int id : new int[] {a, b, c, d}) cli.run("destroy", "" + id);
         }
     }
 }

@@ -61,6 +61,12 @@ final class BerthCli {
         return Proc.run(argv, env, timeout);
     }
 
+    /** A bash script (pipefail) in which {@code berth} is this launcher with this root: for pipes between commands. */
+    Proc.Result shell(Duration timeout, String script) {
+        String fn = "set -o pipefail\nberth() { '" + launcher + "' --root '" + root + "' \"$@\"; }\n";
+        return Proc.run(List.of("bash", "-c", fn + script), env, timeout);
+    }
+
     /** {@code berth exec VMID -- CMD...}, failing with both outputs unless it exits 0. */
     String exec(int vmid, String... cmd) {
         List<String> args = new ArrayList<>(List.of("exec", Integer.toString(vmid), "--"));
