@@ -179,6 +179,7 @@ public final class BackupService {
         BackupResult result = null;
         boolean restart = false;
         boolean snapshotTaken = false;
+        List<VolumeId> activated = new ArrayList<>();
         try {
             Files.createDirectories(work);
             t.info("status = " + (running ? "running" : "stopped"));
@@ -231,7 +232,14 @@ public final class BackupService {
                         io.berth.mount.MountSource src = switch (s.snapshotPath(d.volid(), SNAPSHOT_NAME)) {
                             case VolumePath.Directory dd -> new io.berth.mount.MountSource.HostDirectory(dd.path());
                             case VolumePath.ImageFile f -> new io.berth.mount.MountSource.ImageFile(f.path(), "ext4");
-                            case VolumePath.BlockDevice bd -> new io.berth.mount.MountSource.BlockDevice(bd.path(), "ext4");
+                            case VolumePath.BlockDevice bd -> {
+                                // an LVM-thin snapshot carries the activation-skip flag: activated for the backup (-K), as
+                                // vzdump's activate_volumes does, and deactivated before it is removed
+                                VolumeId snap = new VolumeId(d.volid().storage(), d.volid().name().withSnapshot(SNAPSHOT_NAME));
+                                s.activate(snap);
+                                activated.add(snap);
+                                yield new io.berth.mount.MountSource.BlockDevice(bd.path(), "ext4");
+                            }
                         };
                         mounts.add(new MountRequest(r.key(), src, r.target(), true, r.options(), r.acl(), false, true, r.idmap(),
                                 r.ownerUid(), r.ownerGid()));
@@ -308,6 +316,13 @@ public final class BackupService {
         } catch (RuntimeException e) {
             throw e;
         } finally {
+            for (VolumeId v : activated) {
+                try {
+                    svc.storages().storageOf(v).deactivate(v);
+                } catch (RuntimeException e) {
+                    t.warn("cannot deactivate " + v + ": " + e.getMessage());
+                }
+            }
             cleanup(t, vmid, work, tmpArchive, snapshotTaken, restart);
             long secs = (System.nanoTime() - t0) / 1_000_000_000L;
             if (result != null) {
