@@ -29,9 +29,10 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * The HTTPS API under load: {@code GET .../status/current} of a running busybox container by N concurrent clients
- * (requests/s, p50, p99), the login rate, the resident memory of the API server across 100k requests, and the same
- * status through the CLI (cold JVM and berthd) for comparison. The server runs in its own JVM
- * ({@code io.berth.api.ApiMain}) on the 2 cores the clients share. Usage:
+ * (requests/s, p50, p99, CPU per request of server and load generator), the login rate, the resident memory of the
+ * API server across 100k requests, and the same status through the CLI for comparison. The server is
+ * {@code berth api server} (bin/berth's JVM flags) on the 2 cores the load generator shares; the load generator is
+ * {@code wrk} (keep-alive, reused TLS sessions, little CPU of its own), the JDK's HttpClient when wrk is missing. Usage:
  * {@code ApiBench [--clients 50] [--seconds 10] [--memory-requests 100000] [--out docs/PERFORMANCE.md]}.
  */
 public final class ApiBench {
@@ -66,14 +67,16 @@ public final class ApiBench {
         });
         store.setTokenSecret("bench@pve!load", secret);
         store.setPassword("bench@pve", "bench-password");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m"));
+        // the server as an admin runs it: `berth api server` through bin/berth, with the JVM flags bin/berth gives it
+        List<String> cmd = new ArrayList<>(List.of(home.resolve("bin/berth").toString(), "--root", root.toString(), "api", "server",
+                "--listen", "127.0.0.1", "--port", String.valueOf(port)));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(root.resolve("server.log").toFile());
+        pb.environment().put("BERTH_JAR", jar.toString());
+        pb.environment().put("BERTH_NO_DAEMON", "1");
         String extra = System.getenv("BERTH_API_JVM_OPTS");
-        if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
-        cmd.addAll(List.of("-cp", jar.toString(), "io.berth.api.ApiMain", "--root", root.toString(), "--listen", "127.0.0.1",
-                "--port", String.valueOf(port)));
-        Process server = new ProcessBuilder(cmd)
-                .redirectErrorStream(true).redirectOutput(root.resolve("server.log").toFile()).start();
+        if (extra != null && !extra.isBlank()) pb.environment().put("BERTH_JAVA_OPTS", extra.trim());
+        Process server = pb.start();
+        String loadBefore = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
         HttpClient http = client();
         String base = "https://127.0.0.1:" + port + "/api2/json";
         String auth = "PVEAPIToken=bench@pve!load=" + secret;
@@ -88,29 +91,37 @@ public final class ApiBench {
             task(http, base, node, auth, call(http, "POST", ct + "/status/start", auth, "").asText());
             String status = ct + "/status/current";
 
-            load(http, status, auth, clients, 3); // warm-up (JIT, TLS sessions)
-            Result r = load(http, status, auth, clients, seconds);
+            boolean wrk = Files.isExecutable(Path.of("/usr/bin/wrk"));
+            Loader loader = (n, secs) -> wrk ? wrk(status, auth, n, secs) : load(http, status, auth, n, secs);
+            loader.run(clients, 15); // warm-up: C2 compiles the hot path (on a loaded machine that takes a while), TLS sessions
+            long cpu0 = cpuTicks(server.pid());
+            Result r = loader.run(clients, seconds);
+            long serverCpuMs = (cpuTicks(server.pid()) - cpu0) * 10;
             long rss0 = rssKb(server.pid());
             long done = 0;
             List<Long> rss = new ArrayList<>();
             while (done < memRequests) {
-                done += load(http, status, auth, clients, 2).count;
+                done += loader.run(clients, 5).count;
                 rss.add(rssKb(server.pid()));
             }
             Result login = loginLoad(http, base, 4, 5);
             double cliCold = cli(home, jar, root, vmid, true), cliDaemonless = Double.NaN;
             report.append("Measured ").append(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")))
                     .append(" on ").append(Runtime.getRuntime().availableProcessors()).append(" cpus (load average before: ")
-                    .append(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]).append("); API server in its own JVM (-Xmx256m), ")
-                    .append("clients in another, both on this host; API token auth; a running busybox container.\n\n")
+                    .append(loadBefore).append("); `berth api server` in its own JVM (bin/berth's flags), the load generator ")
+                    .append(wrk ? "wrk (2 threads, keep-alive connections, TLS sessions reused)" : "the JDK's HttpClient (wrk missing)")
+                    .append(" on the same 2 cpus; API token auth; a running busybox container.\n\n")
                     .append("| what | requests | req/s | p50 ms | p99 ms | target |\n| --- | --- | --- | --- | --- | --- |\n")
                     .append(row("GET status/current, " + clients + " concurrent clients, " + seconds + " s", r, "≥ 2000 req/s, p99 < 20 ms: "
                             + (r.rate() >= 2000 && r.p99 < 20 ? "met" : "NOT met")))
                     .append(row("POST /access/ticket (pve realm, PBKDF2), 4 concurrent clients, 5 s", login, "-"))
                     .append(String.format(Locale.ROOT, "| `berth status %d` (CLI, cold JVM) | 10 | - | %.1f | - | - |%n", vmid, cliCold))
+                    .append(String.format(Locale.ROOT, "%nCPU during the status run: server %.2f ms per request%s.%n",
+                            r.count == 0 ? Double.NaN : (double) serverCpuMs / r.count,
+                            r.generatorCpuMs < 0 ? "" : String.format(Locale.ROOT, ", load generator %.2f ms per request", (double) r.generatorCpuMs / Math.max(1, r.count))))
                     .append(String.format(Locale.ROOT, "%nAPI server RSS: %d MiB after the first %d requests, then %s MiB every ~%d requests up to %d.%n",
                             rss0 / 1024, r.count, String.join(", ", rss.stream().map(k -> String.valueOf(k / 1024)).toList()),
-                            memRequests / Math.max(1, rss.size()), done));
+                            done / Math.max(1, rss.size()), done));
             if (!Double.isNaN(cliDaemonless)) report.append("");
             System.out.println(report);
             if (out != null) BenchMain.writeSection(out, "API", report.toString());
@@ -123,8 +134,60 @@ public final class ApiBench {
         }
     }
 
-    record Result(long count, double seconds, double p50, double p99, long errors) {
+    /** {@code generatorCpuMs}: CPU time the load generator used (user + system), -1 when not measured. */
+    record Result(long count, double seconds, double p50, double p99, long errors, long generatorCpuMs) {
+        Result(long count, double seconds, double p50, double p99, long errors) { this(count, seconds, p50, p99, errors, -1); }
+
         double rate() { return count / seconds; }
+    }
+
+    interface Loader {
+        Result run(int clients, int seconds) throws Exception;
+    }
+
+    /**
+     * {@code wrk} with {@code clients} keep-alive connections on 2 threads for {@code seconds}; its CPU time comes from
+     * bash's {@code times} (children's user and system time), so the generator's share of the 2 cpus is in the report.
+     */
+    static Result wrk(String url, String auth, int clients, int seconds) throws IOException, InterruptedException {
+        String cmd = "wrk -t2 -c" + clients + " -d" + seconds + "s --latency --timeout 10s -H \"Authorization: " + auth + "\" '" + url + "'; times";
+        Process p = new ProcessBuilder("bash", "-c", cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) throw new IllegalStateException("wrk failed:\n" + out);
+        var total = java.util.regex.Pattern.compile("(\\d+) requests in ([\\d.]+)(ms|s|m)").matcher(out);
+        if (!total.find()) throw new IllegalStateException("cannot read wrk's output:\n" + out);
+        long count = Long.parseLong(total.group(1));
+        double secs = Double.parseDouble(total.group(2)) * switch (total.group(3)) { case "ms" -> 0.001; case "m" -> 60; default -> 1; };
+        long errors = 0;
+        var non2xx = java.util.regex.Pattern.compile("Non-2xx or 3xx responses: (\\d+)").matcher(out);
+        if (non2xx.find()) errors += Long.parseLong(non2xx.group(1));
+        var sock = java.util.regex.Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)").matcher(out);
+        if (sock.find()) for (int i = 1; i <= 4; i++) errors += Long.parseLong(sock.group(i));
+        var times = java.util.regex.Pattern.compile("(\\d+)m([\\d.]+)s (\\d+)m([\\d.]+)s").matcher(out);
+        long cpu = -1;
+        // `times` prints the shell's own line, then its children's
+        while (times.find()) cpu = Math.round((Integer.parseInt(times.group(1)) * 60 + Double.parseDouble(times.group(2))
+                + Integer.parseInt(times.group(3)) * 60 + Double.parseDouble(times.group(4))) * 1000);
+        return new Result(count, secs, wrkPercentile(out, "50%"), wrkPercentile(out, "99%"), errors, cpu);
+    }
+
+    /** A latency percentile of wrk's {@code --latency} table, in ms. */
+    static double wrkPercentile(String out, String pct) {
+        var m = java.util.regex.Pattern.compile("\\s" + pct + "\\s+([\\d.]+)(us|ms|s)").matcher(out);
+        if (!m.find()) return Double.NaN;
+        double v = Double.parseDouble(m.group(1));
+        return switch (m.group(2)) {
+            case "us" -> v / 1000;
+            case "s" -> v * 1000;
+            default -> v;
+        };
+    }
+
+    /** utime + stime of a process, in clock ticks (10 ms). */
+    static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     static String row(String what, Result r, String target) {
