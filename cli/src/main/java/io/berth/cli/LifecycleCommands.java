@@ -134,17 +134,14 @@ public final class LifecycleCommands {
 
     @Command(name = "enter", mixinStandardHelpOptions = true, description = "Open a shell inside a running container.")
     public static final class Enter extends VmidCommand {
-        @Option(names = "--keep-env", arity = "0..1", fallbackValue = "1", converter = PveBool.class,
-                description = "Pass the caller's environment in. Without it the environment is cleared (HOME, PATH and TERM set).")
-        boolean keepEnv;
+        @Option(names = "--keep-env", arity = "0..1", fallbackValue = "1", converter = PveBool.class, defaultValue = "1",
+                description = "Pass the caller's environment in (default 1, as pct). With --keep-env 0 it is cleared"
+                        + " (TERM kept, HOME and PATH set).")
+        boolean keepEnv = true;
 
         @Override public Integer call() {
-            return CliErrors.run(spec, () -> interactive(service().attachCommand(vmid, List.of(), env(keepEnv))));
+            return CliErrors.run(spec, () -> interactive(service().attachCommand(vmid, List.of(), keepEnv)));
         }
-    }
-
-    static java.util.Optional<java.util.Map<String, String>> env(boolean keep) {
-        return keep ? java.util.Optional.of(io.berth.cli.daemon.ClientContext.current().env()) : java.util.Optional.empty();
     }
 
     @Command(name = "exec", mixinStandardHelpOptions = true,
@@ -153,12 +150,13 @@ public final class LifecycleCommands {
         @Parameters(index = "1..*", paramLabel = "CMD", arity = "1..*", description = "The command and its arguments (after --).")
         List<String> command;
 
-        @Option(names = "--keep-env", arity = "0..1", fallbackValue = "1", converter = PveBool.class,
-                description = "Pass the caller's environment in. Without it the environment is cleared (HOME, PATH and TERM set).")
-        boolean keepEnv;
+        @Option(names = "--keep-env", arity = "0..1", fallbackValue = "1", converter = PveBool.class, defaultValue = "1",
+                description = "Pass the caller's environment in (default 1, as pct). With --keep-env 0 it is cleared"
+                        + " (TERM kept, HOME and PATH set).")
+        boolean keepEnv = true;
 
         @Override public Integer call() {
-            return CliErrors.run(spec, () -> interactive(service().attachCommand(vmid, command, env(keepEnv))));
+            return CliErrors.run(spec, () -> interactive(service().attachCommand(vmid, command, keepEnv)));
         }
     }
 

@@ -200,8 +200,8 @@ public final class ContainerService {
     /** The command that runs {@code command} (a shell if empty) in the running container, for the caller's terminal. */
     public List<String> attachCommand(int vmid, List<String> command) { return execs.attachCommand(vmid, command); }
 
-    /** {@link #attachCommand(int, List)} passing {@code keepEnv} in ({@code --keep-env}). */
-    public List<String> attachCommand(int vmid, List<String> command, Optional<Map<String, String>> keepEnv) {
+    /** {@link #attachCommand(int, List)}; with {@code keepEnv} the command's own environment passes in (pct's default). */
+    public List<String> attachCommand(int vmid, List<String> command, boolean keepEnv) {
         return execs.attachCommand(vmid, command, keepEnv);
     }
 

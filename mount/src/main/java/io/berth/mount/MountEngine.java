@@ -207,12 +207,12 @@ public final class MountEngine {
                 throw new MountException("mount point " + r.key() + ": host directory " + d.dir()
                         + " has a symlink in its path; bind mount sources must not contain symlinks (give the real path)", e);
             }
-            if (e.is(Errno.ENOTDIR)) throw new MountException("mount point " + r.key() + ": " + d.dir() + " is not a directory", e);
+            if (e.is(Errno.ENOTDIR)) throw new MountException("mount point " + r.key() + ": host path " + d.dir() + " is not a directory (a bind mount source must be one)", e);
             throw new MountException("mount point " + r.key() + ": host directory " + d.dir() + " is not usable: " + e.getMessage(), e);
         }
         try (dir) {
             st = PathCalls.fstat(dir);
-            if (!st.isDirectory()) throw new MountException("mount point " + r.key() + ": " + d.dir() + " is not a directory");
+            if (!st.isDirectory()) throw new MountException("mount point " + r.key() + ": host path " + d.dir() + " is not a directory (a bind mount source must be one)");
             if (r.quota()) warn(r, "cannot enable quota control for bind mounts");
             for (MountOption o : r.options()) {
                 if (!o.isMountAttribute()) warn(r, "mount option " + o + " has no effect on a bind mount");

@@ -151,15 +151,30 @@ public final class SafePath {
         if (e.is(Errno.ELOOP)) return symlink(full, sofar, e);
         if (e.is(Errno.ENOTDIR)) {
             // O_NOFOLLOW|O_PATH|O_DIRECTORY on a symlink reports ENOTDIR: tell the two apart
+            String what = "not a directory";
             try {
                 Stat st = PathCalls.stat(dir, name, PathCalls.AT_SYMLINK_NOFOLLOW);
                 if (st.isSymlink()) return symlink(full, sofar, e);
+                what = kind(st.type()) + ", not a directory";
             } catch (SysException ignored) {
                 // gone meanwhile: report what the open said
             }
-            return new MountException("path '" + full + "' in container: '" + sofar + "' is not a directory", e);
+            return new MountException("path '" + full + "' in container: '" + sofar + "' is " + what
+                    + ": a mount point is mounted over a directory (missing ones are created); remove or rename it"
+                    + " inside the container, or choose another mount path", e);
         }
         return new MountException("path '" + full + "' in container: cannot open '" + sofar + "': " + e.getMessage(), e);
+    }
+
+    private static String kind(Stat.FileType t) {
+        return switch (t) {
+            case REGULAR -> "a regular file";
+            case BLOCK_DEVICE -> "a block device";
+            case CHAR_DEVICE -> "a character device";
+            case FIFO -> "a FIFO";
+            case SOCKET -> "a socket";
+            case DIRECTORY, SYMLINK, UNKNOWN -> "of an unknown type";
+        };
     }
 
     private static MountException symlink(String full, String sofar, SysException e) {

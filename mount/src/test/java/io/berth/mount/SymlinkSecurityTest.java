@@ -105,7 +105,7 @@ class SymlinkSecurityTest {
     @Test
     void fileInThePath() throws Exception {
         Files.writeString(sb.rootfs.resolve("file"), "f");
-        assertRefused("/file/x", "'/file' is not a directory");
+        assertRefused("/file/x", "'/file' is a regular file, not a directory: a mount point is mounted over a directory");
     }
 
     @ParameterizedTest(name = "openat2={0}")

@@ -318,6 +318,7 @@ public final class BtrfsStorage implements Storage {
         HostCommand.of("btrfs", "subvolume", "snapshot", snap.toString(), tmp.toString()).run();
         try {
             if (limit > 0) setLimit(tmp, limit);
+            if (n.layout() == VolumeName.Layout.IMAGE_FILE) Ext4.clearMmp(tmp.resolve(ImageDirectory.RAW_IN_SUBVOL));
             Files.move(vol, old, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             try {
                 Files.move(tmp, vol, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -421,6 +422,9 @@ public final class BtrfsStorage implements Storage {
                 throw snap.failure(r);
             });
             if (limit > 0) setLimit(dir.volumeDir(name), limit);
+            if (snapname.isPresent() && n.layout() == VolumeName.Layout.IMAGE_FILE) {
+                Ext4.clearMmp(dir.volumeDir(name).resolve(ImageDirectory.RAW_IN_SUBVOL));
+            }
             return new VolumeId(id(), name);
         } catch (RuntimeException e) {
             undoAlloc(e, name, createdDir, newVmid);

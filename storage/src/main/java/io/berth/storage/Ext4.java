@@ -21,6 +21,18 @@ final class Ext4 {
     }
 
     /**
+     * A snapshot of a mounted image (a running container's) carries that mount's MMP sequence: the next read-write
+     * mount takes it for another node's and waits 2 * interval + 1 s, where the interval grows with I/O latency (85 s
+     * per volume on a loaded host, longer than a start may take). A volume rolled back to, or cloned from, such a
+     * snapshot is a new file nothing has mounted, so its MMP block is reset ({@code tune2fs -E clear_mmp}, which also
+     * replays the journal) before anything can mount it.
+     */
+    static void clearMmp(Path image) {
+        if (!Files.isRegularFile(image)) return;
+        HostCommand.of("tune2fs", "-f", "-E", "clear_mmp", image.toString()).run();
+    }
+
+    /**
      * resize2fs refuses to grow an unmounted filesystem not checked since its last mount, so check it first,
      * but only then: with MMP every read-write open of the image waits 2 * 5 + 1 s for other nodes, and
      * a fresh or freshly checked filesystem (mount count 0, state clean) does not need it. A mounted one (in

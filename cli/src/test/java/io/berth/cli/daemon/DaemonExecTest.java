@@ -85,6 +85,19 @@ class DaemonExecTest {
         assertThat(new String(r.out(), StandardCharsets.UTF_8)).isEqualTo("line1\nline2\ndone\n");
     }
 
+    /** pct's enter/exec keep the caller's environment unless --keep-env 0; through berthd and without it alike. */
+    @Test @Order(2) void theCallersEnvironmentPassesInUnlessKeepEnvIsZero() throws Exception {
+        String vmid = Integer.toString(VMID);
+        for (Map<String, String> how : List.of(Map.of("BERTH_T", "v1"), Map.of("BERTH_T", "v1", "BERTH_NO_DAEMON", "1"))) {
+            Result kept = run(List.of("exec", vmid, "--", "sh", "-c", "echo t=$BERTH_T home=$HOME"), how, null);
+            assertThat(kept.exit()).as(new String(kept.err(), StandardCharsets.UTF_8)).isZero();
+            assertThat(new String(kept.out(), StandardCharsets.UTF_8)).isEqualTo("t=v1 home=" + System.getenv("HOME") + "\n");
+            Result cleared = run(List.of("exec", vmid, "--keep-env", "0", "--", "sh", "-c", "echo t=$BERTH_T home=$HOME"), how, null);
+            assertThat(cleared.exit()).isZero();
+            assertThat(new String(cleared.out(), StandardCharsets.UTF_8)).isEqualTo("t= home=/root\n");
+        }
+    }
+
     @Test @Order(3) void sigintToTheClientReachesTheProcessInside() throws Exception {
         Process p = start(List.of("exec", Integer.toString(VMID), "--", "sh", "-c",
                 "trap 'echo got-INT; exit 7' INT; echo ready; while :; do sleep 1; done"));

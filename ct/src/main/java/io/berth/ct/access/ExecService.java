@@ -21,8 +21,8 @@ public final class ExecService {
         return ctx.running(vmid).attachCommand(command);
     }
 
-    /** {@link #attachCommand(int, List)} passing {@code keepEnv} in ({@code --keep-env}). */
-    public List<String> attachCommand(int vmid, List<String> command, Optional<Map<String, String>> keepEnv) {
+    /** {@link #attachCommand(int, List)}; with {@code keepEnv} the command's own environment passes in (pct's default). */
+    public List<String> attachCommand(int vmid, List<String> command, boolean keepEnv) {
         ctx.configs().read(vmid);
         return ctx.running(vmid).attachCommand(command, keepEnv);
     }

@@ -92,7 +92,8 @@ public final class Hooks {
         laps.lap("hook.storage");
         IdMap map = CtMounts.idMap(c);
         MountEngine engine = new MountEngine(warnings::add);
-        MountedSet mounted = engine.mountAll(paths.rootfsMount(), new CtMounts(st).requests(c, false));
+        List<io.berth.mount.MountRequest> requests = new CtMounts(st).requests(c, false);
+        MountedSet mounted = engine.mountAll(paths.rootfsMount(), requests);
         laps.lap("hook.mounts");
         try {
             SetupReport report = GuestSetup.apply(paths.rootfsMount(),
@@ -101,6 +102,8 @@ public final class Hooks {
             laps.lap("hook.guest-setup");
             preparePassthrough(paths, c, map);
             Files.write(paths.warnings(), warnings, StandardCharsets.UTF_8);
+            // last: from here on the mount points are off the rootfs (undone inside on failure)
+            if (StagedMounts.applies(c.unprivileged(), requests)) StagedMounts.stage(paths, requests);
             laps.lap("hook.devices+warnings");
             io.berth.ct.lifecycle.Phases.appendTo(paths.dir().resolve(io.berth.ct.lifecycle.Phases.HOOK_FILE), laps.phases());
         } catch (IOException e) {
@@ -170,10 +173,11 @@ public final class Hooks {
      * namespace, where mknod is not allowed but bind mounts are.
      */
     void autodev(CtPaths paths, Map<String, String> env) {
-        Path f = paths.devicesFile();
-        if (!Files.exists(f)) return;
         String rootfs = env.get("LXC_ROOTFS_MOUNT");
         if (rootfs == null) throw new CtException("autodev hook: LXC_ROOTFS_MOUNT is not set");
+        StagedMounts.attach(paths, rootfs);
+        Path f = paths.devicesFile();
+        if (!Files.exists(f)) return;
         try {
             for (String path : Files.readAllLines(f, StandardCharsets.UTF_8)) {
                 if (path.isBlank()) continue;
@@ -200,9 +204,14 @@ public final class Hooks {
     void postStop(CtPaths paths) {
         RuntimeException failure = null;
         try {
-            new MountEngine(w -> {}).unmountAll(paths.rootfsMount());
+            StagedMounts.releaseAll(paths);
         } catch (RuntimeException e) {
             failure = e;
+        }
+        try {
+            new MountEngine(w -> {}).unmountAll(paths.rootfsMount());
+        } catch (RuntimeException e) {
+            if (failure == null) failure = e; else failure.addSuppressed(e);
         }
         Optional<ConfigFile> f = configs.readIfExists(paths.vmid());
         if (f.isPresent()) {

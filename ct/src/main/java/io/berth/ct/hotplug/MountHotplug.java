@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
+import io.berth.ct.hook.StagedMounts;
 import io.berth.mount.MountEngine;
 import io.berth.mount.MountException;
 import io.berth.mount.MountInfo;
@@ -94,6 +95,7 @@ public final class MountHotplug {
         // the container unmounted (or moved) it itself: the goal is reached, finish and say what was found (issue 10.13)
         gone.ifPresent(what -> warnings.accept(key + ": " + target + " " + what + " in container " + ct.name()
                 + " (the container unmounted or moved it itself); nothing left to unmount there"));
+        releaseStagedCopy(ct, key);
         if (expected instanceof MountSource.HostDirectory) return new Unplugged(key, true, List.of());
         List<String> holders = holders(devices);
         boolean released = holders.isEmpty() && awaitDetached(loops);
@@ -105,6 +107,30 @@ public final class MountHotplug {
                     + " is still busy (open files in the container); it detaches itself when they are closed");
         }
         return new Unplugged(key, released, holders);
+    }
+
+    /**
+     * An unprivileged container's start-time mount point was staged by pre-start ({@link StagedMounts}): its staged
+     * copy in the monitor's namespace still holds the filesystem (and its loop device); detach it there too.
+     */
+    private static void releaseStagedCopy(RunningContainer ct, String key) {
+        Optional<String> staged;
+        try {
+            staged = MountInfo.read(Path.of("/proc", Long.toString(ct.monitorPid()), "mountinfo")).stream()
+                    .map(MountInfo::mountPoint).filter(m -> StagedMounts.isStagedCopy(m, ct.name(), key)).findFirst();
+        } catch (RuntimeException e) {
+            throw new HotplugException(key + ": cannot read the mounts of container " + ct.name() + "'s monitor: " + e.getMessage(), e);
+        }
+        if (staged.isEmpty()) return;
+        try (Fd monitorNs = ct.monitorNamespace(NsType.MNT)) {
+            Namespaces.inMountNamespace(monitorNs, () -> {
+                StagedMounts.release(Path.of(staged.get()));
+                return null;
+            });
+        } catch (SysException e) {
+            throw new HotplugException(key + ": unmounted in container " + ct.name() + ", but its staged copy "
+                    + staged.get() + " in the monitor's namespace could not be detached: " + e.getMessage(), e);
+        }
     }
 
     /** major:minor strings a mount of {@code source} shows as its st_dev. */

@@ -158,24 +158,24 @@ public final class LxcRuntime {
         if (r.exit() != 0) throw new CtException(tool + " " + paths.name() + " failed (exit " + r.exit() + "): " + r.output().strip());
     }
 
-    /** The {@code lxc-attach} command line that runs {@code command} (or a login shell if empty) in the container. */
+    /** The {@code lxc-attach} command line that runs {@code command} (or a login shell if empty), environment cleared. */
     public List<String> attachCommand(List<String> command) {
-        return attachCommand(command, java.util.Optional.empty());
+        return attachCommand(command, false);
     }
 
     /**
-     * {@code keepEnv}: the caller's environment to pass in ({@code --keep-env}; given explicitly because under berthd
-     * the caller is the client, not this process). Without it the environment is cleared, but TERM is kept and HOME
-     * and PATH are set, as a login would (issue 10.16: HOME was unset).
+     * With {@code keepEnv} ({@code --keep-env}, pct's default for enter/exec) lxc-attach passes its own environment
+     * in: whoever runs this command line gives it the caller's (the berthd client execs it, or berthd spawns it with
+     * the client's environment), so no variable is ever put on a command line where {@code ps} would show it.
+     * Without it the environment is cleared, but TERM is kept and HOME and PATH are set, as a login would (issue
+     * 10.16: HOME was unset).
      */
-    public List<String> attachCommand(List<String> command, java.util.Optional<java.util.Map<String, String>> keepEnv) {
-        List<String> cmd = new ArrayList<>(List.of("lxc-attach", "-P", paths.lxcPath().toString(), "-n", paths.name(), "--clear-env"));
-        if (keepEnv.isPresent()) {
-            keepEnv.get().forEach((k, v) -> {
-                if (!k.isEmpty() && k.indexOf('=') < 0) cmd.addAll(List.of("-v", k + "=" + v));
-            });
+    public List<String> attachCommand(List<String> command, boolean keepEnv) {
+        List<String> cmd = new ArrayList<>(List.of("lxc-attach", "-P", paths.lxcPath().toString(), "-n", paths.name()));
+        if (keepEnv) {
+            cmd.add("--keep-env");
         } else {
-            cmd.addAll(List.of("--keep-var", "TERM", "-v", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            cmd.addAll(List.of("--clear-env", "--keep-var", "TERM", "-v", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                     "-v", "HOME=/root"));
         }
         if (!command.isEmpty()) {

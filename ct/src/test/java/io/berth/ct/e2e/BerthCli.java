@@ -51,6 +51,13 @@ final class BerthCli {
     /** The environment the launcher runs with (jar copy, no berthd). */
     Map<String, String> env() { return env; }
 
+    /** The command line of {@code berth --root ROOT ARGS...} (for running it on a pty under {@code script}). */
+    List<String> argv(String... args) {
+        List<String> argv = new ArrayList<>(List.of(launcher.toString(), "--root", root.toString()));
+        argv.addAll(List.of(args));
+        return argv;
+    }
+
     Proc.Result run(String... args) {
         return run(Duration.ofSeconds(90), args);
     }

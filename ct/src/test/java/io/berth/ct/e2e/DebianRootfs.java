@@ -34,4 +34,22 @@ final class DebianRootfs {
         checked = tar;
         return tar;
     }
+
+    static final String SYSTEMD_TARBALL = "/var/cache/berth/debian-12-systemd-rootfs.tar.zst";
+    private static Path checkedSystemd;
+
+    /** The Debian 12 rootfs with systemd as /sbin/init ({@code build-debian-rootfs.sh --init systemd}). */
+    static synchronized Path requireSystemd() {
+        Path tar = Path.of(Optional.ofNullable(System.getenv("BERTH_DEBIAN_SYSTEMD_ROOTFS")).orElse(SYSTEMD_TARBALL));
+        if (tar.equals(checkedSystemd)) return tar;
+        Assumptions.assumeTrue(Files.isRegularFile(tar), "skipped: no Debian 12 systemd rootfs tarball at " + tar
+                + "; build it (a few minutes, needs Debian's package mirror) with: " + BUILD + " --init systemd");
+        Proc.Result list = Proc.run(List.of("tar", "--zstd", "-tvf", tar.toString()), Map.of(), Duration.ofSeconds(60));
+        Assumptions.assumeTrue(list.ok(), "skipped: cannot list " + tar + ": " + list.describe());
+        boolean systemdInit = list.out().lines().anyMatch(l -> l.contains(" ./usr/sbin/init -> ") && l.endsWith("/systemd"));
+        Assumptions.assumeTrue(systemdInit, "skipped: " + tar + " has no /sbin/init -> systemd; rebuild it with: "
+                + "BERTH_REBUILD=1 " + BUILD + " --init systemd");
+        checkedSystemd = tar;
+        return tar;
+    }
 }

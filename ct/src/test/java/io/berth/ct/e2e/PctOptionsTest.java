@@ -62,13 +62,22 @@ class PctOptionsTest {
             f.svc.writeConfig(vmid, c.withMain(c.main().withLxcRaw(List.of(new RawLxc("lxc.signal.halt", "SIGCONT")))));
             f.svc.start(vmid, false, false);
 
-            // enter/exec: HOME set without --keep-env, the caller's variables with it
-            assertThat(f.exec(vmid, "sh", "-c", "echo home=$HOME").stdout()).contains("home=/root");
-            List<String> keep = f.svc.attachCommand(vmid, List.of("sh", "-c", "echo foo=$BERTH_TEST_FOO"),
-                    Optional.of(Map.of("BERTH_TEST_FOO", "bar", "HOME", "/root")));
-            Process p = new ProcessBuilder(keep).redirectErrorStream(true).start();
-            assertThat(new String(p.getInputStream().readAllBytes())).contains("foo=bar");
-            p.waitFor();
+            // enter/exec: the caller's environment passes in by default (pct's keep-env default 1), never on the
+            // command line (ps would show it); with --keep-env 0 it is cleared and HOME/PATH set as a login would
+            List<String> echo = List.of("sh", "-c", "echo foo=$BERTH_TEST_FOO home=$HOME");
+            List<String> keep = f.svc.attachCommand(vmid, echo, true);
+            assertThat(String.join(" ", keep)).contains("--keep-env").doesNotContain("secret-bar").doesNotContain("--clear-env");
+            ProcessBuilder pb = new ProcessBuilder(keep).redirectErrorStream(true);
+            pb.environment().put("BERTH_TEST_FOO", "secret-bar");
+            pb.environment().put("HOME", "/home/caller");
+            Process p = pb.start();
+            assertThat(new String(p.getInputStream().readAllBytes())).contains("foo=secret-bar home=/home/caller");
+            assertThat(p.waitFor()).isZero();
+            pb = new ProcessBuilder(f.svc.attachCommand(vmid, echo, false)).redirectErrorStream(true);
+            pb.environment().put("BERTH_TEST_FOO", "secret-bar");
+            p = pb.start();
+            assertThat(new String(p.getInputStream().readAllBytes())).contains("foo= home=/root");
+            assertThat(p.waitFor()).isZero();
 
             // console follows cmode and takes --escape
             assertThat(f.svc.consoleCommand(vmid, Optional.of("^b"))).containsSequence("-e", "^b").contains("lxc-console");

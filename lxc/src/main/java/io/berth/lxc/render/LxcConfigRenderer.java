@@ -124,8 +124,10 @@ public final class LxcConfigRenderer {
 
         out.add("lxc.hook.version", "1");
         out.add("lxc.hook.pre-start", in.hookCommand() + " pre-start");
-        // autodev only creates devN nodes; without any, skipping it saves a hook process per start
-        if (!s.devs().isEmpty()) out.add("lxc.hook.autodev", in.hookCommand() + " autodev");
+        // autodev binds devN nodes, and an unprivileged container's mount points from where pre-start staged them (so
+        // the kernel does not lock them and they can be unplugged live); without either it is skipped (a process less)
+        boolean stagedMps = s.unprivileged() && in.conf().keys().stream().anyMatch(k -> k.matches("mp\\d+"));
+        if (!s.devs().isEmpty() || stagedMps) out.add("lxc.hook.autodev", in.hookCommand() + " autodev");
         out.add("lxc.hook.post-stop", in.hookCommand() + " post-stop");
 
         boolean rawCpuset = s.hasRaw("lxc.cgroup.cpuset.cpus") || s.hasRaw("lxc.cgroup2.cpuset.cpus");

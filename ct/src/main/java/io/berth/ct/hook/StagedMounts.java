@@ -1,0 +1,138 @@
+package io.berth.ct.hook;
+
+import io.berth.ct.CtException;
+import io.berth.ct.lifecycle.CtPaths;
+import io.berth.mount.MountRequest;
+import io.berth.mount.SafePath;
+import io.berth.sys.Fd;
+import io.berth.sys.Mounts;
+import io.berth.sys.PathCalls;
+import io.berth.sys.Reverter;
+import io.berth.sys.SysException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Mount points of an unprivileged container that can be unplugged live (issue 10.14).
+ *
+ * <p>The kernel locks ({@code MNT_LOCKED}) every mount copied into a mount namespace made inside a less privileged
+ * user namespace, so that the container cannot reveal what lies beneath; nobody can unmount a locked mount, not even
+ * host root ({@code umount2}: EINVAL). A mount point that pre-start mounted onto the rootfs is copied into the
+ * container's namespace when LXC makes it, so it could never be unplugged. A bind made <em>inside</em> that namespace
+ * is not locked: {@code open_tree(OPEN_TREE_CLONE)} clears the lock on its copy (the copy keeps its id map and a locked
+ * read-only flag). So pre-start, after guest setup saw every mount point in place, moves each one (deepest first) to
+ * {@code <dir>/mpstage/<key>}; the autodev hook, which runs in the container's mount and user namespace before
+ * pivot_root, clones each staged mount and moves the clone onto its target (parents first). The staged copies in the
+ * container's namespace go away with the old root at pivot_root; those in the monitor's namespace are released by
+ * unplug ({@link #release(CtPaths, String)}) or post-stop, so the container's mount is the filesystem's only holder.
+ */
+public final class StagedMounts {
+    private static final Pattern KEY = Pattern.compile("mp\\d+");
+    private static final int DIR = PathCalls.O_PATH | PathCalls.O_DIRECTORY | PathCalls.O_CLOEXEC;
+
+    private StagedMounts() {}
+
+    /** Whether a container's start stages its mount points (unprivileged, with at least one). */
+    public static boolean applies(boolean unprivileged, List<MountRequest> requests) {
+        return unprivileged && requests.stream().anyMatch(r -> KEY.matcher(r.key()).matches());
+    }
+
+    /** Pre-start, in the monitor's namespace: moves every mpN mount off the rootfs into the stage dir. */
+    static void stage(CtPaths paths, List<MountRequest> requests) {
+        List<MountRequest> mps = parentsFirst(requests);
+        Path stage = paths.dir().resolve("mpstage");
+        try (Reverter undo = new Reverter(); Fd root = PathCalls.openat(Fd.CWD, paths.rootfsMount().toString(), DIR, 0)) {
+            Files.createDirectories(stage);
+            // the autodev hook runs as the container's root: it may pass through, not list
+            Files.setPosixFilePermissions(stage, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+            List<String> plan = new ArrayList<>();
+            for (MountRequest r : mps.reversed()) {
+                Path dir = stage.resolve(r.key());
+                Files.createDirectories(dir);
+                try (Fd target = SafePath.openExisting(root, r.target()); Fd to = PathCalls.openat(Fd.CWD, dir.toString(), DIR, 0)) {
+                    if (!PathCalls.fstat(target).mountRoot()) continue; // an empty source the engine skipped
+                    Mounts.moveMountOnto(target, to);
+                }
+                undo.push("move " + r.key() + " back onto " + r.target(), () -> {
+                    try (Fd from = PathCalls.openat(Fd.CWD, dir.toString(), DIR, 0); Fd back = SafePath.openExisting(root, r.target())) {
+                        Mounts.moveMountOnto(from, back);
+                    }
+                });
+                plan.add(r.key() + " " + r.target());
+            }
+            Files.write(paths.dir().resolve("mpstage.list"), plan.reversed(), StandardCharsets.UTF_8);
+            undo.commit();
+        } catch (IOException | SysException e) {
+            throw new CtException("pre-start: cannot stage the mount points of " + paths.vmid() + " in " + stage + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static List<MountRequest> parentsFirst(List<MountRequest> requests) {
+        return requests.stream().filter(r -> KEY.matcher(r.key()).matches())
+                .sorted(Comparator.comparingInt((MountRequest r) -> SafePath.components(r.key(), r.target()).size()))
+                .toList();
+    }
+
+    /** autodev, in the container's mount (and user) namespace before pivot_root: binds each staged mount in place. */
+    static void attach(CtPaths paths, String rootfs) {
+        Path list = paths.dir().resolve("mpstage.list");
+        if (!Files.exists(list)) return;
+        try (Fd root = PathCalls.openat(Fd.CWD, rootfs, DIR, 0)) {
+            for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) continue;
+                int sp = line.indexOf(' ');
+                String key = line.substring(0, sp), target = line.substring(sp + 1);
+                if (!KEY.matcher(key).matches()) throw new CtException("autodev: bad line in " + list + ": " + line);
+                try (Fd clone = Mounts.cloneTree(paths.dir().resolve("mpstage").resolve(key).toString(), false);
+                     Fd to = SafePath.openExisting(root, target)) {
+                    Mounts.moveMountOnto(clone, to);
+                } catch (SysException | io.berth.mount.MountException e) {
+                    throw new CtException("mount point " + key + ": cannot bind it onto " + target + " in the container's"
+                            + " namespace: " + e.getMessage(), e);
+                }
+            }
+        } catch (IOException e) {
+            throw new CtException("autodev: cannot read " + list + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * In the monitor's namespace (unplug enters it; post-stop runs in it): detaches the staged mount at {@code dir}
+     * ({@code <lxcpath>/<vmid>/mpstage/<key>}), if there is one, so that the container's mount is the only holder.
+     */
+    public static void release(Path dir) {
+        String key = dir.getFileName().toString();
+        if (!KEY.matcher(key).matches() || !dir.getParent().getFileName().toString().equals("mpstage")) {
+            throw new IllegalArgumentException("not a staged mount point dir: " + dir);
+        }
+        try (Fd d = PathCalls.openat(Fd.CWD, dir.toString(), DIR | PathCalls.O_NOFOLLOW, 0)) {
+            if (PathCalls.fstat(d).mountRoot()) Mounts.umountAt(d, Mounts.MNT_DETACH);
+        } catch (SysException e) {
+            if (!e.is(io.berth.sys.Errno.ENOENT)) throw e;
+        }
+    }
+
+    /** Where a container's mount point {@code key} is staged, as seen in the monitor's {@code mountinfo}. */
+    public static boolean isStagedCopy(String mountPoint, String ctName, String key) {
+        return mountPoint.endsWith("/" + ctName + "/mpstage/" + key);
+    }
+
+    /** post-stop: every staged mount that is left. */
+    static void releaseAll(CtPaths paths) {
+        Path stage = paths.dir().resolve("mpstage");
+        if (!Files.isDirectory(stage)) return;
+        try (var ds = Files.newDirectoryStream(stage)) {
+            for (Path p : ds) if (KEY.matcher(p.getFileName().toString()).matches()) release(p);
+            Files.deleteIfExists(paths.dir().resolve("mpstage.list"));
+        } catch (IOException e) {
+            throw new CtException("post-stop: cannot list " + stage + ": " + e.getMessage(), e);
+        }
+    }
+}
