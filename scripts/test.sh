@@ -13,6 +13,9 @@ bash scripts/aot.sh >/dev/null
 # (about 1.5 min from Debian's mirror, cached in /var/cache/berth). Without it they are skipped.
 bash guest/src/test/scripts/build-debian-rootfs.sh \
     || echo "warning: no Debian rootfs; the Debian end-to-end tests will be skipped" >&2
+# the same with systemd as PID 1 (console/getty/shutdown of a systemd guest: SystemdGuestTest)
+bash guest/src/test/scripts/build-debian-rootfs.sh --init systemd \
+    || echo "warning: no Debian systemd rootfs; SystemdGuestTest will be skipped" >&2
 stamp=$(mktemp)
 trap 'rm -f "$stamp"' EXIT
 rc=0

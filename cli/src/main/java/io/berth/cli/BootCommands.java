@@ -46,7 +46,7 @@ public final class BootCommands {
             return 0;
         }
 
-        @Option(names = "--force", arity = "0..1", fallbackValue = "1", converter = PveBool.class,
+        @Option(names = "--force", arity = "0..1", fallbackValue = "1", converter = PveBool.class, parameterConsumer = PveBool.Consumer.class,
                 description = "Also start containers whose onboot is not set.")
         boolean force;
 
@@ -103,7 +103,7 @@ public final class BootCommands {
                 defaultValue = "180")
         int timeout;
 
-        @Option(names = {"--force-stop", "--forceStop"}, arity = "0..1", fallbackValue = "1", converter = PveBool.class,
+        @Option(names = {"--force-stop", "--forceStop"}, arity = "0..1", fallbackValue = "1", converter = PveBool.class, parameterConsumer = PveBool.Consumer.class,
                 defaultValue = "1", description = "Kill a container that did not shut down in time (default 1).")
         boolean forceStop;
 

@@ -48,7 +48,7 @@ public final class LifecycleCommands {
     @Command(name = "stop", mixinStandardHelpOptions = true,
             description = "Stop a container immediately (kills its init); returns when it is completely gone.")
     public static final class Stop extends LockedCommand {
-        @Option(names = "--overrule-shutdown", arity = "0..1", fallbackValue = "1", converter = PveBool.class,
+        @Option(names = "--overrule-shutdown", arity = "0..1", fallbackValue = "1", converter = PveBool.class, parameterConsumer = PveBool.Consumer.class,
                 description = "Abort a shutdown in progress (it holds the container's lock) by stopping the container now.")
         boolean overruleShutdown;
 
@@ -65,7 +65,7 @@ public final class LifecycleCommands {
         @Option(names = "--timeout", description = "Seconds to wait (default ${DEFAULT-VALUE}).", defaultValue = "60")
         int timeout;
 
-        @Option(names = {"--forceStop", "--force-stop"}, arity = "0..1", fallbackValue = "1", converter = PveBool.class,
+        @Option(names = {"--forceStop", "--force-stop"}, arity = "0..1", fallbackValue = "1", converter = PveBool.class, parameterConsumer = PveBool.Consumer.class,
                 description = "Kill the container when the timeout passes (pct: --forceStop 1).")
         boolean forceStop;
 
@@ -116,11 +116,11 @@ public final class LifecycleCommands {
         @Option(names = "--purge", description = "Also remove the container from other Berth state (e.g. backup jobs, start order).")
         boolean purge;
 
-        @Option(names = "--force", arity = "0..1", fallbackValue = "1", converter = PveBool.class,
+        @Option(names = "--force", arity = "0..1", fallbackValue = "1", converter = PveBool.class, parameterConsumer = PveBool.Consumer.class,
                 description = "Stop the container first if it is running.")
         boolean force;
 
-        @Option(names = "--destroy-unreferenced-disks", arity = "0..1", fallbackValue = "1", converter = PveBool.class, description = "Also free every volume owned by this id on any enabled"
+        @Option(names = "--destroy-unreferenced-disks", arity = "0..1", fallbackValue = "1", converter = PveBool.class, parameterConsumer = PveBool.Consumer.class, description = "Also free every volume owned by this id on any enabled"
                 + " storage that the config does not name.")
         boolean destroyUnreferenced;
 
@@ -134,7 +134,7 @@ public final class LifecycleCommands {
 
     @Command(name = "enter", mixinStandardHelpOptions = true, description = "Open a shell inside a running container.")
     public static final class Enter extends VmidCommand {
-        @Option(names = "--keep-env", arity = "0..1", fallbackValue = "1", converter = PveBool.class, defaultValue = "1",
+        @Option(names = "--keep-env", arity = "0..1", fallbackValue = "1", converter = PveBool.class, parameterConsumer = PveBool.Consumer.class, defaultValue = "1",
                 description = "Pass the caller's environment in (default 1, as pct). With --keep-env 0 it is cleared"
                         + " (TERM kept, HOME and PATH set).")
         boolean keepEnv = true;
@@ -150,7 +150,7 @@ public final class LifecycleCommands {
         @Parameters(index = "1..*", paramLabel = "CMD", arity = "1..*", description = "The command and its arguments (after --).")
         List<String> command;
 
-        @Option(names = "--keep-env", arity = "0..1", fallbackValue = "1", converter = PveBool.class, defaultValue = "1",
+        @Option(names = "--keep-env", arity = "0..1", fallbackValue = "1", converter = PveBool.class, parameterConsumer = PveBool.Consumer.class, defaultValue = "1",
                 description = "Pass the caller's environment in (default 1, as pct). With --keep-env 0 it is cleared"
                         + " (TERM kept, HOME and PATH set).")
         boolean keepEnv = true;

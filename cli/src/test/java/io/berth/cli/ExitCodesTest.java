@@ -54,6 +54,19 @@ class ExitCodesTest {
         }
     }
 
+    /** pct spells booleans --force 1 / --keep-env 0: the value is the option's, not a stray argument (exit 2). */
+    @Test void pctBooleanValuesAfterASpaceBelongToTheOption() {
+        for (String[] cmd : new String[][] {{"destroy", "2999", "--force", "0"}, {"destroy", "2999", "--force", "1",
+                "--destroy-unreferenced-disks", "0"}, {"shutdown", "2999", "--forceStop", "1"}, {"stop", "2999",
+                "--overrule-shutdown", "0"}, {"destroy", "2999", "--force=yes"}, {"destroy", "2999", "--force"}}) {
+            Result r = run(cmd);
+            assertThat(r.rc()).as(String.join(" ", cmd) + ": " + r.err()).isEqualTo(3);
+        }
+        Result bad = run("destroy", "2999", "--force=maybe");
+        assertThat(bad.rc()).isEqualTo(2);
+        assertThat(bad.err()).contains("'maybe'");
+    }
+
     @Test void badIdsExit2AndAreNotReadAsAnotherId() {
         for (String id : new String[] {"0", "-1", "1000000000", "0999", "+9305", "99", "abc"}) {
             Result r = run("create", id, "/nonexistent.tar.gz", "--rootfs", "local:1");

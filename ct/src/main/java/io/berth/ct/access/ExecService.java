@@ -6,7 +6,6 @@ import io.berth.error.InvalidInputException;
 import io.berth.sys.ProcessRunner;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** {@code pct enter}, {@code pct exec} and {@code pct console}: commands into a running container. */

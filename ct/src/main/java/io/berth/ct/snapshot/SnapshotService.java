@@ -116,7 +116,7 @@ public final class SnapshotService {
                 throw new io.berth.error.StateException("container " + vmid + " is a template; a template cannot be snapshotted");
             checkUnlocked(vmid, main);
             if (file.snapshots().containsKey(snapname))
-                throw new IllegalArgumentException("snapshot name '" + snapname + "' already used by container " + vmid);
+                throw new io.berth.error.ExistsException("snapshot name '" + snapname + "' already used by container " + vmid);
             volumes.addAll(snapshotVolumes(vmid, main, backupOnly));
             ConfigFile f = file;
             for (Map.Entry<String, ContainerConfig> s : file.snapshots().entrySet()) {
@@ -295,7 +295,7 @@ public final class SnapshotService {
             checkUnlocked(vmid, file.main());
             if (rt.isRunning()) {
                 if (!start)
-                    throw new IllegalArgumentException("container " + vmid + " is running; rollback to '" + snapname
+                    throw new io.berth.error.StateException("container " + vmid + " is running; rollback to '" + snapname
                             + "' would stop it: use --start to stop it, roll back and start it again, or stop it first");
                 rt.stopAndWait(STOP_TIMEOUT);
             }
@@ -378,8 +378,8 @@ public final class SnapshotService {
                     + f.main().lock().map(l -> "'" + l + "'").orElse("(none)") + ", expected '" + expected + "'");
     }
 
-    private static IllegalArgumentException noSnapshot(int vmid, String snapname, ConfigFile f) {
-        return new IllegalArgumentException("snapshot '" + snapname + "' of container " + vmid + " does not exist"
+    private static io.berth.error.NotFoundException noSnapshot(int vmid, String snapname, ConfigFile f) {
+        return new io.berth.error.NotFoundException("snapshot '" + snapname + "' of container " + vmid + " does not exist"
                 + (f.snapshots().isEmpty() ? "; it has no snapshots" : "; its snapshots are "
                 + String.join(", ", f.snapshots().keySet())));
     }

@@ -67,7 +67,7 @@ class SnapshotFailureTest {
 
             String before = config(f, vmid);
             assertThatThrownBy(() -> snaps.rollback(vmid, "live", false))
-                    .isInstanceOf(IllegalArgumentException.class)
+                    .isInstanceOf(io.berth.error.StateException.class) // exit 6, HTTP 409, as starting a running one
                     .hasMessageContaining("container 6102 is running").hasMessageContaining("--start");
             assertThat(config(f, vmid)).isEqualTo(before);
             assertThat(f.exec(vmid, "cat", "/m").stdout()).isEqualTo("b\n");
@@ -78,6 +78,13 @@ class SnapshotFailureTest {
             assertThat(f.svc.config(vmid).main().parent()).contains("live");
             assertThat(f.svc.config(vmid).main().lock()).isEmpty();
             f.svc.stop(vmid, false);
+            // the snapshot of the mounted image carries that mount's MMP sequence; the rolled-back volume is a new file
+            // nothing mounts, so its MMP block is reset (else the next start waits 2 * interval + 1 s, 85 s under load)
+            snaps.rollback(vmid, "live", false);
+            String sb = HostCommand.of("dumpe2fs", "-h", fs.mount.resolve("bt/images/6102/vm-6102-disk-0/disk.raw").toString()).run();
+            assertThat(sb).contains("mmp_sequence: 0xff4d4d50").doesNotContain("needs_recovery");
+            assertThat(HostCommand.of("dumpe2fs", "-h", fs.mount.resolve("bt/images/6102/vm-6102-disk-0@live/disk.raw").toString())
+                    .run()).doesNotContain("mmp_sequence: 0xff4d4d50"); // the snapshot itself stays as taken
         }
     }
 
@@ -102,12 +109,15 @@ class SnapshotFailureTest {
             assertThatThrownBy(() -> snaps.create(vmid, "current", Optional.empty())).hasMessageContaining("'current' is reserved");
             assertThatThrownBy(() -> snaps.create(vmid, "vzdump", Optional.empty())).hasMessageContaining("'vzdump' is reserved");
             assertThatThrownBy(() -> snaps.create(vmid, "a".repeat(41), Optional.empty())).hasMessageContaining("invalid snapshot name");
-            assertThatThrownBy(() -> snaps.delete(vmid, "nope", false)).hasMessageContaining("snapshot 'nope' of container 6103 does not exist");
-            assertThatThrownBy(() -> snaps.rollback(vmid, "nope", false)).hasMessageContaining("snapshot 'nope' of container 6103 does not exist");
+            assertThatThrownBy(() -> snaps.delete(vmid, "nope", false)).isInstanceOf(io.berth.error.NotFoundException.class)
+                    .hasMessageContaining("snapshot 'nope' of container 6103 does not exist");
+            assertThatThrownBy(() -> snaps.rollback(vmid, "nope", false)).isInstanceOf(io.berth.error.NotFoundException.class)
+                    .hasMessageContaining("snapshot 'nope' of container 6103 does not exist");
             assertThat(config(f, vmid)).isEqualTo(before);
             snaps.create(vmid, "s1", Optional.empty());
             String withS1 = config(f, vmid);
-            assertThatThrownBy(() -> snaps.create(vmid, "s1", Optional.empty())).hasMessageContaining("snapshot name 's1' already used");
+            assertThatThrownBy(() -> snaps.create(vmid, "s1", Optional.empty())).isInstanceOf(io.berth.error.ExistsException.class)
+                    .hasMessageContaining("snapshot name 's1' already used");
             assertThat(config(f, vmid)).isEqualTo(withS1);
 
             f.create(onDir, Map.of("rootfs", "local:0.05"));
