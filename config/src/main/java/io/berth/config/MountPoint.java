@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  */
 public record MountPoint(String key, MountSource source, Optional<String> mp, boolean ro, boolean backup,
                          OptionalLong sizeBytes, List<String> mountOptions, Optional<Boolean> acl, boolean quota,
-                         boolean replicate, boolean shared, boolean keepattrs, Optional<MountIdMap> idmap) {
+                         boolean replicate, boolean shared, boolean keepattrs, Optional<MountIdMap> idmap,
+                         Set<String> explicitFlags) {
 
     /** Mount options a user may set; others (e.g. {@code suid} tricks, {@code dev}) are refused. */
     public static final List<String> ALLOWED_MOUNT_OPTIONS = List.of("discard", "lazytime", "noatime", "nodev", "noexec", "nosuid");
@@ -29,8 +30,12 @@ public record MountPoint(String key, MountSource source, Optional<String> mp, bo
             "quota", "replicate", "ro", "shared", "size");
     private static final Pattern SIZE = Pattern.compile("(\\d{1,15}(?:\\.\\d{1,9})?)([KMGT]?)");
 
+    /** The boolean options; one given explicitly ({@code ro=0}) is printed back even at its default, as Proxmox does. */
+    private static final List<String> FLAGS = List.of("backup", "keepattrs", "quota", "replicate", "ro", "shared");
+
     public MountPoint {
         mountOptions = List.copyOf(mountOptions);
+        explicitFlags = Set.copyOf(explicitFlags);
     }
 
     public boolean isRootfs() { return key.equals("rootfs"); }
@@ -76,7 +81,7 @@ public record MountPoint(String key, MountSource source, Optional<String> mp, bo
                 flag(o, "ro", false), rootfs || flag(o, "backup", false), size, opts,
                 o.containsKey("acl") ? Optional.of(PropertyString.bool("acl", o.get("acl"))) : Optional.empty(),
                 flag(o, "quota", false), flag(o, "replicate", true), flag(o, "shared", false),
-                flag(o, "keepattrs", false), idmap);
+                flag(o, "keepattrs", false), idmap, FLAGS.stream().filter(o::containsKey).collect(java.util.stream.Collectors.toSet()));
     }
 
     private static boolean flag(Map<String, String> o, String k, boolean dflt) {
@@ -120,19 +125,22 @@ public record MountPoint(String key, MountSource source, Optional<String> mp, bo
         return Long.toString(bytes);
     }
 
-    /** The property string: volume and mp first, then the other non-default options alphabetically. */
+    /**
+     * The property string as Proxmox's print_property_string makes it: volume, then the required mp, then the other
+     * options alphabetically; options at their default only if they were given explicitly.
+     */
     public String format() {
         Map<String, String> o = new LinkedHashMap<>();
         mp.ifPresent(p -> o.put("mp", p));
         acl.ifPresent(a -> o.put("acl", PropertyString.bit(a)));
-        if (backup && !isRootfs()) o.put("backup", "1");
+        if ((backup || explicitFlags.contains("backup")) && !isRootfs()) o.put("backup", PropertyString.bit(backup));
         idmap.ifPresent(m -> o.put("idmap", m.format()));
-        if (keepattrs) o.put("keepattrs", "1");
+        if (keepattrs || explicitFlags.contains("keepattrs")) o.put("keepattrs", PropertyString.bit(keepattrs));
         if (!mountOptions.isEmpty()) o.put("mountoptions", String.join(";", mountOptions));
-        if (quota) o.put("quota", "1");
-        if (!replicate) o.put("replicate", "0");
-        if (ro) o.put("ro", "1");
-        if (shared) o.put("shared", "1");
+        if (quota || explicitFlags.contains("quota")) o.put("quota", PropertyString.bit(quota));
+        if (!replicate || explicitFlags.contains("replicate")) o.put("replicate", PropertyString.bit(replicate));
+        if (ro || explicitFlags.contains("ro")) o.put("ro", PropertyString.bit(ro));
+        if (shared || explicitFlags.contains("shared")) o.put("shared", PropertyString.bit(shared));
         sizeBytes.ifPresent(s -> o.put("size", formatSize(s)));
         StringBuilder sb = new StringBuilder(source.format());
         o.forEach((k, v) -> sb.append(',').append(k).append('=').append(v));
@@ -140,10 +148,12 @@ public record MountPoint(String key, MountSource source, Optional<String> mp, bo
     }
 
     public MountPoint withSource(MountSource s) {
-        return new MountPoint(key, s, mp, ro, backup, sizeBytes, mountOptions, acl, quota, replicate, shared, keepattrs, idmap);
+        return new MountPoint(key, s, mp, ro, backup, sizeBytes, mountOptions, acl, quota, replicate, shared, keepattrs, idmap,
+                explicitFlags);
     }
 
     public MountPoint withSize(OptionalLong size) {
-        return new MountPoint(key, source, mp, ro, backup, size, mountOptions, acl, quota, replicate, shared, keepattrs, idmap);
+        return new MountPoint(key, source, mp, ro, backup, size, mountOptions, acl, quota, replicate, shared, keepattrs, idmap,
+                explicitFlags);
     }
 }

@@ -25,10 +25,18 @@ public final class MacAddresses {
         return PREFIX + String.format(Locale.ROOT, ":%02X:%02X:%02X", b[0] & 0xff, b[1] & 0xff, b[2] & 0xff);
     }
 
-    /** {@code value} of a {@code netN} key with {@code hwaddr=} added when it has none. */
+    /**
+     * {@code value} of a {@code netN} key with {@code hwaddr=} added when it has none, in the order Proxmox prints a
+     * property string: the required {@code name} first, then the options by name (so {@code ...,hwaddr=...,ip=...}).
+     */
     public static String withHwaddr(String value) {
         if (HAS_HWADDR.matcher(value).find()) return value;
-        return value + (value.isEmpty() ? "" : ",") + "hwaddr=" + random();
+        java.util.List<String> parts = new java.util.ArrayList<>(value.isEmpty() ? java.util.List.of() : java.util.List.of(value.split(",", -1)));
+        parts.add("hwaddr=" + random());
+        java.util.Comparator<String> order = java.util.Comparator.comparing((String p) -> !p.startsWith("name="))
+                .thenComparing(p -> p.indexOf('=') < 0 ? p : p.substring(0, p.indexOf('=')));
+        parts.sort(order);
+        return String.join(",", parts);
     }
 
     /** {@code value} of a {@code netN} key with a new random {@code hwaddr=} in place of the one it has (if any). */

@@ -50,7 +50,10 @@ class SystemdGuestTest {
             // systemd's own verdict on its boot; unprivileged, the kernel refuses debugfs in a user namespace and
             // sys-kernel-debug.mount is static (Proxmox's Debian set-up cannot disable it either): that one only
             String state = cli.run(Duration.ofSeconds(150), "exec", id, "--", "sh", "-c",
-                    "timeout 120 systemctl is-system-running --wait; systemctl list-units --failed --plain --no-legend"
+                    // right after start systemd may not answer on its bus yet: ask until it reports a final state
+                    "i=0; while [ $i -lt 600 ]; do s=$(systemctl is-system-running 2>/dev/null);"
+                            + " case $s in running|degraded|maintenance|stopping) break;; esac; i=$((i+1)); sleep 0.2; done;"
+                            + " echo \"$s\"; systemctl list-units --failed --plain --no-legend"
                             + " | cut -d' ' -f1; readlink /proc/1/exe; systemctl is-active container-getty@1 console-getty").out();
             String why = cli.run(Duration.ofSeconds(60), "exec", id, "--", "sh", "-c",
                     "systemctl status --failed --no-pager --lines 15 2>&1 | head -60").out();
@@ -71,9 +74,11 @@ class SystemdGuestTest {
                 con.await("Password:", PROMPT);
                 con.type(password + "\r");
                 con.await("root@sd" + vmid, PROMPT);
-                con.type("tty; echo M-$((6*7)); exit\r");
+                con.type("tty; echo M-$((6*7))\r");
                 String out = con.await("M-42", PROMPT);
                 assertThat(out).contains("/dev/tty1");
+                // logout separately: the getty's hangup of the tty would drop output still on its way
+                con.type("exit\r");
                 con.await("login:", PROMPT); // the getty is back after logout
                 con.type("\u0001q"); // Ctrl+a q leaves lxc-console
                 assertThat(con.exitCode(Duration.ofSeconds(30))).isZero();
@@ -92,9 +97,10 @@ class SystemdGuestTest {
             // enter: a root shell on a pty of the container's, systemd as PID 1
             try (PtySession enter = PtySession.start(cli.argv("enter", id), cli.env())) {
                 enter.await("root@sd" + vmid, PROMPT); // typed earlier, bash would drop it while it sets up readline
-                enter.type("tty; echo E-$((6*7)) $(cat /proc/1/comm); exit\r");
+                enter.type("tty; echo E-$((6*7)) $(cat /proc/1/comm)\r");
                 String out = enter.await("E-42 systemd", PROMPT);
                 assertThat(out).contains("/dev/pts/");
+                enter.type("exit\r");
                 assertThat(enter.exitCode(Duration.ofSeconds(30))).isZero();
             }
 

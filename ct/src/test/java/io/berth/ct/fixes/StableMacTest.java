@@ -30,6 +30,8 @@ class StableMacTest {
             f.create(vmid, Map.of("rootfs", "local:0", "net0", "name=eth0,bridge=" + bridge + ",ip=manual"));
             String mac0 = hwaddr(f, vmid, "net0");
             assertThat(mac0).startsWith("BC:24:11:");
+            // where Proxmox's print_lxc_network puts it: name first, then the options by name
+            assertThat(f.svc.config(vmid).main().get("net0")).hasValue("name=eth0,bridge=" + bridge + ",hwaddr=" + mac0 + ",ip=manual");
             f.svc.start(vmid, false, false);
             assertThat(inside(f, vmid, "eth0")).isEqualTo(mac0);
 
