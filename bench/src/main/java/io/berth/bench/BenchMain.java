@@ -37,7 +37,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         int runs = 11, defined = 100, running = 20;
-        boolean snapshotsOnly = false;
+        boolean snapshotsOnly = false, phasesOnly = false;
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -46,6 +46,7 @@ public final class BenchMain {
                 case "--running" -> running = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--snapshots-only" -> snapshotsOnly = true;
+                case "--phases-only" -> phasesOnly = true;
                 default -> {
                     System.err.println("usage: bench/run.sh [--runs N] [--defined N] [--running N] [--out FILE] [--no-jmh]");
                     System.exit(2);
@@ -60,6 +61,17 @@ public final class BenchMain {
         try (Bench b = new Bench(home, runs)) {
             Thread cleanup = new Thread(b::close);
             Runtime.getRuntime().addShutdownHook(cleanup);
+            if (phasesOnly) {
+                // a quick look while tuning: start's and create's phases through berthd, nothing written
+                Path t = b.buildTemplate();
+                b.createRaw("raw0");
+                Measure.run(b.berth(Mode.DAEMON, "create", "3500", t.toString(), "--rootfs", "local:0", "--quiet"));
+                b.berthIds.add(3500);
+                System.out.println(b.startPhases("raw0", "3500"));
+                System.out.println(b.createPhases(t, Double.NaN, Double.NaN));
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+                return;
+            }
             if (snapshotsOnly) {
                 List<Row> snaps = b.snapshotRows(b.buildTemplate());
                 String t = renderStorage(snaps, runs);
