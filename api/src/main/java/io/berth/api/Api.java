@@ -45,6 +45,7 @@ public final class Api {
         new NodeEndpoints(this).register(service);
         new LxcEndpoints(this).register(service);
         new LxcDiskEndpoints(this).register(service);
+        new MigrateEndpoints(this).register(service); // issue 17: pct migrate
         new UploadEndpoint(this).register(service);
         new AccessEndpoints(this).register(service);
         new StorageEndpoints(this, new io.berth.api.rrd.RrdSampler(ct, RRD_STEP_SECONDS).resumeIfArchived()).register();

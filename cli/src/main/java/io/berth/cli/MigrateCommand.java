@@ -55,7 +55,7 @@ public final class MigrateCommand implements Callable<Integer> {
                 throw new io.berth.error.InvalidInputException("output", "'" + output + "' is invalid; allowed: text, json");
             boolean json = output.equals("json");
             MigrateRequest req = new MigrateRequest(vmid, target, restart, Optional.ofNullable(targetStorage), bwlimit, online);
-            Migration.Result r = ClusterMigrations.migrate(CtCli.roots(spec), req, line -> {
+            Migration.Result r = ClusterMigrations.run(CtCli.roots(spec), req, line -> {
                 (json ? System.err : System.out).println(line);
             });
             if (json) {

@@ -13,10 +13,13 @@ import io.berth.error.UnsupportedException;
 import java.util.function.Consumer;
 
 /** Migration on a cluster node: the target reached by the node-to-node call, the config moved by one etcd transaction. */
-public final class ClusterMigrations {
-    private ClusterMigrations() {}
+public final class ClusterMigrations implements io.berth.ct.migrate.ClusterMigrator {
+    /** The {@link io.berth.ct.migrate.ClusterMigrator} service (META-INF/services), for the API. */
+    public ClusterMigrations() {}
 
-    public static Migration.Result migrate(BerthRoots roots, MigrateRequest req, Consumer<String> log) {
+    @Override public Migration.Result migrate(BerthRoots roots, MigrateRequest req, Consumer<String> log) { return run(roots, req, log); }
+
+    public static Migration.Result run(BerthRoots roots, MigrateRequest req, Consumer<String> log) {
         if (ClusterBackend.of(roots).isEmpty())
             throw new UnsupportedException("this host is in no cluster: migration needs a cluster (berth cluster create|join)");
         ClusterNode cn = ClusterNode.of(roots);

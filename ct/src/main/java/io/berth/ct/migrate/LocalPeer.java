@@ -31,6 +31,9 @@ public final class LocalPeer implements MigrationPeer {
             throw new InvalidInputException("target-storage", "storage '" + storage + "' is not configured on node '" + node
                     + "': " + e.getMessage());
         }
+        if (!s.def().nodes().isEmpty() && !s.def().nodes().contains(node))
+            throw new InvalidInputException("target-storage", "storage '" + storage + "' is not available on node '" + node
+                    + "' (storage.cfg: nodes " + String.join(",", s.def().nodes()) + "); choose one with --target-storage");
         if (s.def().disable()) throw new InvalidInputException("target-storage", "storage '" + storage + "' is disabled on node '" + node + "'");
         if (!s.def().has(ContentType.ROOTDIR))
             throw new InvalidInputException("target-storage", "content type 'rootdir' is not available on storage '" + storage
