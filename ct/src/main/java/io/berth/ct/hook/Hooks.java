@@ -173,11 +173,10 @@ public final class Hooks {
      * namespace, where mknod is not allowed but bind mounts are.
      */
     void autodev(CtPaths paths, Map<String, String> env) {
-        String rootfs = env.get("LXC_ROOTFS_MOUNT");
-        if (rootfs == null) throw new CtException("autodev hook: LXC_ROOTFS_MOUNT is not set");
-        StagedMounts.attach(paths, rootfs);
         Path f = paths.devicesFile();
         if (!Files.exists(f)) return;
+        String rootfs = env.get("LXC_ROOTFS_MOUNT");
+        if (rootfs == null) throw new CtException("autodev hook: LXC_ROOTFS_MOUNT is not set");
         try {
             for (String path : Files.readAllLines(f, StandardCharsets.UTF_8)) {
                 if (path.isBlank()) continue;

@@ -10,10 +10,8 @@ import io.berth.sys.PathCalls;
 import io.berth.sys.Reverter;
 import io.berth.sys.SysException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -26,10 +24,11 @@ import java.util.regex.Pattern;
  * host root ({@code umount2}: EINVAL). A mount point that pre-start mounted onto the rootfs is copied into the
  * container's namespace when LXC makes it, so it could never be unplugged. A bind made <em>inside</em> that namespace
  * is not locked: {@code open_tree(OPEN_TREE_CLONE)} clears the lock on its copy (the copy keeps its id map and a locked
- * read-only flag). So pre-start, after guest setup saw every mount point in place, moves each one (deepest first) to
- * {@code <dir>/mpstage/<key>}; the autodev hook, which runs in the container's mount and user namespace before
- * pivot_root, clones each staged mount and moves the clone onto its target (parents first). The staged copies in the
- * container's namespace go away with the old root at pivot_root; those in the monitor's namespace are released by
+ * read-only flag; so does a plain {@code MS_BIND}). So pre-start, after guest setup saw every mount point in place,
+ * moves each one (deepest first) to {@code <dir>/mpstage/<key>}, and the rendered LXC config binds each onto its target
+ * ({@code lxc.mount.entry}, parents first, see {@code LxcConfigRenderer}), which LXC does in the container's mount and
+ * user namespace before pivot_root, opening the target without following symlinks; no extra process. The staged copies
+ * in the container's namespace go away with the old root at pivot_root; those in the monitor's namespace are released by
  * unplug ({@link #release(CtPaths, String)}) or post-stop, so the container's mount is the filesystem's only holder.
  */
 public final class StagedMounts {
@@ -49,9 +48,8 @@ public final class StagedMounts {
         Path stage = paths.dir().resolve("mpstage");
         try (Reverter undo = new Reverter(); Fd root = PathCalls.openat(Fd.CWD, paths.rootfsMount().toString(), DIR, 0)) {
             Files.createDirectories(stage);
-            // the autodev hook runs as the container's root: it may pass through, not list
+            // LXC binds them as the container's root: it may pass through, not list
             Files.setPosixFilePermissions(stage, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-            List<String> plan = new ArrayList<>();
             for (MountRequest r : mps.reversed()) {
                 Path dir = stage.resolve(r.key());
                 Files.createDirectories(dir);
@@ -64,9 +62,7 @@ public final class StagedMounts {
                         Mounts.moveMountOnto(from, back);
                     }
                 });
-                plan.add(r.key() + " " + r.target());
             }
-            Files.write(paths.dir().resolve("mpstage.list"), plan.reversed(), StandardCharsets.UTF_8);
             undo.commit();
         } catch (IOException | SysException e) {
             throw new CtException("pre-start: cannot stage the mount points of " + paths.vmid() + " in " + stage + ": "
@@ -78,29 +74,6 @@ public final class StagedMounts {
         return requests.stream().filter(r -> KEY.matcher(r.key()).matches())
                 .sorted(Comparator.comparingInt((MountRequest r) -> SafePath.components(r.key(), r.target()).size()))
                 .toList();
-    }
-
-    /** autodev, in the container's mount (and user) namespace before pivot_root: binds each staged mount in place. */
-    static void attach(CtPaths paths, String rootfs) {
-        Path list = paths.dir().resolve("mpstage.list");
-        if (!Files.exists(list)) return;
-        try (Fd root = PathCalls.openat(Fd.CWD, rootfs, DIR, 0)) {
-            for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
-                if (line.isBlank()) continue;
-                int sp = line.indexOf(' ');
-                String key = line.substring(0, sp), target = line.substring(sp + 1);
-                if (!KEY.matcher(key).matches()) throw new CtException("autodev: bad line in " + list + ": " + line);
-                try (Fd clone = Mounts.cloneTree(paths.dir().resolve("mpstage").resolve(key).toString(), false);
-                     Fd to = SafePath.openExisting(root, target)) {
-                    Mounts.moveMountOnto(clone, to);
-                } catch (SysException | io.berth.mount.MountException e) {
-                    throw new CtException("mount point " + key + ": cannot bind it onto " + target + " in the container's"
-                            + " namespace: " + e.getMessage(), e);
-                }
-            }
-        } catch (IOException e) {
-            throw new CtException("autodev: cannot read " + list + ": " + e.getMessage(), e);
-        }
     }
 
     /**
@@ -130,7 +103,6 @@ public final class StagedMounts {
         if (!Files.isDirectory(stage)) return;
         try (var ds = Files.newDirectoryStream(stage)) {
             for (Path p : ds) if (KEY.matcher(p.getFileName().toString()).matches()) release(p);
-            Files.deleteIfExists(paths.dir().resolve("mpstage.list"));
         } catch (IOException e) {
             throw new CtException("post-stop: cannot list " + stage + ": " + e.getMessage(), e);
         }

@@ -43,6 +43,34 @@ public final class LxcConfigRenderer {
             delete_module errno 1
             """;
 
+    /**
+     * An unprivileged container's mount points, bound from where pre-start staged them ({@code <lxcpath>/<vmid>/mpstage/
+     * mpN}) by LXC itself inside the container's mount namespace, parents first: a bind made there is not locked by the
+     * kernel (MNT_LOCKED), so it can be unplugged live; LXC opens the (existing) target without following symlinks.
+     */
+    private static void stagedMountPoints(RenderInput in, Lines out) {
+        List<io.berth.config.MountPoint> mps = new ArrayList<>();
+        for (String k : in.conf().keys()) {
+            if (!k.matches("mp\\d+")) continue;
+            try {
+                mps.add(io.berth.config.MountPoint.parse(k, in.conf().get(k).orElseThrow()));
+            } catch (RuntimeException e) {
+                // an invalid value is refused by the start's config check before this config is used
+            }
+        }
+        mps.sort(java.util.Comparator.comparingLong(m -> m.target().chars().filter(c -> c == '/').count()));
+        Path stage = in.lxcPath().resolve(Integer.toString(in.vmid())).resolve("mpstage");
+        for (io.berth.config.MountPoint m : mps) {
+            out.add("lxc.mount.entry", fstabField(stage.resolve(m.key()).toString()) + " "
+                    + fstabField(m.target().substring(1)) + " none bind 0 0");
+        }
+    }
+
+    /** An fstab field as getmntent reads it: space, tab, newline and backslash octal-escaped. */
+    private static String fstabField(String s) {
+        return s.replace("\\", "\\134").replace(" ", "\\040").replace("\t", "\\011").replace("\n", "\\012");
+    }
+
     private static final long MIB = 1024L * 1024L;
 
     private LxcConfigRenderer() {}
@@ -124,10 +152,9 @@ public final class LxcConfigRenderer {
 
         out.add("lxc.hook.version", "1");
         out.add("lxc.hook.pre-start", in.hookCommand() + " pre-start");
-        // autodev binds devN nodes, and an unprivileged container's mount points from where pre-start staged them (so
-        // the kernel does not lock them and they can be unplugged live); without either it is skipped (a process less)
-        boolean stagedMps = s.unprivileged() && in.conf().keys().stream().anyMatch(k -> k.matches("mp\\d+"));
-        if (!s.devs().isEmpty() || stagedMps) out.add("lxc.hook.autodev", in.hookCommand() + " autodev");
+        // autodev only creates devN nodes; without any, skipping it saves a hook process per start
+        if (!s.devs().isEmpty()) out.add("lxc.hook.autodev", in.hookCommand() + " autodev");
+        if (s.unprivileged()) stagedMountPoints(in, out);
         out.add("lxc.hook.post-stop", in.hookCommand() + " post-stop");
 
         boolean rawCpuset = s.hasRaw("lxc.cgroup.cpuset.cpus") || s.hasRaw("lxc.cgroup2.cpuset.cpus");

@@ -27,6 +27,18 @@ class LxcConfigRendererTest {
         return LxcConfigRenderer.render(new RenderInput(200, conf(text), host, Path.of("/l"), "/bin/berth hook", Path.of("/l/200/rootfs")));
     }
 
+    /** Issue 10.14: LXC binds an unprivileged container's staged mount points (parents first), so they stay unlockable. */
+    @Test
+    void unprivilegedMountPointsAreBoundFromTheStageParentsFirst() {
+        String cfg = render("ostype: debian\nunprivileged: 1\nmp0: /srv/a b,mp=/data/in ner\nmp1: local:200/vm-200-disk-1.raw,mp=/data\n",
+                GoldenRenderTest.HYBRID).config();
+        assertThat(cfg).containsSubsequence("lxc.mount.entry = /l/200/mpstage/mp1 data none bind 0 0",
+                "lxc.mount.entry = /l/200/mpstage/mp0 data/in\\040ner none bind 0 0");
+        assertThat(cfg).doesNotContain("lxc.hook.autodev");
+        // privileged: pre-start mounts them in place, nothing to bind
+        assertThat(render("ostype: debian\nmp0: /srv,mp=/data\n", GoldenRenderTest.HYBRID).config()).doesNotContain("mpstage");
+    }
+
     @Test
     void anMtuAboveTheBridgesIsRefusedNamingKeyValueAndLimit() {
         assertThatThrownBy(() -> render("ostype: debian\nnet0: name=eth0,bridge=vmbr0,mtu=9000\n", GoldenRenderTest.HYBRID))
