@@ -32,7 +32,7 @@ public final class ConfigPrinter {
     private static java.util.Set<String> usedVolumes(ContainerConfig c) {
         java.util.Set<String> used = new java.util.HashSet<>();
         c.values().forEach((k, v) -> {
-            if (!k.equals("rootfs") && !k.matches("mp\\d+")) return;
+            if (!MountPoint.isVolumeKey(k)) return;
             try {
                 if (MountPoint.parse(k, v).source() instanceof MountSource.Volume vol) used.add(vol.volid());
             } catch (RuntimeException e) {
@@ -67,7 +67,7 @@ public final class ConfigPrinter {
         if (main) {
             keys.remove("snapstate");
             java.util.Set<String> used = usedVolumes(c);
-            keys.entrySet().removeIf(e -> e.getKey().matches("unused\\d+") && used.contains(e.getValue()));
+            keys.entrySet().removeIf(e -> Schema.inFamily("unused", e.getKey()) && used.contains(e.getValue()));
         }
         if (!c.deletes().isEmpty()) keys.putIfAbsent("delete", String.join(",", c.deletes()));
         keys.forEach((k, v) -> sb.append(k).append(": ").append(v).append('\n'));

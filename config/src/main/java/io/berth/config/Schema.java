@@ -121,8 +121,14 @@ public final class Schema {
      * {@code unused}, ...) as declared here: the one place the key patterns live (index range included).
      */
     public static boolean inFamily(String family, String key) {
-        return lookup(key).filter(k -> k.indexed() && k.name().equals(family)).isPresent();
+        if (!key.startsWith(family)) return false; // the common case on hot paths (start reads every key)
+        ConfigKey k = FAMILIES.get(family);
+        if (k == null) throw new IllegalArgumentException("'" + family + "' is not an indexed key family");
+        return k.matches(key);
     }
+
+    private static final java.util.Map<String, ConfigKey> FAMILIES = KEYS.stream().filter(ConfigKey::indexed)
+            .collect(java.util.stream.Collectors.toUnmodifiableMap(ConfigKey::name, k -> k));
 
     /** Checks a value against its key; throws {@link ConfigValueException} naming what is allowed. */
     public static void check(String key, String value) {

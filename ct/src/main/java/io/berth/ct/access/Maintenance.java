@@ -144,7 +144,7 @@ public final class Maintenance {
     /** {@code pct fsck VMID [--device KEY] [--force]}: e2fsck a stopped container's raw volume; returns fsck's output. */
     public String fsck(int vmid, Optional<String> device, boolean force) {
         String key = device.orElse("rootfs");
-        if (!key.equals("rootfs") && !key.matches("mp\\d{1,3}"))
+        if (!io.berth.config.MountPoint.isVolumeKey(key))
             throw new IllegalArgumentException("invalid --device '" + key + "': allowed rootfs or mp0..mp255");
         ContainerConfig c = configs.read(vmid).main();
         checkUnlocked(vmid, c);

@@ -34,7 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
-import java.util.regex.Pattern;
 
 /**
  * pct's template, clone and move-volume, step for step as Proxmox's API does them: the source holds {@code lock: disk}
@@ -43,8 +42,6 @@ import java.util.regex.Pattern;
  */
 public final class CloneService {
     private static final Duration LOCK_WAIT = Duration.ofSeconds(30);
-    private static final Pattern NET = Pattern.compile("net\\d+");
-    private static final Pattern UNUSED = Pattern.compile("unused\\d+");
     /** Proxmox's default {@code mac_prefix} (datacenter.cfg). */
     static final String MAC_PREFIX = "BC:24:11";
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -175,8 +172,8 @@ public final class CloneService {
             Map<String, MountPoint> mounts = new LinkedHashMap<>();
             for (Map.Entry<String, String> e : from.values().entrySet()) {
                 String k = e.getKey();
-                if (UNUSED.matcher(k).matches()) continue;
-                if (k.equals("rootfs") || k.matches("mp\\d+")) {
+                if (io.berth.config.Schema.inFamily("unused", k)) continue;
+                if (io.berth.config.MountPoint.isVolumeKey(k)) {
                     MountPoint mp = MountPoint.parse(k, e.getValue());
                     if (!(mp.source() instanceof MountSource.Volume v))
                         throw new CtException("unable to clone mount point '" + k + "' ('" + mp.source().format()
@@ -194,7 +191,7 @@ public final class CloneService {
                     }
                     mounts.put(k, mp);
                     values.put(k, e.getValue());
-                } else if (NET.matcher(k).matches()) {
+                } else if (io.berth.config.Schema.inFamily("net", k)) {
                     NetConfig n = NetConfig.parse(e.getValue());
                     values.put(k, withMac(n, randomMac()).format());
                 } else {
@@ -299,9 +296,9 @@ public final class CloneService {
      * the old volume as {@code unusedN} or deletes it. The container holds {@code lock: disk} meanwhile.
      */
     public MoveResult moveVolume(int vmid, String key, String storage, boolean delete, Progress progress) {
-        if (key == null || !(key.equals("rootfs") || key.matches("mp\\d{1,3}")))
+        if (key == null || !io.berth.config.MountPoint.isVolumeKey(key))
             throw new IllegalArgumentException("invalid volume '" + key + "': allowed rootfs or mp0..mp255"
-                    + (key != null && UNUSED.matcher(key).matches() ? " (unused volumes cannot be moved)" : ""));
+                    + (key != null && io.berth.config.Schema.inFamily("unused", key) ? " (unused volumes cannot be moved)" : ""));
         ct.storages().get(storage);
         List<String> warnings = new ArrayList<>();
         ConfigFile file = update(vmid, f -> {
@@ -338,7 +335,7 @@ public final class CloneService {
                 if (!delete) {
                     ContainerConfig withUnused = SnapshotConfigs.addUnused(m, old.toString());
                     unusedKey[0] = withUnused.values().entrySet().stream()
-                            .filter(e -> UNUSED.matcher(e.getKey()).matches() && e.getValue().equals(old.toString()))
+                            .filter(e -> io.berth.config.Schema.inFamily("unused", e.getKey()) && e.getValue().equals(old.toString()))
                             .map(Map.Entry::getKey).findFirst();
                     m = withUnused;
                 }

@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 /**
  * Berth's LXC hooks. pre-start runs in the monitor's private mount namespace ({@code lxc.monitor.unshare = 1}), so
@@ -37,7 +36,6 @@ import java.util.regex.Pattern;
  * recursively as its root) but never by the host; post-stop runs in the same namespace and releases them.
  */
 public final class Hooks {
-    private static final Pattern DEV_KEY = Pattern.compile("dev\\d+");
 
     private final BerthRoots roots;
     private final ConfigIo configs;
@@ -127,7 +125,7 @@ public final class Hooks {
      */
     private static void preparePassthrough(CtPaths paths, ContainerConfig c, IdMap map) throws IOException {
         List<String> devs = new ArrayList<>();
-        for (String k : c.keys()) if (DEV_KEY.matcher(k).matches()) devs.add(k);
+        for (String k : c.keys()) if (io.berth.config.Schema.inFamily("dev", k)) devs.add(k);
         Files.deleteIfExists(paths.devicesFile());
         if (devs.isEmpty()) return;
         Path dir = Files.createDirectories(paths.passthroughDir());

@@ -17,11 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** Turns a container config's {@code rootfs}/{@code mpN} into mount engine requests, and knows the container's id map. */
 public final class CtMounts {
-    private static final Pattern MP_KEY = Pattern.compile("mp\\d+");
 
     private final Storages storages;
 
@@ -38,7 +36,7 @@ public final class CtMounts {
     public static List<MountPoint> mountPoints(ContainerConfig c) {
         List<MountPoint> out = new ArrayList<>();
         c.rootfs().ifPresent(out::add);
-        for (String k : c.keys()) if (MP_KEY.matcher(k).matches()) c.mountPoint(k).ifPresent(out::add);
+        for (String k : c.keys()) if (io.berth.config.Schema.inFamily("mp", k)) c.mountPoint(k).ifPresent(out::add);
         return out;
     }
 

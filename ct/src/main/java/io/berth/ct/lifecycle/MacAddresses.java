@@ -13,7 +13,6 @@ import java.util.regex.Pattern;
  */
 public final class MacAddresses {
     static final String PREFIX = "BC:24:11";
-    private static final Pattern NET_KEY = Pattern.compile("net\\d+");
     private static final Pattern HAS_HWADDR = Pattern.compile("(^|,)hwaddr=");
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -47,13 +46,13 @@ public final class MacAddresses {
 
     /** Adds a MAC to every {@code netN} value in {@code values} (keys and values as given to create or set). */
     public static void fill(Map<String, String> values) {
-        for (var e : values.entrySet()) if (NET_KEY.matcher(e.getKey()).matches()) e.setValue(withHwaddr(e.getValue()));
+        for (var e : values.entrySet()) if (io.berth.config.Schema.inFamily("net", e.getKey())) e.setValue(withHwaddr(e.getValue()));
     }
 
     /** The config with a MAC on every NIC that has none (the same config object when all have one). */
     public static ContainerConfig fill(ContainerConfig c) {
         for (String k : c.keys()) {
-            if (!NET_KEY.matcher(k).matches()) continue;
+            if (!io.berth.config.Schema.inFamily("net", k)) continue;
             String v = c.get(k).orElseThrow();
             String w = withHwaddr(v);
             if (!w.equals(v)) c = c.with(k, w);

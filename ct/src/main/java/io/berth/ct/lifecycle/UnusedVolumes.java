@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Proxmox's {@code add_unused_volume}: a volume that a change drops from the config (an {@code mpN} deleted or
@@ -19,8 +18,6 @@ import java.util.regex.Pattern;
 public final class UnusedVolumes {
     /** Proxmox's {@code __config_max_unused_disks}. */
     static final int MAX_UNUSED = 256;
-    private static final Pattern MP_KEY = Pattern.compile("rootfs|mp\\d+");
-    private static final Pattern UNUSED_KEY = Pattern.compile("unused\\d+");
 
     private UnusedVolumes() {}
 
@@ -41,7 +38,7 @@ public final class UnusedVolumes {
         Set<String> still = referenced(after);
         List<String> out = new ArrayList<>();
         for (String k : before.main().keys()) {
-            if (!UNUSED_KEY.matcher(k).matches()) continue;
+            if (!io.berth.config.Schema.inFamily("unused", k)) continue;
             String volid = before.main().get(k).orElseThrow();
             if (!still.contains(volid) && !out.contains(volid)) out.add(volid);
         }
@@ -71,7 +68,7 @@ public final class UnusedVolumes {
         all.addAll(f.snapshots().values());
         for (ContainerConfig c : all) {
             out.addAll(mountPointVolumes(c));
-            for (String k : c.keys()) if (UNUSED_KEY.matcher(k).matches()) c.get(k).ifPresent(out::add);
+            for (String k : c.keys()) if (io.berth.config.Schema.inFamily("unused", k)) c.get(k).ifPresent(out::add);
         }
         return out;
     }
@@ -79,7 +76,7 @@ public final class UnusedVolumes {
     private static List<String> mountPointVolumes(ContainerConfig c) {
         List<String> out = new ArrayList<>();
         for (String k : c.keys()) {
-            if (!MP_KEY.matcher(k).matches()) continue;
+            if (!io.berth.config.MountPoint.isVolumeKey(k)) continue;
             try {
                 if (MountPoint.parse(k, c.get(k).orElseThrow()).source() instanceof MountSource.Volume v) out.add(v.volid());
             } catch (RuntimeException e) {

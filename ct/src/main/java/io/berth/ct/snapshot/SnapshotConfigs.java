@@ -21,7 +21,6 @@ public final class SnapshotConfigs {
 
     /** Keys a snapshot never copies (they describe the snapshot operation, not the container). */
     private static final Set<String> NOT_COPIED = Set.of("snapstate", "snaptime", "vmstate", "lock", "digest");
-    private static final Pattern UNUSED = Pattern.compile("unused\\d+");
     private static final Pattern MP = Pattern.compile("mp(\\d+)");
     /** As many unusedN keys as mount points (Proxmox's MAX_UNUSED_DISKS = MAX_MOUNT_POINTS). */
     static final int MAX_UNUSED = 256;
@@ -30,7 +29,7 @@ public final class SnapshotConfigs {
     public static ContainerConfig copy(ContainerConfig source) {
         Map<String, String> values = new LinkedHashMap<>();
         source.values().forEach((k, v) -> {
-            if (!NOT_COPIED.contains(k) && !UNUSED.matcher(k).matches()) values.put(k, v);
+            if (!NOT_COPIED.contains(k) && !io.berth.config.Schema.inFamily("unused", k)) values.put(k, v);
         });
         return ContainerConfig.of(values, source.lxcRaw(), Optional.empty(), List.of());
     }
@@ -43,7 +42,7 @@ public final class SnapshotConfigs {
         ContainerConfig main = file.main();
         Map<String, String> values = new LinkedHashMap<>();
         main.values().forEach((k, v) -> {
-            if (UNUSED.matcher(k).matches()) values.put(k, v);
+            if (io.berth.config.Schema.inFamily("unused", k)) values.put(k, v);
         });
         copy(snap).values().forEach(values::put);
         ContainerConfig restored = ContainerConfig.of(values, snap.lxcRaw(), main.description(), List.of());

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * A config entry that names a storage volume: {@code rootfs}, {@code mpN} (volume mount points) or {@code unusedN},
@@ -17,8 +16,6 @@ import java.util.regex.Pattern;
  * @param snapshot the snapshot section, empty for the current and pending sections
  */
 public record VolumeRef(int vmid, Optional<String> snapshot, boolean pending, String key, String volid) {
-    private static final Pattern MOUNT_KEY = Pattern.compile("rootfs|mp\\d+");
-    private static final Pattern UNUSED_KEY = Pattern.compile("unused\\d+");
 
     /** Every volume reference of a config file: current section, then pending, then snapshots in file order. */
     public static List<VolumeRef> in(int vmid, ConfigFile f) {
@@ -33,9 +30,9 @@ public record VolumeRef(int vmid, Optional<String> snapshot, boolean pending, St
     private static void section(int vmid, Optional<String> snap, boolean pending, ContainerConfig c, List<VolumeRef> out) {
         for (Map.Entry<String, String> e : c.values().entrySet()) {
             String key = e.getKey();
-            if (UNUSED_KEY.matcher(key).matches()) {
+            if (io.berth.config.Schema.inFamily("unused", key)) {
                 out.add(new VolumeRef(vmid, snap, pending, key, e.getValue()));
-            } else if (MOUNT_KEY.matcher(key).matches()
+            } else if (io.berth.config.MountPoint.isVolumeKey(key)
                     && MountPoint.parse(key, e.getValue()).source() instanceof MountSource.Volume v) {
                 out.add(new VolumeRef(vmid, snap, pending, key, v.volid()));
             }
