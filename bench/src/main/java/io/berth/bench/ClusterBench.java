@@ -165,8 +165,13 @@ public final class ClusterBench {
         return sb.toString();
     }
 
+    private static int nextPort = 19400 + (int) (ProcessHandle.current().pid() % 40) * 2;
+
+    /** The next free loopback port of the cluster session's bench range (19400-19499), never the same twice. */
     private static int port() throws IOException {
-        for (int p = 19400 + (int) (ProcessHandle.current().pid() % 50) * 2, tries = 0; tries < 100; tries++, p = p >= 19499 ? 19400 : p + 1) {
+        for (int tries = 0; tries < 100; tries++) {
+            int p = nextPort;
+            nextPort = p >= 19499 ? 19400 : p + 1;
             try (ServerSocket s = new ServerSocket(p, 1, InetAddress.getLoopbackAddress())) {
                 return p;
             } catch (IOException busy) {
@@ -180,9 +185,7 @@ public final class ClusterBench {
         int[] c = new int[3], p = new int[3];
         for (int i = 0; i < 3; i++) {
             c[i] = port();
-            try (ServerSocket hold = new ServerSocket(c[i], 1, InetAddress.getLoopbackAddress())) {
-                p[i] = port();
-            }
+            p[i] = port();
         }
         StringJoiner initial = new StringJoiner(","), endpoints = new StringJoiner(",");
         for (int i = 0; i < 3; i++) {

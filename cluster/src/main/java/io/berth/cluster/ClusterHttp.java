@@ -6,6 +6,7 @@ import io.berth.error.HttpStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.net.URLDecoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -41,6 +42,7 @@ import org.eclipse.jetty.util.Callback;
 public final class ClusterHttp extends Handler.Wrapper {
     public static final String NODE_CALLS = "/berth-node/v1/";
     private static final Pattern NODE_PATH = Pattern.compile("/api2/(json|extjs)/nodes/([^/]+)(/.*)?");
+    private static final Pattern LXC_PATH = Pattern.compile("/lxc/([1-9][0-9]{2,8})(/.*)?");
     private static final Pattern CLUSTER_WIDE = Pattern.compile("/api2/(json|extjs)/cluster/(resources|tasks|nextid)");
     /** Marks a node's request for its own part of a cluster-wide answer (signed, so a user cannot set it). */
     static final String LOCAL = "X-Berth-Local";
@@ -86,8 +88,22 @@ public final class ClusterHttp extends Handler.Wrapper {
         if (m.matches()) {
             String target = URLDecoder.decode(m.group(2), StandardCharsets.UTF_8);
             if (!target.equals(node.node()) && !target.equals("localhost") && isMember(target)) {
-                forward(req, res, cb, target);
+                forward(req, res, cb, target, req.getHttpURI().getPathQuery());
                 return true;
+            }
+            // a container this node does not have, named under this node: it may live elsewhere (a stale node in
+            // a client, a migrated container): forwarded to its owner, the path naming the owner
+            Matcher ct = m.group(3) == null ? null : LXC_PATH.matcher(m.group(3));
+            if (ct != null && ct.matches() && req.getHeaders().get(NodeAuth.NODE) == null) {
+                int vmid = Integer.parseInt(ct.group(1));
+                if (!Files.exists(node.roots().containerConfig(vmid))) {
+                    String owner = ownerOf(vmid);
+                    if (owner != null && !owner.equals(node.node())) {
+                        String q = req.getHttpURI().getQuery();
+                        forward(req, res, cb, owner, "/api2/" + m.group(1) + "/nodes/" + owner + m.group(3) + (q == null ? "" : "?" + q));
+                        return true;
+                    }
+                }
             }
         }
         return super.handle(req, res, cb);
@@ -101,8 +117,17 @@ public final class ClusterHttp extends Handler.Wrapper {
         }
     }
 
-    private void forward(Request req, Response res, Callback cb, String target) {
-        String pathAndQuery = req.getHttpURI().getPathQuery();
+    private String ownerOf(int vmid) {
+        try {
+            return Etcd.await(node.client().getKVClient().get(Etcd.bytes(node.layout().vmid(vmid))), node.conf().timeout(),
+                    "find the node of container " + vmid).getKvs().stream().findFirst()
+                    .map(k -> k.getValue().toString(StandardCharsets.UTF_8)).orElse(null);
+        } catch (BerthException e) {
+            return null; // no quorum: the local API answers "does not exist"
+        }
+    }
+
+    private void forward(Request req, Response res, Callback cb, String target, String pathAndQuery) {
         Map<String, String> headers = new LinkedHashMap<>();
         for (var f : req.getHeaders())
             if (FORWARDED_HEADERS.contains(f.getLowerCaseName())) headers.put(f.getName(), f.getValue());

@@ -27,9 +27,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Operation locks across nodes: {@code /berth/locks/lxc/VMID} created (create revision 0) with the holder's
- * {@code owner} as value and attached to a lease of {@code ttl} that this client keeps alive while the lock is
- * held. Releasing revokes the lease (deleting the key); a holder that dies or loses the cluster stops renewing, so
- * its lock disappears at most {@code ttl} later. Reentrant within a thread of this instance. Waiting for a held
+ * {@code owner} as value and attached to this instance's session lease of {@code ttl}, which it keeps alive (one
+ * lease per process, as etcd's own concurrency package does: a lock costs one transaction to take and one to
+ * release). Releasing deletes the key (if it is still ours); a holder that dies or loses the cluster stops renewing,
+ * so its locks disappear at most {@code ttl} later. Reentrant within a thread of this instance. Waiting for a held
  * lock polls the key (at most every 200 ms) until the caller's timeout.
  */
 public final class EtcdLocks implements Locks {
@@ -39,28 +40,41 @@ public final class EtcdLocks implements Locks {
     private final Duration ttl;
     private final Duration callTimeout;
     private final Map<Integer, Holding> held = new ConcurrentHashMap<>();
+    private long session; // guarded by this; 0: none (not yet granted, or lost)
+    private CloseableClient sessionKeepAlive;
 
     private final class Holding {
         final Thread thread = Thread.currentThread();
         final int vmid;
-        final long leaseId;
-        final CloseableClient keepAlive;
+        final long revision;
         int count = 1;
 
-        Holding(int vmid, long leaseId, CloseableClient keepAlive) {
+        Holding(int vmid, long revision) {
             this.vmid = vmid;
-            this.leaseId = leaseId;
-            this.keepAlive = keepAlive;
+            this.revision = revision;
         }
 
         void release() {
             if (--count > 0) return;
             held.remove(vmid, this);
-            keepAlive.close();
             try {
-                await(lease.revoke(leaseId), callTimeout, "release the lock of container " + vmid);
+                delete(vmid, revision);
             } catch (HostFailureException e) {
-                // the cluster is unreachable: the lease is no longer renewed and expires within the ttl
+                // the cluster is unreachable now: keep trying in the background, so the lock does not outlive its
+                // operation for as long as this process keeps the session alive
+                Thread.ofVirtual().name("berth-unlock-" + vmid).start(() -> {
+                    for (long pause = 500; ; pause = Math.min(pause * 2, 10_000)) {
+                        try {
+                            Thread.sleep(pause);
+                            delete(vmid, revision);
+                            return;
+                        } catch (InterruptedException ie) {
+                            return;
+                        } catch (HostFailureException again) {
+                            // still unreachable
+                        }
+                    }
+                });
             }
         }
     }
@@ -75,6 +89,36 @@ public final class EtcdLocks implements Locks {
         this.layout = layout;
         this.ttl = ttl;
         this.callTimeout = callTimeout;
+    }
+
+    /** Deletes the lock key if it is still the one we created (a lost session may have let someone else take it). */
+    private void delete(int vmid, long revision) {
+        ByteSequence key = bytes(layout.lock(vmid));
+        await(kv.txn().If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(revision)))
+                .Then(Op.delete(key, io.etcd.jetcd.options.DeleteOption.DEFAULT)).commit(), callTimeout, "release the lock of container " + vmid);
+    }
+
+    /** The session lease, granted at first use and kept alive by this client. */
+    private synchronized long session(int vmid) {
+        if (session != 0) return session;
+        long id = await(lease.grant(Math.max(2, ttl.toSeconds())), callTimeout, "lock container " + vmid).getID();
+        sessionKeepAlive = lease.keepAlive(id, new StreamObserver<LeaseKeepAliveResponse>() {
+            @Override public void onNext(LeaseKeepAliveResponse r) {
+                if (r.getTTL() <= 0) lost(id); // expired meanwhile (the cluster was unreachable longer than the ttl)
+            }
+            @Override public void onError(Throwable t) { lost(id); }
+            @Override public void onCompleted() { lost(id); }
+        });
+        session = id;
+        return id;
+    }
+
+    /** The session lease is gone (its keys with it): the next lock grants a new one. */
+    private synchronized void lost(long id) {
+        if (session != id) return;
+        session = 0;
+        if (sessionKeepAlive != null) sessionKeepAlive.close();
+        sessionKeepAlive = null;
     }
 
     @Override public Held lock(int vmid, String owner, Duration timeout) {
@@ -94,39 +138,32 @@ public final class EtcdLocks implements Locks {
             return Optional.of(mine::release);
         }
         long deadline = System.nanoTime() + timeout.toNanos();
-        long leaseId = await(lease.grant(Math.max(1, ttl.toSeconds())), callTimeout, "lock container " + vmid).getID();
-        CloseableClient keep = lease.keepAlive(leaseId, new StreamObserver<LeaseKeepAliveResponse>() {
-            @Override public void onNext(LeaseKeepAliveResponse r) {}
-            @Override public void onError(Throwable t) {}
-            @Override public void onCompleted() {}
-        });
-        boolean ok = false;
-        try {
-            ByteSequence key = bytes(layout.lock(vmid));
-            for (long pause = 20; ; pause = Math.min(200, pause * 2)) {
-                TxnResponse r = await(kv.txn()
+        ByteSequence key = bytes(layout.lock(vmid));
+        for (long pause = 20; ; pause = Math.min(200, pause * 2)) {
+            long leaseId = session(vmid);
+            TxnResponse r;
+            try {
+                r = await(kv.txn()
                         .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
                         .Then(Op.put(key, bytes(owner), PutOption.builder().withLeaseId(leaseId).build()))
                         .commit(), callTimeout, "lock container " + vmid);
-                if (r.isSucceeded()) {
-                    Holding h = new Holding(vmid, leaseId, keep);
-                    held.put(vmid, h);
-                    ok = true;
-                    return Optional.of(h::release);
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) return Optional.empty();
-                try {
-                    Thread.sleep(Math.min(pause, Math.max(1, left / 1_000_000)));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new HostFailureException("interrupted while locking container " + vmid, e);
-                }
+            } catch (ClusterUnavailableException e) {
+                if (!String.valueOf(e.getMessage()).contains("lease not found")) throw e;
+                lost(leaseId); // expired while this process was cut off: a new session, then again
+                continue;
             }
-        } finally {
-            if (!ok) {
-                keep.close();
-                lease.revoke(leaseId); // best effort, asynchronous: an unused lease also expires on its own
+            if (r.isSucceeded()) {
+                Holding h = new Holding(vmid, r.getPutResponses().get(0).getHeader().getRevision());
+                held.put(vmid, h);
+                return Optional.of(h::release);
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) return Optional.empty();
+            try {
+                Thread.sleep(Math.min(pause, Math.max(1, left / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HostFailureException("interrupted while locking container " + vmid, e);
             }
         }
     }

@@ -183,6 +183,15 @@ class ClusterNodeTest {
         assertThat(store2.load(5101).main().get("memory")).contains("1024");
         store2.update(5101, f -> f.withMain(f.main().with("memory", "2048")));
         assertThat(node(3).configsOf("node2").read(5101).config().main().get("memory")).contains("2048");
+        // a delete (destroy) frees the id cluster-wide
+        FileConfigRepository repo2 = new FileConfigRepository(roots.get(1));
+        repo2.create(5103, ct("short-lived"));
+        assertThat(node(1).etcdConfigs().owners()).containsEntry(5103, "node2");
+        new ConfigStore(roots.get(1)).delete(5103);
+        assertThat(node(1).etcdConfigs().owners()).doesNotContainKey(5103);
+        assertThat(Files.exists(roots.get(1).containerConfig(5103))).isFalse();
+        new FileConfigRepository(roots.get(2)).create(5103, ct("reused-on-node3"));
+        new ConfigStore(roots.get(2)).delete(5103);
     }
 
     @Test @Order(4) void theWatchFollowsAConfigMovedToThisNode() throws Exception {

@@ -231,6 +231,8 @@ class ClusterE2eTest {
         // read through node1: forwarded to node3, which checks alice's ticket itself (shared ticket key and users)
         JsonNode cfg = a1.get("/nodes/node3/lxc/" + onNode3 + "/config");
         String digest = cfg.path("digest").asText();
+        // named under the wrong node (as a client with a stale view would): found on its owner all the same
+        assertThat(a1.get("/nodes/node1/lxc/" + onNode3 + "/config").path("digest").asText()).isEqualTo(digest);
         assertThat(digest).hasSize(40);
         HttpResponse<String> ok = a1.raw("PUT", "/nodes/node3/lxc/" + onNode3 + "/config", "memory=300&digest=" + digest);
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
