@@ -144,7 +144,8 @@ public final class DaemonCommand implements Runnable {
             pb.start();
             Path sock = Berthd.socketPath(roots.runDir());
             boolean up = false;
-            for (int i = 0; i < 600 && !up; i++) {
+            // up to 60 s: on a loaded machine a cluster node's berthd (etcd client, API, HA) takes more than 15 s
+            for (int i = 0; i < 2400 && !up; i++) {
                 Thread.sleep(25);
                 up = answers(sock);
             }
