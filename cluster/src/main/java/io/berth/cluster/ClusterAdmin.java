@@ -81,7 +81,7 @@ public final class ClusterAdmin {
             NodeRegistry reg = new NodeRegistry(c, l, conf.timeout());
             if (reg.member(conf.node()).isPresent())
                 throw new ExistsException("node name '" + conf.node() + "' is taken in cluster " + name + "; choose another with --node,"
-                        + " or remove the old node first: berth cluster leave (on it), or berth cluster delnode " + conf.node());
+                        + " or take the old node out first: berth cluster leave (on it)");
             Joined j;
             try (Reverter undo = new Reverter()) {
                 j = enter(roots, conf, c, undo);

@@ -78,7 +78,7 @@ public final class ClusterCommand implements Runnable {
         String node;
 
         @Option(names = "--api", paramLabel = "URL", description = "how the other nodes reach this node's API, https://HOST:PORT "
-                + "(default: https://<first address of the host name>:8006 once berthd serves the API)")
+                + "(default: the host name's address, with the port berthd serves the API on)")
         URI api;
 
         @Option(names = "--ca", paramLabel = "PEM", description = "CA certificate(s) of the etcd server certificates (TLS)")
