@@ -1,5 +1,7 @@
 package io.berth.ct.hotplug;
 
+import io.berth.sys.Reverter;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +37,7 @@ public final class CgroupLimits {
     public record Limits(long memoryMiB, long swapMiB, double cpulimit, OptionalLong cpuunits, int cores) {}
 
     /** The memory+swap pair (they share one constraint on v1). */
-    public static void setMemory(ContainerCgroup cg, long memoryMiB, long swapMiB, UndoLog undo) {
+    public static void setMemory(ContainerCgroup cg, long memoryMiB, long swapMiB, Reverter undo) {
         long mem = memoryMiB * MIB;
         long swap = swapMiB * MIB;
         if (cg.isV1("memory")) {
@@ -70,7 +72,7 @@ public final class CgroupLimits {
         }
     }
 
-    public static void setCpuLimit(ContainerCgroup cg, double cpulimit, UndoLog undo) {
+    public static void setCpuLimit(ContainerCgroup cg, double cpulimit, Reverter undo) {
         long quota = cpulimit <= 0 ? -1 : (long) (PERIOD_US * cpulimit);
         if (cg.isV1("cpu")) {
             Path dir = cg.v1().get("cpu");
@@ -83,7 +85,7 @@ public final class CgroupLimits {
     }
 
     /** Proxmox's clamping: v1 shares 2..262144 (default 1024), v2 weight 1..10000 (default 100). */
-    public static void setCpuUnits(ContainerCgroup cg, OptionalLong units, UndoLog undo) {
+    public static void setCpuUnits(ContainerCgroup cg, OptionalLong units, Reverter undo) {
         if (cg.isV1("cpu")) {
             long shares = Math.clamp(units.orElse(1024), 2, 262144);
             write(cg.v1().get("cpu").resolve("cpu.shares"), Long.toString(shares), undo);
@@ -94,7 +96,7 @@ public final class CgroupLimits {
     }
 
     /** Restricts the container to the first {@code cores} cpus its parent cgroup allows (all when 0). */
-    public static void setCores(ContainerCgroup cg, int cores, UndoLog undo) {
+    public static void setCores(ContainerCgroup cg, int cores, Reverter undo) {
         Path file;
         Path parentEffective;
         if (cg.isV1("cpuset")) {
@@ -131,7 +133,7 @@ public final class CgroupLimits {
     }
 
     /** Writes a cgroup file, first recording its current value for the undo log. */
-    static void write(Path file, String value, UndoLog undo) {
+    static void write(Path file, String value, Reverter undo) {
         String old = read(file);
         try {
             Files.writeString(file, value);

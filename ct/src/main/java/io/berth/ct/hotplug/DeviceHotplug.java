@@ -1,5 +1,7 @@
 package io.berth.ct.hotplug;
 
+import io.berth.sys.Reverter;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +72,7 @@ final class DeviceHotplug {
         }
     }
 
-    static void add(String key, RunningContainer ct, ContainerCgroup cg, DevConfig dev, IdMap ids, UndoLog undo) {
+    static void add(String key, RunningContainer ct, ContainerCgroup cg, DevConfig dev, IdMap ids, Reverter undo) {
         Node node = Node.of(key, dev.path());
         List<String> rel = SafePath.components(key, dev.path());
         if (rel.size() < 2 || !rel.get(0).equals("dev")) {
@@ -98,7 +100,7 @@ final class DeviceHotplug {
         undo.push("remove " + dev.path() + " from the container", () -> detach(key, ct, dev.path(), node));
     }
 
-    static void remove(String key, RunningContainer ct, ContainerCgroup cg, DevConfig dev, UndoLog undo, Runnable replug) {
+    static void remove(String key, RunningContainer ct, ContainerCgroup cg, DevConfig dev, Reverter undo, Runnable replug) {
         Node node = Node.of(key, dev.path());
         detach(key, ct, dev.path(), node);
         undo.push("pass " + dev.path() + " into the container again", replug::run);

@@ -1,5 +1,7 @@
 package io.berth.ct.hotplug;
 
+import io.berth.sys.Reverter;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Function;
@@ -29,7 +31,7 @@ final class GuestHotplug {
     private GuestHotplug() {}
 
     /** Applies the change from {@code before} to {@code after} (which differ only in the guest keys). */
-    static void apply(int vmid, ContainerConfig before, ContainerConfig after, RunningContainer ct, UndoLog undo,
+    static void apply(int vmid, ContainerConfig before, ContainerConfig after, RunningContainer ct, Reverter undo,
                       List<String> warnings) {
         boolean hostname = !before.hostname().equals(after.hostname());
         boolean dns = !before.nameserver().equals(after.nameserver()) || !before.searchdomain().equals(after.searchdomain());
@@ -65,7 +67,7 @@ final class GuestHotplug {
      * After a live netN change: rewrites the distro's network configuration inside the container (seed 001 does
      * setup_network after update_ipconfig), so a restart of networking in the guest keeps the new addresses.
      */
-    static void network(int vmid, ContainerConfig before, ContainerConfig after, RunningContainer ct, UndoLog undo,
+    static void network(int vmid, ContainerConfig before, ContainerConfig after, RunningContainer ct, Reverter undo,
                         List<String> warnings) {
         if (before.ostype().filter("unmanaged"::equals).isPresent()) return;
         IdMap ids = before.idmap();
@@ -73,7 +75,7 @@ final class GuestHotplug {
                 GuestSpecs.of(vmid, after, (int) ids.rootUid(), (int) ids.rootGid()), Phase.NETWORK_CHANGE, undo, warnings);
     }
 
-    private static void files(RunningContainer ct, GuestSpec oldSpec, GuestSpec newSpec, Phase phase, UndoLog undo,
+    private static void files(RunningContainer ct, GuestSpec oldSpec, GuestSpec newSpec, Phase phase, Reverter undo,
                               List<String> warnings) {
         SetupReport r = inRoot(ct, root -> GuestSetup.apply(root, newSpec, phase));
         undo.push("rewrite the " + phase + " files from the old config", () -> inRoot(ct, root -> GuestSetup.apply(root, oldSpec, phase)));

@@ -1,5 +1,7 @@
 package io.berth.ct.hotplug;
 
+import io.berth.sys.Reverter;
+
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -87,7 +89,7 @@ public final class LiveChanges {
                 guestChanged = true; // applied last, see below
                 continue;
             }
-            UndoLog undo = new UndoLog();
+            Reverter undo = new Reverter();
             try {
                 Optional<String> reason = applyOne(vmid, cur, key, cur.get(key), value, ct, undo, out.warnings);
                 if (reason.isPresent()) {
@@ -97,7 +99,7 @@ public final class LiveChanges {
                     out.applied(key, value);
                 }
             } catch (RuntimeException e) {
-                undo.rollback(e);
+                rollback(undo, e);
                 StringBuilder why = new StringBuilder(LiveResult.FAILED_PREFIX + e.getMessage());
                 for (Throwable s : e.getSuppressed()) why.append("; ").append(s.getMessage());
                 out.pending(key, value, why.toString());
@@ -125,7 +127,7 @@ public final class LiveChanges {
         for (String k : List.of("memory", "swap", "cpulimit", "cpuunits", "cores")) {
             if (set.containsKey(k) || delete.contains(k)) changed.add(k);
         }
-        UndoLog undo = new UndoLog();
+        Reverter undo = new Reverter();
         try {
             ContainerCgroup cg = ContainerCgroup.locate(ct.name(), ct.initPid());
             if (changed.contains("memory") || changed.contains("swap")) {
@@ -146,7 +148,7 @@ public final class LiveChanges {
             undo.commit();
             for (String k : changed) out.applied(k, Optional.ofNullable(set.get(k)));
         } catch (RuntimeException e) {
-            undo.rollback(e);
+            rollback(undo, e);
             for (String k : changed) out.pending(k, Optional.ofNullable(set.get(k)), LiveResult.FAILED_PREFIX + e.getMessage());
         }
     }
@@ -161,13 +163,13 @@ public final class LiveChanges {
             changed.add(k);
             after = set.containsKey(k) ? after.with(k, set.get(k)) : after.without(k);
         }
-        UndoLog undo = new UndoLog();
+        Reverter undo = new Reverter();
         try {
             GuestHotplug.apply(vmid, cur, after, ct, undo, out.warnings);
             undo.commit();
             for (String k : changed) out.applied(k, Optional.ofNullable(set.get(k)));
         } catch (RuntimeException e) {
-            undo.rollback(e);
+            rollback(undo, e);
             StringBuilder why = new StringBuilder(LiveResult.FAILED_PREFIX + e.getMessage());
             for (Throwable s : e.getSuppressed()) why.append("; ").append(s.getMessage());
             for (String k : changed) out.pending(k, Optional.ofNullable(set.get(k)), why.toString());
@@ -189,7 +191,7 @@ public final class LiveChanges {
 
     /** Applies one hotpluggable key; returns a reason when it has to stay pending without having tried. */
     private Optional<String> applyOne(int vmid, ContainerConfig cur, String key, Optional<String> old, Optional<String> nu,
-                                      RunningContainer ct, UndoLog undo, List<String> warnings) {
+                                      RunningContainer ct, Reverter undo, List<String> warnings) {
         if (key.startsWith("mp")) return mountPoint(vmid, cur, key, old, nu, ct, undo, warnings);
         if (key.startsWith("net")) {
             int idx = Integer.parseInt(key.substring(3));
@@ -215,7 +217,7 @@ public final class LiveChanges {
             IdMap ids = cur.idmap();
             if (old.isPresent()) {
                 DevConfig od = DevConfig.parse(old.get());
-                DeviceHotplug.remove(key, ct, cg, od, undo, () -> DeviceHotplug.add(key, ct, cg, od, ids, new UndoLog()));
+                DeviceHotplug.remove(key, ct, cg, od, undo, () -> DeviceHotplug.add(key, ct, cg, od, ids, new Reverter()));
             }
             if (nu.isPresent()) DeviceHotplug.add(key, ct, cg, DevConfig.parse(nu.get()), ids, undo);
             ct.checkAlive();
@@ -225,7 +227,7 @@ public final class LiveChanges {
     }
 
     private Optional<String> mountPoint(int vmid, ContainerConfig cur, String key, Optional<String> old, Optional<String> nu,
-                                        RunningContainer ct, UndoLog undo, List<String> warnings) {
+                                        RunningContainer ct, Reverter undo, List<String> warnings) {
         Optional<MountPoint> o = old.map(v -> MountPoint.parse(key, v));
         Optional<MountPoint> n = nu.map(v -> MountPoint.parse(key, v));
         if (n.isPresent()) {
@@ -238,7 +240,7 @@ public final class LiveChanges {
             MountPoint om = o.get();
             MountRequest req = request(cur, om);
             MountHotplug.Unplugged u = MountHotplug.unplug(ct, key, om.target(), req.source(), warnings::add);
-            undo.push("mount " + key + " again", () -> MountHotplug.plug(ct, request(cur, om), new UndoLog(), warnings::add));
+            undo.push("mount " + key + " again", () -> MountHotplug.plug(ct, request(cur, om), new Reverter(), warnings::add));
             if (u.released() && om.source() instanceof io.berth.config.MountSource.Volume v) {
                 VolumeId id = storages.parseVolumeId(v.volid());
                 storages.storageOf(id).deactivate(id);
@@ -286,5 +288,14 @@ public final class LiveChanges {
                 .withOwner((int) ids.rootUid(), (int) ids.rootGid());
         if (mp.idmap().isPresent()) r = r.withIdmap(MountIdMap.diskToHost(mp.idmap().get(), ids));
         return r;
+    }
+
+    /** Undoes a failed live change's steps (newest first); an undo that failed rides along on {@code cause}. */
+    private static void rollback(Reverter undo, RuntimeException cause) {
+        try {
+            undo.revert();
+        } catch (RuntimeException incomplete) {
+            cause.addSuppressed(incomplete);
+        }
     }
 }

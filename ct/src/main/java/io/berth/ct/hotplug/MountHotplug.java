@@ -1,5 +1,7 @@
 package io.berth.ct.hotplug;
 
+import io.berth.sys.Reverter;
+
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -55,7 +57,7 @@ public final class MountHotplug {
      * Mounts {@code req} into the running container. On failure nothing stays mounted; on success the
      * undo log learns how to unmount it again.
      */
-    public static void plug(RunningContainer ct, MountRequest req, UndoLog undo, Consumer<String> warnings) {
+    public static void plug(RunningContainer ct, MountRequest req, Reverter undo, Consumer<String> warnings) {
         MountEngine engine = new MountEngine(warnings);
         try (Fd monitorNs = ct.monitorNamespace(NsType.MNT);
              Fd mnt = Namespaces.inMountNamespace(monitorNs, () -> engine.detachedMount(req));

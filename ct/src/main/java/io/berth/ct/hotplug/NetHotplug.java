@@ -1,5 +1,7 @@
 package io.berth.ct.hotplug;
 
+import io.berth.sys.Reverter;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +41,7 @@ public final class NetHotplug {
     }
 
     /** Creates the pair, plugs it, moves the peer into the container and configures its addresses. */
-    public static void add(int vmid, int index, Nic nic, long initPid, UndoLog undo, List<String> warnings) {
+    public static void add(int vmid, int index, Nic nic, long initPid, Reverter undo, List<String> warnings) {
         String key = "net" + index;
         String veth = hostVeth(vmid, index);
         // the peer only lives under this name until it is renamed inside the container
@@ -62,17 +64,17 @@ public final class NetHotplug {
     }
 
     /** Deletes the pair (the container end goes with the host end); undo recreates the old interface. */
-    public static void remove(int vmid, int index, Nic old, long initPid, UndoLog undo, List<String> warnings) {
+    public static void remove(int vmid, int index, Nic old, long initPid, Reverter undo, List<String> warnings) {
         String veth = hostVeth(vmid, index);
         if (Files.exists(Path.of("/sys/class/net", veth))) {
             Commands.run("ip", "link", "del", "dev", veth);
         } else {
             warnings.add("net" + index + ": " + veth + " did not exist any more");
         }
-        undo.push("recreate net" + index, () -> add(vmid, index, old, initPid, new UndoLog(), new ArrayList<>()));
+        undo.push("recreate net" + index, () -> add(vmid, index, old, initPid, new Reverter(), new ArrayList<>()));
     }
 
-    public static void change(int vmid, int index, Nic old, Nic nic, long initPid, UndoLog undo, List<String> warnings) {
+    public static void change(int vmid, int index, Nic old, Nic nic, long initPid, Reverter undo, List<String> warnings) {
         String key = "net" + index;
         String veth = hostVeth(vmid, index);
         if (old.needsRecreate(nic)) {
@@ -91,7 +93,7 @@ public final class NetHotplug {
         }
         if (old.needsReplug(nic)) {
             unplug(veth);
-            undo.push("replug " + veth, () -> plug(key, veth, old, new UndoLog()));
+            undo.push("replug " + veth, () -> plug(key, veth, old, new Reverter()));
             nic.bridge().ifPresent(br -> checkBridge(key, br, nic));
             plug(key, veth, nic, undo);
         }
@@ -103,7 +105,7 @@ public final class NetHotplug {
         updateIp(key, nic.name(), old.ip6(), old.gw6(), nic.ip6(), nic.gw6(), 6, initPid, undo, warnings);
     }
 
-    private static void plug(String key, String veth, Nic nic, UndoLog undo) {
+    private static void plug(String key, String veth, Nic nic, Reverter undo) {
         if (nic.bridge().isPresent()) {
             String br = nic.bridge().get();
             Commands.run("ip", "link", "set", "dev", veth, "master", br);
@@ -151,7 +153,7 @@ public final class NetHotplug {
      * the new address, stop), then delete the old address ignoring errors, keeping secondaries.
      */
     static void updateIp(String key, String dev, Optional<String> oldIp, Optional<String> oldGw, Optional<String> newIp,
-                         Optional<String> newGw, int family, long pid, UndoLog undo, List<String> warnings) {
+                         Optional<String> newGw, int family, long pid, Reverter undo, List<String> warnings) {
         String fam = "-" + family;
         boolean changeIp = !oldIp.equals(newIp);
         boolean changeGw = !oldGw.equals(newGw);

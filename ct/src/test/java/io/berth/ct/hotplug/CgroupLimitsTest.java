@@ -1,5 +1,7 @@
 package io.berth.ct.hotplug;
 
+import io.berth.sys.Reverter;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -47,7 +49,7 @@ class CgroupLimitsTest {
 
     @Test
     void memoryAndSwapRaiseAndLowerInEitherOrder() {
-        UndoLog undo = new UndoLog();
+        Reverter undo = new Reverter();
         CgroupLimits.setMemory(cg, 256, 128, undo);
         assertMemory(256, 128);
         CgroupLimits.setMemory(cg, 1024, 512, undo); // raise: memsw first
@@ -71,19 +73,18 @@ class CgroupLimitsTest {
 
     @Test
     void failedWriteIsUndoneInReverse() {
-        UndoLog setup = new UndoLog();
+        Reverter setup = new Reverter();
         CgroupLimits.setMemory(cg, 512, 256, setup);
-        UndoLog undo = new UndoLog();
-        RuntimeException err = new RuntimeException("later step failed");
+        Reverter undo = new Reverter();
         CgroupLimits.setMemory(cg, 300, 100, undo);
         CgroupLimits.setCpuLimit(cg, 0.5, undo);
-        undo.rollback(err);
-        assertThat(err.getSuppressed()).isEmpty();
+        undo.revert(); // a failed undo would throw, naming it
+
         assertMemory(512, 256);
         // a value the kernel refuses fails with a message naming the file and leaves the old value
         Path cpus = cg.file("cpuset", "cpuset.cpus", "cpuset.cpus").orElseThrow();
         String before = CgroupLimits.read(cpus);
-        UndoLog none = new UndoLog();
+        Reverter none = new Reverter();
         assertThatThrownBy(() -> CgroupLimits.write(cpus, "4095", none))
                 .isInstanceOf(HotplugException.class).hasMessageContaining("cpuset.cpus").hasMessageContaining("4095");
         assertThat(CgroupLimits.read(cpus)).isEqualTo(before);
@@ -91,7 +92,7 @@ class CgroupLimitsTest {
 
     @Test
     void cpuLimitUnitsAndCores() {
-        UndoLog undo = new UndoLog();
+        Reverter undo = new Reverter();
         CgroupLimits.setCpuLimit(cg, 1.5, undo);
         if (cg.isV1("cpu")) {
             assertThat(read("cpu", "cpu.cfs_quota_us", "")).isEqualTo("150000");

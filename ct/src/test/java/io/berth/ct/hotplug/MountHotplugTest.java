@@ -1,5 +1,7 @@
 package io.berth.ct.hotplug;
 
+import io.berth.sys.Reverter;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -43,7 +45,7 @@ class MountHotplugTest {
         List<String> warnings = new ArrayList<>();
         try (RunningContainer rc = ct.pin()) {
             MountRequest req = MountRequest.of("mp0", new MountSource.HostDirectory(src), "/mnt/data");
-            MountHotplug.plug(rc, req, new UndoLog(), warnings::add);
+            MountHotplug.plug(rc, req, new Reverter(), warnings::add);
             assertThat(ct.attach("ls", "/mnt/data")).contains("hello.txt");
             assertThat(ct.attach("cat", "/mnt/data/hello.txt")).isEqualTo("hi");
 
@@ -53,7 +55,7 @@ class MountHotplugTest {
 
             // plug and unplug again and again: nothing is left behind in between (speed: bench/run.sh)
             for (int i = 0; i < 5; i++) {
-                MountHotplug.plug(rc, req, new UndoLog(), warnings::add);
+                MountHotplug.plug(rc, req, new Reverter(), warnings::add);
                 assertThat(ct.attach("cat", "/mnt/data/hello.txt")).isEqualTo("hi");
                 assertThat(MountHotplug.unplug(rc, "mp0", "/mnt/data", req.source(), warnings::add).released()).isTrue();
             }
@@ -68,7 +70,7 @@ class MountHotplugTest {
         BusyboxContainer.run("mkfs.ext4", "-q", "-F", img.toString());
         try (RunningContainer rc = ct.pin()) {
             MountRequest req = MountRequest.of("mp1", new MountSource.ImageFile(img, "ext4"), "/mnt/vol");
-            MountHotplug.plug(rc, req, new UndoLog(), s -> {});
+            MountHotplug.plug(rc, req, new Reverter(), s -> {});
             assertThat(LoopDevices.findByBackingFile(img)).hasSize(1);
             ct.attach("touch", "/mnt/vol/written-inside");
             assertThat(ct.attach("ls", "/mnt/vol")).contains("lost+found", "written-inside");
@@ -99,7 +101,7 @@ class MountHotplugTest {
         var map = MountIdMap.diskToHost(MountIdMap.parse("u:0:1000:1 g:0:1001:1"), IdMap.empty());
         try (RunningContainer rc = ct.pin()) {
             MountRequest req = MountRequest.of("mp2", new MountSource.HostDirectory(src), "/mnt/idm").withIdmap(map);
-            MountHotplug.plug(rc, req, new UndoLog(), s -> {});
+            MountHotplug.plug(rc, req, new Reverter(), s -> {});
             assertThat(ct.attach("stat", "-c", "%u:%g", "/mnt/idm/owned").strip()).isEqualTo("0:0");
             ct.attach("touch", "/mnt/idm/new");
             assertThat(Files.getAttribute(src.resolve("new"), "unix:uid")).isEqualTo(1000);
@@ -119,7 +121,7 @@ class MountHotplugTest {
         try (RunningContainer rc = ct.pin()) {
             for (String target : List.of("/mnt/abs", "/mnt/abs/sub", "/mnt/rel", "/mnt/rel/sub")) {
                 MountRequest req = MountRequest.of("mp3", new MountSource.HostDirectory(src), target);
-                assertThatThrownBy(() -> MountHotplug.plug(rc, req, new UndoLog(), s -> {}))
+                assertThatThrownBy(() -> MountHotplug.plug(rc, req, new Reverter(), s -> {}))
                         .isInstanceOf(HotplugException.class).hasMessageContaining("mp3");
             }
         }
@@ -138,7 +140,7 @@ class MountHotplugTest {
         BusyboxContainer.run("mkfs.ext4", "-q", "-F", img.toString());
         try (RunningContainer rc = ct.pin()) {
             MountRequest req = MountRequest.of("mp4", new MountSource.ImageFile(img, "ext4"), "/mnt/other");
-            MountHotplug.plug(rc, req, new UndoLog(), s -> {});
+            MountHotplug.plug(rc, req, new Reverter(), s -> {});
             try {
                 assertThatThrownBy(() -> MountHotplug.unplug(rc, "mp4", "/mnt/other", new MountSource.HostDirectory(a), s -> {}))
                         .isInstanceOf(HotplugException.class).hasMessageContaining("not of the configured source");
