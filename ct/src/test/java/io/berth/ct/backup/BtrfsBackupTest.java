@@ -58,7 +58,7 @@ class BtrfsBackupTest {
     }
 
     @ParameterizedTest(name = "unprivileged {0}, mode {1}, running {2}")
-    @CsvSource({"0, snapshot, 1", "1, snapshot, 1", "1, stop, 0", "0, suspend, 1"})
+    @CsvSource({"0, snapshot, 1", "1, snapshot, 1", "0, snapshot, 0", "1, stop, 0", "0, stop, 1", "0, suspend, 1", "1, suspend, 0"})
     void backupAndRestoreOnBtrfs(int unpriv, String mode, int running) throws Exception {
         int a = vmid(), b = a + 1;
         Path storePath = Files.createDirectories(mnt.resolve("s" + a));
