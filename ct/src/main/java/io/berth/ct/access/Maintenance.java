@@ -62,8 +62,7 @@ public final class Maintenance {
             Files.createDirectories(dir);
             // the mounts must outlive this command: they go to the host's namespace, unlike every other mount here
             List<MountRequest> requests = new CtMounts(ct.storages()).requests(f.main(), false);
-            io.berth.ct.clone.BusyRetry.awaitReleased(io.berth.ct.clone.BusyRetry.images(requests), io.berth.ct.clone.BusyRetry.SETTLE_MS);
-            io.berth.ct.clone.BusyRetry.mount(() -> new MountEngine(w -> {}).mountAll(dir, requests));
+            new MountEngine(w -> {}).mountAll(dir, requests);
             return dir;
         } catch (IOException | RuntimeException e) {
             RuntimeException r = e instanceof RuntimeException re ? re : new CtException("cannot mount container " + vmid + ": " + e.getMessage(), e);
@@ -232,14 +231,12 @@ public final class Maintenance {
         T get() throws IOException;
     }
 
-    /** Runs a private-namespace body, then waits until its mounts are really gone (a start may follow at once). */
+    /**
+     * Runs a private-namespace body. Its mounts are gone when it returns (Namespaces.inNewMountNamespace releases
+     * them before it does), so a start may follow at once.
+     */
     private <T> T settled(ContainerConfig c, IoSupplier<T> body) throws IOException {
-        try {
-            return body.get();
-        } finally {
-            io.berth.ct.clone.BusyRetry.awaitReleased(io.berth.ct.clone.BusyRetry.images(
-                    new CtMounts(ct.storages()).requests(c, true)), io.berth.ct.clone.BusyRetry.SETTLE_MS);
-        }
+        return body.get();
     }
 
     @FunctionalInterface
@@ -251,8 +248,7 @@ public final class Maintenance {
     private <T> T withMounted(int vmid, ContainerConfig c, OnMounted<T> body) throws IOException {
         Path dir = Files.createDirectories(ct.roots().runDir().resolve("maint-" + vmid));
         List<MountRequest> requests = new CtMounts(ct.storages()).requests(c, true);
-        io.berth.ct.clone.BusyRetry.awaitReleased(io.berth.ct.clone.BusyRetry.images(requests), io.berth.ct.clone.BusyRetry.SETTLE_MS);
-        try (MountedSet m = io.berth.ct.clone.BusyRetry.mount(() -> new MountEngine(w -> {}).mountAll(dir, requests))) {
+        try (MountedSet m = new MountEngine(w -> {}).mountAll(dir, requests)) {
             return body.apply(dir);
         } finally {
             Files.deleteIfExists(dir);

@@ -133,7 +133,7 @@ public final class RestoreService {
         }
 
         @Override public void finish(long total) {
-            inner.finish(total);
+            update(total, total);
             double s = Math.max((System.nanoTime() - start) / 1e9, 1e-3);
             log.accept(String.format(java.util.Locale.ROOT, "Total bytes read: %d (%s, %.1f MiB/s)", total, Units.human(total), total / s / (1 << 20)));
         }
@@ -430,7 +430,10 @@ public final class RestoreService {
         cmd.addAll(List.of("-C", rootfs.toString(), "--skip-old-files", "--anchored", "--exclude", "./dev/*",
                 "--exclude", "./etc/vzdump/pct.conf", "--exclude", "./etc/vzdump/pct.fw"));
         long total = source instanceof FromFile f ? Files.size(f.path()) : -1;
-        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        // a file is tar's stdin itself (no copy through the JVM); progress is the position of that shared file offset
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        if (source instanceof FromFile f) pb.redirectInput(f.path().toFile());
+        Process p = pb.start();
         List<String> err = new ArrayList<>();
         Thread drain = Thread.ofVirtual().start(() -> {
             try (var r = p.errorReader(StandardCharsets.UTF_8)) {
@@ -445,17 +448,29 @@ public final class RestoreService {
         });
         IOException feedError = null;
         long done = 0;
-        try (InputStream in = source instanceof FromFile f ? Files.newInputStream(f.path()) : ((FromStream) source).stream().tar();
-             OutputStream o = p.getOutputStream()) {
-            byte[] buf = new byte[1 << 20];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                o.write(buf, 0, n);
-                done += n;
-                progress.update(done, total);
+        if (source instanceof FromStream st) {
+            try (InputStream in = st.stream().tar(); OutputStream o = p.getOutputStream()) {
+                byte[] buf = new byte[1 << 20];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    o.write(buf, 0, n);
+                    done += n;
+                    progress.update(done, total);
+                }
+            } catch (IOException e) {
+                feedError = e;
             }
-        } catch (IOException e) {
-            feedError = e;
+        } else {
+            try {
+                while (!p.waitFor(250, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    long pos = stdinPosition(p.pid());
+                    if (pos >= 0) progress.update(done = pos, total);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+                throw new IOException("extraction of " + archive + " interrupted", e);
+            }
         }
         int rc;
         try {
@@ -486,6 +501,18 @@ public final class RestoreService {
         if (source instanceof FromStream st) st.stream().checkDecompressor();
         if (feedError != null && rc == 0) throw new IOException("feeding '" + archive + "' to tar failed: " + feedError.getMessage(), feedError);
         progress.finish(total < 0 ? done : total);
+    }
+
+    /** The offset of a process's stdin ({@code pos:} of /proc/PID/fdinfo/0); -1 once it is gone. */
+    private static long stdinPosition(long pid) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/fdinfo/0"))) {
+                if (l.startsWith("pos:")) return Long.parseLong(l.substring(4).strip());
+            }
+        } catch (IOException | NumberFormatException e) {
+            // it ended meanwhile
+        }
+        return -1;
     }
 
     /** The archive itself is bad (truncated, corrupt, escaping paths): the caller's input, not a host failure. */

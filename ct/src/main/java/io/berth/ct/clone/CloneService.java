@@ -227,8 +227,6 @@ public final class CloneService {
             }
             ContainerConfig finalConf = newConf;
             warnings.addAll(Namespaces.inNewMountNamespace(() -> setupGuest(newid, finalConf)));
-            // the clone may be started right away: its images must be free of the namespace that just ended
-            BusyRetry.awaitReleased(BusyRetry.images(new CtMounts(ct.storages()).requests(newConf, true)), BusyRetry.SETTLE_MS);
             configs.write(newid, ConfigFile.of(newConf.without("lock")));
             return new CloneResult(newid, full, made.stream().map(VolumeId::toString).toList(), warnings);
         } catch (IOException | RuntimeException e) {
@@ -263,8 +261,7 @@ public final class CloneService {
         List<String> warnings = new ArrayList<>();
         IdMap map = CtMounts.idMap(conf);
         List<MountRequest> requests = new CtMounts(ct.storages()).requests(conf, true);
-        BusyRetry.awaitReleased(BusyRetry.images(requests), BusyRetry.SETTLE_MS);
-        try (MountedSet m = BusyRetry.mount(() -> new MountEngine(warnings::add).mountAll(staging, requests))) {
+        try (MountedSet m = new MountEngine(warnings::add).mountAll(staging, requests)) {
             warnings.addAll(GuestSetup.apply(staging, GuestSpecs.of(newid, conf, (int) map.rootUid(), (int) map.rootGid()),
                     Phase.PRE_START).warnings());
         } finally {

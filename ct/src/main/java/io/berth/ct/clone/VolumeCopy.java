@@ -56,14 +56,10 @@ public final class VolumeCopy {
             dst.activate(created);
             VolumePath from = snapname.isPresent() ? src.snapshotPath(source, snapname.get()) : src.path(source);
             VolumePath to = dst.path(created);
-            List<Path> images = java.util.stream.Stream.of(from, to).filter(VolumePath.ImageFile.class::isInstance)
-                    .map(VolumePath::path).toList();
-            BusyRetry.awaitReleased(images, BusyRetry.SETTLE_MS);
             Namespaces.inNewMountNamespace(() -> {
                 copyTree(from, snapname.isPresent(), to, workDir, progress);
                 return null;
             });
-            BusyRetry.awaitReleased(images, BusyRetry.SETTLE_MS);
             return created;
         } catch (IOException | RuntimeException e) {
             RuntimeException r = e instanceof RuntimeException re ? re
@@ -90,10 +86,10 @@ public final class VolumeCopy {
         Path srcDir = Files.createDirectories(workDir.resolve(".copy-volume-src"));
         Path dstDir = Files.createDirectories(workDir.resolve(".copy-volume-dst"));
         MountEngine engine = new MountEngine(w -> {});
-        try (MountedSet s = BusyRetry.mount(() -> engine.mountAll(srcDir,
+        try (MountedSet s = engine.mountAll(srcDir,
                                 // a snapshot of a mounted ext4 has a journal to replay, which a read-only mount must skip (noload)
-                List.of(MountRequest.of("source", mountSource(from), "/").withReadOnly(true).withSnapshot(fromSnapshot))));
-             MountedSet d = BusyRetry.mount(() -> engine.mountAll(dstDir, List.of(MountRequest.of("target", mountSource(to), "/"))))) {
+                List.of(MountRequest.of("source", mountSource(from), "/").withReadOnly(true).withSnapshot(fromSnapshot)));
+             MountedSet d = engine.mountAll(dstDir, List.of(MountRequest.of("target", mountSource(to), "/")))) {
             long total = usedBytes(srcDir);
             Process reader = new ProcessBuilder("tar", "--numeric-owner", "--xattrs", "--xattrs-include=*", "--acls",
                     "--sparse", "--one-file-system", "-C", srcDir.toString(), "-cf", "-", ".")
