@@ -37,7 +37,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         int runs = 11, defined = 100, running = 20;
-        boolean snapshotsOnly = false, phasesOnly = false;
+        boolean snapshotsOnly = false, phasesOnly = false, noSnapshots = false;
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -47,6 +47,7 @@ public final class BenchMain {
                 case "--out" -> out = Path.of(args[++i]);
                 case "--snapshots-only" -> snapshotsOnly = true;
                 case "--phases-only" -> phasesOnly = true;
+                case "--no-snapshots" -> noSnapshots = true;
                 default -> {
                     System.err.println("usage: bench/run.sh [--runs N] [--defined N] [--running N] [--out FILE] [--no-jmh]");
                     System.exit(2);
@@ -94,6 +95,10 @@ public final class BenchMain {
             System.out.println(memory);
             if (out != null) writeSection(out, "MEMORY", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
                     + " on " + hostSummary() + ".\n\n" + memory);
+            if (noSnapshots) {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+                return;
+            }
             String storageTable = renderStorage(b.snapshotRows(b.buildTemplate()), runs);
             System.out.println(storageTable);
             if (out != null) writeSection(out, "SNAPSHOTS", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
@@ -464,17 +469,19 @@ public final class BenchMain {
                     m -> med(new Cmd(List.of("script", "-qec", String.join(" ", berth(m, "exec", id, "--", "true").argv()), "/dev/null"),
                             berth(m).env())), true, "both under `script -qec CMD /dev/null`"));
 
-            // enter: an interactive shell on a pty that reads "exit"; console: until lxc-console's banner says it is
-            // attached to the container's console (berth console execs the lxc-console berthd prepared, as enter does)
-            Cmd rawEnter = lxc("lxc-attach", raw);
-            rows.add(row("enter (a shell on a pty, fed `exit`)", "lxc-attach",
-                    () -> med(fedUnderScript(rawEnter, "exit\n")), shown("enter", id),
-                    m -> med(fedUnderScript(berth(m, "enter", id), "exit\n")), true, "both under `script`, stdin `exit`"));
+            // enter: until the shell on the pty prints its prompt (input typed earlier would be flushed when lxc-attach
+            // puts the terminal in raw mode), then `exit`; console: until lxc-console's banner says it is attached to
+            // the container's console (berth console execs the lxc-console berthd prepared, as enter does)
+            rows.add(row("enter attach (until the shell's prompt)", "lxc-attach",
+                    () -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> attach(lxc("lxc-attach", raw), " # ", "exit\r".getBytes()), NOTHING)),
+                    shown("enter", id),
+                    m -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> attach(berth(m, "enter", id), " # ", "exit\r".getBytes()), NOTHING)),
+                    true, "both under `script`"));
             Measure.run(berth(Mode.COLD, "set", id, "--cmode", "console"));
             rows.add(row("console attach (until lxc-console's banner)", "lxc-console -t 0",
-                    () -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> consoleAttach(lxc("lxc-console", raw, "-t", "0")), NOTHING)),
+                    () -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> attach(lxc("lxc-console", raw, "-t", "0"), "Ctrl+a q", new byte[] {1, 'q'}), NOTHING)),
                     shown("console", id),
-                    m -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> consoleAttach(berth(m, "console", id)), NOTHING)), true,
+                    m -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> attach(berth(m, "console", id), "Ctrl+a q", new byte[] {1, 'q'}), NOTHING)), true,
                     "cmode console; both under `script`, left with Ctrl-a q"));
 
             Path share = root.resolve("share");
@@ -624,17 +631,11 @@ public final class BenchMain {
             return sb.toString();
         }
 
-        /** {@code cmd} on a pty of util-linux {@code script}, with {@code input} on its stdin. */
-        static Cmd fedUnderScript(Cmd cmd, String input) {
-            String quoted = cmd.argv().stream().map(a -> "'" + a.replace("'", "'\\''") + "'").collect(java.util.stream.Collectors.joining(" "));
-            return new Cmd(List.of("sh", "-c", "printf '" + input.replace("\n", "\\n") + "' | script -qec \"" + quoted + "\" /dev/null"), cmd.env());
-        }
-
         /**
-         * Milliseconds from launching {@code cmd} (on a pty of {@code script}) until lxc-console prints that it is attached
-         * ("Type <Ctrl+a q> to exit the console"); then leaves with Ctrl-a q.
+         * Milliseconds from launching {@code cmd} (on a pty of {@code script}) until it prints {@code marker} (lxc-console's
+         * "Type <Ctrl+a q> to exit the console", a shell's prompt); then types {@code leave} to end it.
          */
-        static double consoleAttach(Cmd cmd) {
+        static double attach(Cmd cmd, String marker, byte[] leave) {
             try {
                 ProcessBuilder pb = new ProcessBuilder("script", "-qfec", String.join(" ", cmd.argv()), "/dev/null").redirectErrorStream(true);
                 pb.environment().putAll(cmd.env());
@@ -644,7 +645,10 @@ public final class BenchMain {
                 StringBuilder seen = new StringBuilder();
                 Thread watchdog = Thread.ofVirtual().start(() -> {
                     try {
-                        if (!p.waitFor(Measure.TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+                        if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                            p.descendants().forEach(ProcessHandle::destroyForcibly);
+                            p.destroyForcibly();
+                        }
                     } catch (InterruptedException e) {
                         p.destroyForcibly();
                     }
@@ -654,18 +658,21 @@ public final class BenchMain {
                 double ms = Double.NaN;
                 for (int n; (n = in.read(b)) > 0; ) {
                     seen.append(new String(b, 0, n, java.nio.charset.StandardCharsets.UTF_8));
-                    if (seen.indexOf("Ctrl+a q") >= 0) {
+                    if (seen.indexOf(marker) >= 0) {
                         ms = (System.nanoTime() - t0) / 1e6;
                         break;
                     }
                 }
                 try (var out = p.getOutputStream()) {
-                    out.write(new byte[] {1, 'q'});
+                    out.write(leave);
                     out.flush();
                 } catch (IOException e) {
                     // gone already
                 }
-                if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+                if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                }
                 watchdog.interrupt();
                 if (Double.isNaN(ms)) throw new IllegalStateException(cmd + " never said it was attached: " + seen);
                 return ms;
