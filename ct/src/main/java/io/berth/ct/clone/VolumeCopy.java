@@ -91,6 +91,7 @@ public final class VolumeCopy {
                 List.of(MountRequest.of("source", mountSource(from), "/").withReadOnly(true).withSnapshot(fromSnapshot)));
              MountedSet d = engine.mountAll(dstDir, List.of(MountRequest.of("target", mountSource(to), "/")))) {
             long total = usedBytes(srcDir);
+            // not ProcessRunner: two tars streamed into each other through this process (for progress), not one tool
             Process reader = new ProcessBuilder("tar", "--numeric-owner", "--xattrs", "--xattrs-include=*", "--acls",
                     "--sparse", "--one-file-system", "-C", srcDir.toString(), "-cf", "-", ".")
                     .redirectError(ProcessBuilder.Redirect.PIPE).start();

@@ -36,6 +36,8 @@ public final class Extractor {
         long total = Files.size(archive.path());
         List<String> tar = new ArrayList<>(TAR);
         tar.addAll(List.of("-f", "-", "-C", rootfs.toString()));
+        // not ProcessRunner: a pipeline (decompressor | tar) whose progress is the archive bytes read, which a
+        // run-to-completion runner with captured output cannot give
         List<ProcessBuilder> stages = new ArrayList<>();
         decompressor(archive.compression()).ifPresent(d -> stages.add(new ProcessBuilder(d)));
         stages.add(new ProcessBuilder(tar).redirectOutput(ProcessBuilder.Redirect.DISCARD));
