@@ -1,6 +1,6 @@
 package io.berth.cli.daemon;
 
-import io.berth.cli.migrate.MigrateEndpoint;
+import io.berth.cli.daemon.migrate.MigrateEndpoint;
 import io.berth.cluster.ClusterNode;
 import io.berth.cluster.ConfigMoves;
 import io.berth.cluster.HaCrm;

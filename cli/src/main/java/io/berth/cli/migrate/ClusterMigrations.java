@@ -1,5 +1,6 @@
 package io.berth.cli.migrate;
 
+import io.berth.cli.daemon.migrate.RemotePeer;
 import io.berth.cluster.ClusterNode;
 import io.berth.cluster.ConfigMoves;
 import io.berth.config.BerthRoots;

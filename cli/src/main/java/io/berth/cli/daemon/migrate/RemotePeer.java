@@ -1,4 +1,4 @@
-package io.berth.cli.migrate;
+package io.berth.cli.daemon.migrate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,7 +25,7 @@ import java.util.StringJoiner;
  * The target node of a migration reached through the node-to-node call {@code /berth-node/v1/migrate/...} (signed,
  * TLS pinned to the node's registered certificate): volume data go as the request body, streamed.
  */
-final class RemotePeer implements MigrationPeer {
+public final class RemotePeer implements MigrationPeer {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration SHORT = Duration.ofMinutes(5);
     private static final Duration TRANSFER = Duration.ofHours(24);
@@ -33,7 +33,7 @@ final class RemotePeer implements MigrationPeer {
     private final NodeClient nodes;
     private final String node;
 
-    RemotePeer(NodeClient nodes, String node) {
+    public RemotePeer(NodeClient nodes, String node) {
         this.nodes = nodes;
         this.node = node;
     }

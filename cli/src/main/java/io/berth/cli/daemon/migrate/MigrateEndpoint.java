@@ -1,4 +1,4 @@
-package io.berth.cli.migrate;
+package io.berth.cli.daemon.migrate;
 
 import io.berth.cluster.ClusterHttp;
 import io.berth.cluster.ClusterNode;
