@@ -50,7 +50,8 @@ class ReportTest {
                 new BenchMain.Row("status of all (100 defined, 20 running)", "lxc-ls -f", 30, "berth status", 400, Double.NaN, "FAILED"));
         List<BenchMain.Target> t = BenchMain.targets(rows, 20);
         assertThat(t).extracting(BenchMain.Target::coldMet).containsExactly(false, false, false, false);
-        assertThat(t).extracting(BenchMain.Target::daemonMet).containsExactly(true, true, true, false);
+        // start's daemon figure is 2.95x raw lxc-start: over the 2x target
+        assertThat(t).extracting(BenchMain.Target::daemonMet).containsExactly(true, false, true, false);
         assertThat(t.get(1).daemon()).isEqualTo("3.0x");
         String md = BenchMain.renderTargets(t);
         assertThat(md).contains("| status of 20 running containers (LXD list: 138 ms) | < 50 ms | 400.0 | **no** | - | not measured |");

@@ -2,7 +2,7 @@ package io.berth.cli;
 
 import io.berth.config.Vmid;
 import io.berth.ct.clone.CloneService;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.concurrent.Callable;

@@ -5,7 +5,7 @@ import io.berth.access.AccessStore;
 import io.berth.cli.daemon.ClientContext;
 import io.berth.ct.CreateRequest;
 import io.berth.ct.CreateResult;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,8 +104,8 @@ public final class CreateCommand implements Callable<Integer> {
                     Optional.ofNullable(password), keys, ignoreUnpack);
             // BERTH_PHASES=1: where the time went, on stderr (bench/run.sh)
             boolean phases = client.getenv("BERTH_PHASES").filter("1"::equals).isPresent();
-            var rec = phases ? io.berth.ct.lifecycle.Phases.record(() -> CtCli.service(spec).create(req, progress))
-                    : new io.berth.ct.lifecycle.Phases.Recorded<>(CtCli.service(spec).create(req, progress), List.of());
+            var rec = phases ? io.berth.ct.phases.Phases.record(() -> CtCli.service(spec).create(req, progress))
+                    : new io.berth.ct.phases.Phases.Recorded<>(CtCli.service(spec).create(req, progress), List.of());
             CreateResult r = rec.result();
             if (phases) System.err.println("berth-phases: " + rec.line());
             for (String w : r.warnings()) System.err.println("WARN: " + w);

@@ -36,8 +36,8 @@ public final class LifecycleCommands {
             return CliErrors.run(spec, () -> {
                 // BERTH_PHASES=1: where the time went, on stderr (bench/run.sh's per-phase breakdown of start)
                 boolean phases = io.berth.cli.daemon.ClientContext.current().getenv("BERTH_PHASES").filter("1"::equals).isPresent();
-                var rec = phases ? io.berth.ct.lifecycle.Phases.record(() -> service().start(vmid, skiplock, debug))
-                        : new io.berth.ct.lifecycle.Phases.Recorded<>(service().start(vmid, skiplock, debug), java.util.List.of());
+                var rec = phases ? io.berth.ct.phases.Phases.record(() -> service().start(vmid, skiplock, debug))
+                        : new io.berth.ct.phases.Phases.Recorded<>(service().start(vmid, skiplock, debug), java.util.List.of());
                 for (String w : rec.result().warnings()) System.err.println("WARN: " + w);
                 if (phases) System.err.println("berth-phases: " + rec.line());
                 return 0;

@@ -26,7 +26,7 @@ public final class LxcHookCommand implements Callable<Integer> {
     List<String> args = new java.util.ArrayList<>();
 
     @Override public Integer call() {
-        long called = io.berth.ct.lifecycle.Phases.now();
+        long called = io.berth.ct.phases.Phases.now();
         return CliErrors.run(spec, () -> {
             // Under berthd the hook's environment and mount namespace are the client's (the bash
             // bin/berth that LXC ran inside the monitor's namespace), not the daemon's.
@@ -53,10 +53,9 @@ public final class LxcHookCommand implements Callable<Integer> {
                 Namespaces.inMountNamespace(mntns, () -> {
                     if (hookType.equals("pre-start") && hookName.matches("\\d+")) {
                         // for a recorded start (BERTH_PHASES): from berthd accepting this request until the hook runs
-                        var file = CtCli.service(spec).paths(Integer.parseInt(hookName)).dir().resolve(io.berth.ct.lifecycle.Phases.HOOK_FILE);
-                        io.berth.ct.lifecycle.Phases.appendTo(file, List.of(
-                                new io.berth.ct.lifecycle.Phases.Phase("hook.request", client.receivedNs(), called),
-                                new io.berth.ct.lifecycle.Phases.Phase("hook.setns", called, io.berth.ct.lifecycle.Phases.now())));
+                        CtCli.service(spec).appendHookPhases(Integer.parseInt(hookName), List.of(
+                                new io.berth.ct.phases.Phases.Phase("hook.request", client.receivedNs(), called),
+                                new io.berth.ct.phases.Phases.Phase("hook.setns", called, io.berth.ct.phases.Phases.now())));
                     }
                     hooks.run(hookType, hookName, env);
                     return null;

@@ -2,7 +2,7 @@ package io.berth.cli;
 
 import io.berth.ct.backup.RestoreRequest;
 import io.berth.ct.backup.RestoreService;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -22,7 +22,7 @@ import io.berth.ct.status.ContainerStatus;
 import io.berth.ct.status.StatusService;
 import io.berth.ct.task.Tasks;
 import io.berth.ct.template.BusyboxTemplate;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import io.berth.ct.template.Templates;
 import io.berth.storage.Storages;
 import java.io.IOException;
@@ -119,6 +119,11 @@ public final class ContainerService {
     public Hooks hooks() { return new Hooks(roots, ctx.configs(), this::storages); }
 
     public CtPaths paths(int vmid) { return ctx.paths(vmid); }
+
+    /** Adds phases measured outside this process (berthd's side of a hook request) to a recorded start of {@code vmid}. */
+    public void appendHookPhases(int vmid, java.util.List<io.berth.ct.phases.Phases.Phase> phases) {
+        io.berth.ct.phases.Phases.appendTo(ctx.paths(vmid).dir().resolve(io.berth.ct.phases.Phases.HOOK_FILE), phases);
+    }
 
     // ---- configuration ----
 

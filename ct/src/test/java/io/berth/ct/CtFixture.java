@@ -3,7 +3,7 @@ package io.berth.ct;
 import io.berth.config.BerthRoots;
 import io.berth.ct.hook.HookCommand;
 import io.berth.ct.lifecycle.LxcRuntime;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -85,7 +85,7 @@ public final class Berthd implements AutoCloseable {
     }
 
     private void handle(Fd conn, PeerCredentials peer) {
-        long received = io.berth.ct.lifecycle.Phases.now();
+        long received = io.berth.ct.phases.Phases.now();
         UnixSockets.receiveTimeout(conn, READ_TIMEOUT_MS);
         byte[] header = new byte[8];
         UnixSockets.Received first = UnixSockets.recvWithFds(conn, header, 0, header.length, 3);

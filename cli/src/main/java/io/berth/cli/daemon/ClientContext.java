@@ -10,7 +10,7 @@ import java.util.Optional;
  * environment and terminal; a command forwarded to berthd sees the client's pid (from SO_PEERCRED), environment,
  * working directory and terminal instead, so that hooks act in the client's mount namespace and read its LXC_*
  * vars, relative paths resolve where the user is, and exec/enter/console run on the user's terminal.
- * {@code receivedNs}: when berthd accepted the request (wall clock, {@link io.berth.ct.lifecycle.Phases#now()}).
+ * {@code receivedNs}: when berthd accepted the request (wall clock, {@link io.berth.ct.phases.Phases#now()}).
  */
 public record ClientContext(long pid, Map<String, String> env, Path cwd, boolean remote, Terminal terminal, long receivedNs) {
     private static final ScopedValue<ClientContext> CURRENT = ScopedValue.newInstance();
@@ -38,7 +38,7 @@ public record ClientContext(long pid, Map<String, String> env, Path cwd, boolean
     public static ClientContext current() {
         return CURRENT.isBound() ? CURRENT.get()
                 : new ClientContext(ProcessHandle.current().pid(), System.getenv(), Path.of("").toAbsolutePath(), false, OWN,
-                        io.berth.ct.lifecycle.Phases.now());
+                        io.berth.ct.phases.Phases.now());
     }
 
     public Optional<String> getenv(String name) {

@@ -11,7 +11,7 @@ import io.berth.ct.CtException;
 import io.berth.ct.lifecycle.ConfigIo;
 import io.berth.ct.lifecycle.CtMounts;
 import io.berth.ct.lifecycle.LxcRuntime;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import io.berth.error.ExistsException;
 import io.berth.error.InvalidInputException;
 import io.berth.error.LockedException;

@@ -12,7 +12,7 @@ import io.berth.ct.lifecycle.CtMounts;
 import io.berth.ct.lifecycle.GuestSpecs;
 import io.berth.ct.lifecycle.LxcRuntime;
 import io.berth.ct.snapshot.SnapshotConfigs;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import io.berth.guest.GuestSetup;
 import io.berth.guest.Phase;
 import io.berth.idmap.IdMap;

@@ -2,7 +2,7 @@ package io.berth.ct.clone;
 
 import io.berth.config.MountPoint;
 import io.berth.ct.CtException;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import io.berth.mount.MountEngine;
 import io.berth.mount.MountRequest;
 import io.berth.mount.MountSource;

@@ -76,7 +76,7 @@ public final class Hooks {
     }
 
     void preStart(CtPaths paths) {
-        io.berth.ct.lifecycle.Phases.Laps laps = new io.berth.ct.lifecycle.Phases.Laps();
+        io.berth.ct.phases.Phases.Laps laps = new io.berth.ct.phases.Phases.Laps();
         ContainerConfig c = configs.read(paths.vmid()).main();
         if (c.lock().isPresent() && !Files.exists(paths.skiplockFlag())) {
             throw new CtException("container " + paths.vmid() + " is locked (" + c.lock().get() + ")");
@@ -103,7 +103,7 @@ public final class Hooks {
             // last: from here on the mount points are off the rootfs (undone inside on failure)
             if (StagedMounts.applies(c.unprivileged(), requests)) StagedMounts.stage(paths, requests);
             laps.lap("hook.devices+warnings");
-            io.berth.ct.lifecycle.Phases.appendTo(paths.dir().resolve(io.berth.ct.lifecycle.Phases.HOOK_FILE), laps.phases());
+            io.berth.ct.phases.Phases.appendTo(paths.dir().resolve(io.berth.ct.phases.Phases.HOOK_FILE), laps.phases());
         } catch (IOException e) {
             mounted.close();
             throw new CtException("pre-start: cannot write " + paths.dir() + ": " + e.getMessage(), e);

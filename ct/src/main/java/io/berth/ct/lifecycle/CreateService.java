@@ -1,5 +1,6 @@
 package io.berth.ct.lifecycle;
 
+import io.berth.ct.phases.Phases;
 import io.berth.config.ConfigFile;
 import io.berth.config.ContainerConfig;
 import io.berth.config.Vmid;
@@ -7,7 +8,7 @@ import io.berth.ct.CreateRequest;
 import io.berth.ct.CreateResult;
 import io.berth.ct.CtException;
 import io.berth.ct.template.Extractor;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import io.berth.ct.template.TemplateArchive;
 import io.berth.ct.template.Templates;
 import io.berth.error.ExistsException;

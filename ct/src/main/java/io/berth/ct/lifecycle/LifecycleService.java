@@ -1,5 +1,6 @@
 package io.berth.ct.lifecycle;
 
+import io.berth.ct.phases.Phases;
 import io.berth.config.ConfigFile;
 import io.berth.config.ContainerConfig;
 import io.berth.config.DevConfig;

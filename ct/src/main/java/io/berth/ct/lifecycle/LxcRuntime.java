@@ -1,5 +1,6 @@
 package io.berth.ct.lifecycle;
 
+import io.berth.ct.phases.Phases;
 import io.berth.ct.CtException;
 import io.berth.lxc.LxcState;
 import io.berth.lxc.socket.LxcCommandClient;

@@ -8,7 +8,7 @@ import io.berth.config.Locks;
 import io.berth.config.MountPoint;
 import io.berth.config.MountSource;
 import io.berth.config.VersionedConfig;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import io.berth.error.InvalidInputException;
 import io.berth.error.StateException;
 import io.berth.error.UnsupportedException;

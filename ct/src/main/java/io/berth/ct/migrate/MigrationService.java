@@ -5,7 +5,7 @@ import io.berth.config.MountPoint;
 import io.berth.config.MountSource;
 import io.berth.ct.ContainerService;
 import io.berth.ct.lifecycle.LxcRuntime;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import io.berth.storage.Storage;
 import io.berth.storage.VolumeId;
 import java.util.ArrayList;

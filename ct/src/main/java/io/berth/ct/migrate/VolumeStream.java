@@ -1,6 +1,6 @@
 package io.berth.ct.migrate;
 
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import io.berth.storage.BtrfsStorage;
 import io.berth.storage.HostCommand;
 import io.berth.storage.Storage;

@@ -1,5 +1,6 @@
 package io.berth.ct.template;
 
+import io.berth.ct.Progress;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.ct.CtFixture;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import io.berth.storage.HostCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;

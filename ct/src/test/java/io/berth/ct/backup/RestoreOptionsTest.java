@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.berth.ct.CtFixture;
 import io.berth.ct.task.TaskInfo;
 import io.berth.ct.task.TaskStatus;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import io.berth.error.BerthException;
 import io.berth.error.InvalidInputException;
 import io.berth.storage.HostCommand;

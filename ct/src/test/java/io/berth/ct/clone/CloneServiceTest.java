@@ -8,7 +8,7 @@ import io.berth.config.ContainerConfig;
 import io.berth.config.NetConfig;
 import io.berth.ct.CtFixture;
 import io.berth.ct.snapshot.SnapshotService;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import io.berth.storage.HostCommand;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -7,7 +7,7 @@ import io.berth.config.RawLxc;
 import io.berth.ct.CreateRequest;
 import io.berth.ct.CtFixture;
 import io.berth.ct.TestTemplates;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -8,7 +8,7 @@ import io.berth.ct.CreateRequest;
 import io.berth.ct.CreateResult;
 import io.berth.ct.CtFixture;
 import io.berth.ct.TestTemplates;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import io.berth.error.DigestMismatchException;
 import io.berth.error.ExistsException;
 import io.berth.error.LockedException;

@@ -15,7 +15,7 @@ import io.berth.ct.CtFixture;
 import io.berth.ct.ExecResult;
 import io.berth.ct.LoopBtrfs;
 import io.berth.ct.lifecycle.LxcRuntime;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import io.berth.error.BerthException;
 import io.berth.error.StateException;
 import io.berth.error.UnsupportedException;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.berth.ct.CtFixture;
 import io.berth.ct.clone.CloneService;
-import io.berth.ct.template.Progress;
+import io.berth.ct.Progress;
 import io.berth.storage.HostCommand;
 import java.io.IOException;
 import java.nio.file.Files;

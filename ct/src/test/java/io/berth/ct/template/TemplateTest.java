@@ -1,5 +1,6 @@
 package io.berth.ct.template;
 
+import io.berth.ct.Progress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package io.berth.ct.template;
+package io.berth.ct;
 
 import java.io.PrintStream;
 

@@ -1,4 +1,4 @@
-package io.berth.ct.lifecycle;
+package io.berth.ct.phases;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
