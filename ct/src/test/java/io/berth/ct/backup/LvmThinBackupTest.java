@@ -1,5 +1,7 @@
 package io.berth.ct.backup;
 
+import static io.berth.ct.LvmTools.deviceMapper;
+import static io.berth.ct.LvmTools.lvm;
 import static io.berth.ct.backup.BackupRestoreTest.backup;
 import static io.berth.ct.backup.BackupRestoreTest.restore;
 import static io.berth.ct.backup.BackupRestoreTest.vmid;
@@ -27,26 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("root")
 class LvmThinBackupTest {
-    private static final String NO_UDEV = "activation { udev_sync=0 udev_rules=0 verify_udev_operations=1 }";
 
     @TempDir Path tmp;
 
-    static boolean deviceMapper() {
-        try {
-            return Files.readAllLines(Path.of("/proc/misc")).stream().anyMatch(l -> l.strip().endsWith(" device-mapper"));
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
 
-    private static String lvm(String tool, String... args) {
-        List<String> argv = new ArrayList<>(List.of(tool));
-        boolean noUdev = !Files.exists(Path.of("/run/udev/control"));
-        if (noUdev) argv.addAll(List.of("--config", NO_UDEV));
-        argv.addAll(List.of(args));
-        HostCommand c = HostCommand.of(argv.toArray(String[]::new)).withEnv(Map.of("LVM_SUPPRESS_FD_WARNINGS", "1"));
-        return (noUdev ? c.withEnv(Map.of("DM_DISABLE_UDEV", "1")) : c).run();
-    }
 
     @Test
     void snapshotModeBackupOfARunningContainerOnLvmThin() throws Exception {

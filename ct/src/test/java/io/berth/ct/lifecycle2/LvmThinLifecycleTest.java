@@ -1,5 +1,6 @@
 package io.berth.ct.lifecycle2;
 
+import static io.berth.ct.LvmTools.lvm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -27,19 +28,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Tag("root")
 class LvmThinLifecycleTest {
-    private static final String NO_UDEV = "activation { udev_sync=0 udev_rules=0 verify_udev_operations=1 }";
 
     @TempDir Path tmp;
 
-    /** LVM tools never wait for a udev that is not running, as the storage module runs them. */
-    private static String lvm(String tool, String... args) {
-        List<String> argv = new ArrayList<>(List.of(tool));
-        boolean noUdev = !Files.exists(Path.of("/run/udev/control"));
-        if (noUdev) argv.addAll(List.of("--config", NO_UDEV));
-        argv.addAll(List.of(args));
-        HostCommand c = HostCommand.of(argv.toArray(String[]::new)).withEnv(Map.of("LVM_SUPPRESS_FD_WARNINGS", "1"));
-        return (noUdev ? c.withEnv(Map.of("DM_DISABLE_UDEV", "1")) : c).run();
-    }
 
     @ParameterizedTest(name = "unprivileged {0}")
     @ValueSource(ints = {0, 1})
