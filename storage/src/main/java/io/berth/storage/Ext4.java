@@ -28,8 +28,33 @@ final class Ext4 {
      * replays the journal) before anything can mount it.
      */
     static void clearMmp(Path image) {
-        if (!Files.isRegularFile(image)) return;
+        if (!Files.isRegularFile(image) || mmpClean(image)) return;
         HostCommand.of("tune2fs", "-f", "-E", "clear_mmp", image.toString()).run();
+    }
+
+    private static final int EXT4_SB_OFFSET = 1024, EXT4_FEATURE_INCOMPAT_MMP = 0x100, EXT4_MMP_MAGIC = 0x004D4D50;
+    private static final int EXT4_MMP_SEQ_CLEAN = 0xFF4D4D50;
+
+    /**
+     * Whether the image's MMP block says "cleanly unmounted" (a snapshot of a stopped container's image): then
+     * there is nothing to reset and the image stays byte for byte what was snapshotted. Anything unreadable or
+     * unexpected counts as not clean, so tune2fs decides.
+     */
+    static boolean mmpClean(Path image) {
+        try (var ch = java.nio.channels.FileChannel.open(image, java.nio.file.StandardOpenOption.READ)) {
+            var sb = java.nio.ByteBuffer.allocate(1024).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            if (ch.read(sb, EXT4_SB_OFFSET) != 1024) return false;
+            if ((sb.getShort(0x38) & 0xffff) != 0xEF53) return false;
+            if ((sb.getInt(0x60) & EXT4_FEATURE_INCOMPAT_MMP) == 0) return true; // no MMP: nothing to reset
+            long blockSize = 1024L << sb.getInt(0x18);
+            long mmpBlock = sb.getLong(0x168);
+            if (mmpBlock == 0) return false;
+            var mmp = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            if (ch.read(mmp, mmpBlock * blockSize) != 8) return false;
+            return mmp.getInt(0) == EXT4_MMP_MAGIC && mmp.getInt(4) == EXT4_MMP_SEQ_CLEAN;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /**
