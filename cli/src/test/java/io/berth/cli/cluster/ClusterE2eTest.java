@@ -140,11 +140,25 @@ class ClusterE2eTest {
                 }
             }
         } finally {
+            // a berthd whose start the test gave up on may have come up later; it and its HA watchdog name our root
+            if (tmp != null) killProcessesNaming(tmp.toString());
             if (etcd != null) etcd.close();
             if (tmp != null) try (var w = Files.walk(tmp)) {
                 w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    private static void killProcessesNaming(String path) {
+        ProcessHandle self = ProcessHandle.current();
+        ProcessHandle.allProcesses().filter(ph -> !ph.equals(self)).forEach(ph -> {
+            try {
+                String cmd = Files.readString(Path.of("/proc/" + ph.pid() + "/cmdline")).replace('\0', ' ');
+                if (cmd.contains(path)) ph.destroyForcibly();
+            } catch (IOException | RuntimeException e) {
+                // gone already, or not ours to read
+            }
+        });
     }
 
     @Test @Order(1) void statusShowsThreeNodesOnlineAndQuorum() throws Exception {
