@@ -88,22 +88,25 @@ class SnapshotCommandsTest {
         assertThat(list.get(2).get("digest").asText()).hasSize(40);
     }
 
-    @Test void badInputNamesTheValueExits2AndChangesNothing() throws Exception {
+    @Test void badInputNamesTheValueExitsWithItsKindAndChangesNothing() throws Exception {
         String before = Files.readString(conf);
-        record Case(String[] args, String message) {}
+        record Case(String[] args, String message, int exit) {
+            Case(String[] args, String message) { this(args, message, CliErrors.EXIT_INVALID); }
+        }
         for (Case c : new Case[] {
                 new Case(new String[] {"snapshot", "100", "1bad"}, "invalid snapshot name '1bad'"),
                 new Case(new String[] {"snapshot", "100", "current"}, "'current' is reserved"),
-                new Case(new String[] {"snapshot", "100", "s1"}, "snapshot name 's1' already used"),
-                new Case(new String[] {"delsnapshot", "100", "nope"}, "snapshot 'nope' of container 100 does not exist; its snapshots are s1, s2"),
-                new Case(new String[] {"rollback", "100", "nope"}, "snapshot 'nope' of container 100 does not exist"),
+                new Case(new String[] {"snapshot", "100", "s1"}, "snapshot name 's1' already used", CliErrors.EXIT_EXISTS),
+                new Case(new String[] {"delsnapshot", "100", "nope"}, "snapshot 'nope' of container 100 does not exist; its snapshots are s1, s2",
+                        CliErrors.EXIT_NOT_FOUND),
+                new Case(new String[] {"rollback", "100", "nope"}, "snapshot 'nope' of container 100 does not exist", CliErrors.EXIT_NOT_FOUND),
                 new Case(new String[] {"clone", "100", "100"}, "cannot clone container 100 onto itself"),
                 new Case(new String[] {"clone", "100", "101", "--full", "2"}, "invalid --full '2'"),
                 new Case(new String[] {"move-volume", "100", "unused0", "local"}, "unused volumes cannot be moved"),
                 new Case(new String[] {"push", "100", "/etc/hostname", "/x", "--perms", "999"}, "invalid --perms '999'"),
                 new Case(new String[] {"fsck", "100", "--device", "disk0"}, "invalid --device 'disk0'")}) {
             Result r = run(c.args());
-            assertThat(r.rc()).as(String.join(" ", c.args()) + ": " + r.err()).isEqualTo(2);
+            assertThat(r.rc()).as(String.join(" ", c.args()) + ": " + r.err()).isEqualTo(c.exit());
             assertThat(r.err()).as(String.join(" ", c.args())).contains("error: ").contains(c.message());
             assertThat(Files.readString(conf)).isEqualTo(before);
         }

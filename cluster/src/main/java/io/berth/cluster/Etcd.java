@@ -38,7 +38,12 @@ final class Etcd {
         } catch (ExecutionException e) {
             Throwable c = e.getCause() == null ? e : e.getCause();
             if (c instanceof BerthException b) throw b;
-            throw new ClusterUnavailableException("cluster store refused to " + what + ": " + describe(c), c);
+            String why = describe(c);
+            // etcd answers a proposal it cannot commit (no majority) with "request timed out" / "no leader" / UNAVAILABLE
+            boolean noQuorum = why.contains("UNAVAILABLE") || why.contains("DEADLINE_EXCEEDED") || why.contains("request timed out")
+                    || why.contains("no leader") || why.contains("leader changed");
+            throw new ClusterUnavailableException("cluster store refused to " + what + ": " + why + (noQuorum
+                    ? " (no quorum: a majority of the etcd members is down or unreachable, or the cluster is overloaded)" : ""), c);
         }
     }
 
