@@ -94,17 +94,7 @@ final class TarPipe {
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
-            int[] rc = new int[procs.size()];
-            for (int i = 0; i < procs.size(); i++) rc[i] = procs.get(i).waitFor();
-            for (Thread t : threads) t.join();
-            List<String> tarLines = errs.get(0).toString().lines().toList();
-            if (rc[0] != 0) {
-                throw new IOException("tar failed (exit " + rc[0] + "): " + String.join(" | ", tarLines.stream()
-                        .filter(l -> !l.startsWith("Total bytes")).limit(20).toList()));
-            }
-            if (procs.size() > 1 && rc[1] != 0) {
-                throw new IOException(String.join(" ", compressor.get()) + " failed (exit " + rc[1] + "): " + errs.get(1).toString().strip());
-            }
+            List<String> tarLines = awaitPipeline(procs, threads, errs, compressor);
             return new Result(bytes, sha, tarLines, (System.nanoTime() - t0) / 1e9);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -160,17 +150,7 @@ final class TarPipe {
                         read < 0 ? "?" : Units.human(read), sec, Math.max(read, 0) / sec / (1 << 20), Units.human(written),
                         written / sec / (1 << 20)));
             }
-            int[] rc = new int[procs.size()];
-            for (int i = 0; i < procs.size(); i++) rc[i] = procs.get(i).waitFor();
-            for (Thread t : threads) t.join();
-            List<String> tarLines = errs.get(0).toString().lines().toList();
-            if (rc[0] != 0) {
-                throw new IOException("tar failed (exit " + rc[0] + "): " + String.join(" | ", tarLines.stream()
-                        .filter(l -> !l.startsWith("Total bytes")).limit(20).toList()));
-            }
-            if (procs.size() > 1 && rc[1] != 0) {
-                throw new IOException(String.join(" ", compressor.get()) + " failed (exit " + rc[1] + "): " + errs.get(1).toString().strip());
-            }
+            List<String> tarLines = awaitPipeline(procs, threads, errs, compressor);
             try (FileChannel ch = FileChannel.open(out, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }
@@ -184,6 +164,26 @@ final class TarPipe {
     }
 
     /** SHA-256 of a file: openssl (SHA instructions), else Java. */
+    /**
+     * Waits for tar (first) and the compressor (second, if any) and their stderr readers; a non-zero exit of either
+     * is an IOException naming the tool and its stderr. Returns tar's stderr lines (its totals).
+     */
+    private static List<String> awaitPipeline(List<Process> procs, List<Thread> threads, List<StringBuilder> errs,
+                                              Optional<List<String>> compressor) throws IOException, InterruptedException {
+        int[] rc = new int[procs.size()];
+        for (int i = 0; i < procs.size(); i++) rc[i] = procs.get(i).waitFor();
+        for (Thread t : threads) t.join();
+        List<String> tarLines = errs.get(0).toString().lines().toList();
+        if (rc[0] != 0) {
+            throw new IOException("tar failed (exit " + rc[0] + "): " + String.join(" | ", tarLines.stream()
+                    .filter(l -> !l.startsWith("Total bytes")).limit(20).toList()));
+        }
+        if (procs.size() > 1 && rc[1] != 0) {
+            throw new IOException(String.join(" ", compressor.get()) + " failed (exit " + rc[1] + "): " + errs.get(1).toString().strip());
+        }
+        return tarLines;
+    }
+
     static String sha256(Path file) throws IOException {
         try {
             Process p = new ProcessBuilder("openssl", "dgst", "-sha256", "-r", file.toString()).redirectErrorStream(true).start();
