@@ -1,10 +1,12 @@
 package io.berth.api;
 
+import io.berth.sys.ProcessRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -22,20 +24,17 @@ public final class Certificates {
             String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
             Path tmp = keyStore.resolveSibling("." + keyStore.getFileName() + ".tmp");
             Files.deleteIfExists(tmp);
-            Process p = new ProcessBuilder(List.of(keytool, "-genkeypair", "-alias", "berth", "-keyalg", "EC", "-groupname", "secp256r1",
+            // the password goes through the environment: argv is readable in /proc and ends up in error messages
+            ProcessRunner.of(List.of(keytool, "-genkeypair", "-alias", "berth", "-keyalg", "EC", "-groupname", "secp256r1",
                     "-validity", "3650", "-dname", "CN=" + node + ", O=Berth self-signed", "-ext",
                     "SAN=dns:" + node + ",dns:localhost,ip:127.0.0.1", "-storetype", "PKCS12", "-keystore", tmp.toString(),
-                    "-storepass", password, "-keypass", password)).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (p.waitFor() != 0) throw new IllegalStateException("keytool failed: " + out.strip());
+                    "-storepass:env", "BERTH_KEYSTORE_PASS", "-keypass:env", "BERTH_KEYSTORE_PASS"))
+                    .env("BERTH_KEYSTORE_PASS", password).timeout(Duration.ofMinutes(2)).run().orThrow();
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
             Files.move(tmp, keyStore, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             return keyStore;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot make the certificate " + keyStore, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted making the certificate", e);
         }
     }
 }

@@ -110,7 +110,7 @@ final class LxcDiskEndpoints {
         }
         String storage = c.opt("storage").orElseThrow(() -> ApiException.param("storage", "you have to set 'storage' (moving to another container is not supported)"));
         checkDigest(c);
-        if (!volume.equals("rootfs") && !volume.matches("mp\\d+")) throw ApiException.param("volume", "only rootfs and mpN volumes can be moved, not '" + volume + "'");
+        if (!MountPoint.isVolumeKey(volume)) throw ApiException.param("volume", "only rootfs and mpN volumes can be moved, not '" + volume + "'");
         if (!api.service().permissions().has(c.who().authid(), "/storage/" + storage, "Datastore.AllocateSpace")) {
             throw new ApiException(403, "Permission check failed (/storage/" + storage + ", Datastore.AllocateSpace)");
         }

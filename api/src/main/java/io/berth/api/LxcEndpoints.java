@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.access.Permissions;
 import io.berth.config.ConfigFile;
 import io.berth.config.ContainerConfig;
+import io.berth.config.MountPoint;
 import io.berth.config.RawLxc;
+import io.berth.config.Schema;
 import io.berth.ct.CreateRequest;
 import io.berth.ct.snapshot.SnapshotService;
 import io.berth.ct.status.ContainerStatus;
@@ -290,7 +292,7 @@ final class LxcEndpoints {
     private static List<String> volumeStorages(Map<String, String> opts) {
         List<String> out = new ArrayList<>();
         for (var e : opts.entrySet()) {
-            if (!e.getKey().equals("rootfs") && !e.getKey().matches("mp\\d+")) continue;
+            if (!MountPoint.isVolumeKey(e.getKey())) continue;
             String v = e.getValue().split(",")[0];
             int colon = v.indexOf(':');
             if (colon > 0 && v.substring(colon + 1).matches("\\d+(\\.\\d+)?")) out.add(v.substring(0, colon));
@@ -424,11 +426,11 @@ final class LxcEndpoints {
         keys.addAll(delete);
         for (String k : keys) {
             String priv;
-            if (k.equals("rootfs") || k.matches("mp\\d+") || k.matches("unused\\d+")) priv = "VM.Config.Disk";
-            else if (k.matches("net\\d+") || k.equals("nameserver") || k.equals("searchdomain") || k.equals("hostname")) priv = "VM.Config.Network";
+            if (MountPoint.isVolumeKey(k) || Schema.inFamily("unused", k)) priv = "VM.Config.Disk";
+            else if (Schema.inFamily("net", k) || k.equals("nameserver") || k.equals("searchdomain") || k.equals("hostname")) priv = "VM.Config.Network";
             else if (k.equals("memory") || k.equals("swap")) priv = "VM.Config.Memory";
             else if (k.equals("cores") || k.equals("cpulimit") || k.equals("cpuunits")) priv = "VM.Config.CPU";
-            else if (k.matches("dev\\d+") || k.equals("features") || k.equals("unprivileged") || k.startsWith("lxc")) priv = "Sys.Modify";
+            else if (Schema.inFamily("dev", k) || k.equals("features") || k.equals("unprivileged") || k.startsWith("lxc")) priv = "Sys.Modify";
             else priv = "VM.Config.Options";
             String on = priv.equals("Sys.Modify") ? "/" : path;
             if (!p.has(c.who().authid(), on, priv)) throw new ApiException(403, "Permission check failed (" + on + ", " + priv + ")");

@@ -1,5 +1,6 @@
 package io.berth.ct.snapshot;
 
+import io.berth.error.InvalidInputException;
 import io.berth.config.ConfigFile;
 import io.berth.config.ContainerConfig;
 import io.berth.config.MountPoint;
@@ -77,13 +78,13 @@ public final class SnapshotService {
     /** Checks a snapshot name a user gave; the error names it and what is allowed. */
     public static void checkName(String snapname) {
         if (snapname == null || !NAME.matcher(snapname).matches())
-            throw new IllegalArgumentException("invalid snapshot name '" + snapname
+            throw new InvalidInputException("snapname", "invalid snapshot name '" + snapname
                     + "': allowed a letter, then 1 to 39 letters, digits, '_' or '-'");
         if (RESERVED.contains(snapname))
-            throw new IllegalArgumentException("invalid snapshot name '" + snapname + "': '" + snapname
+            throw new InvalidInputException("snapname", "invalid snapshot name '" + snapname + "': '" + snapname
                     + "' is reserved");
         if (snapname.equalsIgnoreCase("pending"))
-            throw new IllegalArgumentException("invalid snapshot name '" + snapname
+            throw new InvalidInputException("snapname", "invalid snapshot name '" + snapname
                     + "': it would clash with the pending-changes section");
     }
 
