@@ -75,11 +75,12 @@ public final class BackupCommand implements Callable<Integer> {
             List<Integer> ids = new ArrayList<>();
             for (String v : vmids) ids.add(Vmid.parse(v));
             BackupRequest req = new BackupRequest(ids, all, BackupMode.parse(mode), Compression.parse(compress),
-                    Optional.ofNullable(storage), Optional.ofNullable(dumpdir), excludes, bwlimit, Optional.ofNullable(notes),
+                    Optional.ofNullable(storage), Optional.ofNullable(dumpdir).map(d -> io.berth.cli.daemon.ClientContext.current().resolve(d.toString())), excludes, bwlimit, Optional.ofNullable(notes),
                     bit("protected", protect == null ? "0" : protect), bit("remove", remove),
                     Optional.ofNullable(prune).map(PruneOptions::parse), Duration.ofMinutes(stopwait),
                     stdout != null && bit("stdout", stdout));
-            List<BackupResult> done = new BackupService(CtCli.service(spec)).backup(req, System.err::println);
+            List<BackupResult> done = new BackupService(CtCli.service(spec)).backup(req,
+                    io.berth.cli.daemon.ClientContext.current().terminal().stdout(), System.err::println);
             if (!req.toStdout()) for (BackupResult r : done) spec.commandLine().getOut().println(r.volid().orElse(r.archive().toString()));
             return 0;
         });

@@ -65,10 +65,6 @@ public final class CreateCommand implements Callable<Integer> {
             if (restore != null && BackupCommand.bit("restore", restore)) {
                 String rootfs = options.remove("rootfs"), unpriv = options.remove("unprivileged");
                 String force = options.remove("force"), ignore = options.remove("ignore-unpack-errors");
-                if (template.equals("-") && client.remote()) {
-                    throw new io.berth.error.InvalidInputException("ostemplate", "'-' (standard input) is not read through berthd; use"
-                            + " 'berth restore " + vmid + " -', which reads it directly");
-                }
                 String archive = template.contains(":") || template.startsWith("/") || template.equals("-") ? template
                         : client.resolve(template).toString();
                 if (password != null || keysFile != null) {

@@ -1,5 +1,6 @@
 package io.berth.cli;
 
+import io.berth.cli.daemon.ClientContext;
 import io.berth.ct.backup.RestoreRequest;
 import io.berth.ct.backup.RestoreService;
 import io.berth.ct.Progress;
@@ -59,13 +60,18 @@ public final class RestoreCommand implements Callable<Integer> {
 
     static int run(CommandSpec spec, int vmid, String archive, String storage, String rootfs, String unprivileged, String force,
                    String ignore, boolean quiet, boolean unique, Map<String, String> options) {
-        boolean tty = System.console() != null && System.console().isTerminal();
+        // under berthd: the client's terminal and standard input (passed with SCM_RIGHTS), not the daemon's
+        ClientContext.Terminal client = ClientContext.current().terminal();
+        boolean tty = client.isTerminal(2);
         Progress progress = quiet ? Progress.NONE : Progress.bar(System.err, tty, "restoring");
-        RestoreRequest req = new RestoreRequest(vmid, archive, Optional.ofNullable(storage), Optional.ofNullable(rootfs),
+        // a relative path is the caller's (berthd's working directory is not)
+        String path = archive.contains(":") || archive.startsWith("/") || archive.equals("-") ? archive
+                : ClientContext.current().resolve(archive).toString();
+        RestoreRequest req = new RestoreRequest(vmid, path, Optional.ofNullable(storage), Optional.ofNullable(rootfs),
                 Optional.ofNullable(unprivileged).map(u -> BackupCommand.bit("unprivileged", u)),
                 force != null && BackupCommand.bit("force", force), ignore != null && BackupCommand.bit("ignore-unpack-errors", ignore),
                 options, unique);
-        RestoreService.Restored r = new RestoreService(CtCli.service(spec)).restore(req, req.fromStdin() ? System.in : null, progress,
+        RestoreService.Restored r = new RestoreService(CtCli.service(spec)).restore(req, req.fromStdin() ? client.stdin() : null, progress,
                 System.err::println);
         for (String w : r.warnings()) System.err.println("WARN: " + w);
         System.err.println("restored container " + r.vmid() + " (volumes " + String.join(", ", r.volumes()) + ")");

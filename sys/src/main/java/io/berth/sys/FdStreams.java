@@ -1,6 +1,7 @@
 package io.berth.sys;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -19,6 +20,7 @@ public final class FdStreams {
     private FdStreams() {}
 
     private static final MethodHandle WRITE = Native.libc("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle READ = Native.libc("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
     private static final MethodHandle ISATTY = Native.libc("isatty", JAVA_INT, JAVA_INT);
 
     /** isatty(3). */
@@ -53,6 +55,36 @@ public final class FdStreams {
                         if (r == -Errno.EINTR.number()) continue;
                         if (r < 0) throw new IOException(SysException.of("write(" + n + ", " + want + " bytes)", (int) -r).getMessage());
                         done += r;
+                    }
+                }
+            }
+        };
+    }
+
+    /**
+     * An unbuffered stream reading from {@code fd} (which stays owned by the caller): a client's standard input passed
+     * to berthd (e.g. the archive of {@code berth restore VMID -}). A read error is an {@link IOException}.
+     */
+    public static InputStream input(Fd fd) {
+        return new InputStream() {
+            @Override public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override public int read(byte[] b, int off, int len) throws IOException {
+                java.util.Objects.checkFromIndexSize(off, len, b.length);
+                if (len == 0) return 0;
+                int n = fd.fd();
+                try (Arena a = Arena.ofConfined()) {
+                    MemorySegment buf = a.allocate(len);
+                    while (true) {
+                        long r = Native.callRaw(a, st -> (long) READ.invokeExact(st, n, buf, (long) len));
+                        if (r == -Errno.EINTR.number()) continue;
+                        if (r < 0) throw new IOException(SysException.of("read(" + n + ", " + len + " bytes)", (int) -r).getMessage());
+                        if (r == 0) return -1;
+                        MemorySegment.copy(buf, JAVA_BYTE, 0, b, off, (int) r);
+                        return (int) r;
                     }
                 }
             }

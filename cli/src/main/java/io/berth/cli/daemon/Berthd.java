@@ -209,6 +209,14 @@ public final class Berthd implements AutoCloseable {
             return FdStreams.isTerminal(stdio[fd]);
         }
 
+        @Override public java.io.InputStream stdin() {
+            return FdStreams.input(stdio[0]);
+        }
+
+        @Override public java.io.OutputStream stdout() {
+            return FdStreams.output(stdio[1]);
+        }
+
         /**
          * Runs {@code cmd} on the client's stdin/stdout/stderr and returns its exit code (128 + signal if killed).
          *

@@ -1,5 +1,10 @@
 package io.berth.cli.daemon;
 
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +27,12 @@ public record ClientContext(long pid, Map<String, String> env, Path cwd, boolean
 
         /** Runs {@code cmd} on the caller's stdin/stdout/stderr; its exit code (128 + signal if killed). */
         int runAttached(List<String> cmd) throws Exception;
+
+        /** The caller's standard input as raw bytes (e.g. the archive of {@code berth restore VMID -}); not to be closed. */
+        InputStream stdin();
+
+        /** The caller's standard output as raw bytes, unbuffered (e.g. {@code berth backup --stdout}); not to be closed. */
+        OutputStream stdout();
     }
 
     /** This process's own standard streams. */
@@ -32,6 +43,14 @@ public record ClientContext(long pid, Map<String, String> env, Path cwd, boolean
 
         @Override public int runAttached(List<String> cmd) throws Exception {
             return new ProcessBuilder(cmd).inheritIO().start().waitFor();
+        }
+
+        @Override public InputStream stdin() {
+            return new FileInputStream(FileDescriptor.in);
+        }
+
+        @Override public OutputStream stdout() {
+            return new FileOutputStream(FileDescriptor.out);
         }
     };
 

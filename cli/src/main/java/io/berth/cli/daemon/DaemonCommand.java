@@ -197,7 +197,7 @@ public final class DaemonCommand implements Runnable {
             "suspend", "resume", "set", "config", "pending", "hook", "--version", "-V", "exec", "enter", "console",
             "create", "destroy", "resize", "rescan",
             "snapshot", "delsnapshot", "rollback", "listsnapshot", "clone", "template", "move-volume", "df", "fsck", "fstrim",
-            "startall", "stopall");
+            "startall", "stopall", "backup", "restore");
 
     /** Whether berthd runs this command line (by its first word after the global {@code --root DIR}). */
     static boolean serves(List<String> args) {

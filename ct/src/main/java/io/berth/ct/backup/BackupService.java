@@ -73,6 +73,14 @@ public final class BackupService {
      * Proxmox names it); a failed container is reported and the others still run, the task then fails.
      */
     public List<BackupResult> backup(BackupRequest req, Consumer<String> out) {
+        return backup(req, new java.io.FileOutputStream(java.io.FileDescriptor.out), out);
+    }
+
+    /**
+     * As {@link #backup(BackupRequest, Consumer)}, the archive of {@code --stdout} going to {@code stdout} (left open):
+     * under berthd, the client's standard output.
+     */
+    public List<BackupResult> backup(BackupRequest req, java.io.OutputStream stdout, Consumer<String> out) {
         List<Integer> ids = req.all() ? svc.vmids() : req.vmids();
         for (int vmid : ids) io.berth.config.Vmid.check(vmid);
         String id = ids.size() == 1 ? Integer.toString(ids.getFirst()) : "";
@@ -88,7 +96,7 @@ public final class BackupService {
                 int vmid = ids.get(i);
                 task.progress(100 * i / ids.size(), "backup of CT " + vmid);
                 try {
-                    done.add(backupOne(vmid, req, out, task));
+                    done.add(backupOne(vmid, req, stdout, out, task));
                 } catch (RuntimeException e) {
                     both.accept("ERROR: Backup of VM " + vmid + " failed - " + e.getMessage());
                     if (ids.size() == 1) throw e;
@@ -115,13 +123,15 @@ public final class BackupService {
         final int vmid;
         final BackupRequest req;
         final Consumer<String> out;
+        final java.io.OutputStream stdout;
         final List<String> log = new ArrayList<>();
 
         final io.berth.ct.task.Task task;
 
-        Job(int vmid, BackupRequest req, Consumer<String> out, io.berth.ct.task.Task task) {
+        Job(int vmid, BackupRequest req, java.io.OutputStream stdout, Consumer<String> out, io.berth.ct.task.Task task) {
             this.vmid = vmid;
             this.req = req;
+            this.stdout = stdout;
             this.out = out;
             this.task = task;
         }
@@ -141,8 +151,8 @@ public final class BackupService {
         }
     }
 
-    private BackupResult backupOne(int vmid, BackupRequest req, Consumer<String> out, io.berth.ct.task.Task task) {
-        Job t = new Job(vmid, req, out, task);
+    private BackupResult backupOne(int vmid, BackupRequest req, java.io.OutputStream stdout, Consumer<String> out, io.berth.ct.task.Task task) {
+        Job t = new Job(vmid, req, stdout, out, task);
         long t0 = System.nanoTime();
         LocalDateTime started = LocalDateTime.now();
         BackupStore store = new BackupStore(svc.storages());
@@ -435,12 +445,12 @@ public final class BackupService {
     private TarPipe.Result archive(Job t, List<String> tar, List<MountRequest> mounts, IdMap map, Path source, Optional<Path> tmpArchive)
             throws IOException {
         Consumer<String> progress = t::info;
-        if (mounts.isEmpty()) return TarPipe.run(tar, t.req.compress().compressor(), t.req.bwlimitKiB(), tmpArchive, progress);
+        if (mounts.isEmpty()) return TarPipe.run(tar, t.req.compress().compressor(), t.req.bwlimitKiB(), tmpArchive, t.stdout, progress);
         Files.createDirectories(source);
         try {
             return Namespaces.inNewMountNamespace(() -> {
                 try (MountedSet m = new MountEngine(t::warn).mountAll(source, idmapped(mounts, map))) {
-                    return TarPipe.run(tar, t.req.compress().compressor(), t.req.bwlimitKiB(), tmpArchive, progress);
+                    return TarPipe.run(tar, t.req.compress().compressor(), t.req.bwlimitKiB(), tmpArchive, t.stdout, progress);
                 }
             });
         } finally {

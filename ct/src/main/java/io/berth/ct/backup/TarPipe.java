@@ -28,9 +28,9 @@ final class TarPipe {
 
     record Result(long bytes, String sha256, List<String> tarMessages, double seconds) {}
 
-    /** Into {@code out}, or to this process's standard output when it is empty ({@code --stdout}). */
+    /** Into {@code out}, or to {@code stdout} (left open) when it is empty ({@code --stdout}). */
     static Result run(List<String> tar, Optional<List<String>> compressor, long bwlimitKiB, Optional<Path> out,
-                      Consumer<String> progress) throws IOException {
+                      OutputStream stdout, Consumer<String> progress) throws IOException {
         if (out.isPresent() && (compressor.isPresent() || bwlimitKiB <= 0)) return toFile(tar, compressor, bwlimitKiB, out.get(), progress);
         long t0 = System.nanoTime();
         List<Process> procs = new ArrayList<>();
@@ -66,7 +66,7 @@ final class TarPipe {
             long limit = compressor.isEmpty() ? bwlimitKiB : 0; // without a compressor the limit applies here
             try (java.nio.channels.WritableByteChannel ch = out.isPresent()
                     ? FileChannel.open(out.get(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
-                    : java.nio.channels.Channels.newChannel(new NonClosing(new java.io.FileOutputStream(java.io.FileDescriptor.out)))) {
+                    : java.nio.channels.Channels.newChannel(new NonClosing(stdout))) {
                 MessageDigest md = MessageDigest.getInstance("SHA-256");
                 byte[] buf = new byte[1 << 20];
                 ByteBuffer bb = ByteBuffer.wrap(buf);
