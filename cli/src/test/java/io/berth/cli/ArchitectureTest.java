@@ -27,7 +27,7 @@ class ArchitectureTest {
     static {
         MAY_USE.put("error", Set.of());
         MAY_USE.put("sys", Set.of("error"));
-        MAY_USE.put("idmap", Set.of());
+        MAY_USE.put("idmap", Set.of("error"));
         MAY_USE.put("config", Set.of("error", "idmap"));
         MAY_USE.put("storage", Set.of("error", "sys"));
         MAY_USE.put("mount", Set.of("error", "sys", "idmap"));

@@ -1,6 +1,7 @@
 package io.berth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -167,6 +168,80 @@ class ExitCodesTest {
                 () -> io.berth.storage.Storages.load(cfg, root.resolve("var")));
         assertThat(io.berth.error.HttpStatus.of(e)).isEqualTo(400);
         assertThat(e.paramErrors()).singleElement().satisfies(pe -> assertThat(pe.message()).contains("floppy"));
+    }
+
+    /** The CLI exit code and the API status of one failure: both mappings of its kind, from the same exception. */
+    static void assertKind(Throwable t, int exit, int http, String... params) {
+        assertThat(t).as("no Java exception outside the sealed kinds").isInstanceOf(io.berth.error.BerthException.class);
+        var e = (io.berth.error.BerthException) t;
+        assertThat(CliErrors.exitCode(e)).as(e.getMessage()).isEqualTo(exit);
+        var api = io.berth.api.ApiErrors.map(e);
+        assertThat(api.status()).as(e.getMessage()).isEqualTo(http);
+        assertThat(io.berth.error.HttpStatus.of(e)).isEqualTo(http);
+        if (params.length > 0) assertThat(api.errors()).as(e.getMessage()).containsOnlyKeys(params);
+    }
+
+    /**
+     * Storage refusals are a missing object (unknown storage, volume) or the admin's input (size, volume id), not a
+     * host failure: exit 3 / HTTP 404 and exit 2 / HTTP 400 naming the parameter, through the commands and the layer
+     * the API calls.
+     */
+    @Test void storageRefusalsAreNotFoundOrInvalidInput() {
+        Result unknown = run("volume", "list", "--storage", "nope");
+        assertThat(unknown.rc()).as(unknown.err()).isEqualTo(3);
+        assertThat(unknown.err()).contains("unknown storage 'nope'", "local");
+        Result alloc = run("volume", "alloc", "nope", "2100", "1G");
+        assertThat(alloc.rc()).as(alloc.err()).isEqualTo(3);
+        Result size = run("volume", "alloc", "local", "2100", "1X");
+        assertThat(size.rc()).as(size.err()).isEqualTo(2);
+        assertThat(size.err()).contains("size: invalid size '1X'");
+        Result missing = run("resize", "2100", "rootfs", "+1G");
+        assertThat(missing.rc()).as(missing.err()).isEqualTo(3);
+        assertThat(missing.err()).contains("volume 'local:2100/vm-2100-disk-0.raw' does not exist");
+        Result free = run("volume", "free", "local:2100/vm-2100-disk-7.raw");
+        assertThat(free.rc()).as(free.err()).isEqualTo(3);
+        Result volid = run("volume", "free", "local:nonsense");
+        assertThat(volid.rc()).as(volid.err()).isEqualTo(2);
+        assertThat(volid.err()).contains("volume: invalid volume name 'nonsense' in volume id 'local:nonsense'");
+        Result disk = run("resize", "2100", "mp999", "+1G");
+        assertThat(disk.rc()).as(disk.err()).isEqualTo(2);
+        assertThat(disk.err()).contains("disk: invalid disk 'mp999'");
+        Result shrinkSpec = run("resize", "2100", "rootfs", "1X");
+        assertThat(shrinkSpec.rc()).as(shrinkSpec.err()).isEqualTo(2);
+
+        var storages = io.berth.storage.Storages.load(root.resolve("etc/storage.cfg"), root.resolve("var/storage/local"));
+        assertKind(catchThrowable(() -> storages.get("nope")), 3, 404);
+        var local = storages.get("local");
+        assertKind(catchThrowable(() -> local.size(io.berth.storage.VolumeId.parse("local:2100/vm-2100-disk-0.raw"))), 3, 404);
+        assertKind(catchThrowable(() -> local.alloc(2100, -1, 0, 0)), 2, 400, "size");
+        assertKind(catchThrowable(() -> io.berth.storage.VolumeId.parse("local:nonsense")), 2, 400, "volume");
+        assertKind(catchThrowable(() -> io.berth.storage.VolumeId.parse("1x:vm-2100-disk-0")), 2, 400, "storage");
+        assertKind(catchThrowable(() -> io.berth.storage.NewDisk.parse("local:x")), 2, 400, "volume");
+    }
+
+    /** Snapshot names, id maps and LXC rendering are the admin's input (no IllegalArgumentException fallback). */
+    @Test void inputRefusalsOfOtherLayersAreInvalidInputNamingTheKey() {
+        Result snap = run("snapshot", "2100", "1bad");
+        assertThat(snap.rc()).as(snap.err()).isEqualTo(2);
+        assertThat(snap.err()).contains("snapname: invalid snapshot name '1bad'");
+        assertKind(catchThrowable(() -> io.berth.ct.snapshot.SnapshotService.checkName("pending")), 2, 400, "snapname");
+        assertKind(catchThrowable(() -> io.berth.idmap.IdMap.parseLxcIdmaps(java.util.List.of("x 0 1 2"))), 2, 400, "lxc.idmap");
+        assertKind(catchThrowable(() -> io.berth.idmap.IdMap.parseLxcIdmaps(java.util.List.of("u 0 100000 65536", "u 10 200000 5"))
+                .validate()), 2, 400, "lxc.idmap");
+        assertKind(catchThrowable(() -> io.berth.idmap.MountIdMap.parse("u:0:0:1  g:0:0:1")), 2, 400, "idmap");
+        assertKind(new io.berth.lxc.render.RenderException("net0", "bridge 'nobr0' does not exist on this host"), 2, 400, "net0");
+    }
+
+    /** A guest whose distribution cannot be set up, and a failed LXC monitor command, are host failures: exit 1, 500. */
+    @Test void guestSetupAndLxcCommandFailuresAreHostFailures() throws Exception {
+        Path plan9 = Files.createDirectories(root.resolve("plan9fs/etc"));
+        Files.writeString(plan9.resolve("os-release"), "ID=plan9\n");
+        Throwable unknownOs = catchThrowable(() -> io.berth.guest.GuestSetup.detect(plan9.getParent()));
+        assertKind(unknownOs, 1, 500);
+        assertThat(unknownOs).hasMessageContaining("unable to detect OS distribution").hasMessageContaining("'plan9'");
+        var lxc = new io.berth.lxc.socket.LxcCommandException("container 2100: LXC answered get_state with EINVAL", 22);
+        assertKind(lxc, 1, 500);
+        assertThat(lxc.errno()).isEqualTo(22);
     }
 
     @Test void usageMistakesAreShortAndUnknownCommandsFailEvenWithHelp() {

@@ -119,17 +119,20 @@ class StorageCommandsTest {
         assertThat(shrink.rc()).isEqualTo(2);
         assertThat(shrink.err()).contains("cannot shrink mp0", "from 12M to 4M", "only growing");
         Run badDisk = berth("resize", "100", "mp999", "+1G");
+        assertThat(badDisk.rc()).isEqualTo(2);
         assertThat(badDisk.err()).contains("invalid disk 'mp999'", "rootfs or mp0..mp255");
 
         Run refused = berth("volume", "free", subvol);
-        assertThat(refused.rc()).isEqualTo(1);
+        assertThat(refused.rc()).as("referenced: the volume's state forbids it").isEqualTo(6);
         assertThat(refused.err()).contains("cannot free '" + subvol + "'", "100.conf key unused0", "berth set 100 --delete unused0");
         assertThat(root.resolve("var/storage/local/images/100/subvol-100-disk-2")).exists();
 
         // deleting unusedN frees its volume, as Proxmox does (issue 10.8); nothing is left for 'volume free'
         Run deleted = berth("set", "100", "--delete", "unused0");
         assertThat(deleted.rc()).as(deleted.err()).isZero();
-        assertThat(berth("volume", "free", subvol).err()).contains("does not exist");
+        Run gone = berth("volume", "free", subvol);
+        assertThat(gone.rc()).as(gone.err()).isEqualTo(3);
+        assertThat(gone.err()).contains("does not exist");
         assertThat(root.resolve("var/storage/local/images/100/subvol-100-disk-2")).doesNotExist();
         assertThat(berth("volume", "list", "--vmid", "100").out()).doesNotContain(subvol);
     }
@@ -140,9 +143,10 @@ class StorageCommandsTest {
         assertThat(size.rc()).isEqualTo(2);
         assertThat(size.err()).contains("invalid size '1024'", "unit K, M, G or T");
         Run storage = berth("volume", "list", "--storage", "nope");
-        assertThat(storage.rc()).isEqualTo(1);
+        assertThat(storage.rc()).isEqualTo(3);
         assertThat(storage.err()).contains("unknown storage 'nope'", "local");
         Run volid = berth("volume", "free", "local:nonsense");
+        assertThat(volid.rc()).isEqualTo(2);
         assertThat(volid.err()).contains("local:nonsense");
         Run missing = berth("rescan", "777");
         assertThat(missing.rc()).isNotZero();

@@ -1,6 +1,7 @@
 package io.berth.guest;
 
 import io.berth.config.ContainerConfig;
+import io.berth.config.Schema;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.LocalDate;
@@ -100,7 +101,7 @@ public final class GuestSetup {
         }
         StringBuilder seed = new StringBuilder(conf.get("hostname").orElse(""));
         conf.values().forEach((k, v) -> {
-            if (k.matches("net\\d+")) {
+            if (Schema.inFamily("net", k)) {
                 Matcher m = Pattern.compile("hwaddr=([^,]+)").matcher(v);
                 seed.append('\0').append(k).append('=').append(m.find() ? m.group(1) : "");
             }

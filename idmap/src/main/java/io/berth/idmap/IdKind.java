@@ -16,7 +16,7 @@ public enum IdKind {
         return switch (s) {
             case "u" -> UID;
             case "g" -> GID;
-            default -> throw new IdMapException("id kind '" + s + "' is invalid: allowed are 'u' and 'g'");
+            default -> throw new IdMapException(IdMapException.MOUNT_IDMAP, "id kind '" + s + "' is invalid: allowed are 'u' and 'g'");
         };
     }
 

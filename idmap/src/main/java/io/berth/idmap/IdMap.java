@@ -39,7 +39,7 @@ public final class IdMap {
     public static IdMapEntry parseLxcValue(String value) {
         Matcher m = LXC_VALUE.matcher(value.strip());
         if (!m.matches()) {
-            throw new IdMapException("lxc.idmap value '" + value + "' is invalid: expected 'u|g CT_START HOST_START COUNT'");
+            throw new IdMapException(IdMapException.LXC_IDMAP, "lxc.idmap value '" + value + "' is invalid: expected 'u|g CT_START HOST_START COUNT'");
         }
         return new IdMapEntry(IdKind.ofLetter(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
                 Long.parseLong(m.group(4)));
@@ -51,7 +51,7 @@ public final class IdMap {
      */
     public IdMap validate() {
         List<String> problems = overlapProblems();
-        if (!problems.isEmpty()) throw new IdMapException("id map has overlapping entries: " + String.join("; ", problems));
+        if (!problems.isEmpty()) throw new IdMapException(IdMapException.LXC_IDMAP, "id map has overlapping entries: " + String.join("; ", problems));
         return this;
     }
 
@@ -77,7 +77,7 @@ public final class IdMap {
     public long rootGid() { return root(IdKind.GID); }
 
     private long root(IdKind k) {
-        return toHost(k, 0).orElseThrow(() -> new IdMapException("id map " + this + " does not map container " + k + "id 0"));
+        return toHost(k, 0).orElseThrow(() -> new IdMapException(IdMapException.LXC_IDMAP, "id map " + this + " does not map container " + k + "id 0"));
     }
 
     /**

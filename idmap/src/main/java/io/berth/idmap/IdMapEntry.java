@@ -10,10 +10,10 @@ public record IdMapEntry(IdKind kind, long ctStart, long hostStart, long count) 
     public static final long ID_LIMIT = 4294967295L;
 
     public IdMapEntry {
-        if (kind == null) throw new IdMapException("id map entry without kind");
-        if (count < 1) throw new IdMapException("id map entry " + render(kind, ctStart, hostStart, count) + ": count must be >= 1");
+        if (kind == null) throw new IdMapException(IdMapException.LXC_IDMAP, "id map entry without kind");
+        if (count < 1) throw new IdMapException(IdMapException.LXC_IDMAP, "id map entry " + render(kind, ctStart, hostStart, count) + ": count must be >= 1");
         if (ctStart < 0 || hostStart < 0 || ctStart + count > ID_LIMIT || hostStart + count > ID_LIMIT) {
-            throw new IdMapException("id map entry " + render(kind, ctStart, hostStart, count)
+            throw new IdMapException(IdMapException.LXC_IDMAP, "id map entry " + render(kind, ctStart, hostStart, count)
                     + ": ids must lie in 0.." + (ID_LIMIT - 1));
         }
     }

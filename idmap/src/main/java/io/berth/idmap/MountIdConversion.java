@@ -39,7 +39,7 @@ final class MountIdConversion {
                 covered += Math.max(0, Math.min(ex.ctEnd(), c.ctEnd()) - Math.max(ex.ctStart(), c.ctStart()));
             }
             if (covered != ex.count()) {
-                throw new IdMapException("idmap entry '" + ex + "' names container " + kind + "ids that the container's "
+                throw new IdMapException(IdMapException.MOUNT_IDMAP, "idmap entry '" + ex + "' names container " + kind + "ids that the container's "
                         + "id map does not map; mapped are: " + chunks.stream().map(IdMapEntry::toLxcValue).toList());
             }
         }

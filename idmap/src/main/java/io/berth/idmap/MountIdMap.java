@@ -22,7 +22,7 @@ public sealed interface MountIdMap permits MountIdMap.Passthrough, MountIdMap.Ra
     record Ranges(List<MountIdRange> ranges) implements MountIdMap {
         public Ranges {
             ranges = List.copyOf(ranges);
-            if (ranges.isEmpty()) throw new IdMapException("mount idmap has no entries");
+            if (ranges.isEmpty()) throw new IdMapException(IdMapException.MOUNT_IDMAP, "mount idmap has no entries");
             List<String> problems = new ArrayList<>();
             for (IdKind k : IdKind.values()) {
                 List<MountIdRange> rs = ranges.stream().filter(r -> r.kind() == k).toList();
@@ -33,7 +33,7 @@ public sealed interface MountIdMap permits MountIdMap.Passthrough, MountIdMap.Ra
                     problems.add("'" + p.get(0) + "' and '" + p.get(1) + "' overlap on the disk side");
                 }
             }
-            if (!problems.isEmpty()) throw new IdMapException("mount idmap has overlapping entries: " + String.join("; ", problems));
+            if (!problems.isEmpty()) throw new IdMapException(IdMapException.MOUNT_IDMAP, "mount idmap has overlapping entries: " + String.join("; ", problems));
         }
 
         @Override public String format() {
@@ -50,14 +50,14 @@ public sealed interface MountIdMap permits MountIdMap.Passthrough, MountIdMap.Ra
     static MountIdMap parse(String value) {
         if (value.equals("passthrough")) return new Passthrough();
         if (value.isEmpty() || value.startsWith(" ") || value.endsWith(" ") || value.contains("  ")) {
-            throw new IdMapException("idmap '" + value + "' is invalid: allowed is 'passthrough' or "
+            throw new IdMapException(IdMapException.MOUNT_IDMAP, "idmap '" + value + "' is invalid: allowed is 'passthrough' or "
                     + "space-separated 'u|g:CT_ID:DISK_ID:COUNT' entries");
         }
         List<MountIdRange> out = new ArrayList<>();
         for (String part : value.split(" ")) {
             Matcher m = ENTRY.matcher(part);
             if (!m.matches()) {
-                throw new IdMapException("idmap entry '" + part + "' is invalid: allowed is 'passthrough' or "
+                throw new IdMapException(IdMapException.MOUNT_IDMAP, "idmap entry '" + part + "' is invalid: allowed is 'passthrough' or "
                         + "space-separated 'u|g:CT_ID:DISK_ID:COUNT' entries");
             }
             out.add(new MountIdRange(IdKind.ofLetter(m.group(1)), Long.parseLong(m.group(2)),

@@ -6,10 +6,10 @@ package io.berth.idmap;
  */
 public record MountIdRange(IdKind kind, long ctStart, long diskStart, long count) {
     public MountIdRange {
-        if (kind == null) throw new IdMapException("mount idmap entry without kind");
-        if (count < 1) throw new IdMapException("mount idmap entry '" + render(kind, ctStart, diskStart, count) + "': count must be >= 1");
+        if (kind == null) throw new IdMapException(IdMapException.MOUNT_IDMAP, "mount idmap entry without kind");
+        if (count < 1) throw new IdMapException(IdMapException.MOUNT_IDMAP, "mount idmap entry '" + render(kind, ctStart, diskStart, count) + "': count must be >= 1");
         if (ctStart < 0 || diskStart < 0 || ctStart + count > IdMapEntry.ID_LIMIT || diskStart + count > IdMapEntry.ID_LIMIT) {
-            throw new IdMapException("mount idmap entry '" + render(kind, ctStart, diskStart, count)
+            throw new IdMapException(IdMapException.MOUNT_IDMAP, "mount idmap entry '" + render(kind, ctStart, diskStart, count)
                     + "': ids must lie in 0.." + (IdMapEntry.ID_LIMIT - 1));
         }
     }

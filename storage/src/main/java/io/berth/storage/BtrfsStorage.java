@@ -1,5 +1,8 @@
 package io.berth.storage;
 
+import io.berth.error.NotFoundException;
+import io.berth.error.InvalidInputException;
+import io.berth.error.ExistsException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +64,7 @@ public final class BtrfsStorage implements Storage {
     @Override
     public VolumeId alloc(int vmid, long sizeBytes, int ownerUid, int ownerGid) {
         VolumeName.checkVmid(vmid);
-        if (sizeBytes < 0) throw new StorageException("invalid size " + sizeBytes + ": allowed 0 (subvol) or more bytes");
+        if (sizeBytes < 0) throw new InvalidInputException("size", "invalid size " + sizeBytes + ": allowed 0 (subvol) or more bytes");
         checkOnline();
         boolean raw = sizeBytes > 0 && !def.quotas();
         VolumeName.Layout layout = raw ? VolumeName.Layout.IMAGE_FILE : VolumeName.Layout.SUBVOL;
@@ -243,9 +246,9 @@ public final class BtrfsStorage implements Storage {
                     + "' has no quotas; set 'quotas 1' in storage.cfg");
         long old = size(volid);
         if (old > 0 && newSizeBytes < old)
-            throw new StorageException("cannot shrink volume '" + volid + "' from " + old + " to " + newSizeBytes
+            throw new InvalidInputException("size", "cannot shrink volume '" + volid + "' from " + old + " to " + newSizeBytes
                     + " bytes: only growing is allowed");
-        if (newSizeBytes <= 0) throw new StorageException("invalid size " + newSizeBytes + ": allowed > 0 bytes");
+        if (newSizeBytes <= 0) throw new InvalidInputException("size", "invalid size " + newSizeBytes + ": allowed > 0 bytes");
         setLimit(f, newSizeBytes);
     }
 
@@ -272,7 +275,7 @@ public final class BtrfsStorage implements Storage {
     private Path existingSnapshot(VolumeId volid, VolumeName n, String snapname) {
         Path snap = dir.snapshotDir(n, snapname);
         if (!Files.isDirectory(snap))
-            throw new StorageException("snapshot '" + snapname + "' of volume '" + volid + "' does not exist (" + snap + ")");
+            throw new NotFoundException("snapshot '" + snapname + "' of volume '" + volid + "' does not exist (" + snap + ")");
         return snap;
     }
 
@@ -283,7 +286,7 @@ public final class BtrfsStorage implements Storage {
         if (!isSubvolume(src)) // a flat image from before the per-volume layout
             throw new StorageException("cannot snapshot '" + volid + "': " + src + " is not a btrfs subvolume");
         Path dst = dir.snapshotDir(n, snapname);
-        if (Files.exists(dst)) throw new StorageException("snapshot '" + snapname + "' of '" + volid + "' already exists");
+        if (Files.exists(dst)) throw new ExistsException("snapshot '" + snapname + "' of '" + volid + "' already exists");
         HostCommand.of("btrfs", "subvolume", "snapshot", "-r", src.toString(), dst.toString()).run();
     }
 

@@ -1,5 +1,6 @@
 package io.berth.storage;
 
+import io.berth.error.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ public final class DirStorage implements Storage {
     @Override
     public VolumeId alloc(int vmid, long sizeBytes, int ownerUid, int ownerGid) {
         VolumeName.checkVmid(vmid);
-        if (sizeBytes < 0) throw new StorageException("invalid size " + sizeBytes + ": allowed 0 (subvol) or more bytes");
+        if (sizeBytes < 0) throw new InvalidInputException("size", "invalid size " + sizeBytes + ": allowed 0 (subvol) or more bytes");
         checkOnline();
         return sizeBytes == 0 ? dir.allocSubvolDir(vmid, ownerUid, ownerGid) : dir.allocRaw(vmid, sizeBytes, ownerUid, ownerGid);
     }

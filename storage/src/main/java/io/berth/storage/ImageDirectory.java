@@ -1,5 +1,7 @@
 package io.berth.storage;
 
+import io.berth.error.NotFoundException;
+import io.berth.error.InvalidInputException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.DirectoryStream;
@@ -178,7 +180,7 @@ final class ImageDirectory {
 
     /** Allocates a sparse raw image formatted ext4; removes it again if formatting fails. */
     VolumeId allocRaw(int vmid, long sizeBytes, int uid, int gid) {
-        if (sizeBytes <= 0) throw new StorageException("invalid raw image size " + sizeBytes + ": allowed > 0 bytes");
+        if (sizeBytes <= 0) throw new InvalidInputException("size", "invalid raw image size " + sizeBytes + ": allowed > 0 bytes");
         boolean createdDir = ensureVmDir(vmid);
         VolumeName name = null;
         try {
@@ -260,7 +262,7 @@ final class ImageDirectory {
     Path requireExisting(VolumeId volid) {
         Path f = file(volid.name());
         if (!Files.exists(f, LinkOption.NOFOLLOW_LINKS))
-            throw new StorageException("volume '" + volid + "' does not exist (" + f + ")");
+            throw new NotFoundException("volume '" + volid + "' does not exist (" + f + ")");
         return f;
     }
 
@@ -280,7 +282,7 @@ final class ImageDirectory {
     static void growRaw(VolumeId volid, Path f, long newSize) {
         long old = fileSize(f);
         if (newSize < old)
-            throw new StorageException("cannot shrink volume '" + volid + "' from " + old + " to " + newSize
+            throw new InvalidInputException("size", "cannot shrink volume '" + volid + "' from " + old + " to " + newSize
                     + " bytes: only growing is allowed");
         if (newSize == old) return;
         List<Path> loops = loopDevicesOf(f);

@@ -1,5 +1,8 @@
 package io.berth.storage;
 
+import io.berth.error.NotFoundException;
+import io.berth.error.InvalidInputException;
+import io.berth.error.ExistsException;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -60,7 +63,7 @@ public final class LvmThinStorage implements Storage {
     private Lvm.Lv requireExisting(VolumeId volid) {
         VolumeName n = own(volid);
         return lvs().stream().filter(lv -> lv.name().equals(n.fileName())).findFirst()
-                .orElseThrow(() -> new StorageException("volume '" + volid + "' does not exist (LV " + lvPath(n) + ")"));
+                .orElseThrow(() -> new NotFoundException("volume '" + volid + "' does not exist (LV " + lvPath(n) + ")"));
     }
 
     /** Disk numbers already used by {@code vmid} in the VG (by any LV name, snapshots included). */
@@ -76,7 +79,7 @@ public final class LvmThinStorage implements Storage {
     public VolumeId alloc(int vmid, long sizeBytes, int ownerUid, int ownerGid) {
         VolumeName.checkVmid(vmid);
         if (sizeBytes <= 0)
-            throw new StorageException("invalid size " + sizeBytes + " for lvmthin storage '" + id()
+            throw new InvalidInputException("size", "invalid size " + sizeBytes + " for lvmthin storage '" + id()
                     + "': allowed > 0 bytes (thin LVs cannot be subvols)");
         List<Lvm.Lv> lvs = lvs();
         if (lvs.stream().noneMatch(lv -> lv.name().equals(def.thinpool())))
@@ -154,7 +157,7 @@ public final class LvmThinStorage implements Storage {
             throw new StorageException("cannot resize snapshot '" + volid + "': snapshots are read-only");
         long old = requireExisting(volid).sizeBytes();
         if (newSizeBytes < old)
-            throw new StorageException("cannot shrink volume '" + volid + "' from " + old + " to " + newSizeBytes
+            throw new InvalidInputException("size", "cannot shrink volume '" + volid + "' from " + old + " to " + newSizeBytes
                     + " bytes: only growing is allowed");
         if (newSizeBytes == old) return;
         activate(volid);
@@ -201,7 +204,7 @@ public final class LvmThinStorage implements Storage {
     private VolumeName existingSnapshot(VolumeId volid, VolumeName n, String snapname) {
         VolumeName snap = n.withSnapshot(snapname);
         if (lvs().stream().noneMatch(lv -> lv.name().equals(snap.fileName())))
-            throw new StorageException("snapshot '" + snapname + "' of volume '" + volid + "' does not exist (LV "
+            throw new NotFoundException("snapshot '" + snapname + "' of volume '" + volid + "' does not exist (LV "
                     + lvPath(snap) + ")");
         return snap;
     }
@@ -211,7 +214,7 @@ public final class LvmThinStorage implements Storage {
         VolumeName n = ownBase(volid, snapname);
         VolumeName snap = n.withSnapshot(snapname);
         if (lvs().stream().anyMatch(lv -> lv.name().equals(snap.fileName())))
-            throw new StorageException("snapshot '" + snapname + "' of '" + volid + "' already exists");
+            throw new ExistsException("snapshot '" + snapname + "' of '" + volid + "' already exists");
         Lvm.run("lvcreate", "--yes", "-n", snap.fileName(), "-pr", "-s", lvPath(n));
     }
 

@@ -1,5 +1,6 @@
 package io.berth.storage;
 
+import io.berth.error.InvalidInputException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.Optional;
@@ -18,7 +19,7 @@ public record NewDisk(String storage, long sizeBytes) {
 
     public NewDisk {
         VolumeId.checkStorageId(storage);
-        if (sizeBytes < 0) throw new StorageException("invalid size " + sizeBytes + ": allowed 0 or more bytes");
+        if (sizeBytes < 0) throw new InvalidInputException("size", "invalid size " + sizeBytes + ": allowed 0 or more bytes");
     }
 
     /** True if {@code value} has the new-disk syntax (it may still name a bad storage id or size). */
@@ -29,7 +30,7 @@ public record NewDisk(String storage, long sizeBytes) {
     public static Optional<NewDisk> tryParse(String value) {
         try {
             return Optional.of(parse(value));
-        } catch (StorageException e) {
+        } catch (InvalidInputException e) {
             return Optional.empty();
         }
     }
@@ -37,11 +38,11 @@ public record NewDisk(String storage, long sizeBytes) {
     public static NewDisk parse(String value) {
         Matcher m = SYNTAX.matcher(value);
         if (!m.matches())
-            throw new StorageException("invalid new disk '" + value
+            throw new InvalidInputException("volume", "invalid new disk '" + value
                     + "': allowed STORAGE:SIZE_GB, e.g. local:8, local:0.5, local:0 (subvol)");
         BigDecimal gb = new BigDecimal(m.group(2));
         if (gb.compareTo(MAX_GB) > 0)
-            throw new StorageException("invalid new disk size '" + m.group(2) + "' in '" + value
+            throw new InvalidInputException("size", "invalid new disk size '" + m.group(2) + "' in '" + value
                     + "': allowed at most " + MAX_GB + " GB");
         long mib = gb.multiply(BigDecimal.valueOf(1024)).setScale(0, RoundingMode.FLOOR).longValueExact();
         return new NewDisk(m.group(1), mib * MIB);

@@ -1,5 +1,7 @@
 package io.berth.storage;
 
+import io.berth.error.InvalidInputException;
+import io.berth.error.NotFoundException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -98,7 +100,7 @@ public sealed interface Storage permits DirStorage, BtrfsStorage, LvmThinStorage
         try {
             path(volid);
             return true;
-        } catch (StorageException e) {
+        } catch (StorageException | NotFoundException | InvalidInputException e) {
             return false;
         }
     }

@@ -1,5 +1,6 @@
 package io.berth.storage;
 
+import io.berth.error.NotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -49,7 +50,7 @@ public record StorageConfig(List<StorageDef> storages) {
     }
 
     public StorageDef get(String id) {
-        return find(id).orElseThrow(() -> new StorageException("unknown storage '" + id + "': configured storages are "
+        return find(id).orElseThrow(() -> new NotFoundException("unknown storage '" + id + "': configured storages are "
                 + storages.stream().map(StorageDef::id).collect(Collectors.joining(", "))));
     }
 

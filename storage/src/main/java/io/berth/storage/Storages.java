@@ -1,5 +1,6 @@
 package io.berth.storage;
 
+import io.berth.error.NotFoundException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,7 +44,7 @@ public final class Storages {
     public Storage get(String id) {
         Storage s = byId.get(id);
         if (s == null)
-            throw new StorageException("unknown storage '" + id + "': configured storages are "
+            throw new NotFoundException("unknown storage '" + id + "': configured storages are "
                     + String.join(", ", byId.keySet()));
         return s;
     }

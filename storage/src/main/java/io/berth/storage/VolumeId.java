@@ -1,5 +1,6 @@
 package io.berth.storage;
 
+import io.berth.error.InvalidInputException;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -14,19 +15,19 @@ public record VolumeId(String storage, VolumeName name) {
 
     public static void checkStorageId(String id) {
         if (id == null || !STORAGE_ID.matcher(id).matches())
-            throw new StorageException("invalid storage id '" + id
+            throw new InvalidInputException("storage", "invalid storage id '" + id
                     + "': allowed a letter, then letters, digits, '-', '_' or '.', ending in a letter or digit");
     }
 
     public static VolumeId parse(String volid) {
         int colon = volid.indexOf(':');
         if (colon < 0)
-            throw new StorageException("invalid volume id '" + volid + "': allowed 'STORAGE:NAME' with NAME "
+            throw new InvalidInputException("volume", "invalid volume id '" + volid + "': allowed 'STORAGE:NAME' with NAME "
                     + VolumeName.ALLOWED);
         String storage = volid.substring(0, colon);
         checkStorageId(storage);
         String rest = volid.substring(colon + 1);
-        VolumeName name = VolumeName.tryParse(rest).orElseThrow(() -> new StorageException(
+        VolumeName name = VolumeName.tryParse(rest).orElseThrow(() -> new InvalidInputException("volume",
                 "invalid volume name '" + rest + "' in volume id '" + volid + "': allowed " + VolumeName.ALLOWED));
         return new VolumeId(storage, name);
     }
@@ -34,7 +35,7 @@ public record VolumeId(String storage, VolumeName name) {
     public static Optional<VolumeId> tryParse(String volid) {
         try {
             return Optional.of(parse(volid));
-        } catch (StorageException e) {
+        } catch (InvalidInputException e) {
             return Optional.empty();
         }
     }

@@ -1,5 +1,6 @@
 package io.berth.storage;
 
+import io.berth.error.InvalidInputException;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -51,10 +52,10 @@ public record VolumeName(Layout layout, int vmid, int disk, Optional<String> sna
 
     public VolumeName {
         checkVmid(vmid);
-        if (disk < 0) throw new StorageException("invalid disk number " + disk + ": allowed 0 or more");
+        if (disk < 0) throw new InvalidInputException("volume", "invalid disk number " + disk + ": allowed 0 or more");
         if (snapshot.isPresent()) {
             if (layout == Layout.IMAGE_FILE)
-                throw new StorageException("raw image files have no snapshot volumes: allowed only for subvol and LV");
+                throw new InvalidInputException("volume", "raw image files have no snapshot volumes: allowed only for subvol and LV");
             checkSnapshotName(snapshot.get());
         }
     }
@@ -88,12 +89,12 @@ public record VolumeName(Layout layout, int vmid, int disk, Optional<String> sna
 
     public static void checkVmid(long vmid) {
         if (vmid < MIN_VMID || vmid > MAX_VMID)
-            throw new StorageException("invalid vmid " + vmid + ": allowed " + MIN_VMID + ".." + MAX_VMID);
+            throw new InvalidInputException("vmid", "invalid vmid " + vmid + ": allowed " + MIN_VMID + ".." + MAX_VMID);
     }
 
     public static void checkSnapshotName(String snap) {
         if (!SNAPSHOT_NAME.matcher(snap).matches())
-            throw new StorageException("invalid snapshot name '" + snap
+            throw new InvalidInputException("snapname", "invalid snapshot name '" + snap
                     + "': allowed a letter, then up to 39 letters, digits, '_' or '-'");
     }
 
@@ -115,7 +116,7 @@ public record VolumeName(Layout layout, int vmid, int disk, Optional<String> sna
             if ((m = LV_SNAP.matcher(name)).matches())
                 return Optional.of(new VolumeName(Layout.LV, Integer.parseInt(m.group(1)),
                         Integer.parseInt(m.group(2)), Optional.of(m.group(3))));
-        } catch (NumberFormatException | StorageException e) {
+        } catch (NumberFormatException | InvalidInputException e) {
             return Optional.empty(); // out-of-range vmid/disk number
         }
         return Optional.empty();
@@ -123,7 +124,7 @@ public record VolumeName(Layout layout, int vmid, int disk, Optional<String> sna
 
     public static VolumeName parse(String name) {
         return tryParse(name).orElseThrow(() ->
-                new StorageException("invalid volume name '" + name + "': allowed " + ALLOWED));
+                new InvalidInputException("volume", "invalid volume name '" + name + "': allowed " + ALLOWED));
     }
 
     /** The file or LV name without the {@code <vmid>/} directory. */

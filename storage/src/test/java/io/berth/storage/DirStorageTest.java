@@ -79,7 +79,7 @@ class DirStorageTest {
         assertThat(local.size(id)).isEqualTo(48 * MIB);
         String info = dumpe2fs(file);
         assertThat(blockCount(info) * Long.parseLong(field(info, "Block size"))).isEqualTo(48 * MIB);
-        assertThatThrownBy(() -> local.resize(id, 16 * MIB)).isInstanceOf(StorageException.class)
+        assertThatThrownBy(() -> local.resize(id, 16 * MIB)).isInstanceOf(io.berth.error.InvalidInputException.class)
                 .hasMessageContaining("cannot shrink").hasMessageContaining(id.toString());
         assertThat(local.size(id)).isEqualTo(48 * MIB);
         local.free(id);

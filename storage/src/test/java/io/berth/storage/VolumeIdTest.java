@@ -1,5 +1,6 @@
 package io.berth.storage;
 
+import io.berth.error.InvalidInputException;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -44,7 +45,7 @@ class VolumeIdTest {
     @Test
     void badVolumeIdsAreRefusedNamingValueAndAllowedForms() {
         assertThatThrownBy(() -> VolumeId.parse("vm-100-disk-0"))
-                .isInstanceOf(StorageException.class).hasMessageContaining("'vm-100-disk-0'").hasMessageContaining("STORAGE:NAME");
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("'vm-100-disk-0'").hasMessageContaining("STORAGE:NAME");
         assertThatThrownBy(() -> VolumeId.parse("local:100/vm-101-disk-0.raw"))
                 .hasMessageContaining("'100/vm-101-disk-0.raw'").hasMessageContaining("allowed");
         assertThatThrownBy(() -> VolumeId.parse("local:vm-99-disk-0"))
@@ -55,7 +56,8 @@ class VolumeIdTest {
                 .hasMessageContaining("invalid volume name");
         assertThatThrownBy(() -> VolumeId.parse("local:subvol-100-disk-0@1bad"))
                 .hasMessageContaining("invalid volume name");
-        assertThatThrownBy(() -> VolumeId.parse("local:/srv/data")).isInstanceOf(StorageException.class);
+        assertThatThrownBy(() -> VolumeId.parse("local:/srv/data")).isInstanceOf(InvalidInputException.class)
+                .satisfies(e -> assertThat(((InvalidInputException) e).paramErrors().getFirst().param()).isEqualTo("volume"));
     }
 
     @Test
@@ -95,11 +97,11 @@ class VolumeIdTest {
     }
 
     @Property
-    void parsingArbitraryTextEitherSucceedsCanonicallyOrFailsWithStorageException(@ForAll String text) {
+    void parsingArbitraryTextEitherSucceedsCanonicallyOrFailsAsInvalidInput(@ForAll String text) {
         try {
             VolumeId id = VolumeId.parse(text);
             assertThat(id.toString()).isEqualTo(text);
-        } catch (StorageException e) {
+        } catch (InvalidInputException e) {
             assertThat(e.getMessage()).isNotBlank();
         }
     }

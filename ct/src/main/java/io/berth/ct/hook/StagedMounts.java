@@ -1,5 +1,6 @@
 package io.berth.ct.hook;
 
+import io.berth.config.Schema;
 import io.berth.ct.CtException;
 import io.berth.ct.lifecycle.CtPaths;
 import io.berth.mount.MountRequest;
@@ -14,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Mount points of an unprivileged container that can be unplugged live (issue 10.14).
@@ -32,14 +32,13 @@ import java.util.regex.Pattern;
  * unplug ({@link #release(CtPaths, String)}) or post-stop, so the container's mount is the filesystem's only holder.
  */
 public final class StagedMounts {
-    private static final Pattern KEY = Pattern.compile("mp\\d+");
     private static final int DIR = PathCalls.O_PATH | PathCalls.O_DIRECTORY | PathCalls.O_CLOEXEC;
 
     private StagedMounts() {}
 
     /** Whether a container's start stages its mount points (unprivileged, with at least one). */
     public static boolean applies(boolean unprivileged, List<MountRequest> requests) {
-        return unprivileged && requests.stream().anyMatch(r -> KEY.matcher(r.key()).matches());
+        return unprivileged && requests.stream().anyMatch(r -> Schema.inFamily("mp", r.key()));
     }
 
     /** Pre-start, in the monitor's namespace: moves every mpN mount off the rootfs into the stage dir. */
@@ -71,7 +70,7 @@ public final class StagedMounts {
     }
 
     private static List<MountRequest> parentsFirst(List<MountRequest> requests) {
-        return requests.stream().filter(r -> KEY.matcher(r.key()).matches())
+        return requests.stream().filter(r -> Schema.inFamily("mp", r.key()))
                 .sorted(Comparator.comparingInt((MountRequest r) -> SafePath.components(r.key(), r.target()).size()))
                 .toList();
     }
@@ -82,7 +81,7 @@ public final class StagedMounts {
      */
     public static void release(Path dir) {
         String key = dir.getFileName().toString();
-        if (!KEY.matcher(key).matches() || !dir.getParent().getFileName().toString().equals("mpstage")) {
+        if (!Schema.inFamily("mp", key) || !dir.getParent().getFileName().toString().equals("mpstage")) {
             throw new IllegalArgumentException("not a staged mount point dir: " + dir);
         }
         try (Fd d = PathCalls.openat(Fd.CWD, dir.toString(), DIR | PathCalls.O_NOFOLLOW, 0)) {
@@ -102,7 +101,7 @@ public final class StagedMounts {
         Path stage = paths.dir().resolve("mpstage");
         if (!Files.isDirectory(stage)) return;
         try (var ds = Files.newDirectoryStream(stage)) {
-            for (Path p : ds) if (KEY.matcher(p.getFileName().toString()).matches()) release(p);
+            for (Path p : ds) if (Schema.inFamily("mp", p.getFileName().toString())) release(p);
         } catch (IOException e) {
             throw new CtException("post-stop: cannot list " + stage + ": " + e.getMessage(), e);
         }

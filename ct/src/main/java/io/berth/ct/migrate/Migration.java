@@ -158,7 +158,7 @@ public final class Migration {
 
     private List<Plan> plan(int vmid, ConfigFile f, MigrateRequest req, MigrationPeer peer) {
         ContainerConfig c = f.main();
-        if (f.pending().isPresent() && f.pending().get().keys().stream().anyMatch(k -> k.equals("rootfs") || k.matches("mp\\d+")))
+        if (f.pending().isPresent() && f.pending().get().keys().stream().anyMatch(MountPoint::isVolumeKey))
             throw new StateException("container " + vmid + " has pending mount point changes; apply (restart) or revert them "
                     + "before migrating");
         List<Plan> plans = new ArrayList<>();

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The pure config side of snapshots, as Proxmox's AbstractConfig does it: what a snapshot section copies from the
@@ -21,7 +20,6 @@ public final class SnapshotConfigs {
 
     /** Keys a snapshot never copies (they describe the snapshot operation, not the container). */
     private static final Set<String> NOT_COPIED = Set.of("snapstate", "snaptime", "vmstate", "lock", "digest");
-    private static final Pattern MP = Pattern.compile("mp(\\d+)");
     /** As many unusedN keys as mount points (Proxmox's MAX_UNUSED_DISKS = MAX_MOUNT_POINTS). */
     static final int MAX_UNUSED = 256;
 
@@ -75,7 +73,7 @@ public final class SnapshotConfigs {
                 free = "unused" + i;
             }
         }
-        if (free == null) throw new IllegalStateException("too many unused volumes; delete some first");
+        if (free == null) throw new io.berth.error.StateException("container config has no free unusedN key (all " + MAX_UNUSED + " in use): delete some unused volumes first");
         return c.with(free, volid);
     }
 
@@ -87,6 +85,6 @@ public final class SnapshotConfigs {
 
     /** True for the keys whose value is a mount point (rootfs, mpN). */
     static boolean isMountKey(String key) {
-        return key.equals("rootfs") || MP.matcher(key).matches();
+        return MountPoint.isVolumeKey(key);
     }
 }

@@ -1,5 +1,9 @@
 package io.berth.ct.storage;
 
+import io.berth.error.InvalidInputException;
+import io.berth.error.StateException;
+import io.berth.error.LockedException;
+import io.berth.config.Schema;
 import io.berth.config.ConfigFile;
 import io.berth.config.ConfigStore;
 import io.berth.config.MountPoint;
@@ -13,7 +17,6 @@ import io.berth.storage.VolumeId;
 import io.berth.storage.VolumePath;
 import java.util.OptionalLong;
 import java.util.function.IntPredicate;
-import java.util.regex.Pattern;
 
 /**
  * {@code berth resize <vmid> <disk> <size>} (pct resize): grows a volume mount point's volume and filesystem
@@ -22,7 +25,6 @@ import java.util.regex.Pattern;
  * kernel would deny it. The whole operation holds the container's config lock.
  */
 public final class ResizeService {
-    private static final Pattern DISK = Pattern.compile("rootfs|mp(\\d{1,3})");
     /** Sizes are rounded up to whole ext4 blocks. */
     static final long BLOCK = 4096;
 
@@ -52,31 +54,31 @@ public final class ResizeService {
         try (ConfigStore.Lock lock = configs.lock(vmid)) {
             ConfigFile f = configs.load(vmid);
             f.main().lock().ifPresent(l -> {
-                throw new CtException("container " + vmid + " is locked (lock=" + l + "); cannot resize " + disk);
+                throw new LockedException("container " + vmid + " is locked (lock=" + l + "); cannot resize " + disk, l);
             });
-            MountPoint mp = f.main().mountPoint(disk).orElseThrow(() -> new IllegalArgumentException(
+            MountPoint mp = f.main().mountPoint(disk).orElseThrow(() -> new InvalidInputException("disk",
                     "container " + vmid + " has no disk '" + disk + "'; its disks are "
                             + String.join(", ", f.main().allMountPoints().stream().map(MountPoint::key).toList())));
             if (!(mp.source() instanceof MountSource.Volume v))
-                throw new IllegalArgumentException("cannot resize " + disk + " of container " + vmid + " ('"
+                throw new InvalidInputException("disk", "cannot resize " + disk + " of container " + vmid + " ('"
                         + mp.source().format() + "'): only storage volumes can be resized, not bind mounts or devices");
             Storages storages = ctx.storages();
             VolumeId volid = storages.parseVolumeId(v.volid());
             if (volid.ownerVmid() != vmid)
-                throw new CtException("cannot resize " + disk + " ('" + volid + "'): it is owned by container "
+                throw new InvalidInputException("disk", "cannot resize " + disk + " ('" + volid + "'): it is owned by container "
                         + volid.ownerVmid() + ", not " + vmid);
             Storage storage = storages.storageOf(volid);
             long old = storage.size(volid);
             long wanted = roundUp(spec.target(old));
             if (wanted < old)
-                throw new IllegalArgumentException("cannot shrink " + disk + " ('" + volid + "') from "
+                throw new InvalidInputException("size", "cannot shrink " + disk + " ('" + volid + "') from "
                         + MountPoint.formatSize(old) + " to " + MountPoint.formatSize(wanted) + " (size '" + size
                         + "'): only growing is allowed");
             if (wanted == old) return new Result(vmid, disk, volid.toString(), old, old, false, false);
 
             boolean online = running.test(vmid) && !(storage.path(volid) instanceof VolumePath.Directory);
             if (online && !Storages.onlineResizeAllowed())
-                throw new CtException("cannot grow " + disk + " ('" + volid + "') of running container " + vmid
+                throw new StateException("cannot grow " + disk + " ('" + volid + "') of running container " + vmid
                         + ": growing a mounted ext4 needs CAP_SYS_RESOURCE, which this process lacks; "
                         + "stop the container and resize again");
             storage.resize(volid, wanted); // the driver undoes its own partial work on failure
@@ -94,9 +96,8 @@ public final class ResizeService {
     }
 
     private static void checkDisk(String disk) {
-        var m = DISK.matcher(disk == null ? "" : disk);
-        if (!m.matches() || m.group(1) != null && Integer.parseInt(m.group(1)) > 255)
-            throw new IllegalArgumentException("invalid disk '" + disk + "': allowed rootfs or mp0..mp255");
+        if (disk == null || !MountPoint.isVolumeKey(disk))
+            throw new InvalidInputException("disk", "invalid disk '" + disk + "': allowed rootfs or mp0..mp" + Schema.MAX_MP);
     }
 
     static long roundUp(long bytes) {

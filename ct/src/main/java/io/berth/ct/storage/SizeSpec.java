@@ -1,5 +1,6 @@
 package io.berth.ct.storage;
 
+import io.berth.error.InvalidInputException;
 import io.berth.config.ConfigValueException;
 import io.berth.config.MountPoint;
 import java.util.regex.Matcher;
@@ -15,11 +16,11 @@ public record SizeSpec(boolean relative, long bytes) {
 
     public static SizeSpec parse(String value) {
         Matcher m = SYNTAX.matcher(value == null ? "" : value);
-        if (!m.matches()) throw new IllegalArgumentException("invalid size '" + value + "': allowed " + ALLOWED);
+        if (!m.matches()) throw new InvalidInputException("size", "invalid size '" + value + "': allowed " + ALLOWED);
         try {
             return new SizeSpec(m.group(1) != null, MountPoint.parseSize(m.group(2)));
         } catch (ConfigValueException e) {
-            throw new IllegalArgumentException("invalid size '" + value + "': " + e.getMessage());
+            throw new InvalidInputException("size", "invalid size '" + value + "': " + e.getMessage());
         }
     }
 

@@ -1,5 +1,7 @@
 package io.berth.ct.storage;
 
+import io.berth.error.InvalidInputException;
+import io.berth.error.StateException;
 import io.berth.config.ConfigFile;
 import io.berth.config.ConfigStore;
 import io.berth.config.ConfigValueException;
@@ -49,9 +51,9 @@ public final class VolumeService {
         Vmid.check(vmid);
         long bytes = parseAllocSize(size);
         Storage s = ctx.storages().get(storageId);
-        if (s.def().disable()) throw new CtException("storage '" + storageId + "' is disabled");
+        if (s.def().disable()) throw new StateException("storage '" + storageId + "' is disabled");
         if (!s.def().has(ContentType.ROOTDIR) && !s.def().has(ContentType.IMAGES))
-            throw new CtException("storage '" + storageId + "' holds no container disks: content is "
+            throw new InvalidInputException("storage", "storage '" + storageId + "' holds no container disks: content is "
                     + s.def().content().stream().map(ContentType::key).sorted().collect(Collectors.joining(","))
                     + "; allowed storages have content rootdir or images");
         IdMap map = ctx.configs().exists(vmid) ? CtMounts.idMap(ctx.configs().load(vmid).main()) : IdMap.empty();
@@ -61,11 +63,11 @@ public final class VolumeService {
     static long parseAllocSize(String size) {
         String allowed = "0 (a subvol directory) or a number with unit K, M, G or T, e.g. 8G or 512M";
         if (size == null || !SIZE_WITH_UNIT.matcher(size).matches())
-            throw new IllegalArgumentException("invalid size '" + size + "': allowed " + allowed);
+            throw new InvalidInputException("size", "invalid size '" + size + "': allowed " + allowed);
         try {
             return MountPoint.parseSize(size);
         } catch (ConfigValueException e) {
-            throw new IllegalArgumentException("invalid size '" + size + "': " + e.getMessage());
+            throw new InvalidInputException("size", "invalid size '" + size + "': " + e.getMessage());
         }
     }
 
@@ -94,7 +96,7 @@ public final class VolumeService {
             List<VolumeRef> refs = references(volid);
             if (!refs.isEmpty()) {
                 VolumeRef first = refs.getFirst();
-                throw new CtException("cannot free '" + volid + "': it is referenced by "
+                throw new StateException("cannot free '" + volid + "': it is referenced by "
                         + refs.stream().map(VolumeRef::where).collect(Collectors.joining(", "))
                         + "; remove it from the config first (berth set " + first.vmid() + " --delete " + first.key() + ")");
             }

@@ -1,6 +1,5 @@
 package io.berth.ct.storage;
 
-import io.berth.ct.CtException;
 import io.berth.storage.HostCommand;
 import io.berth.storage.StorageException;
 import io.berth.storage.Storages;
@@ -74,7 +73,7 @@ class ResizeServiceTest {
         String conf = "rootfs: " + disk + ",size=16M\nmp0: /srv,mp=/srv\n";
         root.config(100, conf);
 
-        assertThatThrownBy(() -> stopped().resize(100, "rootfs", "8M")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> stopped().resize(100, "rootfs", "8M")).isInstanceOf(io.berth.error.InvalidInputException.class)
                 .hasMessageContaining("cannot shrink rootfs").hasMessageContaining("16M").hasMessageContaining("8M")
                 .hasMessageContaining("only growing");
         assertThatThrownBy(() -> stopped().resize(100, "rootfs", "1X")).hasMessageContaining("'1X'")
@@ -108,7 +107,7 @@ class ResizeServiceTest {
         if (Storages.onlineResizeAllowed()) {
             assertThat(running.resize(100, "rootfs", "+4M").newSize()).isEqualTo(20 * MIB);
         } else {
-            assertThatThrownBy(() -> running.resize(100, "rootfs", "+4M")).isInstanceOf(CtException.class)
+            assertThatThrownBy(() -> running.resize(100, "rootfs", "+4M")).isInstanceOf(io.berth.error.StateException.class)
                     .hasMessageContaining("rootfs").hasMessageContaining(disk.toString())
                     .hasMessageContaining("CAP_SYS_RESOURCE");
             assertThat(Files.size(file(disk))).isEqualTo(16 * MIB);

@@ -22,7 +22,7 @@ class SizeSpecTest {
     @Test
     void refusesOtherSyntaxNamingTheValue() {
         for (String bad : new String[] {"", "-1G", "+", "1g", "1GB", "G", "1 G", "++1G"})
-            assertThatThrownBy(() -> SizeSpec.parse(bad)).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> SizeSpec.parse(bad)).isInstanceOf(io.berth.error.InvalidInputException.class)
                     .hasMessageContaining("'" + bad + "'").hasMessageContaining("[+]NUMBER[K|M|G|T]");
     }
 

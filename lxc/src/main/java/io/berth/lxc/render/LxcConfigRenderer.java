@@ -51,7 +51,7 @@ public final class LxcConfigRenderer {
     private static void stagedMountPoints(RenderInput in, Lines out) {
         List<io.berth.config.MountPoint> mps = new ArrayList<>();
         for (String k : in.conf().keys()) {
-            if (!k.matches("mp\\d+")) continue;
+            if (!io.berth.config.Schema.inFamily("mp", k)) continue;
             try {
                 mps.add(io.berth.config.MountPoint.parse(k, in.conf().get(k).orElseThrow()));
             } catch (RuntimeException e) {

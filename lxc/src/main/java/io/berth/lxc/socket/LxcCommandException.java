@@ -1,19 +1,17 @@
 package io.berth.lxc.socket;
 
-/** A command the container's monitor answered with an error, or a malformed exchange. */
-public class LxcCommandException extends RuntimeException {
-    private final int errno;
+import io.berth.error.HostFailureException;
 
+/**
+ * A command the container's monitor answered with an error, or a malformed exchange: the host failed (exit 1,
+ * HTTP 500), with the errno LXC returned ({@link #errno()}).
+ */
+public class LxcCommandException extends HostFailureException {
     public LxcCommandException(String message, int errno) {
-        super(message);
-        this.errno = errno;
+        super(message, errno, null);
     }
 
     public LxcCommandException(String message, Throwable cause) {
-        super(message, cause);
-        this.errno = 0;
+        super(message, 0, cause);
     }
-
-    /** The errno LXC returned (as a negative {@code ret}), 0 when the failure was not an LXC answer. */
-    public int errno() { return errno; }
 }
