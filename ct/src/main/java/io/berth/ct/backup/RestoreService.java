@@ -6,6 +6,7 @@ import io.berth.config.ConfigParser;
 import io.berth.config.ContainerConfig;
 import io.berth.config.MountPoint;
 import io.berth.config.MountSource;
+import io.berth.config.Schema;
 import io.berth.ct.ContainerService;
 import io.berth.ct.CtException;
 import io.berth.ct.lifecycle.ConfigIo;
@@ -25,6 +26,7 @@ import io.berth.mount.MountedSet;
 import io.berth.storage.NewDisk;
 import io.berth.storage.VolumeId;
 import io.berth.sys.Namespaces;
+import io.berth.sys.Reverter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,9 +54,6 @@ import java.util.regex.Pattern;
  */
 public final class RestoreService {
     private static final Duration LOCK_WAIT = Duration.ofSeconds(30);
-    private static final Pattern MP_KEY = Pattern.compile("mp\\d+");
-    private static final Pattern UNUSED_KEY = Pattern.compile("unused\\d+");
-    private static final Pattern NET_KEY = Pattern.compile("net\\d+");
     private static final Pattern SIZE_ONLY = Pattern.compile("\\d+(\\.\\d+)?");
     private static final long GIB = 1L << 30;
 
@@ -205,9 +204,10 @@ public final class RestoreService {
                 }
             }
             IdMap map = CtMounts.idMap(conf);
+            // the new volumes under their current names (a template's are renamed to base volumes below)
             List<VolumeId> allocated = new ArrayList<>();
-            try {
-                conf = allocate(vmid, conf, map, allocated);
+            try (Reverter undo = new Reverter()) {
+                conf = allocate(vmid, conf, map, allocated, undo);
                 ContainerConfig c = conf;
                 out.accept(req.fromStdin() ? "restoring from standard input now.." : "restoring '" + req.archive() + "' now..");
                 Namespaces.inNewMountNamespace(() -> {
@@ -231,7 +231,7 @@ public final class RestoreService {
                     // only now that the new volumes hold the data: drop the old container's volumes
                     ContainerConfig o = old.get().main();
                     List<VolumeId> vols = new ArrayList<>(CtMounts.volumes(o));
-                    for (String k : o.keys()) if (UNUSED_KEY.matcher(k).matches()) VolumeId.tryParse(o.get(k).orElseThrow()).ifPresent(vols::add);
+                    for (String k : o.keys()) if (Schema.inFamily("unused", k)) VolumeId.tryParse(o.get(k).orElseThrow()).ifPresent(vols::add);
                     for (VolumeId v : vols) {
                         try {
                             if (svc.storages().storageOf(v).exists(v)) svc.storages().freeIfOwner(v, vmid);
@@ -243,16 +243,13 @@ public final class RestoreService {
                 } else {
                     configs.create(vmid, ConfigFile.of(conf));
                 }
+                undo.commit();
                 return new Restored(vmid, allocated.stream().map(VolumeId::toString).toList(), warnings);
             } catch (BadArchive e) {
-                freeAll(allocated, e);
+                // the archive itself (truncated, corrupt, escaping member paths): the caller's input
                 throw new InvalidInputException("archive", "unable to restore CT " + vmid + " - " + e.getMessage());
             } catch (IOException e) {
-                freeAll(allocated, e);
                 throw new CtException("unable to restore CT " + vmid + " - " + e.getMessage(), e);
-            } catch (RuntimeException | Error e) {
-                freeAll(allocated, e);
-                throw e;
             }
         }
     }
@@ -262,15 +259,15 @@ public final class RestoreService {
         Map<String, String> values = new LinkedHashMap<>();
         for (String k : orig.keys()) {
             if (k.equals("digest") || k.equals("rootfs") || k.equals("unprivileged") || k.equals("parent") || k.equals("lock")
-                    || k.equals("template") || MP_KEY.matcher(k).matches() || UNUSED_KEY.matcher(k).matches()) continue;
+                    || k.equals("template") || MountPoint.isVolumeKey(k) || Schema.inFamily("unused", k)) continue;
             if (k.equals("description")) continue;
             String v = orig.get(k).orElseThrow();
             // --unique: the archive's NICs get new MACs (a copy next to the original must not share them), as pct does
-            if (req.unique() && NET_KEY.matcher(k).matches()) v = io.berth.ct.lifecycle.MacAddresses.withNewHwaddr(v);
+            if (req.unique() && Schema.inFamily("net", k)) v = io.berth.ct.lifecycle.MacAddresses.withNewHwaddr(v);
             values.put(k, v);
         }
         for (var e : req.options().entrySet()) {
-            if (e.getKey().equals("rootfs") || MP_KEY.matcher(e.getKey()).matches()) continue;
+            if (MountPoint.isVolumeKey(e.getKey())) continue;
             values.put(e.getKey(), e.getValue());
         }
         io.berth.ct.lifecycle.MacAddresses.fill(values);
@@ -297,7 +294,7 @@ public final class RestoreService {
             String r = req.rootfs().orElseGet(() -> req.options().get("rootfs"));
             if (SIZE_ONLY.matcher(r).matches()) r = storage + ":" + r;
             conf = conf.with("rootfs", r);
-            for (var e : req.options().entrySet()) if (MP_KEY.matcher(e.getKey()).matches()) conf = conf.with(e.getKey(), e.getValue());
+            for (var e : req.options().entrySet()) if (Schema.inFamily("mp", e.getKey())) conf = conf.with(e.getKey(), e.getValue());
             return conf;
         }
         if (orig.rootfs().isEmpty()) {
@@ -335,28 +332,21 @@ public final class RestoreService {
         return java.math.BigDecimal.valueOf(d).setScale(9, java.math.RoundingMode.UP).stripTrailingZeros().toPlainString();
     }
 
-    private ContainerConfig allocate(int vmid, ContainerConfig conf, IdMap map, List<VolumeId> allocated) {
+    /** Each new volume goes into {@code allocated} and its freeing onto {@code undo} (by its name at that time). */
+    private ContainerConfig allocate(int vmid, ContainerConfig conf, IdMap map, List<VolumeId> allocated, Reverter undo) {
         for (MountPoint mp : CtMounts.mountPoints(conf)) {
             if (!(mp.source() instanceof MountSource.NewVolume n)) continue;
             NewDisk disk = NewDisk.parse(n.storage() + ":" + plain(n.sizeGiB()));
             VolumeId id = svc.storages().alloc(disk, vmid, (int) map.rootUid(), (int) map.rootGid());
+            int at = allocated.size();
             allocated.add(id);
+            undo.push("free " + id, () -> svc.storages().free(allocated.get(at)));
             String value = conf.get(mp.key()).orElseThrow();
             String rest = value.contains(",") ? value.substring(value.indexOf(',')) : "";
             String withSize = disk.sizeBytes() > 0 ? ",size=" + MountPoint.formatSize(disk.sizeBytes()) : "";
             conf = conf.with(mp.key(), id + rest + withSize);
         }
         return conf;
-    }
-
-    private void freeAll(List<VolumeId> allocated, Throwable cause) {
-        for (VolumeId v : allocated.reversed()) {
-            try {
-                svc.storages().free(v);
-            } catch (RuntimeException s) {
-                cause.addSuppressed(s);
-            }
-        }
     }
 
     /** {@code ./etc/vzdump/pct.conf}, the archive's first member; tar stops reading after it. */

@@ -18,8 +18,8 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Runs {@code tar c | [rate limit] | compressor} into a file. tar feeds the compressor through a kernel pipe; the
- * compressed stream passes through here once, to be hashed (SHA-256), counted for progress and written. A bandwidth
+ * Runs {@code tar c | [rate limit] | compressor} into a file (hashed on the way by {@code tee | openssl dgst}) or to
+ * standard output (hashed here). tar feeds the compressor through a kernel pipe. A bandwidth
  * limit (KiB/s, on the uncompressed stream as vzdump's cstream does) puts a throttled relay between the two.
  * Must be called on the thread whose mount namespace tar should see.
  */
@@ -94,7 +94,9 @@ final class TarPipe {
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
-            List<String> tarLines = awaitPipeline(procs, threads, errs, compressor);
+            List<String> names = new ArrayList<>(List.of("tar"));
+            compressor.ifPresent(c -> names.add(String.join(" ", c)));
+            List<String> tarLines = awaitPipeline(procs, names, threads, errs);
             return new Result(bytes, sha, tarLines, (System.nanoTime() - t0) / 1e9);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -105,36 +107,44 @@ final class TarPipe {
     }
 
     /**
-     * The last process writes the file itself, so the archive never passes through the JVM (a cold JVM runs C1 only,
-     * whose SHA-256 is several times slower than the CPU's SHA instructions); it is fsynced and then hashed from the
-     * page cache by {@code openssl dgst} (SHA-NI), or by Java where openssl is missing.
+     * The archive never passes through the JVM (a cold JVM runs C1 only, whose SHA-256 is several times slower than
+     * the CPU's SHA instructions): {@code tee} writes the compressor's output to the file and hands the same bytes to
+     * {@code openssl dgst -sha256} (SHA-NI), so the archive is hashed while it is written, on the core the compressor
+     * leaves idle, instead of being read a second time afterwards. Then the file is fsynced.
      */
     private static Result toFile(List<String> tar, Optional<List<String>> compressor, long bwlimitKiB, Path out,
                                  Consumer<String> progress) throws IOException {
         long t0 = System.nanoTime();
         if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) throw new java.nio.file.FileAlreadyExistsException(out.toString());
         List<Process> procs = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         List<StringBuilder> errs = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
-        ProcessBuilder.Redirect toFile = ProcessBuilder.Redirect.to(out.toFile());
+        List<ProcessBuilder> hashing = List.of(new ProcessBuilder("tee", "--", out.toString()).redirectOutput(ProcessBuilder.Redirect.PIPE),
+                new ProcessBuilder("openssl", "dgst", "-sha256", "-r"));
         try {
-            Process tarProc, last;
-            if (compressor.isPresent() && bwlimitKiB <= 0) {
-                List<Process> p = ProcessBuilder.startPipeline(List.of(new ProcessBuilder(tar),
-                        new ProcessBuilder(compressor.get()).redirectOutput(toFile)));
-                tarProc = p.get(0);
-                last = p.get(1);
-                procs.addAll(p);
-            } else if (compressor.isPresent()) {
+            Process tarProc;
+            List<ProcessBuilder> stages = new ArrayList<>();
+            if (compressor.isPresent() && bwlimitKiB > 0) {
+                // the limit applies to the uncompressed stream: a throttled relay between tar and the compressor
                 tarProc = new ProcessBuilder(tar).start();
-                last = new ProcessBuilder(compressor.get()).redirectOutput(toFile).start();
-                procs.addAll(List.of(tarProc, last));
-                Process from = tarProc, to = last;
-                threads.add(Thread.ofPlatform().daemon().start(() -> relay(from.getInputStream(), to.getOutputStream(), bwlimitKiB)));
-            } else {
-                tarProc = new ProcessBuilder(tar).redirectOutput(toFile).start();
-                last = tarProc;
                 procs.add(tarProc);
+                names.add("tar");
+                stages.add(new ProcessBuilder(compressor.get()));
+            } else {
+                tarProc = null;
+                stages.add(new ProcessBuilder(tar));
+                names.add("tar");
+                compressor.ifPresent(c -> stages.add(new ProcessBuilder(c)));
+            }
+            compressor.ifPresent(c -> names.add(String.join(" ", c)));
+            stages.addAll(hashing);
+            names.addAll(List.of("tee " + out, "openssl dgst -sha256"));
+            procs.addAll(ProcessBuilder.startPipeline(stages));
+            if (tarProc == null) tarProc = procs.getFirst();
+            else {
+                Process from = tarProc, to = procs.get(1);
+                threads.add(Thread.ofPlatform().daemon().start(() -> relay(from.getInputStream(), to.getOutputStream(), bwlimitKiB)));
             }
             tarProc.getOutputStream().close();
             for (Process p : procs) {
@@ -142,19 +152,31 @@ final class TarPipe {
                 errs.add(sb);
                 threads.add(Thread.ofVirtual().start(() -> drain(p, sb)));
             }
+            Process hasher = procs.getLast();
+            StringBuilder digest = new StringBuilder();
+            threads.add(Thread.ofVirtual().start(() -> {
+                try (InputStream in = hasher.getInputStream()) {
+                    digest.append(new String(in.readNBytes(4096), StandardCharsets.UTF_8).strip());
+                } catch (IOException ignored) {
+                    // openssl died: its exit status says why
+                }
+            }));
             long start = System.nanoTime();
-            while (!last.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+            long tarPid = tarProc.pid();
+            while (!hasher.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
                 double sec = (System.nanoTime() - start) / 1e9;
-                long read = bytesRead(tarProc.pid()), written = Files.size(out);
+                long read = bytesRead(tarPid), written = Files.exists(out) ? Files.size(out) : 0;
                 progress.accept(String.format(java.util.Locale.ROOT, "%s read in %.0f s (%.1f MiB/s), %s written (%.1f MiB/s)",
                         read < 0 ? "?" : Units.human(read), sec, Math.max(read, 0) / sec / (1 << 20), Units.human(written),
                         written / sec / (1 << 20)));
             }
-            List<String> tarLines = awaitPipeline(procs, threads, errs, compressor);
+            List<String> tarLines = awaitPipeline(procs, names, threads, errs);
+            String line = digest.toString();
+            if (!line.matches("[0-9a-f]{64} .*")) throw new IOException("openssl dgst -sha256 gave no digest: '" + line + "'");
             try (FileChannel ch = FileChannel.open(out, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }
-            return new Result(Files.size(out), sha256(out), tarLines, (System.nanoTime() - t0) / 1e9);
+            return new Result(Files.size(out), line.substring(0, 64), tarLines, (System.nanoTime() - t0) / 1e9);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("backup interrupted", e);
@@ -163,13 +185,13 @@ final class TarPipe {
         }
     }
 
-    /** SHA-256 of a file: openssl (SHA instructions), else Java. */
     /**
-     * Waits for tar (first) and the compressor (second, if any) and their stderr readers; a non-zero exit of either
-     * is an IOException naming the tool and its stderr. Returns tar's stderr lines (its totals).
+     * Waits for every process of the pipeline (tar first) and their stderr readers; a non-zero exit of any is an
+     * IOException naming the tool and its stderr (tar's first: a tool after it that fails only because tar did is
+     * no news). Returns tar's stderr lines (its totals).
      */
-    private static List<String> awaitPipeline(List<Process> procs, List<Thread> threads, List<StringBuilder> errs,
-                                              Optional<List<String>> compressor) throws IOException, InterruptedException {
+    private static List<String> awaitPipeline(List<Process> procs, List<String> names, List<Thread> threads,
+                                              List<StringBuilder> errs) throws IOException, InterruptedException {
         int[] rc = new int[procs.size()];
         for (int i = 0; i < procs.size(); i++) rc[i] = procs.get(i).waitFor();
         for (Thread t : threads) t.join();
@@ -178,32 +200,10 @@ final class TarPipe {
             throw new IOException("tar failed (exit " + rc[0] + "): " + String.join(" | ", tarLines.stream()
                     .filter(l -> !l.startsWith("Total bytes")).limit(20).toList()));
         }
-        if (procs.size() > 1 && rc[1] != 0) {
-            throw new IOException(String.join(" ", compressor.get()) + " failed (exit " + rc[1] + "): " + errs.get(1).toString().strip());
+        for (int i = 1; i < procs.size(); i++) {
+            if (rc[i] != 0) throw new IOException(names.get(i) + " failed (exit " + rc[i] + "): " + errs.get(i).toString().strip());
         }
         return tarLines;
-    }
-
-    static String sha256(Path file) throws IOException {
-        try {
-            Process p = new ProcessBuilder("openssl", "dgst", "-sha256", "-r", file.toString()).redirectErrorStream(true).start();
-            String outText = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (p.waitFor() == 0 && outText.matches("[0-9a-f]{64} .*")) return outText.substring(0, 64);
-        } catch (IOException e) {
-            // no openssl: hash here
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted hashing " + file, e);
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** Standard output stays open for whatever the caller writes after the archive (nothing, for the CLI). */
