@@ -41,7 +41,11 @@ import io.berth.web.WebUi;
  */
 public final class HttpsServer implements AutoCloseable {
     private final Server server;
-    private final ServerConnector connector;
+    private final ServerConnector connector; // null on the backend of the split
+    private final Path backendSocket;
+    private ApiFront front;
+    private FrontProcess frontProcess;
+    private int publicPort = -1;
     private final ContextHandlerCollection extra = new ContextHandlerCollection();
     private final ApiService api;
     private final WebUi web;
@@ -57,10 +61,8 @@ public final class HttpsServer implements AutoCloseable {
     /** {@code web}: the UI (static files, console WebSocket) served beside the API; null for the API alone. */
     public HttpsServer(ApiService api, String host, int port, Path keyStore, String keyStorePassword, WebUi web) {
         this.api = api;
-        QueuedThreadPool pool = new QueuedThreadPool(200, 4);
-        pool.setName("api");
-        pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server = new Server(pool);
+        this.backendSocket = null;
+        server = newServer();
         SslContextFactory.Server ssl = new SslContextFactory.Server();
         ssl.setKeyStorePath(keyStore.toString());
         ssl.setKeyStorePassword(keyStorePassword);
@@ -80,6 +82,50 @@ public final class HttpsServer implements AutoCloseable {
         server.setHandler(web == null ? root : web.wrap(server, root));
     }
 
+    /**
+     * The root backend of the split process model: the same handlers on a Unix socket (plain HTTP, after a PROXY
+     * protocol line from {@link ApiFront} that carries the client's address: trusted here only because this socket
+     * is reachable by the front's group alone). Tickets, tokens, CSRF and permissions are checked here as ever.
+     */
+    public HttpsServer(ApiService api, Path backendSocket, WebUi web) {
+        this.api = api;
+        this.backendSocket = backendSocket;
+        server = newServer();
+        HttpConfiguration hc = new HttpConfiguration();
+        hc.setSendServerVersion(false);
+        var unix = new org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector(server,
+                new org.eclipse.jetty.server.ProxyConnectionFactory(org.eclipse.jetty.http.HttpVersion.HTTP_1_1.asString()),
+                new HttpConnectionFactory(hc));
+        unix.setUnixDomainPath(backendSocket);
+        unix.setAcceptQueueSize(1024);
+        server.addConnector(unix);
+        connector = null;
+        this.web = web;
+        Handler root = new Root();
+        server.setHandler(web == null ? root : web.wrap(server, root));
+    }
+
+    private static Server newServer() {
+        QueuedThreadPool pool = new QueuedThreadPool(200, 4);
+        pool.setName("api");
+        pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        return new Server(pool);
+    }
+
+    /** The backend's Unix socket; null for a single TLS server. */
+    public Path backendSocket() { return backendSocket; }
+
+    /** The front this backend serves, in this JVM (tests, {@code berth api server}); closed with the server. */
+    void attach(ApiFront f) { this.front = f; }
+
+    /** The front this backend serves, as its own unprivileged process ({@code berth daemon}); stopped with the server. */
+    public void attach(FrontProcess p, int port) {
+        this.frontProcess = p;
+        this.publicPort = port;
+    }
+
+    public java.util.Optional<FrontProcess> frontProcess() { return java.util.Optional.ofNullable(frontProcess); }
+
     /** Serves {@code /metrics} and {@code /events} of {@code api}. */
     void observe(Api api) { this.obs = new Observability(api); }
 
@@ -94,14 +140,25 @@ public final class HttpsServer implements AutoCloseable {
         }
     }
 
-    public int port() { return connector.getLocalPort(); }
+    /** The public HTTPS port: the front's when split. */
+    public int port() {
+        if (front != null) return front.port();
+        return connector != null ? connector.getLocalPort() : publicPort;
+    }
 
     public Server jetty() { return server; }
 
     @Override public void close() {
         try {
+            if (frontProcess != null) frontProcess.close();
+            if (front != null) front.close();
             if (web != null) web.close();
             server.stop();
+            if (front != null && backendSocket != null) {
+                // the in-JVM split's private temporary directory
+                Files.deleteIfExists(backendSocket);
+                Files.deleteIfExists(backendSocket.getParent());
+            }
         } catch (Exception e) {
             throw new IllegalStateException("cannot stop the HTTPS server", e);
         }

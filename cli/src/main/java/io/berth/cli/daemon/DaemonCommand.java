@@ -46,19 +46,28 @@ public final class DaemonCommand implements Runnable {
                 + "(default: 8006 for the default root, none for a --root; 0: none).")
         Integer apiPort;
 
+        @picocli.CommandLine.Option(names = "--api-user", defaultValue = "www-data", description = "User (and group of "
+                + "the same name) the API's TLS front runs as; only that group reaches the backend socket (default: ${DEFAULT-VALUE}).")
+        String apiUser;
+
+        @picocli.CommandLine.Option(names = "--api-in-process", description = "Run the API's TLS front inside berthd, as "
+                + "root (development only: no privilege separation).")
+        boolean apiInProcess;
+
         @Override public Integer call() throws IOException {
             BerthRoots roots = parent.roots();
             // api (issue 15): the HTTPS API runs beside berthd, in its JVM; a port already taken only costs the API
             java.io.PrintWriter err = parent.spec.commandLine().getErr();
             // cluster (issue 17): on a cluster node the API forwards to other nodes and the agent heartbeats
             var clusterNode = ClusterHook.node(roots, err);
-            io.berth.api.HttpsServer api = ApiHook.start(roots, apiPort, err, ClusterHook.front(clusterNode));
+            io.berth.api.HttpsServer api = ApiHook.start(roots, apiPort, apiUser, apiInProcess, err, ClusterHook.front(clusterNode));
             io.berth.cluster.ClusterAgent agent = ClusterHook.agent(roots, clusterNode, api, err);
             HaHook ha = HaHook.start(roots, clusterNode, err); // migrate target side, HA LRM/watchdog/manager
             try (Berthd d = open(roots)) {
                 Files.writeString(pidFile(roots), ProcessHandle.current().pid() + "\n");
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     try {
+                        if (api != null) api.frontProcess().ifPresent(io.berth.api.FrontProcess::close); // api: no front outlives berthd
                         d.close();
                         Files.deleteIfExists(pidFile(roots));
                     } catch (IOException e) {
@@ -120,6 +129,14 @@ public final class DaemonCommand implements Runnable {
                 + "(default: 8006 for the default root, none for a --root; 0: none).")
         Integer apiPort;
 
+        @picocli.CommandLine.Option(names = "--api-user", defaultValue = "www-data", description = "User (and group of "
+                + "the same name) the API's TLS front runs as; only that group reaches the backend socket (default: ${DEFAULT-VALUE}).")
+        String apiUser;
+
+        @picocli.CommandLine.Option(names = "--api-in-process", description = "Run the API's TLS front inside berthd, as "
+                + "root (development only: no privilege separation).")
+        boolean apiInProcess;
+
         @Override public Integer call() throws Exception {
             BerthRoots roots = parent.roots();
             PrintWriter out = parent.spec.commandLine().getOut();
@@ -136,6 +153,8 @@ public final class DaemonCommand implements Runnable {
             if (root != null) cmd.addAll(List.of("--root", root));
             cmd.addAll(List.of("daemon", "run"));
             if (apiPort != null) cmd.addAll(List.of("--api-port", apiPort.toString()));
+            cmd.addAll(List.of("--api-user", apiUser));
+            if (apiInProcess) cmd.add("--api-in-process");
             Path log = roots.runDir().resolve("berthd.log");
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -165,14 +184,21 @@ public final class DaemonCommand implements Runnable {
         @Override public Integer call() throws Exception {
             BerthRoots roots = parent.roots();
             var ph = pid(roots).flatMap(ProcessHandle::of);
+            // api: berthd stops its API front; one whose berthd died is stopped here
+            var front = frontPid(roots).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive);
             if (ph.isEmpty()) {
                 parent.spec.commandLine().getOut().println("berthd not running");
                 UnixSocketServer.removeIfStale(Berthd.socketPath(roots.runDir()));
-                return 0;
+            } else {
+                ph.get().destroy();
+                ph.get().onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                parent.spec.commandLine().getOut().println("berthd stopped");
             }
-            ph.get().destroy();
-            ph.get().onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
-            parent.spec.commandLine().getOut().println("berthd stopped");
+            if (front.isPresent() && front.get().isAlive()) {
+                front.get().destroy();
+                front.get().onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                parent.spec.commandLine().getOut().println("api front stopped");
+            }
             return 0;
         }
     }
@@ -183,8 +209,15 @@ public final class DaemonCommand implements Runnable {
 
         @Override public Integer call() {
             boolean up = running(parent.roots());
-            parent.spec.commandLine().getOut().println(up ? "berthd running (pid " + pid(parent.roots()).orElse(-1L) + ")"
-                    : "berthd not running");
+            PrintWriter out = parent.spec.commandLine().getOut();
+            out.println(up ? "berthd running (pid " + pid(parent.roots()).orElse(-1L) + ")" : "berthd not running");
+            // api: the TLS front, its own process under an unprivileged user
+            var front = frontPid(parent.roots()).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive);
+            if (front.isPresent()) {
+                out.println("api front running (pid " + front.get().pid() + ", user " + front.get().info().user().orElse("?") + ")");
+            } else if (up && Files.exists(ApiHook.dir(parent.roots()).resolve("backend.sock"))) {
+                out.println("api front not running (berthd restarts it)");
+            }
             return up ? 0 : 3;
         }
     }
@@ -225,6 +258,19 @@ public final class DaemonCommand implements Runnable {
     static java.util.Optional<Long> pid(BerthRoots r) {
         try {
             return java.util.Optional.of(Long.parseLong(Files.readString(pidFile(r)).strip()));
+        } catch (IOException | NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** The API front's pid, as berthd's {@link io.berth.api.FrontProcess} records it. */
+    static java.util.Optional<Long> frontPid(BerthRoots r) {
+        try {
+            long pid = Long.parseLong(Files.readString(ApiHook.frontPidFile(r)).strip());
+            // a stale pid file's number may be another process's by now
+            boolean front = ProcessHandle.of(pid).flatMap(h -> h.info().arguments())
+                    .map(a -> java.util.Arrays.asList(a).contains(io.berth.api.ApiFront.class.getName())).orElse(false);
+            return front ? java.util.Optional.of(pid) : java.util.Optional.empty();
         } catch (IOException | NumberFormatException e) {
             return java.util.Optional.empty();
         }

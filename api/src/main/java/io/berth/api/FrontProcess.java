@@ -1,0 +1,115 @@
+package io.berth.api;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Keeps the {@link ApiFront} running as its own process under an unprivileged user (www-data by default, as
+ * Proxmox's pveproxy): spawned through {@code setpriv} (real and effective uid/gid, that user's groups, no
+ * capabilities, no_new_privs) before the JVM opens anything, restarted when it dies, its pid in {@code pidFile} for
+ * {@code berth daemon status|stop}.
+ */
+public final class FrontProcess implements AutoCloseable {
+    private final List<String> command;
+    private final String password;
+    private final Path pidFile;
+    private final Path log;
+    private final Consumer<String> logger;
+    private volatile Process process;
+    private volatile boolean closed;
+    private final Thread watcher;
+
+    /**
+     * @param classPath what the front's JVM loads (berth.jar): it must be readable by {@code user}
+     */
+    public FrontProcess(String user, String listen, int port, Path keyStore, String password, Path backendSocket,
+                        String classPath, Path pidFile, Path log, Consumer<String> logger) {
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command = new ArrayList<>(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups", "--no-new-privs",
+                "--inh-caps=-all", "--bounding-set=-all", "--", java,
+                // a small relay: its heap holds connection buffers only; serial GC keeps the RSS low and flat
+                "-Xmx64m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=4", "-Xshare:auto",
+                "-cp", classPath, ApiFront.class.getName(), "--listen", listen, "--port", Integer.toString(port),
+                "--cert", keyStore.toString(), "--backend", backendSocket.toString(),
+                "--parent", Long.toString(ProcessHandle.current().pid())));
+        this.password = password;
+        this.pidFile = pidFile;
+        this.log = log;
+        this.logger = logger;
+        spawn();
+        watcher = Thread.ofVirtual().name("api-front-watch").start(this::watch);
+    }
+
+    private void spawn() {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().put("BERTH_CERT_PASSWORD", password);
+            pb.environment().remove("JAVA_TOOL_OPTIONS");
+            process = pb.start();
+            Files.writeString(pidFile, process.pid() + "\n");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the API front (" + String.join(" ", command.subList(0, 8)) + "): " + e.getMessage(), e);
+        }
+    }
+
+    private void watch() {
+        long backoff = 500;
+        while (!closed) {
+            Process p = process;
+            long started = System.nanoTime();
+            int rc;
+            try {
+                rc = p.waitFor();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (closed) return;
+            // a front that keeps dying at once (port taken, unreadable jar) is retried ever more slowly, up to 30 s
+            backoff = System.nanoTime() - started > TimeUnit.SECONDS.toNanos(30) ? 500 : Math.min(backoff * 2, 30_000);
+            logger.accept("api front (pid " + p.pid() + ") exited with " + rc + "; restarting in " + backoff + " ms (log: " + log + ")");
+            try {
+                Thread.sleep(backoff);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (closed) return;
+            try {
+                spawn();
+            } catch (IllegalStateException e) {
+                logger.accept(e.getMessage());
+            }
+        }
+    }
+
+    public Optional<Long> pid() {
+        Process p = process;
+        return p != null && p.isAlive() ? Optional.of(p.pid()) : Optional.empty();
+    }
+
+    @Override public void close() {
+        closed = true;
+        watcher.interrupt();
+        Process p = process;
+        if (p != null) {
+            p.destroy();
+            try {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            Files.deleteIfExists(pidFile);
+        } catch (IOException e) {
+            // stale pid file: status checks the process
+        }
+    }
+}
