@@ -125,8 +125,7 @@ public final class ApiMain {
         try {
             Files.setPosixFilePermissions(s.backendSocket(), PosixFilePermissions.fromString("rw-rw----"));
             Files.getFileAttributeView(s.backendSocket(), PosixFileAttributeView.class).setGroup(group);
-            FrontProcess p = new FrontProcess(user, listen, port, frontKey, ksPass, s.backendSocket(), classPath,
-                    dir.resolve("front.pid"), dir.resolve("front.log"), logger);
+            FrontProcess p = new FrontProcess(user, listen, port, dir, ksPass, classPath, logger);
             s.attach(p, port);
             awaitListening(listen, port, p, dir.resolve("front.log"));
             return s;

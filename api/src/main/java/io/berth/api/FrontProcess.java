@@ -26,21 +26,28 @@ public final class FrontProcess implements AutoCloseable {
     private final Thread watcher;
 
     /**
-     * @param classPath what the front's JVM loads (berth.jar): it must be readable by {@code user}
+     * @param dir       holds {@code pve-ssl.p12} and {@code backend.sock} (group-readable by {@code user}); the front's
+     *                  pid file and log go there too
+     * @param classPath what the front's JVM loads (berth.jar)
      */
-    public FrontProcess(String user, String listen, int port, Path keyStore, String password, Path backendSocket,
-                        String classPath, Path pidFile, Path log, Consumer<String> logger) {
+    public FrontProcess(String user, String listen, int port, Path dir, String password, String classPath, Consumer<String> logger) {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command = new ArrayList<>(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups", "--no-new-privs",
+        // root opens the jar and the api directory (fds 3 and 4) before setpriv drops to the user: the front reaches
+        // them through /proc/self/fd whatever the modes of their parent directories (a root-only checkout or test dir)
+        boolean oneJar = !classPath.contains(java.io.File.pathSeparator) && Files.isRegularFile(Path.of(classPath));
+        String fdDir = "/proc/self/fd/4/";
+        command = new ArrayList<>(List.of("bash", "-c", "exec 3<\"$1\" 4<\"$2\" || exit 70; shift 2; exec \"$@\"", "berth-api-front",
+                oneJar ? classPath : "/dev/null", dir.toString(),
+                "setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups", "--no-new-privs",
                 "--inh-caps=-all", "--bounding-set=-all", "--", java,
                 // a small relay: its heap holds connection buffers only; serial GC keeps the RSS low and flat
-                "-Xmx64m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=4", "-Xshare:auto",
-                "-cp", classPath, ApiFront.class.getName(), "--listen", listen, "--port", Integer.toString(port),
-                "--cert", keyStore.toString(), "--backend", backendSocket.toString(),
+                "-Xmx64m", "-Xss512k", "-XX:+UseSerialGC", "-Xshare:auto",
+                "-cp", oneJar ? "/proc/self/fd/3" : classPath, ApiFront.class.getName(), "--listen", listen, "--port", Integer.toString(port),
+                "--cert", fdDir + "pve-ssl.p12", "--backend", fdDir + "backend.sock",
                 "--parent", Long.toString(ProcessHandle.current().pid())));
         this.password = password;
-        this.pidFile = pidFile;
-        this.log = log;
+        this.pidFile = dir.resolve("front.pid");
+        this.log = dir.resolve("front.log");
         this.logger = logger;
         spawn();
         watcher = Thread.ofVirtual().name("api-front-watch").start(this::watch);
@@ -56,7 +63,7 @@ public final class FrontProcess implements AutoCloseable {
             process = pb.start();
             Files.writeString(pidFile, process.pid() + "\n");
         } catch (IOException e) {
-            throw new IllegalStateException("cannot start the API front (" + String.join(" ", command.subList(0, 8)) + "): " + e.getMessage(), e);
+            throw new IllegalStateException("cannot start the API front (" + String.join(" ", command) + "): " + e.getMessage(), e);
         }
     }
 

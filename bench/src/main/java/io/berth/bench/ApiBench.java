@@ -30,8 +30,9 @@ import javax.net.ssl.X509TrustManager;
 /**
  * The HTTPS API under load: {@code GET .../status/current} of a running busybox container by N concurrent clients
  * (requests/s, p50, p99, CPU per request of server and load generator), the login rate, the resident memory of the
- * API server across 100k requests, and the same status through the CLI for comparison. The server is
- * {@code berth api server} (bin/berth's JVM flags) on the 2 cores the load generator shares; the load generator is
+ * API's two processes across 100k requests, and the same status through the CLI for comparison. The server is
+ * what {@code berth daemon start} runs (the TLS front as www-data relaying to berthd's backend socket, bin/berth's JVM
+ * flags) on the 2 cores the load generator shares; the load generator is
  * {@code wrk} (keep-alive, reused TLS sessions, little CPU of its own), the JDK's HttpClient when wrk is missing. Usage:
  * {@code ApiBench [--clients 50] [--seconds 10] [--memory-requests 100000] [--out docs/PERFORMANCE.md]}.
  */
@@ -67,15 +68,20 @@ public final class ApiBench {
         });
         store.setTokenSecret("bench@pve!load", secret);
         store.setPassword("bench@pve", "bench-password");
-        // the server as an admin runs it: `berth api server` through bin/berth, with the JVM flags bin/berth gives it
-        List<String> cmd = new ArrayList<>(List.of(home.resolve("bin/berth").toString(), "--root", root.toString(), "api", "server",
-                "--listen", "127.0.0.1", "--port", String.valueOf(port)));
+        // the server as an admin runs it: `berth daemon start` through bin/berth: berthd (root) serves the API on its
+        // backend socket, the TLS front runs as www-data in its own JVM; every request crosses both
+        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path runDir = root.resolve("var/run");
+        List<String> cmd = new ArrayList<>(List.of(home.resolve("bin/berth").toString(), "--root", root.toString(), "daemon", "start",
+                "--api-port", String.valueOf(port)));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(root.resolve("server.log").toFile());
         pb.environment().put("BERTH_JAR", jar.toString());
         pb.environment().put("BERTH_NO_DAEMON", "1");
         String extra = System.getenv("BERTH_API_JVM_OPTS");
         if (extra != null && !extra.isBlank()) pb.environment().put("BERTH_JAVA_OPTS", extra.trim());
-        Process server = pb.start();
+        if (pb.start().waitFor() != 0) throw new IllegalStateException("berth daemon start failed: " + Files.readString(root.resolve("server.log")));
+        long backendPid = Long.parseLong(Files.readString(runDir.resolve("berthd.pid")).strip());
+        long frontPid = Long.parseLong(Files.readString(runDir.resolve("api/front.pid")).strip());
         String loadBefore = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
         HttpClient http = client();
         String base = "https://127.0.0.1:" + port + "/api2/json";
@@ -94,21 +100,23 @@ public final class ApiBench {
             boolean wrk = Files.isExecutable(Path.of("/usr/bin/wrk"));
             Loader loader = (n, secs) -> wrk ? wrk(status, auth, n, secs) : load(http, status, auth, n, secs);
             loader.run(clients, 15); // warm-up: C2 compiles the hot path (on a loaded machine that takes a while), TLS sessions
-            long cpu0 = cpuTicks(server.pid());
+            long front0 = cpuTicks(frontPid), back0 = cpuTicks(backendPid);
             Result r = loader.run(clients, seconds);
-            long serverCpuMs = (cpuTicks(server.pid()) - cpu0) * 10;
-            long rss0 = rssKb(server.pid());
+            long frontCpuMs = (cpuTicks(frontPid) - front0) * 10, backCpuMs = (cpuTicks(backendPid) - back0) * 10;
+            long serverCpuMs = frontCpuMs + backCpuMs;
+            long frontRss0 = rssKb(frontPid), backRss0 = rssKb(backendPid);
             long done = 0;
-            List<Long> rss = new ArrayList<>();
+            List<String> rss = new ArrayList<>();
             while (done < memRequests) {
                 done += loader.run(clients, 5).count;
-                rss.add(rssKb(server.pid()));
+                rss.add(rssKb(frontPid) / 1024 + "/" + rssKb(backendPid) / 1024);
             }
             Result login = loginLoad(http, base, 4, 5);
-            double cliCold = cli(home, jar, root, vmid, true), cliDaemonless = Double.NaN;
+            double cliCold = cli(home, jar, root, vmid, true), cliDaemon = cli(home, jar, root, vmid, false);
             report.append("Measured ").append(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")))
                     .append(" on ").append(Runtime.getRuntime().availableProcessors()).append(" cpus (load average before: ")
-                    .append(loadBefore).append("); `berth api server` in its own JVM (bin/berth's flags), the load generator ")
+                    .append(loadBefore).append("); `berth daemon start`: the TLS front as www-data (its own JVM) relaying to berthd's ")
+                    .append("backend socket (bin/berth's flags); the load generator ")
                     .append(wrk ? "wrk (2 threads, keep-alive connections, TLS sessions reused)" : "the JDK's HttpClient (wrk missing)")
                     .append(" on the same 2 cpus; API token auth; a running busybox container.\n\n")
                     .append("| what | requests | req/s | p50 ms | p99 ms | target |\n| --- | --- | --- | --- | --- | --- |\n")
@@ -116,20 +124,23 @@ public final class ApiBench {
                             + (r.rate() >= 2000 && r.p99 < 20 ? "met" : "NOT met")))
                     .append(row("POST /access/ticket (pve realm, PBKDF2), 4 concurrent clients, 5 s", login, "-"))
                     .append(String.format(Locale.ROOT, "| `berth status %d` (CLI, cold JVM) | 10 | - | %.1f | - | - |%n", vmid, cliCold))
-                    .append(String.format(Locale.ROOT, "%nCPU during the status run: server %.2f ms per request%s.%n",
+                    .append(String.format(Locale.ROOT, "| `berth status %d` (CLI through berthd) | 10 | - | %.1f | - | - |%n", vmid, cliDaemon))
+                    .append(String.format(Locale.ROOT, "%nCPU during the status run: %.2f ms per request (front %.2f, backend %.2f)%s.%n",
                             r.count == 0 ? Double.NaN : (double) serverCpuMs / r.count,
+                            r.count == 0 ? Double.NaN : (double) frontCpuMs / r.count, r.count == 0 ? Double.NaN : (double) backCpuMs / r.count,
                             r.generatorCpuMs < 0 ? "" : String.format(Locale.ROOT, ", load generator %.2f ms per request", (double) r.generatorCpuMs / Math.max(1, r.count))))
-                    .append(String.format(Locale.ROOT, "%nAPI server RSS: %d MiB after the first %d requests, then %s MiB every ~%d requests up to %d.%n",
-                            rss0 / 1024, r.count, String.join(", ", rss.stream().map(k -> String.valueOf(k / 1024)).toList()),
-                            done / Math.max(1, rss.size()), done));
-            if (!Double.isNaN(cliDaemonless)) report.append("");
+                    .append(String.format(Locale.ROOT, "%nRSS front/backend: %d/%d MiB after the first %d requests, then %s MiB every ~%d requests up to %d.%n",
+                            frontRss0 / 1024, backRss0 / 1024, r.count, String.join(", ", rss), done / Math.max(1, rss.size()), done));
             System.out.println(report);
             if (out != null) BenchMain.writeSection(out, "API", report.toString());
             task(http, base, node, auth, call(http, "POST", ct + "/status/stop", auth, "").asText());
             task(http, base, node, auth, call(http, "DELETE", ct, auth, null).asText());
         } finally {
-            server.destroy();
-            server.waitFor();
+            ProcessBuilder stop = new ProcessBuilder(home.resolve("bin/berth").toString(), "--root", root.toString(), "daemon", "stop")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            stop.environment().put("BERTH_JAR", jar.toString());
+            stop.environment().put("BERTH_NO_DAEMON", "1");
+            stop.start().waitFor();
             new ProcessBuilder("rm", "-rf", "--one-file-system", root.toString()).inheritIO().start().waitFor();
         }
     }
