@@ -1,5 +1,6 @@
 package io.berth.api;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ public final class FrontProcess implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // root opens the jar and the api directory (fds 3 and 4) before setpriv drops to the user: the front reaches
         // them through /proc/self/fd whatever the modes of their parent directories (a root-only checkout or test dir)
-        boolean oneJar = !classPath.contains(java.io.File.pathSeparator) && Files.isRegularFile(Path.of(classPath));
+        boolean oneJar = !classPath.contains(File.pathSeparator) && Files.isRegularFile(Path.of(classPath));
         String fdDir = "/proc/self/fd/4/";
         command = new ArrayList<>(List.of("bash", "-c", "exec 3<\"$1\" 4<\"$2\" || exit 70; shift 2; exec \"$@\"", "berth-api-front",
                 oneJar ? classPath : "/dev/null", dir.toString(),
@@ -57,7 +58,7 @@ public final class FrontProcess implements AutoCloseable {
         try {
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             pb.environment().put("BERTH_CERT_PASSWORD", password);
             pb.environment().remove("JAVA_TOOL_OPTIONS");
             process = pb.start();
