@@ -83,7 +83,7 @@ public final class BenchMain {
                 return;
             }
             List<Row> rows = b.runAll(defined, running);
-            String table = render(rows, runs, defined, running) + "\n" + renderTargets(targets(rows, running));
+            String table = render(rows, runs, defined, running) + b.whereShown() + "\n" + renderTargets(targets(rows, running));
             System.out.println(table);
             if (out != null) writeSection(out, "BENCH", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
                     + " on " + hostSummary() + " (load average before the run: " + b.loadBefore + ").\n\n" + table);
@@ -215,10 +215,15 @@ public final class BenchMain {
         boolean daemonStarted;
         private boolean closed;
 
+        /** The loop device and image file of the scratch root's own filesystem; null when it is on the host's. */
+        String rootLoop;
+        Path rootImage;
+
         Bench(Path home, int runs) throws IOException {
             this.home = home;
             this.runs = runs;
             this.root = Files.createTempDirectory("berth-bench-");
+            ownFilesystem();
             this.rawPath = root.resolve("rawlxc");
             Files.createDirectories(rawPath);
             String load;
@@ -228,6 +233,53 @@ public final class BenchMain {
                 load = "unknown";
             }
             this.loadBefore = load;
+        }
+
+        /**
+         * Puts the scratch root (configs, storage, the raw containers, tar's target) on a fresh journaled ext4 of its own
+         * (mkfs defaults, on a loop device), so that both sides of a row write to the same, clean filesystem and no
+         * figure depends on what the rest of the machine or an earlier row did to the host's. On the host's root
+         * filesystem here (ext4 without a journal) every new inode costs a scan of the inodes deleted in the last
+         * minutes in its group, so {@code tar -xpf} of the busybox template took 88 ms in one row and 294 ms in the
+         * next, depending on how many trees the rows before had removed. Without loop devices it stays on the host's.
+         */
+        private void ownFilesystem() {
+            try {
+                rootImage = Files.createTempFile("berth-bench-", ".ext4");
+                Measure.run(new Cmd(List.of("truncate", "-s", "8G", rootImage.toString())));
+                // inode tables and journal written now, not by ext4lazyinit in the background during the figures
+                Measure.run(new Cmd(List.of("mkfs.ext4", "-q", "-F", "-N", "262144", "-E", "lazy_itable_init=0,lazy_journal_init=0",
+                        rootImage.toString())));
+                rootLoop = lastLine(Measure.run(new Cmd(List.of("losetup", "-f", "--show", rootImage.toString()))));
+                Measure.run(new Cmd(List.of("mount", rootLoop, root.toString())));
+                progress("scratch root " + root + ": a fresh ext4 on " + rootLoop);
+            } catch (IOException | RuntimeException e) {
+                System.err.println("bench: WARNING: no filesystem of its own for the scratch root (" + e.getMessage()
+                        + "); it stays on the host's, whose state can skew the create rows");
+                if (rootLoop != null) Measure.quiet(new Cmd(List.of("losetup", "-d", rootLoop)));
+                rootLoop = null;
+                deleteImage();
+            }
+        }
+
+        private void deleteImage() {
+            try {
+                if (rootImage != null) Files.deleteIfExists(rootImage);
+            } catch (IOException e) {
+                System.err.println("bench: cannot remove " + rootImage + ": " + e.getMessage());
+            }
+            rootImage = null;
+        }
+
+        /** Says where both sides wrote (appended to the table). */
+        String whereShown() {
+            return rootLoop != null ? "\nBoth sides on the same fresh ext4 (mkfs defaults, journaled, on a loop device), synced before each create.\n"
+                    : "\nBoth sides on the host's filesystem (no loop device for one of its own), synced before each create.\n";
+        }
+
+        /** Untimed, before each timed create on either side: the previous iteration's writes are on disk. */
+        void syncRoot() {
+            Measure.run(new Cmd(List.of("sync", "-f", root.toString())));
         }
 
         Cmd berth(Mode mode, String... args) {
@@ -249,6 +301,31 @@ public final class BenchMain {
 
         double med(Runnable setup, Cmd cmd, Runnable teardown) {
             return Measure.median(Measure.repeat(WARMUP, runs, setup, () -> Measure.runMillis(cmd), teardown));
+        }
+
+        double med(Runnable setup, Measure.TimedBody body, Runnable teardown) {
+            return Measure.median(Measure.repeat(WARMUP, runs, setup, body, teardown));
+        }
+
+        /** The LXC monitor of a running raw container: its init's parent. */
+        long monitorPid(String name) {
+            String init = lastLine(Measure.run(lxc("lxc-info", name, "-pH")));
+            try {
+                String stat = Files.readString(Path.of("/proc", init, "stat"));
+                return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalStateException("no monitor for " + name + " (init pid '" + init + "'): " + e.getMessage(), e);
+            }
+        }
+
+        /** Polls until the process is gone (every 0.2 ms; at most 60 s). */
+        static void awaitGone(long pid) {
+            Path proc = Path.of("/proc", Long.toString(pid));
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (Files.exists(proc)) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("process " + pid + " still there after 60 s");
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            }
         }
 
         double med(Cmd cmd) {
@@ -404,11 +481,14 @@ public final class BenchMain {
                     List<String> extra = unpriv ? List.of("--unprivileged", "1") : List.of();
                     rows.add(row("create from template " + t.getFileName() + (unpriv ? " (unprivileged, idmapped)" : "") + " (dir, subvol)",
                             "tar -xpf " + t.getFileName(),
-                            () -> Measure.median(Measure.repeat(1, n, () -> mkdirs(tarDir),
+                            () -> Measure.median(Measure.repeat(1, n, () -> {
+                                        mkdirs(tarDir);
+                                        syncRoot();
+                                    },
                                     () -> Measure.runMillis(new Cmd(List.of("tar", "--numeric-owner", "-xpf", t.toString(), "-C", tarDir.toString()))),
                                     () -> Measure.quiet(new Cmd(List.of("rm", "-rf", tarDir.toString()))))),
                             shown("create N", t.getFileName().toString(), "--rootfs local:0" + (unpriv ? " --unprivileged 1" : "")),
-                            m -> Measure.median(Measure.repeat(1, n, NOTHING, () -> {
+                            m -> Measure.median(Measure.repeat(1, n, this::syncRoot, () -> {
                                 int v = next[0]++;
                                 berthIds.add(v);
                                 List<String> a = new ArrayList<>(List.of("create", Integer.toString(v), t.toString(), "--rootfs", "local:0"));
@@ -450,10 +530,21 @@ public final class BenchMain {
                 startPhases = startPhases(raw, id);
             }
 
-            rows.add(row("stop (kill, until the monitor is gone)", "lxc-stop -k",
-                    () -> med(() -> startRaw(raw), lxc("lxc-stop", raw, "-k"), NOTHING),
+            // berth stop returns once LXC's monitor has exited (its post-stop teardown and hooks done); lxc-stop -k returns
+            // as soon as the monitor has the kill request, so the raw side waits for the same monitor to exit
+            long[] monitor = {0};
+            rows.add(row("stop (kill, until the monitor is gone)", "lxc-stop -k; until its monitor has exited",
+                    () -> med(() -> {
+                        startRaw(raw);
+                        monitor[0] = monitorPid(raw);
+                    }, () -> {
+                        long t0 = System.nanoTime();
+                        Measure.run(lxc("lxc-stop", raw, "-k"));
+                        awaitGone(monitor[0]);
+                        return (System.nanoTime() - t0) / 1e6;
+                    }, NOTHING),
                     shown("stop", id), m -> med(() -> Measure.run(berth(m, "start", id)), berth(m, "stop", id), NOTHING), true,
-                    "raw includes LXCFS's 0.5 s post-stop sleep; see the notes on stop"));
+                    "both until LXC's monitor process has exited"));
 
             Measure.run(berth(Mode.COLD, "start", id));
             startRaw(raw);
@@ -559,6 +650,34 @@ public final class BenchMain {
             sb.append("| **raw total** | **").append(ms(Measure.median(rawTotal))).append("** |\n");
             sb.append(String.format(Locale.ROOT, "%nRatio of the medians: %.2fx (sum of the phase medians: %.1f ms).%n",
                     Measure.median(pr.totals()) / Measure.median(rawTotal), phaseSum));
+            sb.append(stopPhases(raw, id));
+            return sb.toString();
+        }
+
+        /** {@code berth stop}'s phases through berthd beside the raw kill and the raw monitor's exit; leaves both stopped. */
+        String stopPhases(String raw, String id) {
+            List<Double> rawStop = new ArrayList<>(), rawGone = new ArrayList<>();
+            for (int i = 0; i < WARMUP + runs; i++) {
+                startRaw(raw);
+                long monitor = monitorPid(raw);
+                long t0 = System.nanoTime();
+                Measure.run(lxc("lxc-stop", raw, "-k"));
+                long t1 = System.nanoTime();
+                awaitGone(monitor);
+                long t2 = System.nanoTime();
+                if (i < WARMUP) continue;
+                rawStop.add((t1 - t0) / 1e6);
+                rawGone.add((t2 - t1) / 1e6);
+            }
+            Measure.run(berth(Mode.DAEMON, "start", id));
+            PhaseRuns pr = phaseRuns(() -> berth(Mode.DAEMON, "stop", id), () -> Measure.run(berth(Mode.DAEMON, "start", id)));
+            Measure.quiet(berth(Mode.DAEMON, "stop", id));
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%n`berth stop` of a running busybox container: medians of %d "
+                    + "stops (`until-monitor-exit`: LXC's monitor tearing the container down and running the post-stop hook).%n%n"
+                    + "| phase | ms |%n| --- | ---: |%n", runs));
+            pr.render(sb, "berth stop via berthd");
+            sb.append("| raw: `lxc-stop -k` | ").append(ms(Measure.median(rawStop))).append(" |\n");
+            sb.append("| raw: then until its monitor has exited | ").append(ms(Measure.median(rawGone))).append(" |\n");
             return sb.toString();
         }
 
@@ -572,7 +691,7 @@ public final class BenchMain {
                     phaseSum += m;
                     sb.append("| ").append(e.getKey()).append(" | ").append(ms(m)).append(" |\n");
                 }
-                sb.append("| client: bin/berth (bash), berth-client, round trip (total minus berthd's phases) | ").append(ms(Measure.median(rest))).append(" |\n");
+                sb.append("| client: bin/berth (sh), berth-client, round trip (total minus berthd's phases) | ").append(ms(Measure.median(rest))).append(" |\n");
                 sb.append("| **").append(what).append(", total** | **").append(ms(Measure.median(totals))).append("** |\n");
                 return phaseSum;
             }
@@ -622,6 +741,7 @@ public final class BenchMain {
                 }, () -> {
                     destroy(v[0]);
                     berthIds.remove(Integer.valueOf(v[0]));
+                    syncRoot(); // as before each create of the rows above
                 });
                 sb.append(String.format(Locale.ROOT, "%n`berth create N %s --rootfs local:0%s` (medians of %d):%n%n| phase | ms |%n| --- | ---: |%n",
                         tmpl.getFileName(), unpriv ? " --unprivileged 1" : "", runs));
@@ -829,7 +949,24 @@ public final class BenchMain {
             for (int v : berthIds.reversed()) Measure.quiet(berth(Mode.COLD, "destroy", Integer.toString(v), "--purge"));
             if (btrfsMount != null) Measure.quiet(new Cmd(List.of("umount", btrfsMount.toString())));
             if (btrfsLoop != null) Measure.quiet(new Cmd(List.of("losetup", "-d", btrfsLoop)));
-            Measure.quiet(new Cmd(List.of("rm", "-rf", "--one-file-system", root.toString())));
+            if (rootLoop != null) {
+                // the image goes with everything on it; a mount still busy is detached lazily
+                if (!umounted(root)) Measure.quiet(new Cmd(List.of("umount", "-l", root.toString())));
+                Measure.quiet(new Cmd(List.of("losetup", "-d", rootLoop)));
+                deleteImage();
+                Measure.quiet(new Cmd(List.of("rmdir", root.toString())));
+            } else {
+                Measure.quiet(new Cmd(List.of("rm", "-rf", "--one-file-system", root.toString())));
+            }
+        }
+
+        private static boolean umounted(Path p) {
+            try {
+                Measure.run(new Cmd(List.of("umount", p.toString())));
+                return true;
+            } catch (RuntimeException e) {
+                return false;
+            }
         }
     }
 }

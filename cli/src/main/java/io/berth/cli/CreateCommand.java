@@ -100,7 +100,7 @@ public final class CreateCommand implements Callable<Integer> {
                     Optional.ofNullable(password), keys, ignoreUnpack);
             // BERTH_PHASES=1: where the time went, on stderr (bench/run.sh)
             boolean phases = client.getenv("BERTH_PHASES").filter("1"::equals).isPresent();
-            var rec = phases ? io.berth.ct.phases.Phases.record(() -> CtCli.service(spec).create(req, progress))
+            var rec = phases ? io.berth.ct.phases.Phases.record(client.receivedNs(), () -> CtCli.service(spec).create(req, progress))
                     : new io.berth.ct.phases.Phases.Recorded<>(CtCli.service(spec).create(req, progress), List.of());
             CreateResult r = rec.result();
             if (phases) System.err.println("berth-phases: " + rec.line());

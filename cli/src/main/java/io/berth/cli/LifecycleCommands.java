@@ -36,7 +36,7 @@ public final class LifecycleCommands {
             return CliErrors.run(spec, () -> {
                 // BERTH_PHASES=1: where the time went, on stderr (bench/run.sh's per-phase breakdown of start)
                 boolean phases = io.berth.cli.daemon.ClientContext.current().getenv("BERTH_PHASES").filter("1"::equals).isPresent();
-                var rec = phases ? io.berth.ct.phases.Phases.record(() -> service().start(vmid, skiplock, debug))
+                var rec = phases ? io.berth.ct.phases.Phases.record(io.berth.cli.daemon.ClientContext.current().receivedNs(), () -> service().start(vmid, skiplock, debug))
                         : new io.berth.ct.phases.Phases.Recorded<>(service().start(vmid, skiplock, debug), java.util.List.of());
                 for (String w : rec.result().warnings()) System.err.println("WARN: " + w);
                 if (phases) System.err.println("berth-phases: " + rec.line());
@@ -54,7 +54,17 @@ public final class LifecycleCommands {
 
         @Override public Integer call() {
             return CliErrors.run(spec, () -> {
-                service().stop(vmid, skiplock, overruleShutdown);
+                // BERTH_PHASES=1: where the time went, on stderr (bench/run.sh --phases-only)
+                var client = io.berth.cli.daemon.ClientContext.current();
+                if (client.getenv("BERTH_PHASES").filter("1"::equals).isPresent()) {
+                    var rec = io.berth.ct.phases.Phases.record(client.receivedNs(), () -> {
+                        service().stop(vmid, skiplock, overruleShutdown);
+                        return 0;
+                    });
+                    System.err.println("berth-phases: " + rec.line());
+                } else {
+                    service().stop(vmid, skiplock, overruleShutdown);
+                }
                 return 0;
             });
         }

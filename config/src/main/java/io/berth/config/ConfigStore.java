@@ -190,9 +190,16 @@ public final class ConfigStore {
 
     /** Creates the config; fails if one exists. */
     public void create(int vmid, ConfigFile config) {
+        create(vmid, config, true);
+    }
+
+    /**
+     * Creates the config; fails if one exists. {@code durable=false}: see {@link #write(int, ConfigFile, boolean)}.
+     */
+    public void create(int vmid, ConfigFile config, boolean durable) {
         try (Lock l = lock(vmid)) {
             if (exists(vmid)) throw new io.berth.error.ExistsException("container " + vmid + " already exists (" + roots.containerConfig(vmid) + ")");
-            write(vmid, config);
+            write(vmid, config, durable);
         }
     }
 
@@ -220,6 +227,15 @@ public final class ConfigStore {
      * free cluster-wide), so a stale file or a lost quorum refuses the write before the file is touched.
      */
     public void write(int vmid, ConfigFile config) {
+        write(vmid, config, true);
+    }
+
+    /**
+     * {@link #write(int, ConfigFile)}; with {@code durable=false} without the fsyncs: still atomic (rename) and
+     * surviving a killed process (the page cache keeps it), not a power loss. For interim states that a later
+     * durable write replaces, such as create's {@code lock: create} configs: each fsync costs a journal commit.
+     */
+    public void write(int vmid, ConfigFile config, boolean durable) {
         Path target = roots.containerConfig(Vmid.check(vmid));
         Optional<ClusterBackend> cluster = ClusterBackend.of(roots);
         if (cluster.isPresent()) {
@@ -230,7 +246,7 @@ public final class ConfigStore {
                 throw new UncheckedIOException("cannot read " + target + ": " + e.getMessage(), e);
             }
         }
-        writeFile(vmid, target, ConfigPrinter.print(config).getBytes(StandardCharsets.UTF_8));
+        writeFile(vmid, target, ConfigPrinter.print(config).getBytes(StandardCharsets.UTF_8), durable);
     }
 
     /**
@@ -238,7 +254,7 @@ public final class ConfigStore {
      * through (the caller holds {@link #lock} and got {@code raw} from the cluster).
      */
     public void mirror(int vmid, byte[] raw) {
-        writeFile(vmid, roots.containerConfig(Vmid.check(vmid)), raw);
+        writeFile(vmid, roots.containerConfig(Vmid.check(vmid)), raw, true);
     }
 
     /** The cluster's read cache: removes the file of a config the cluster no longer has on this node. */
@@ -251,7 +267,7 @@ public final class ConfigStore {
         }
     }
 
-    private void writeFile(int vmid, Path target, byte[] data) {
+    private void writeFile(int vmid, Path target, byte[] data, boolean durable) {
         Path dir = target.getParent();
         Path tmp = dir.resolve("." + vmid + ".conf.tmp." + ProcessHandle.current().pid() + "." + ThreadLocalRandom.current().nextInt(1 << 30));
         try {
@@ -261,10 +277,10 @@ public final class ConfigStore {
                     java.nio.file.attribute.PosixFilePermissions.asFileAttribute(ROOT_ONLY_FILE))) {
                 ByteBuffer buf = ByteBuffer.wrap(data);
                 while (buf.hasRemaining()) ch.write(buf);
-                ch.force(true);
+                if (durable) ch.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            fsyncDir(dir);
+            if (durable) fsyncDir(dir);
         } catch (IOException e) {
             try {
                 Files.deleteIfExists(tmp);

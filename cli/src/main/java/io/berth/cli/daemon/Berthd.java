@@ -46,6 +46,11 @@ public final class Berthd implements AutoCloseable {
     private final UnixSocketServer server;
     private final Function<ClientContext, CommandRunner> runners;
     private final Predicate<List<String>> serves;
+    /** Requests being served, and when the last one ended (System.nanoTime), for {@link #giveBackWhenIdle}. */
+    private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile long lastActive = System.nanoTime();
+    /** How long berthd must have been idle before it compacts its heap (docs/PERFORMANCE.md, berthd memory). */
+    static final long IDLE_GC_NANOS = 2_000_000_000L;
 
     /** Runs one command line for a client and returns its exit code. */
     @FunctionalInterface
@@ -64,6 +69,31 @@ public final class Berthd implements AutoCloseable {
         StdioRouter.install();
         this.server = new UnixSocketServer(socketPath(runDir), "rwx------", peer -> peer.uid() == 0, MAX_CLIENTS,
                 this::handle, (conn, reason) -> refuse(conn, "berthd: refused: " + reason, 126));
+        Thread.ofPlatform().name("berthd-idle").daemon().start(this::giveBackWhenIdle);
+    }
+
+    /**
+     * Once berthd has been idle for {@link #IDLE_GC_NANOS} after serving something, one full collection: with the
+     * serial GC and {@code -XX:MaxHeapFreeRatio=30} (bin/berth-jvm) it compacts the old generation, where the garbage
+     * of the requests was promoted, and uncommits the heap it no longer needs; the JVM's periodic native-heap trim
+     * ({@code -XX:TrimNativeHeapInterval}) then returns the freed malloc memory. So berthd's resident set goes back
+     * down between bursts of commands instead of staying at its high-water mark. A few ms of pause, never while a
+     * request runs.
+     */
+    private void giveBackWhenIdle() {
+        long collectedAfter = lastActive;
+        while (true) {
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long last = lastActive;
+            if (active.get() == 0 && last != collectedAfter && System.nanoTime() - last >= IDLE_GC_NANOS) {
+                collectedAfter = last;
+                System.gc();
+            }
+        }
     }
 
     public static Path socketPath(Path runDir) {
@@ -85,6 +115,16 @@ public final class Berthd implements AutoCloseable {
     }
 
     private void handle(Fd conn, PeerCredentials peer) {
+        active.incrementAndGet();
+        try {
+            serveRequest(conn, peer);
+        } finally {
+            lastActive = System.nanoTime();
+            active.decrementAndGet();
+        }
+    }
+
+    private void serveRequest(Fd conn, PeerCredentials peer) {
         long received = io.berth.ct.phases.Phases.now();
         UnixSockets.receiveTimeout(conn, READ_TIMEOUT_MS);
         byte[] header = new byte[8];

@@ -58,8 +58,29 @@ public final class ConfigIo {
 
     /** Atomic write (temp file, fsync, rename, fsync of the directory) through the config store. */
     public void write(int vmid, ConfigFile f) {
+        write(vmid, f, true);
+    }
+
+    /**
+     * An interim config that a durable {@link #write} replaces before the operation ends (create's {@code lock:
+     * create} states): atomic and surviving a killed process, but not fsynced, as each fsync costs a journal commit.
+     */
+    public void writeInterim(int vmid, ConfigFile f) {
+        write(vmid, f, false);
+    }
+
+    /** {@link #create}, as an interim config (see {@link #writeInterim}). */
+    public void createInterim(int vmid, ConfigFile f) {
+        try {
+            store.create(vmid, f, false);
+        } catch (UncheckedIOException e) {
+            throw new CtException(e.getMessage(), e);
+        }
+    }
+
+    private void write(int vmid, ConfigFile f, boolean durable) {
         try (ConfigStore.Lock l = store.lock(vmid)) {
-            store.write(vmid, f);
+            store.write(vmid, f, durable);
         } catch (UncheckedIOException e) {
             throw new CtException(e.getMessage(), e);
         }

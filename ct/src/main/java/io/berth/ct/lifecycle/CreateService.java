@@ -78,11 +78,12 @@ public final class CreateService {
                 try (Reverter undo = new Reverter()) {
                     // as Proxmox: the config exists, locked 'create', before any volume does, and names each volume as soon
                     // as it is allocated, so a create killed at any point leaves nothing that destroy cannot find (issue 10.9)
-                    configs.create(vmid, ConfigFile.of(conf.with("lock", "create")));
+                    // interim states (no fsync: a killed create leaves them in the page cache; the final write is durable)
+                    configs.createInterim(vmid, ConfigFile.of(conf.with("lock", "create")));
                     undo.push("remove " + configs.path(vmid), () -> configs.delete(vmid));
                     Phases.mark("config-create");
                     conf = NewVolumes.allocate(ctx.storages(), vmid, conf, map, undo, allocated,
-                            now -> configs.write(vmid, ConfigFile.of(now.with("lock", "create"))));
+                            now -> configs.writeInterim(vmid, ConfigFile.of(now.with("lock", "create"))));
                     Phases.mark("alloc");
                     ContainerConfig c = conf;
                     Populated p;

@@ -139,10 +139,13 @@ public final class LifecycleService {
     /** Kills the container and returns when it is completely gone (post-stop hook done); applies pending changes. */
     public void stop(int vmid, boolean skiplock) {
         ctx.task("vzstop", vmid, t -> {
+            Phases.mark("task");
             try (ConfigIo.Lock l = configs().lock(vmid, CtContext.LOCK_WAIT)) {
                 CtContext.checkLock(vmid, configs().read(vmid).main(), skiplock);
+                Phases.mark("lock+config");
                 new LxcRuntime(ctx.paths(vmid)).stopAndWait(STOP_TIMEOUT);
                 applyPending(vmid);
+                Phases.mark("pending");
             }
             return null;
         });

@@ -89,10 +89,15 @@ public final class LxcRuntime {
         Optional<Fd> monitor = pinMonitor();
         try (LxcCommandClient.Connection c = conn.get()) {
             long deadline = System.nanoTime() + timeout.toNanos();
+            Phases.mark("connect+pin-monitor");
             client.stop();
-            if (!c.awaitHangup(timeout) || !awaitExit(monitor, deadline)) {
+            Phases.mark("kill");
+            boolean hungUp = c.awaitHangup(timeout);
+            Phases.mark("until-socket-closed");
+            if (!hungUp || !awaitExit(monitor, deadline)) {
                 throw new CtException("container " + paths.name() + " did not stop within " + timeout.toSeconds() + " s");
             }
+            Phases.mark("until-monitor-exit");
         } finally {
             monitor.ifPresent(Fd::close);
         }

@@ -48,6 +48,26 @@ public final class Phases {
         return new Recorded<>(result, List.copyOf(p.phases));
     }
 
+    /**
+     * {@link #record(Supplier)} for a command berthd received at {@code receivedNs}: the first phase, {@code request},
+     * is the time from then until {@code body} began (parsing, the command's own checks), and a last one,
+     * {@code finish}, the time after its last mark (what the operation does after its last phase, e.g. ending its
+     * task), so that the phases cover the whole request and only the client and the transport are left outside.
+     */
+    public static <T> Recorded<T> record(long receivedNs, Supplier<T> body) {
+        long begin = now();
+        Phases p = new Phases(begin);
+        T result = ScopedValue.where(CURRENT, p).call(body::get);
+        long end = now();
+        List<Phase> all = new ArrayList<>();
+        all.add(new Phase("request", Math.min(receivedNs, begin), begin));
+        synchronized (p) {
+            all.addAll(p.phases);
+            all.add(new Phase("finish", p.last, end));
+        }
+        return new Recorded<>(result, List.copyOf(all));
+    }
+
     public record Recorded<T>(T result, List<Phase> phases) {
         /** {@code name=ms} pairs, e.g. {@code lock=0.12 render=0.80}, as the bench parses them. */
         public String line() {
