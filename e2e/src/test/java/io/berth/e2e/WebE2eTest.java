@@ -239,22 +239,26 @@ class WebE2eTest {
                 + ".map(r => r.textContent.replace(/\\u00a0/g, ' ').trim())")).stream().map(String::valueOf).toList();
     }
 
+    /**
+     * A fresh page load straight onto the summary (assets from the browser cache, as for a returning user) renders
+     * the running container's status with its values and the five graphs. How fast is not asserted here (no timing
+     * in tests): the view records data-page-ms/data-load-ms for a benchmark to read.
+     */
     @Test
     @Order(50)
-    void summaryLoadsInUnderASecond() {
+    void summaryRendersTheStatusValuesAndGraphsOnAFreshLoad() {
         go("#/lxc/" + node + "/" + vmid + "/summary");
-        b.await(By.cssSelector(".view-body.loaded"));
-        // a fresh page load straight onto the summary (assets from the browser cache, as for a returning user)
+        b.await(By.cssSelector(".view-body.loaded"), Duration.ofSeconds(30));
         b.open("about:blank");
         b.open(srv.url() + "#/lxc/" + node + "/" + vmid + "/summary");
-        WebElement body = b.await(By.cssSelector(".view-body.loaded"), Duration.ofSeconds(10));
-        long page = Long.parseLong(body.getAttribute("data-page-ms"));
-        long view = Long.parseLong(body.getAttribute("data-load-ms"));
-        System.out.println("summary view: page load to rendered summary " + page + " ms, view (API calls + graphs) " + view + " ms");
-        System.out.println("summary view requests: " + b.js("return performance.getEntriesByType('resource').map(e => "
-                + "e.name.replace(/^https:[/][/][^/]+/, '') + ' ' + Math.round(e.startTime) + '+' + Math.round(e.duration) + 'ms').join('; ')"));
-        assertThat(page).as("page load to summary with graphs, ms").isLessThan(1000);
-        assertThat(b.driver().findElements(By.cssSelector("#graphs figure"))).hasSize(5);
+        b.await(By.cssSelector(".view-body.loaded"), Duration.ofSeconds(30));
+        assertThat(b.await(By.id("summary-state")).getText()).contains("running");
+        assertThat(b.await(By.id("summary-uptime")).getText()).isNotBlank().isNotEqualTo("-");
+        String status = b.await(By.id("summary-status")).getText();
+        assertThat(status).contains("Memory usage", "of 256.00 MiB", "CPU usage", "Bootdisk size", "Network");
+        assertThat(b.driver().findElements(By.cssSelector("#graphs figure figcaption")))
+                .extracting(WebElement::getText)
+                .containsExactly("CPU usage", "Memory usage", "Disk usage", "Network traffic", "Disk IO");
         b.screenshot("summary");
     }
 

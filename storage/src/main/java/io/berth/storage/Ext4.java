@@ -11,7 +11,7 @@ import io.berth.sys.PathCalls;
 import io.berth.sys.SysException;
 
 /** The ext4 steps Proxmox takes for container disks: mkfs with MMP and the container's root owner, grow. */
-final class Ext4 {
+public final class Ext4 {
     private Ext4() {}
 
     /** {@code mkfs.ext4 -O mmp -E root_owner=U:G}: MMP guards against two nodes mounting a shared image. */
@@ -56,6 +56,46 @@ final class Ext4 {
             return false;
         }
     }
+
+    private static final int EXT4_MMP_SEQ_FSCK = 0xE24D4D50;
+    /** fs/ext4/ext4.h EXT4_MMP_MIN_CHECK_INTERVAL: the kernel never waits on a shorter interval. */
+    private static final int EXT4_MMP_MIN_CHECK_INTERVAL = 5;
+
+    /**
+     * How long the kernel's multi-mount protection will make the next mount of this ext4 image or device wait, as
+     * fs/ext4/mmp.c does it: an MMP block that is not "clean" (the last mount was not unmounted: a host crash, or
+     * it is mounted elsewhere) costs {@code min(2 * i + 1, i + 60)} seconds twice (before and after writing a new
+     * sequence), {@code i} being the larger of the superblock's update interval, the block's check interval (which
+     * the kernel raises up to 300 s when the block's I/O is slow) and 5. Empty when the mount will not wait: clean,
+     * no MMP, an fsck marker (that mount fails at once) or unreadable.
+     */
+    public static Optional<MmpWait> mmpMountWait(Path imageOrDevice) {
+        try (var ch = java.nio.channels.FileChannel.open(imageOrDevice, java.nio.file.StandardOpenOption.READ)) {
+            var sb = java.nio.ByteBuffer.allocate(1024).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            if (ch.read(sb, EXT4_SB_OFFSET) != 1024) return Optional.empty();
+            if ((sb.getShort(0x38) & 0xffff) != 0xEF53 || (sb.getInt(0x60) & EXT4_FEATURE_INCOMPAT_MMP) == 0) return Optional.empty();
+            long blockSize = 1024L << sb.getInt(0x18);
+            long mmpBlock = sb.getLong(0x168);
+            if (mmpBlock == 0) return Optional.empty();
+            var mmp = java.nio.ByteBuffer.allocate(116).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            if (ch.read(mmp, mmpBlock * blockSize) != 116 || mmp.getInt(0) != EXT4_MMP_MAGIC) return Optional.empty();
+            int seq = mmp.getInt(4);
+            if (seq == EXT4_MMP_SEQ_CLEAN || seq == EXT4_MMP_SEQ_FSCK) return Optional.empty();
+            int interval = Math.max(Math.max(sb.getShort(0x166) & 0xffff, mmp.getShort(112) & 0xffff), EXT4_MMP_MIN_CHECK_INTERVAL);
+            long once = Math.min(2L * interval + 1, interval + 60L);
+            byte[] node = new byte[64];
+            mmp.get(16, node);
+            int len = 0;
+            while (len < node.length && node[len] != 0) len++;
+            return Optional.of(new MmpWait(java.time.Duration.ofSeconds(2 * once),
+                    new String(node, 0, len, java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The longest a mount will wait on the MMP block, and the node that last wrote it (as ext4 recorded it). */
+    public record MmpWait(java.time.Duration upTo, String lastNode) {}
 
     /**
      * resize2fs refuses to grow an unmounted filesystem not checked since its last mount, so check it first,

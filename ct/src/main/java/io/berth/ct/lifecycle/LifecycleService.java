@@ -103,9 +103,17 @@ public final class LifecycleService {
             throw new CtException("cannot write the LXC config of " + vmid + ": " + e.getMessage(), e);
         }
         Phases.mark("write-config");
+        // after a host crash ext4's multi-mount protection holds each image's mount for 22 s or more
+        MmpWaits mmp = MmpWaits.of(c, ctx.storages());
         try {
-            rt.start(START_TIMEOUT, debug || c.debug());
+            try {
+                rt.start(START_TIMEOUT.plus(mmp.total()), debug || c.debug());
+            } catch (CtException e) {
+                if (mmp.slow().isEmpty()) throw e;
+                throw new CtException(e.getMessage() + "\n  " + String.join("\n  ", mmp.describe()), e);
+            }
             List<String> warnings = new ArrayList<>(r.warnings());
+            warnings.addAll(mmp.describe());
             firewallWarnings(c, warnings);
             NetHotplug.applyRates(vmid, c.nets(), warnings);
             if (Files.exists(paths.warnings())) {
