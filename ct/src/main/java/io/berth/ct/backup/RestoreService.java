@@ -409,21 +409,33 @@ public final class RestoreService {
         }
     }
 
+    /**
+     * Extracts as {@code decompressor < FILE | tar xpf - ...} (the raw tools' own pipeline: the decompressor reads the
+     * file itself, with no extra feeding process as tar's {@code --zstd} on {@code -f -} would have, and no copy
+     * through the JVM); a stream arrives decompressed already (StreamArchive) and is fed from here. Progress is the
+     * position of the file offset the first process reads.
+     */
     private static void untar(Source source, Path rootfs, boolean ignoreErrors, Progress progress, List<String> warnings)
             throws IOException {
         String archive = source.name();
-        List<String> cmd = new ArrayList<>(List.of("tar", "xpf", "-"));
-        // a file is decompressed by tar; a stream arrives decompressed already (StreamArchive)
-        if (source instanceof FromFile f) cmd.addAll(f.comp().tarFlags());
-        cmd.add("--totals");
+        List<String> cmd = new ArrayList<>(List.of("tar", "xpf", "-", "--totals"));
         cmd.addAll(BackupService.COMMON_TAR_FLAGS);
         cmd.addAll(List.of("-C", rootfs.toString(), "--skip-old-files", "--anchored", "--exclude", "./dev/*",
                 "--exclude", "./etc/vzdump/pct.conf", "--exclude", "./etc/vzdump/pct.fw"));
         long total = source instanceof FromFile f ? Files.size(f.path()) : -1;
-        // a file is tar's stdin itself (no copy through the JVM); progress is the position of that shared file offset
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        if (source instanceof FromFile f) pb.redirectInput(f.path().toFile());
-        Process p = pb.start();
+        ProcessBuilder tarPb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Process p, decompressor = null;
+        String dname = source instanceof FromFile f ? f.comp().decompressor().map(c -> String.join(" ", c)).orElse("") : "";
+        if (source instanceof FromFile f && f.comp().decompressor().isPresent()) {
+            List<Process> ps = ProcessBuilder.startPipeline(List.of(
+                    new ProcessBuilder(f.comp().decompressor().get()).redirectInput(f.path().toFile()), tarPb));
+            decompressor = ps.get(0);
+            p = ps.get(1);
+        } else {
+            if (source instanceof FromFile f) tarPb.redirectInput(f.path().toFile());
+            p = tarPb.start();
+        }
+        long reader = decompressor != null ? decompressor.pid() : p.pid();
         List<String> err = new ArrayList<>();
         Thread drain = Thread.ofVirtual().start(() -> {
             try (var r = p.errorReader(StandardCharsets.UTF_8)) {
@@ -436,39 +448,48 @@ public final class RestoreService {
                 // tar died; the exit code reports it
             }
         });
+        StringBuilder decompressorErr = new StringBuilder();
+        Process dp = decompressor;
+        Thread drainDecompressor = dp == null ? null : Thread.ofVirtual().start(() -> {
+            try (var r = dp.errorReader(StandardCharsets.UTF_8)) {
+                r.lines().limit(20).forEach(l -> decompressorErr.append(l).append(' '));
+                r.transferTo(java.io.Writer.nullWriter());
+            } catch (IOException ignored) {
+                // it died; its exit code reports it
+            }
+        });
         IOException feedError = null;
         long done = 0;
-        if (source instanceof FromStream st) {
-            try (InputStream in = st.stream().tar(); OutputStream o = p.getOutputStream()) {
-                byte[] buf = new byte[1 << 20];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    o.write(buf, 0, n);
-                    done += n;
-                    progress.update(done, total);
+        int rc, drc = 0;
+        try {
+            if (source instanceof FromStream st) {
+                try (InputStream in = st.stream().tar(); OutputStream o = p.getOutputStream()) {
+                    byte[] buf = new byte[1 << 20];
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        o.write(buf, 0, n);
+                        done += n;
+                        progress.update(done, total);
+                    }
+                } catch (IOException e) {
+                    feedError = e;
                 }
-            } catch (IOException e) {
-                feedError = e;
-            }
-        } else {
-            try {
+            } else {
                 while (!p.waitFor(250, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                    long pos = stdinPosition(p.pid());
+                    long pos = stdinPosition(reader);
                     if (pos >= 0) progress.update(done = pos, total);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                p.destroyForcibly();
-                throw new IOException("extraction of " + archive + " interrupted", e);
             }
-        }
-        int rc;
-        try {
             rc = p.waitFor();
+            if (dp != null) {
+                drc = dp.waitFor();
+                drainDecompressor.join();
+            }
             drain.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             p.destroyForcibly();
+            if (dp != null) dp.destroyForcibly();
             throw new IOException("extraction of " + archive + " interrupted", e);
         }
         List<String> escaping = err.stream().filter(l -> l.contains("Removing leading") || l.contains("Member name contains '..'")
@@ -477,6 +498,12 @@ public final class RestoreService {
         if (!escaping.isEmpty()) {
             throw new BadArchive("archive '" + archive + "' has member paths that escape the container (absolute or with '..'): "
                     + String.join(" | ", escaping.stream().limit(5).toList()));
+        }
+        // a decompressor that failed on its own (not by a broken pipe: tar gave up first) means a corrupt or truncated
+        // compressed stream, which tar then saw end early too
+        if (drc != 0 && drc != 128 + 13 && !decompressorErr.toString().contains("Broken pipe")) {
+            throw new BadArchive("decompressing '" + archive + "' failed (" + dname + " exit " + drc + "): " + decompressorErr.toString().strip()
+                    + (problems.isEmpty() ? "" : "; " + String.join(" | ", problems.stream().limit(5).toList())));
         }
         if (rc != 0) {
             String msg = "extracting '" + archive + "' failed (tar exit " + rc + "): " + String.join(" | ", problems.stream().limit(20).toList());
