@@ -2,6 +2,7 @@ package io.berth.cli;
 
 import io.berth.config.MountPoint;
 import io.berth.config.Vmid;
+import io.berth.ct.ContainerService;
 import io.berth.ct.storage.RescanService;
 import java.io.PrintWriter;
 import java.util.List;
@@ -29,7 +30,7 @@ public final class RescanCommand implements Callable<Integer> {
     @Override public Integer call() {
         return CliErrors.run(spec, () -> {
             OptionalInt id = vmid == null ? OptionalInt.empty() : OptionalInt.of(Vmid.parse(vmid));
-            RescanService service = new RescanService(StorageCli.context(spec));
+            ContainerService service = CtCli.service(spec);
             List<RescanService.Result> results = service.rescan(id, dryRun);
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
@@ -51,7 +52,7 @@ public final class RescanCommand implements Callable<Integer> {
             }
             if (id.isEmpty()) {
                 if (results.isEmpty()) out.println("no containers");
-                for (RescanService.Orphan o : service.orphans()) {
+                for (RescanService.Orphan o : service.orphanVolumes()) {
                     out.printf("volume '%s' belongs to CT %d, which has no config: free it with 'berth volume free %s'%n",
                             o.volid(), o.vmid(), o.volid());
                 }

@@ -29,7 +29,7 @@ public final class ResizeCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         return CliErrors.run(spec, () -> {
-            ResizeService.Result r = new ResizeService(StorageCli.context(spec)).resize(Vmid.parse(vmid), disk, size);
+            ResizeService.Result r = CtCli.service(spec).resize(Vmid.parse(vmid), disk, size);
             PrintWriter out = spec.commandLine().getOut();
             if (!r.changed()) {
                 out.printf("CT %d: %s ('%s') is %s already; nothing to do%n", r.vmid(), r.key(), r.volid(),

@@ -1,17 +1,10 @@
 package io.berth.cli;
 
-import io.berth.ct.storage.StorageContext;
 import java.util.Locale;
-import picocli.CommandLine.Model.CommandSpec;
 
-/** Shared plumbing of the storage commands: the roots of {@code --root}, sizes for humans (errors: {@link CliErrors}). */
+/** Sizes for humans, as the storage commands print them (the commands reach storage through the façade). */
 final class StorageCli {
     private StorageCli() {}
-
-    /** The storage context of the {@code --root} given to {@code berth}, reached from any nesting depth. */
-    static StorageContext context(CommandSpec spec) {
-        return StorageContext.open(((Main) spec.root().userObject()).roots());
-    }
 
     /** {@code 0}, {@code 512.00M}, {@code 7.50G}: two decimals in the largest unit that keeps the number >= 1. */
     static String human(long bytes) {

@@ -34,7 +34,7 @@ public final class StorageCommand implements Runnable {
 
         @Override public Integer call() {
             return CliErrors.run(spec, () -> {
-                List<StorageOverview.Entry> entries = new StorageOverview(StorageCli.context(spec)).list(false);
+                List<StorageOverview.Entry> entries = CtCli.service(spec).storageOverview(false);
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%-16s %-8s %-8s %-7s %-40s %s%n", "Name", "Type", "Enabled", "Shared", "Path", "Content");
                 for (StorageOverview.Entry e : entries)
@@ -56,7 +56,7 @@ public final class StorageCommand implements Runnable {
 
         @Override public Integer call() {
             return CliErrors.run(spec, () -> {
-                List<StorageOverview.Entry> entries = new StorageOverview(StorageCli.context(spec)).list(true);
+                List<StorageOverview.Entry> entries = CtCli.service(spec).storageOverview(true);
                 PrintWriter out = spec.commandLine().getOut();
                 PrintWriter err = spec.commandLine().getErr();
                 out.printf("%-16s %-8s %-9s %14s %14s %14s %7s%n", "Name", "Type", "Status", "Total", "Used", "Available", "%");

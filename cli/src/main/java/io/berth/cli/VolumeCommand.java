@@ -1,7 +1,6 @@
 package io.berth.cli;
 
 import io.berth.config.Vmid;
-import io.berth.ct.storage.VolumeService;
 import io.berth.storage.VolumeId;
 import io.berth.storage.VolumeInfo;
 import java.io.PrintWriter;
@@ -60,7 +59,7 @@ public final class VolumeCommand implements Runnable {
                     if (!content.equals("backup")) throw new IllegalArgumentException("content '" + content + "' is invalid; allowed: backup, images, rootdir");
                     return BackupVolumes.list(spec, storage, vmid(vmid), bytes);
                 }
-                List<VolumeInfo> vols = new VolumeService(StorageCli.context(spec)).list(Optional.ofNullable(storage), vmid(vmid));
+                List<VolumeInfo> vols = CtCli.service(spec).volumes(Optional.ofNullable(storage), vmid(vmid));
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%-44s %-7s %14s %10s%n", "Volid", "Format", "Size", "VMID");
                 for (VolumeInfo v : vols)
@@ -99,7 +98,7 @@ public final class VolumeCommand implements Runnable {
                 if (uid != null && uid < 0 || gid != null && gid < 0)
                     throw new IllegalArgumentException("invalid --uid/--gid '" + (uid != null && uid < 0 ? uid : gid)
                             + "': allowed 0 or more");
-                VolumeId id = new VolumeService(StorageCli.context(spec)).alloc(storage, Vmid.parse(vmid), size,
+                VolumeId id = CtCli.service(spec).allocVolume(storage, Vmid.parse(vmid), size,
                         uid == null ? OptionalInt.empty() : OptionalInt.of(uid),
                         gid == null ? OptionalInt.empty() : OptionalInt.of(gid));
                 spec.commandLine().getOut().println(id);
@@ -119,7 +118,7 @@ public final class VolumeCommand implements Runnable {
         @Override public Integer call() {
             return CliErrors.run(spec, () -> {
                 if (io.berth.ct.backup.BackupStore.isVolid(volid)) BackupVolumes.store(spec).delete(volid);
-                else new VolumeService(StorageCli.context(spec)).free(volid);
+                else CtCli.service(spec).freeVolume(volid);
                 spec.commandLine().getOut().println("freed " + volid);
                 return 0;
             });

@@ -4,6 +4,7 @@ import io.berth.config.BerthRoots;
 import io.berth.config.ConfigDigest;
 import io.berth.config.ConfigFile;
 import io.berth.config.ConfigRepository;
+import io.berth.config.ConfigStore;
 import io.berth.config.FileConfigRepository;
 import io.berth.config.FileLocks;
 import io.berth.config.Locks;
@@ -20,11 +21,18 @@ import io.berth.ct.lifecycle.DestroyService;
 import io.berth.ct.lifecycle.LifecycleService;
 import io.berth.ct.status.ContainerStatus;
 import io.berth.ct.status.StatusService;
+import io.berth.ct.storage.RescanService;
+import io.berth.ct.storage.ResizeService;
+import io.berth.ct.storage.StorageContext;
+import io.berth.ct.storage.StorageOverview;
+import io.berth.ct.storage.VolumeService;
 import io.berth.ct.task.Tasks;
 import io.berth.ct.template.BusyboxTemplate;
 import io.berth.ct.Progress;
 import io.berth.ct.template.Templates;
 import io.berth.storage.Storages;
+import io.berth.storage.VolumeId;
+import io.berth.storage.VolumeInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -32,6 +40,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -105,6 +114,47 @@ public final class ContainerService {
         } catch (IOException e) {
             return -1;
         }
+    }
+
+    // ---- storages and volumes: on this service's storages (berthd: storage.cfg loaded once, again when it changes) ----
+
+    private StorageContext storageContext() {
+        return new StorageContext(roots, new ConfigStore(roots), storages());
+    }
+
+    /** {@code berth storage list/status}: every storage of storage.cfg, with its usage when {@code withUsage}. */
+    public List<StorageOverview.Entry> storageOverview(boolean withUsage) {
+        return new StorageOverview(storageContext()).list(withUsage);
+    }
+
+    /** {@code berth volume list}: the container volumes of one storage or of all, optionally of one owner. */
+    public List<VolumeInfo> volumes(Optional<String> storage, OptionalInt vmid) {
+        return new VolumeService(storageContext()).list(storage, vmid);
+    }
+
+    /** {@code berth volume alloc}: the next free disk of {@code vmid} ({@code size} 0 = subvol, else with unit). */
+    public VolumeId allocVolume(String storage, int vmid, String size, OptionalInt uid, OptionalInt gid) {
+        return new VolumeService(storageContext()).alloc(storage, vmid, size, uid, gid);
+    }
+
+    /** {@code berth volume free}: refused while a container config references the volume. */
+    public void freeVolume(String volid) {
+        new VolumeService(storageContext()).free(volid);
+    }
+
+    /** {@code pct resize}: grows a volume and its filesystem, records the new size. */
+    public ResizeService.Result resize(int vmid, String disk, String size) {
+        return new ResizeService(storageContext()).resize(vmid, disk, size);
+    }
+
+    /** {@code pct rescan}: sizes and unreferenced volumes into the configs (all containers when {@code vmid} is empty). */
+    public List<RescanService.Result> rescan(OptionalInt vmid, boolean dryRun) {
+        return new RescanService(storageContext()).rescan(vmid, dryRun);
+    }
+
+    /** Volumes whose owner has no config (what a full rescan reports). */
+    public List<RescanService.Orphan> orphanVolumes() {
+        return new RescanService(storageContext()).orphans();
     }
 
     /** The container configs (read with digest, conditional writes, {@code lock:} values). */
