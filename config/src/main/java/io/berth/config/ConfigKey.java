@@ -22,7 +22,7 @@ public record ConfigKey(String name, int maxIndex, ValueFormat format, Optional<
         if (!indexed()) return key.equals(name);
         if (!key.startsWith(name) || key.length() == name.length()) return false;
         String idx = key.substring(name.length());
-        if (!idx.matches("0|[1-9]\\d{0,3}")) return false;
+        if (!Digits.index(idx, 4)) return false;
         return Integer.parseInt(idx) <= maxIndex;
     }
 

@@ -46,7 +46,7 @@ final class PropertyString {
     }
 
     static long integer(String key, String v, long min, long max) {
-        if (!v.matches("-?\\d{1,19}")) {
+        if (!Digits.integer(v, 19, true)) {
             throw new ConfigValueException("option '" + key + "' value '" + v + "' is not an integer; allowed: " + min + ".." + max);
         }
         long n;

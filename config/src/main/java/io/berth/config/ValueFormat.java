@@ -58,12 +58,12 @@ public sealed interface ValueFormat
                 if (!List.of("0", "1", "yes", "no", "on", "off", "true", "false").contains(value)) throw bad(value);
             }
             case Int i -> {
-                if (!value.matches("-?\\d{1,18}")) throw bad(value);
+                if (!Digits.integer(value, 18, true)) throw bad(value);
                 long v = Long.parseLong(value);
                 if (v < i.min() || v > i.max()) throw bad(value);
             }
             case Num n -> {
-                if (!value.matches("\\d{1,12}(?:\\.\\d{1,12})?")) throw bad(value);
+                if (!Digits.decimal(value, 12)) throw bad(value);
                 double v = Double.parseDouble(value);
                 if (v < n.min() || v > n.max()) throw bad(value);
             }
