@@ -181,7 +181,7 @@ public final class CloneService {
                     VolumeId id = ct.storages().parseVolumeId(v.volid());
                     if (full) {
                         if (running && req.snapname().isEmpty())
-                            throw new CtException("full clone of running container " + vmid + " is only possible from a snapshot (--snapname)");
+                            throw new io.berth.error.StateException("full clone of running container " + vmid + " is only possible from a snapshot (--snapname)");
                     } else {
                         Storage s = ct.storages().storageOf(id);
                         if (!s.capabilities().linkedClones() || !(id.name().isBase() || req.snapname().isPresent()))

@@ -104,7 +104,7 @@ public final class RescanService {
     public static Plan plan(int vmid, ConfigFile f, List<VolumeInfo> volumes) {
         ContainerConfig main = f.main();
         main.lock().ifPresent(l -> {
-            throw new CtException("container " + vmid + " is locked (lock=" + l + "); not rescanning it");
+            throw new io.berth.error.LockedException("container " + vmid + " is locked (lock=" + l + "); not rescanning it", l);
         });
         Set<String> referenced = new HashSet<>();
         for (VolumeRef r : VolumeRef.in(vmid, f)) referenced.add(r.volid());

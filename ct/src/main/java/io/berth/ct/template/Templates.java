@@ -18,11 +18,11 @@ public final class Templates {
         Matcher m = VOLID.matcher(spec);
         Path path;
         if (m.matches()) {
-            Path dir = storages.templateDir(Optional.of(m.group(1))).orElseThrow(() -> new CtException(
+            Path dir = storages.templateDir(Optional.of(m.group(1))).orElseThrow(() -> new io.berth.error.InvalidInputException("ostemplate",
                     "template '" + spec + "': storage '" + m.group(1) + "' has no 'vztmpl' content"));
             path = dir.resolve(m.group(2));
         } else if (spec.contains(":") && !spec.startsWith("/")) {
-            throw new CtException("template '" + spec + "' is invalid: allowed are a path to a .tar.{gz,xz,zst} file or "
+            throw new io.berth.error.InvalidInputException("ostemplate", "template '" + spec + "' is invalid: allowed are a path to a .tar.{gz,xz,zst} file or "
                     + "a volume id STORAGE:vztmpl/NAME");
         } else {
             path = Path.of(spec).toAbsolutePath();

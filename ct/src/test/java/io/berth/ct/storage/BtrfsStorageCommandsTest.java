@@ -1,6 +1,5 @@
 package io.berth.ct.storage;
 
-import io.berth.ct.CtException;
 import io.berth.storage.HostCommand;
 import io.berth.storage.VolumeId;
 import java.nio.file.Files;
@@ -71,7 +70,7 @@ class BtrfsStorageCommandsTest {
         assertThat(root.context().storages().get("bq").size(rootfs)).isEqualTo(96 * MIB);
         assertThat(root.config(100)).contains("rootfs: " + rootfs + ",size=96M\n");
 
-        assertThatThrownBy(() -> volumes.free(orphan.toString())).isInstanceOf(CtException.class)
+        assertThatThrownBy(() -> volumes.free(orphan.toString())).isInstanceOf(io.berth.error.StateException.class)
                 .hasMessageContaining("100.conf key unused0");
         root.config(100, "rootfs: " + rootfs + ",size=96M\n");
         volumes.free(orphan.toString());

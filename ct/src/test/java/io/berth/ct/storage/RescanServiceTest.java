@@ -2,7 +2,6 @@ package io.berth.ct.storage;
 
 import io.berth.config.ConfigFile;
 import io.berth.config.ConfigParser;
-import io.berth.ct.CtException;
 import io.berth.storage.VolumeId;
 import io.berth.storage.VolumeInfo;
 import io.berth.storage.VolumePath;
@@ -98,7 +97,7 @@ class RescanServiceTest {
         assertThat(root.config(100)).isEqualTo(locked);
         assertThat(root.config(101)).contains("rootfs: " + b + ",size=8M");
         assertThatThrownBy(() -> new RescanService(root.context()).rescan(OptionalInt.of(100), false))
-                .isInstanceOf(CtException.class).hasMessageContaining("lock=backup");
+                .isInstanceOf(io.berth.error.LockedException.class).hasMessageContaining("lock=backup");
     }
 
     @Test

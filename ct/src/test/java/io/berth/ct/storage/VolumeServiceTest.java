@@ -1,6 +1,5 @@
 package io.berth.ct.storage;
 
-import io.berth.ct.CtException;
 import io.berth.storage.VolumeId;
 import io.berth.storage.VolumeInfo;
 import java.nio.file.Files;
@@ -50,11 +49,11 @@ class VolumeServiceTest {
         assertThatThrownBy(() -> volumes.alloc("local", 100, "1024", OptionalInt.empty(), OptionalInt.empty()))
                 .hasMessageContaining("'1024'").hasMessageContaining("unit K, M, G or T");
         assertThatThrownBy(() -> volumes.alloc("nope", 100, "1G", OptionalInt.empty(), OptionalInt.empty()))
-                .hasMessageContaining("'nope'").hasMessageContaining("local");
+                .isInstanceOf(io.berth.error.NotFoundException.class).hasMessageContaining("'nope'").hasMessageContaining("local");
         root.storageCfg("dir: local\n\tpath " + root.dir.resolve("store") + "\n\tcontent vztmpl\n");
         VolumeService templatesOnly = new VolumeService(root.context());
         assertThatThrownBy(() -> templatesOnly.alloc("local", 100, "1G", OptionalInt.empty(), OptionalInt.empty()))
-                .isInstanceOf(CtException.class).hasMessageContaining("content is vztmpl")
+                .isInstanceOf(io.berth.error.InvalidInputException.class).hasMessageContaining("content is vztmpl")
                 .hasMessageContaining("rootdir or images");
     }
 
@@ -66,7 +65,7 @@ class VolumeServiceTest {
         root.config(100, "rootfs: " + a + "\n\n[snap1]\nrootfs: " + b + "\n");
         root.config(200, "rootfs: local:subvol-200-disk-0\nmp3: " + a + ",mp=/shared\n");
 
-        assertThatThrownBy(() -> volumes.free(a.toString())).isInstanceOf(CtException.class)
+        assertThatThrownBy(() -> volumes.free(a.toString())).isInstanceOf(io.berth.error.StateException.class)
                 .hasMessageContaining("'" + a + "'").hasMessageContaining("100.conf key rootfs")
                 .hasMessageContaining("200.conf key mp3").hasMessageContaining("berth set 100 --delete rootfs");
         assertThatThrownBy(() -> volumes.free(b.toString())).hasMessageContaining("100.conf [snap1] key rootfs");
@@ -75,6 +74,7 @@ class VolumeServiceTest {
 
         volumes.free(c.toString());
         assertThat(root.context().storages().get("local").exists(c)).isFalse();
-        assertThatThrownBy(() -> volumes.free(c.toString())).hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> volumes.free(c.toString())).isInstanceOf(io.berth.error.NotFoundException.class)
+                .hasMessageContaining("does not exist");
     }
 }
