@@ -19,7 +19,12 @@ while (($#)); do
     shift
 done
 export BERTH_NO_DAEMON=1
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 root=$(mktemp -d /var/tmp/berth-backup-bench.XXXXXX)
+# the scratch root on a fresh journaled ext4 of its own (as bench/run.sh): on the host's root filesystem here (ext4
+# without a journal) every new inode costs a scan of the inodes deleted in its group in the last minutes, so an
+# extraction right after another side's rm -rf (or the rest of the machine's deletions) took several times longer
+img=$root.ext4 loop=""
 berth() { bin/berth --root "$root" "$@"; }
 # through berthd: the client passes its stdin/stdout/stderr, the command runs in the resident JVM
 berthd() { env -u BERTH_NO_DAEMON bin/berth --root "$root" "$@"; }
@@ -28,9 +33,20 @@ cleanup() {
     berth daemon stop >/dev/null 2>&1 || true
     berth destroy "$vmid" >/dev/null 2>&1 || true
     for i in $(seq 1 "$runs"); do berth destroy $((vmid + i)) >/dev/null 2>&1 || true; done
-    rm -rf --one-file-system "$root"
+    rm -rf --one-file-system "${root:?}"/*
+    if [[ -n $loop ]]; then
+        umount "$root" || umount -l "$root"
+        losetup -d "$loop" || true
+    fi
+    rm -f "$img"
+    rmdir "$root"
 }
 trap cleanup EXIT
+truncate -s 12G "$img"
+# inode tables and journal written now, not by ext4lazyinit in the background during the figures
+mkfs.ext4 -q -F -N 524288 -E lazy_itable_init=0,lazy_journal_init=0 "$img"
+loop=$(losetup -f --show "$img")
+mount "$loop" "$root"
 mkdir -p "$root/etc"
 printf 'dir: local\n\tpath %s\n\tcontent rootdir,images,vztmpl,backup\n' "$root/store" >"$root/etc/storage.cfg"
 tmpl=$(berth template build busybox | tail -1)
@@ -91,7 +107,8 @@ db=$(printf '%s\n' "${daemon_b[@]}" | median) dr=$(printf '%s\n' "${daemon_r[@]}
 mibs() { awk -v b="$bytes" -v ms="$1" 'BEGIN {printf "%.0f", b / 1048576 / (ms / 1000)}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2fx", a / b}'; }
 table=$(cat <<TABLE
-Measured $(date -u '+%Y-%m-%d %H:%M') on $(nproc) cpus, kernel $(uname -r) (load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)).
+Measured $(date -u '+%Y-%m-%d %H:%M') on $(nproc) cpus, kernel $(uname -r) (load average before the run: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg)).
+Both sides on the same fresh ext4 (mkfs defaults, journaled, on a loop device).
 Rootfs of $((bytes / 1048576)) MiB (the host's /usr/share and /usr/lib), archive $((asize / 1048576)) MiB (zstd); medians of $runs runs in ms, each until its data is on disk (\`sync -f\` after the command); *cold*: a JVM per command (\`BERTH_NO_DAEMON=1\`); *berthd*: bin/berth forwards to the resident daemon.
 
 | what | raw | berth cold | cold/raw | berth via berthd | berthd/raw | raw MiB/s | berthd MiB/s | raw command | berth command |
@@ -101,7 +118,7 @@ Rootfs of $((bytes / 1048576)) MiB (the host's /usr/share and /usr/lib), archive
 TABLE
 )
 echo "$table"
-if grep -q '<!-- BEGIN BACKUP BENCH -->' "$out"; then
+if [[ -f $out ]] && grep -q '<!-- BEGIN BACKUP BENCH -->' "$out"; then
     awk -v t="$table" '/<!-- BEGIN BACKUP BENCH -->/ {print; print t; skip=1; next} /<!-- END BACKUP BENCH -->/ {skip=0} !skip' "$out" >"$out.tmp"
     mv "$out.tmp" "$out"
 fi
