@@ -45,3 +45,6 @@ done
 if [[ ! -e /etc/pam.d/berth ]]; then
     printf '# Berth API logins (realm pam)\n@include common-auth\n@include common-account\n' > /etc/pam.d/berth
 fi
+# The API's TLS front runs as www-data (as Proxmox's pveproxy; util-linux's setpriv drops to it): Debian's base-passwd
+# has the user; a trimmed image may not.
+getent passwd www-data >/dev/null || useradd --system --user-group --home-dir /var/www --shell /usr/sbin/nologin www-data
