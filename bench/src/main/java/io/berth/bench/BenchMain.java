@@ -318,13 +318,26 @@ public final class BenchMain {
             }
         }
 
-        /** Polls until the process is gone (every 0.2 ms; at most 60 s). */
+        /**
+         * Polls until the process has exited (every 0.2 ms; at most 60 s): its /proc entry is gone or it is a zombie. A
+         * daemonized monitor is reaped by PID 1, which here (not systemd) may take seconds; berth stop's pidfd also
+         * reports the exit, not the reaping.
+         */
         static void awaitGone(long pid) {
-            Path proc = Path.of("/proc", Long.toString(pid));
+            Path stat = Path.of("/proc", Long.toString(pid), "stat");
             long deadline = System.nanoTime() + 60_000_000_000L;
-            while (Files.exists(proc)) {
+            while (alive(stat)) {
                 if (System.nanoTime() > deadline) throw new IllegalStateException("process " + pid + " still there after 60 s");
                 java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            }
+        }
+
+        private static boolean alive(Path stat) {
+            try {
+                String s = Files.readString(stat);
+                return s.charAt(s.lastIndexOf(')') + 2) != 'Z';
+            } catch (IOException | RuntimeException e) {
+                return false;
             }
         }
 

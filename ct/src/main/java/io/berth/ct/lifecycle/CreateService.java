@@ -133,12 +133,15 @@ public final class CreateService {
             Phases.mark(rec, "extract");
             if (!map.isEmpty() && !shiftedByMount) Ownership.shift(staging, map);
             int owner = shiftedByMount ? 0 : (int) map.rootUid(), group = shiftedByMount ? 0 : (int) map.rootGid();
-            Detected d = detect(staging, conf, vmid, owner, group);
+            Detection det = detect(staging, conf, vmid, owner, group);
+            Detected d = det.detected();
             String ostype = conf.ostype().orElse(d.ostype());
             GuestSpec base = GuestSpecs.of(vmid, conf.ostype().isPresent() ? conf : conf.with("ostype", ostype), owner, group);
             // create --password / --ssh-public-keys: set in the guest at CREATE, never written to the config
             GuestSpec spec = new GuestSpec(base.conf(), req.password(), req.sshPublicKeys(), owner, group);
-            SetupReport r = GuestSetup.apply(staging, spec, Phase.CREATE);
+            // an unmanaged guest was set up by the detection already (setup writes nothing for it, passwords included)
+            SetupReport r = det.unmanagedSetup().filter(x -> ostype.equals("unmanaged")).isPresent() ? det.unmanagedSetup().get()
+                    : GuestSetup.apply(staging, spec, Phase.CREATE);
             warnings.addAll(r.warnings());
             Phases.mark(rec, "guest-setup");
             String arch = conf.get("arch").orElse(d.arch().map(a -> a.toString().toLowerCase(Locale.ROOT)).orElse("amd64"));
@@ -153,10 +156,13 @@ public final class CreateService {
         }
     }
 
+    /** What {@link #detect} found; for an unmanaged guest also the (empty) setup that found it. */
+    private record Detection(Detected detected, java.util.Optional<SetupReport> unmanagedSetup) {}
+
     /** The guest module's detection; a busybox rootfs (os-release ID=busybox) is {@code unmanaged}. */
-    private static Detected detect(Path rootfs, ContainerConfig conf, int vmid, int owner, int group) {
+    private static Detection detect(Path rootfs, ContainerConfig conf, int vmid, int owner, int group) {
         try {
-            return GuestSetup.detect(rootfs);
+            return new Detection(GuestSetup.detect(rootfs), java.util.Optional.empty());
         } catch (GuestSetupException e) {
             boolean busybox = false;
             Path osRelease = rootfs.resolve("etc/os-release");
@@ -168,7 +174,8 @@ public final class CreateService {
             }
             if (!busybox && !conf.ostype().orElse("").equals("unmanaged")) throw e;
             GuestSpec spec = GuestSpecs.of(vmid, conf.with("ostype", "unmanaged"), owner, group);
-            return GuestSetup.apply(rootfs, spec, Phase.CREATE).detected();
+            SetupReport r = GuestSetup.apply(rootfs, spec, Phase.CREATE);
+            return new Detection(r.detected(), java.util.Optional.of(r));
         }
     }
 }
