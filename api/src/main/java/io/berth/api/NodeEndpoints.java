@@ -50,7 +50,8 @@ final class NodeEndpoints {
         s.on("GET", "/cluster/resources", this::resources);
         s.on("GET", "/cluster/tasks", c -> {
             List<Map<String, Object>> out = new ArrayList<>();
-            for (TaskManager.Info i : api.tasks().list()) if (visible(c, i)) out.add(taskEntry(i));
+            // on a cluster node: every node's tasks, from the cluster's task index (a node that is down included)
+            for (TaskManager.Info i : api.tasks().listCluster()) if (visible(c, i)) out.add(taskEntry(i));
             return out;
         });
         s.on("GET", "/cluster/nextid", c -> {
@@ -173,7 +174,7 @@ final class NodeEndpoints {
     }
 
     private boolean visible(Call c, TaskManager.Info i) {
-        return owner(c, i) || api.service().permissions().has(c.who().authid(), "/nodes/" + Node.name(), "Sys.Audit");
+        return owner(c, i) || api.service().permissions().has(c.who().authid(), "/nodes/" + i.upid().node(), "Sys.Audit");
     }
 
     static Map<String, Object> taskEntry(TaskManager.Info i) {

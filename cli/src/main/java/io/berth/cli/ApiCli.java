@@ -5,6 +5,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.berth.api.Api;
 import io.berth.api.ApiException;
 import io.berth.api.Credentials;
+import io.berth.api.Node;
+import io.berth.access.Tickets;
+import io.berth.cli.migrate.ClusterForward;
+import io.berth.config.BerthRoots;
+import java.util.Optional;
 import io.berth.api.task.TaskManager;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -33,6 +38,13 @@ final class ApiCli {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         try {
             Api api = api(spec);
+            BerthRoots roots = CtCli.roots(spec);
+            Optional<String> clusterNode = ClusterForward.nodeName(roots);
+            if (clusterNode.isPresent()) {
+                Node.use(clusterNode.get()); // in a cluster the node is named as in the cluster, as berthd names it
+                Optional<ClusterForward.Route> route = ClusterForward.route(roots, path);
+                if (route.isPresent()) return forwarded(api, roots, route.get(), method, params, format, out, err);
+            }
             Object data = api.service().dispatch(method, path, params, Credentials.root());
             if (data instanceof String s && s.startsWith("UPID:")) return awaitTask(api, s, out, err);
             print(data, format, out);
@@ -51,6 +63,44 @@ final class ApiCli {
             out.flush();
             err.flush();
         }
+    }
+
+    /** A call answered by another node (or, for cluster-wide views, this node's berthd); its task awaited there. */
+    private static int forwarded(Api api, BerthRoots roots, ClusterForward.Route route, String method, Map<String, String> params,
+                                 String format, PrintWriter out, PrintWriter err) {
+        Tickets t = api.service().auth().tickets();
+        JsonNode data;
+        try {
+            data = ClusterForward.call(roots, t, route, method, params);
+        } catch (ClusterForward.Refused e) {
+            throw new ApiException(e.status(), e.getMessage());
+        } catch (io.berth.error.BerthException e) {
+            throw new ApiException(io.berth.error.HttpStatus.of(e), e.getMessage());
+        }
+        if (data.isTextual() && data.asText().startsWith("UPID:")) {
+            String upid = data.asText();
+            String node = io.berth.ct.task.Upid.parse(upid).node();
+            String base = "/nodes/" + node + "/tasks/" + java.net.URLEncoder.encode(upid, java.nio.charset.StandardCharsets.UTF_8);
+            ClusterForward.Route st = new ClusterForward.Route(node, base + "/status");
+            JsonNode s;
+            long until = System.nanoTime() + Duration.ofHours(6).toNanos();
+            while (!(s = ClusterForward.call(roots, t, st, "GET", Map.of())).path("status").asText().equals("stopped")) {
+                if (System.nanoTime() > until) throw new ApiException(500, "task " + upid + " still running after 6 hours");
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    err.println("error: interrupted waiting for " + upid);
+                    return CliErrors.EXIT_FAILED;
+                }
+            }
+            for (JsonNode l : ClusterForward.call(roots, t, new ClusterForward.Route(node, base + "/log"), "GET", Map.of("limit", "1000000")))
+                out.println(l.path("t").asText());
+            out.println(upid);
+            return s.path("exitstatus").asText().equals("OK") ? 0 : CliErrors.EXIT_FAILED;
+        }
+        print(data, format, out);
+        return 0;
     }
 
     private static int awaitTask(Api api, String upid, PrintWriter out, PrintWriter err) {

@@ -40,10 +40,11 @@ public final class HaCommand implements Runnable {
         @Option(names = "--group", paramLabel = "GROUP", description = "The HA group whose nodes are preferred for recovery.")
         String group;
 
-        @Option(names = "--max_restart", paramLabel = "N", description = "Restart tries on the node (0..10, default 1).")
+        @Option(names = "--max_restart", paramLabel = "N", description = "Restarts on the same node after a failed start (0..10, default 1).")
         Integer maxRestart;
 
-        @Option(names = "--max_relocate", paramLabel = "N", description = "Relocation tries (0..10, default 1).")
+        @Option(names = "--max_relocate", paramLabel = "N", description = "Relocations to another node once the restarts failed "
+                + "(0..10, default 1); then the error state (cleared with --state disabled).")
         Integer maxRelocate;
 
         @Option(names = "--comment", paramLabel = "TEXT", description = "A note.")
@@ -137,7 +138,8 @@ public final class HaCommand implements Runnable {
         @Option(names = "--restricted", description = "Resources of the group run only on its nodes.")
         boolean restricted;
 
-        @Option(names = "--nofailback", description = "Recorded as Proxmox does; Berth never fails back automatically.")
+        @Option(names = "--nofailback", description = "Do not move a resource back to a higher-priority member when it comes "
+                + "online again (by default the HA manager fails back to the highest-priority online member).")
         boolean nofailback;
 
         @Override public Integer call() {

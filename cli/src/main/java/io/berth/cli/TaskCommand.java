@@ -4,7 +4,13 @@ import io.berth.ct.task.TaskInfo;
 import io.berth.ct.task.TaskStatus;
 import io.berth.ct.task.Tasks;
 import io.berth.ct.task.Upid;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.cli.migrate.ClusterForward;
 import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -40,17 +46,42 @@ public final class TaskCommand implements Callable<Integer> {
         @Option(names = "--vmid", description = "Only tasks of this container.", converter = VmidConverter.class)
         Integer vmid;
 
+        @Option(names = "--cluster", description = "Every node's tasks (on a cluster node: from the cluster's task index, "
+                + "so a node that is down is listed too), as /cluster/tasks.")
+        boolean cluster;
+
         @Override public Integer call() {
             return CliErrors.run(spec, () -> {
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%-62s %-19s %s%n", "UPID", "Start", "Status");
-                for (TaskInfo t : tasks(spec).list(Integer.MAX_VALUE)) {
+                Tasks tasks = tasks(spec);
+                for (TaskInfo t : cluster ? tasks.listCluster(Integer.MAX_VALUE) : tasks.list(Integer.MAX_VALUE)) {
                     if (vmid != null && !t.upid().id().equals(vmid.toString())) continue;
                     if (limit-- <= 0) break;
                     out.printf("%-62s %-19s %s%n", t.upid(), TIME.format(Instant.ofEpochSecond(t.upid().starttime())), describe(t.status()));
                 }
                 return 0;
             });
+        }
+    }
+
+    /**
+     * A task of another cluster node: its log and status stay on that node and are read there (through its berthd);
+     * empty for this node's tasks.
+     */
+    static Optional<ClusterForward.Route> remote(CommandSpec spec, Upid u, String what) {
+        Optional<String> self = ClusterForward.nodeName(CtCli.roots(spec));
+        if (self.isEmpty() || self.get().equals(u.node())) return Optional.empty();
+        return Optional.of(new ClusterForward.Route(u.node(), "/nodes/" + u.node() + "/tasks/"
+                + URLEncoder.encode(u.toString(), StandardCharsets.UTF_8) + what));
+    }
+
+    static JsonNode remoteCall(CommandSpec spec, ClusterForward.Route r, Map<String, String> params) {
+        try {
+            return ClusterForward.call(CtCli.roots(spec), ApiCli.api(spec).service().auth().tickets(), r, "GET", params);
+        } catch (ClusterForward.Refused e) {
+            if (e.status() == 404) throw new io.berth.error.NotFoundException(e.getMessage());
+            throw new io.berth.error.HostFailureException(e.getMessage(), e);
         }
     }
 
@@ -74,7 +105,13 @@ public final class TaskCommand implements Callable<Integer> {
         @Override public Integer call() {
             return CliErrors.run(spec, () -> {
                 PrintWriter out = spec.commandLine().getOut();
-                for (String l : tasks(spec).log(Upid.parse(upid))) out.println(l);
+                Upid u = Upid.parse(upid);
+                Optional<ClusterForward.Route> remote = remote(spec, u, "/log");
+                if (remote.isPresent()) {
+                    for (JsonNode l : remoteCall(spec, remote.get(), Map.of("limit", "1000000"))) out.println(l.path("t").asText());
+                    return 0;
+                }
+                for (String l : tasks(spec).log(u)) out.println(l);
                 return 0;
             });
         }
@@ -90,8 +127,16 @@ public final class TaskCommand implements Callable<Integer> {
 
         @Override public Integer call() {
             return CliErrors.run(spec, () -> {
-                TaskInfo t = tasks(spec).status(Upid.parse(upid));
+                Upid u = Upid.parse(upid);
                 PrintWriter out = spec.commandLine().getOut();
+                Optional<ClusterForward.Route> remote = remote(spec, u, "/status");
+                if (remote.isPresent()) {
+                    JsonNode s = remoteCall(spec, remote.get(), Map.of());
+                    out.println("status: " + s.path("status").asText());
+                    if (s.has("exitstatus")) out.println("exitstatus: " + s.path("exitstatus").asText());
+                    return 0;
+                }
+                TaskInfo t = tasks(spec).status(u);
                 out.println("status: " + (t.running() ? "running" : "stopped"));
                 if (t.status() instanceof TaskStatus.Running r) out.println("progress: " + r.percent() + "%" + (r.step().isEmpty() ? "" : " " + r.step()));
                 else out.println("exitstatus: " + t.status().text());

@@ -128,7 +128,7 @@ public final class ClusterAdmin {
 
     /**
      * Takes this node out of its cluster: its containers' configs and ids leave the cluster store (the files stay:
-     * the node goes on as a single host with them), its entry and heartbeat are removed, cluster.conf goes.
+     * the node goes on as a single host with them), its entry, heartbeat and tasks are removed, cluster.conf goes.
      */
     public static List<Integer> leave(BerthRoots roots) {
         ClusterConf conf = ClusterConf.read(roots);
@@ -140,6 +140,7 @@ public final class ClusterAdmin {
                 removed.add(id);
             }
             new NodeRegistry(c, conf.layout(), conf.timeout()).remove(conf.node());
+            EtcdTaskIndex.forget(c.getKVClient(), conf.layout(), conf.node(), conf.timeout());
         }
         try {
             Files.deleteIfExists(roots.clusterConf());

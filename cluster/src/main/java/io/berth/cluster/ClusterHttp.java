@@ -43,7 +43,8 @@ public final class ClusterHttp extends Handler.Wrapper {
     public static final String NODE_CALLS = "/berth-node/v1/";
     private static final Pattern NODE_PATH = Pattern.compile("/api2/(json|extjs)/nodes/([^/]+)(/.*)?");
     private static final Pattern LXC_PATH = Pattern.compile("/lxc/([1-9][0-9]{2,8})(/.*)?");
-    private static final Pattern CLUSTER_WIDE = Pattern.compile("/api2/(json|extjs)/cluster/(resources|tasks|nextid)");
+    /** Gathered from every node; {@code /cluster/tasks} is not: every node reads the cluster's task index in etcd. */
+    private static final Pattern CLUSTER_WIDE = Pattern.compile("/api2/(json|extjs)/cluster/(resources|nextid)");
     /** Marks a node's request for its own part of a cluster-wide answer (signed, so a user cannot set it). */
     static final String LOCAL = "X-Berth-Local";
     private static final Set<String> FORWARDED_HEADERS = Set.of("authorization", "cookie", "csrfpreventiontoken", "content-type", "accept");
@@ -151,7 +152,7 @@ public final class ClusterHttp extends Handler.Wrapper {
     }
 
     /**
-     * {@code /cluster/resources} and {@code /cluster/tasks}: the union of every online node's own answer (each asked
+     * {@code /cluster/resources}: the union of every online node's own answer (each asked
      * with the user's credentials, so each applies its permissions); containers of offline nodes are listed from the
      * cluster store with status {@code unknown}, offline nodes as {@code offline}. {@code /cluster/nextid}: the local
      * API checks the user, the id is the lowest one free cluster-wide.

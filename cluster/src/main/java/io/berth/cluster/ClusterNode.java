@@ -31,6 +31,7 @@ public final class ClusterNode implements ClusterBackend, AutoCloseable {
     private final NodeRegistry registry;
     private final ConfigMirror mirror;
     private final SharedFiles files;
+    private final EtcdTaskIndex tasks;
     private volatile NodeAuth auth;
 
     /** The {@link ClusterBackend} service: opens the node of a root whose cluster.conf exists. */
@@ -48,6 +49,8 @@ public final class ClusterNode implements ClusterBackend, AutoCloseable {
         this.registry = new NodeRegistry(client, layout, conf.timeout());
         this.mirror = new ConfigMirror(client, layout, conf.node(), new ConfigStore(roots), conf.timeout());
         this.files = new SharedFiles(client, roots, layout, conf.timeout());
+        // a task's end must not wait the full timeout for a cluster without quorum: the node's own index has it
+        this.tasks = new EtcdTaskIndex(client, layout, conf.node(), conf.timeout().compareTo(Duration.ofSeconds(3)) < 0 ? conf.timeout() : Duration.ofSeconds(3));
     }
 
     /** Opens the node of {@code conf} (not cached: use {@link #of} for the shared one). */
@@ -74,6 +77,8 @@ public final class ClusterNode implements ClusterBackend, AutoCloseable {
     }
 
     @Override public Locks locks() { return locks; }
+
+    @Override public EtcdTaskIndex tasks() { return tasks; }
 
     /**
      * The lowest container id at or above {@code from} that no node uses (as {@code /cluster/nextid}); a create

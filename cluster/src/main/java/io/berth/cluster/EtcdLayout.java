@@ -50,4 +50,7 @@ public record EtcdLayout(String prefix) {
     public String aliveDir() { return prefix + "/cluster/alive/"; }
 
     public String alive(String node) { return aliveDir() + checkNode(node); }
+
+    /** {@code /berth/tasks/}: the cluster's task index, {@code NODE/active/UPID} and {@code NODE/index/UPID} ({@link EtcdTaskIndex}). */
+    public String tasksDir() { return prefix + "/tasks/"; }
 }

@@ -13,7 +13,6 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.PutOption;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -108,6 +107,8 @@ public final class HaCrm implements AutoCloseable {
             String o = owners.get(r.vmid());
             if (o != null) load.merge(o, 1, Integer::sum);
         }
+        Map<Integer, HaStore.Service> services = store.services();
+        failback(resources, owners, lrms, load, services);
         for (HaResource r : resources.values()) {
             String owner = owners.get(r.vmid());
             if (owner == null || lrms.containsKey(owner)) continue;
@@ -119,11 +120,9 @@ public final class HaCrm implements AutoCloseable {
             });
             if (now - since < fenceWait(owner).toNanos()) continue;
             Optional<HaGroup> group = r.group().flatMap(store::group);
-            List<String> candidates = group.map(g -> g.candidates(lrms.keySet()))
-                    .orElseGet(() -> lrms.keySet().stream().sorted().toList());
-            Optional<String> target = candidates.stream()
-                    .min(java.util.Comparator.comparingInt((String n) -> group.map(g -> -g.nodes().getOrDefault(n, 0)).orElse(0))
-                            .thenComparingInt(n -> load.getOrDefault(n, 0)));
+            java.util.Set<String> failed = services.getOrDefault(r.vmid(), HaStore.Service.NONE).failedNodes();
+            Optional<String> target = HaGroup.place(group, lrms.keySet(), load, failed)
+                    .or(() -> HaGroup.place(group, lrms.keySet(), load, java.util.Set.of()));
             if (target.isEmpty()) {
                 log.accept("ha crm " + node + ": cannot recover " + r.sid() + " from " + owner + ": no online node"
                         + (group.isPresent() ? " in group " + group.get().name() : ""));
@@ -140,6 +139,29 @@ public final class HaCrm implements AutoCloseable {
                 load.merge(owner, -1, Integer::sum);
                 log.accept("ha crm " + node + ": recovered " + r.sid() + " from fenced node " + owner + " to " + target.get());
             }
+        }
+    }
+
+    /**
+     * Failback (groups without {@code nofailback}): a started or stopped resource on a node of lower priority than
+     * an online member of its group (one where it did not fail to start) is relocated there: the CRM asks, the LRM
+     * of its node shuts it down and moves its config, the target's LRM starts it.
+     */
+    private void failback(Map<Integer, HaResource> resources, Map<Integer, String> owners, Map<String, HaStore.Lrm> lrms,
+                          Map<String, Integer> load, Map<Integer, HaStore.Service> services) {
+        for (HaResource r : resources.values()) {
+            if (r.state() != HaResource.State.STARTED && r.state() != HaResource.State.STOPPED) continue;
+            String owner = owners.get(r.vmid());
+            if (owner == null || !lrms.containsKey(owner)) continue;
+            Optional<HaGroup> group = r.group().flatMap(store::group);
+            if (group.isEmpty() || group.get().nofailback()) continue;
+            HaStore.Service sv = services.getOrDefault(r.vmid(), HaStore.Service.NONE);
+            if (sv.error() || sv.relocateTo().filter(t -> !t.equals(owner)).isPresent()) continue;
+            Optional<String> best = HaGroup.place(group, lrms.keySet(), load, sv.failedNodes());
+            if (best.isEmpty() || best.get().equals(owner) || group.get().priority(best.get()) <= group.get().priority(owner)) continue;
+            if (store.putService(r.vmid(), sv.withRelocateTo(best), sv))
+                log.accept("ha crm " + node + ": failback of " + r.sid() + " from " + owner + " to " + best.get()
+                        + " (priority " + group.get().priority(best.get()) + " in group " + group.get().name() + ")");
         }
     }
 

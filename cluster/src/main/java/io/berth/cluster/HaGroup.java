@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -84,5 +85,22 @@ public record HaGroup(String name, Map<String, Integer> nodes, boolean restricte
                 .sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).map(Map.Entry::getKey).toList();
         if (!members.isEmpty() || restricted) return members;
         return online.stream().sorted(Comparator.naturalOrder()).toList();
+    }
+
+    /** The node's priority in the group; -1 for a node that is not a member. */
+    public int priority(String node) { return nodes.getOrDefault(node, -1); }
+
+    /**
+     * Where a resource should run among the {@code online} nodes not in {@code avoid}: its group's members by
+     * priority (highest first; a restricted group only them, an unrestricted one any node when no member is
+     * online), then the node with the fewest HA containers ({@code load}), then by name. Used for recovery from a
+     * fenced node, relocation after failed starts and failback.
+     */
+    public static Optional<String> place(Optional<HaGroup> group, Set<String> online, Map<String, Integer> load, Set<String> avoid) {
+        Set<String> on = new java.util.TreeSet<>(online);
+        on.removeAll(avoid);
+        List<String> candidates = group.map(g -> g.candidates(on)).orElseGet(() -> List.copyOf(on));
+        return candidates.stream().min(Comparator.comparingInt((String n) -> -group.map(g -> g.priority(n)).orElse(0))
+                .thenComparingInt(n -> load.getOrDefault(n, 0)).thenComparing(Comparator.naturalOrder()));
     }
 }

@@ -8,6 +8,7 @@ import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.options.PutOption;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
@@ -30,6 +31,7 @@ public final class HaLrm implements AutoCloseable {
 
     private final Lease leases;
     private final HaStore store;
+    private final ConfigMoves moves;
     private final String node;
     private final Duration ttl;
     private final Containers containers;
@@ -40,10 +42,11 @@ public final class HaLrm implements AutoCloseable {
     private long leaseId;
     private boolean failing;
 
-    public HaLrm(Client client, HaStore store, String node, Duration ttl, Containers containers, HaWatchdog watchdog,
+    public HaLrm(Client client, HaStore store, ConfigMoves moves, String node, Duration ttl, Containers containers, HaWatchdog watchdog,
                  Consumer<String> log) {
         this.leases = client.getLeaseClient();
         this.store = store;
+        this.moves = moves;
         this.node = EtcdLayout.checkNode(node);
         this.ttl = ttl;
         this.containers = containers;
@@ -89,6 +92,7 @@ public final class HaLrm implements AutoCloseable {
         renew();
         Map<Integer, HaResource> resources = store.resources();
         Map<Integer, String> owners = store.owners();
+        Map<Integer, HaStore.Service> services = store.services();
         TreeSet<Integer> armed = new TreeSet<>();
         for (HaResource r : resources.values()) {
             if (!node.equals(owners.get(r.vmid())) || r.state() == HaResource.State.IGNORED) continue;
@@ -97,12 +101,27 @@ public final class HaLrm implements AutoCloseable {
         watchdog.feed(armed); // renewed just now: these may run for one more TTL
         for (HaResource r : resources.values()) {
             if (!node.equals(owners.get(r.vmid()))) continue;
+            HaStore.Service sv = services.getOrDefault(r.vmid(), HaStore.Service.NONE);
+            if (r.state() == HaResource.State.IGNORED || sv.error()) continue; // error: left alone until disabled
             try {
+                Optional<String> to = sv.relocateTo().filter(t -> !t.equals(node));
+                if (to.isPresent() && (r.state() == HaResource.State.STARTED || r.state() == HaResource.State.STOPPED)) {
+                    relocate(r, sv, to.get());
+                    continue;
+                }
                 switch (r.state()) {
                     case STARTED -> {
                         if (!containers.running(r.vmid())) {
                             log.accept("ha lrm " + node + ": starting " + r.sid());
-                            containers.start(r.vmid());
+                            try {
+                                containers.start(r.vmid());
+                            } catch (RuntimeException e) {
+                                startFailed(r, sv, e, owners, resources);
+                                continue;
+                            }
+                            // a successful start resets the counts (Proxmox: the relocate count only resets then)
+                            if (sv.failures() > 0 || sv.relocations() > 0 || sv.relocateTo().isPresent())
+                                store.putService(r.vmid(), new HaStore.Service(0, 0, sv.failedNodes(), Optional.empty(), false, 0), sv);
                         }
                     }
                     case STOPPED, DISABLED -> {
@@ -116,6 +135,54 @@ public final class HaLrm implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.accept("ha lrm " + node + ": " + r.sid() + ": " + e.getMessage());
             }
+        }
+    }
+
+    /**
+     * Proxmox's start failure policy: up to {@code max_restart} more tries on this node, then up to
+     * {@code max_relocate} relocations to another node (the group's best online node where it did not fail yet),
+     * then the error state, in which the HA stack leaves it alone until it is disabled.
+     */
+    private void startFailed(HaResource r, HaStore.Service sv, RuntimeException e, Map<Integer, String> owners, Map<Integer, HaResource> resources) {
+        int failures = sv.failures() + 1;
+        String why = e.getMessage();
+        if (failures <= r.maxRestart()) {
+            log.accept("ha lrm " + node + ": start of " + r.sid() + " failed (" + why + "); restart " + failures + " of max_restart "
+                    + r.maxRestart() + " on " + node);
+            store.putService(r.vmid(), new HaStore.Service(failures, sv.relocations(), sv.failedNodes(), Optional.empty(), false, 0), sv);
+            return;
+        }
+        java.util.SortedSet<String> failed = new java.util.TreeSet<>(sv.failedNodes());
+        failed.add(node);
+        if (sv.relocations() < r.maxRelocate()) {
+            Map<String, Integer> load = new java.util.HashMap<>();
+            for (HaResource o : resources.values()) {
+                String on = owners.get(o.vmid());
+                if (on != null) load.merge(on, 1, Integer::sum);
+            }
+            Optional<String> target = HaGroup.place(r.group().flatMap(store::group), store.lrms().keySet(), load, failed);
+            if (target.isPresent()) {
+                log.accept("ha lrm " + node + ": start of " + r.sid() + " failed (" + why + ") after " + r.maxRestart()
+                        + " restart(s); relocation " + (sv.relocations() + 1) + " of max_relocate " + r.maxRelocate() + " to " + target.get());
+                store.putService(r.vmid(), new HaStore.Service(0, sv.relocations() + 1, failed, target, false, 0), sv);
+                return;
+            }
+        }
+        log.accept("ha lrm " + node + ": " + r.sid() + " is in error state: start failed (" + why + ") after " + r.maxRestart()
+                + " restart(s) and " + sv.relocations() + " relocation(s) (max_relocate " + r.maxRelocate() + "); fix it, then: berth ha set "
+                + r.vmid() + " --state disabled, and --state started again");
+        store.putService(r.vmid(), new HaStore.Service(failures, sv.relocations(), failed, Optional.empty(), true, 0), sv);
+    }
+
+    /** Moves the resource to {@code target} (shut down here first); the target's LRM starts it if it is to run. */
+    private void relocate(HaResource r, HaStore.Service sv, String target) {
+        if (containers.running(r.vmid())) {
+            log.accept("ha lrm " + node + ": relocating " + r.sid() + " to " + target + ": shutting it down here");
+            containers.stop(r.vmid());
+        }
+        if (moves.moveUnchanged(r.vmid(), node, target, moves.current(r.vmid(), node))) {
+            log.accept("ha lrm " + node + ": relocated " + r.sid() + " to " + target);
+            store.putService(r.vmid(), sv.withRelocateTo(Optional.empty()), sv);
         }
     }
 

@@ -46,6 +46,74 @@ public final class HaStore {
 
     String crmKey() { return layout.prefix() + "/ha/crm"; }
 
+    String serviceDir() { return layout.prefix() + "/ha/service/"; }
+
+    /**
+     * The HA stack's state of one resource (Proxmox's per-service manager status): failed starts on its current
+     * node, relocations since its last successful start, the nodes where it could not be started, a pending
+     * relocation (to that node: after failed starts, or a failback), and the error state (both policies exhausted;
+     * left alone until the resource is disabled). {@code revision} is the etcd mod revision it was read at (0: none).
+     */
+    public record Service(int failures, int relocations, java.util.SortedSet<String> failedNodes, Optional<String> relocateTo, boolean error,
+                          long revision) {
+        public static final Service NONE = new Service(0, 0, new java.util.TreeSet<>(), Optional.empty(), false, 0);
+
+        public Service {
+            failedNodes = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(failedNodes));
+        }
+
+        String format() {
+            return "failures=" + failures + " relocations=" + relocations + " failed=" + String.join(",", failedNodes)
+                    + " relocate=" + relocateTo.orElse("") + " error=" + (error ? 1 : 0);
+        }
+
+        static Service parse(String text, long revision) {
+            int failures = 0, relocations = 0;
+            java.util.SortedSet<String> failed = new java.util.TreeSet<>();
+            Optional<String> relocate = Optional.empty();
+            boolean error = false;
+            for (String p : text.split("\\s+")) {
+                int eq = p.indexOf('=');
+                if (eq < 0) continue;
+                String k = p.substring(0, eq), v = p.substring(eq + 1);
+                switch (k) {
+                    case "failures" -> failures = Integer.parseInt(v);
+                    case "relocations" -> relocations = Integer.parseInt(v);
+                    case "failed" -> { for (String n : v.split(",")) if (!n.isEmpty()) failed.add(n); }
+                    case "relocate" -> relocate = v.isEmpty() ? Optional.empty() : Optional.of(v);
+                    case "error" -> error = v.equals("1");
+                    default -> { } // written by a newer Berth
+                }
+            }
+            return new Service(failures, relocations, failed, relocate, error, revision);
+        }
+
+        public Service withRelocateTo(Optional<String> n) { return new Service(failures, relocations, failedNodes, n, error, revision); }
+    }
+
+    /** The state of every resource that has one. */
+    public Map<Integer, Service> services() {
+        Map<Integer, Service> m = new TreeMap<>();
+        prefix(serviceDir(), "the HA service states").forEach((k, v) -> {
+            if (k.matches("[1-9][0-9]*")) m.put(Integer.parseInt(k), Service.parse(text(v), v.getModRevision()));
+        });
+        return m;
+    }
+
+    /** Writes {@code next} if the state is still {@code read} (compare-and-swap on its revision); false if it changed. */
+    public boolean putService(int vmid, Service next, Service read) {
+        var key = bytes(serviceDir() + vmid);
+        Cmp cmp = read.revision() == 0 ? new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0))
+                : new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(read.revision()));
+        return await(kv.txn().If(cmp).Then(Op.put(key, bytes(next.format()), PutOption.DEFAULT)).commit(), timeout,
+                "write the HA state of ct:" + vmid).isSucceeded();
+    }
+
+    /** Forgets the state (counts, error) of a resource: when it is disabled or removed. */
+    public void clearService(int vmid) {
+        await(kv.delete(bytes(serviceDir() + vmid)), timeout, "clear the HA state of ct:" + vmid);
+    }
+
     private Map<String, KeyValue> prefix(String dir, String what) {
         var r = await(kv.get(bytes(dir), GetOption.builder().isPrefix(true).build()), timeout, "read " + what);
         Map<String, KeyValue> m = new TreeMap<>();

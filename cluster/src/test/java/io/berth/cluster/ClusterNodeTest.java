@@ -10,6 +10,7 @@ import io.berth.config.ConfigParser;
 import io.berth.config.ConfigStore;
 import io.berth.config.FileConfigRepository;
 import io.berth.config.Locks;
+import io.berth.config.TaskIndex;
 import io.berth.error.DigestMismatchException;
 import io.berth.error.ExistsException;
 import io.berth.error.PermissionDeniedException;
@@ -113,6 +114,8 @@ class ClusterNodeTest {
         ClusterAdmin.join(roots.get(2), conf(3));
         assertThat(node(3).registry().members()).extracting(NodeRegistry.Member::name).containsExactlyInAnyOrder("node1", "node2", "node3");
         assertThat(ClusterConf.read(roots.get(2))).isEqualTo(conf(3));
+        // task ids carry the cluster node name (read without opening the cluster)
+        assertThat(ClusterBackend.nodeName(roots.get(2))).contains("node3");
         assertThat(node(2).etcdConfigs().owners()).containsEntry(5100, "node1").containsEntry(5101, "node2");
         assertThat(node(1).etcdConfigs().read(5100).config().main().get("hostname")).contains("before-cluster");
     }
@@ -276,6 +279,33 @@ class ClusterNodeTest {
         assertThatThrownBy(() -> a3.verify("GET", "/x", k -> Optional.ofNullable(h3.get(k)))).isInstanceOf(PermissionDeniedException.class);
     }
 
+    @Test @Order(7) void theClusterTaskIndexListsEveryNodesTasksBounded() {
+        TaskIndex n3 = node(3).tasks();
+        String running = "UPID:node3:00001234:00005678:6A000001:vzstart:5101:root@pam:";
+        n3.started(running);
+        String done = "UPID:node3:00001234:00005678:6A000000:vzcreate:5101:root@pam:";
+        n3.started(done);
+        n3.finished(done, 0x6A000002L, "OK");
+        // node1 sees node3's tasks: the running one as running, the finished one with its end and status
+        Map<String, TaskIndex.Entry> seen = new java.util.HashMap<>();
+        for (TaskIndex.Entry e : node(1).tasks().entries()) seen.put(e.upid(), e);
+        assertThat(seen.get(running).running()).isTrue();
+        assertThat(seen.get(done).running()).isFalse();
+        assertThat(seen.get(done).endtime()).hasValue(0x6A000002L);
+        assertThat(seen.get(done).status()).isEqualTo("OK");
+        // bounded per node: past the limit (+ a margin) the oldest finished entries go, the running one stays
+        EtcdTaskIndex small = new EtcdTaskIndex(node(2).client(), node(2).layout(), "node2", Duration.ofSeconds(30), 3);
+        for (int i = 0; i < 7; i++) {
+            String u = String.format("UPID:node2:00000001:00000002:%08X:vzstop:5101:root@pam:", 0x6B000000 + i);
+            small.started(u);
+            small.finished(u, 0x6B000000L + i, i == 6 ? "unexpected status" : "OK");
+        }
+        List<String> node2 = node(1).tasks().entries().stream().map(TaskIndex.Entry::upid).filter(u -> u.startsWith("UPID:node2:")).toList();
+        assertThat(node2).hasSizeLessThanOrEqualTo(6).contains(String.format("UPID:node2:00000001:00000002:%08X:vzstop:5101:root@pam:", 0x6B000006))
+                .doesNotContain(String.format("UPID:node2:00000001:00000002:%08X:vzstop:5101:root@pam:", 0x6B000000));
+        assertThat(seen).containsKey(running);
+    }
+
     @Test @Order(8) void leaveTakesTheNodesContainersOutAndLeavesThemOnFiles() {
         List<Integer> mine = node(3).etcdConfigs().list();
         assertThat(mine).isNotEmpty();
@@ -285,6 +315,7 @@ class ClusterNodeTest {
         assertThat(new ConfigStore(roots.get(2)).list()).containsAll(mine);
         assertThat(node(1).etcdConfigs().owners().keySet()).doesNotContainAnyElementsOf(mine);
         assertThat(node(1).registry().members()).extracting(NodeRegistry.Member::name).containsExactlyInAnyOrder("node1", "node2");
+        assertThat(node(1).tasks().entries()).as("its tasks left the cluster's index").noneMatch(e -> e.upid().startsWith("UPID:node3:"));
         // a single host again: writes go to the file only
         new ConfigStore(roots.get(2)).update(mine.get(0), f -> f.withMain(f.main().with("memory", "64")));
         assertThat(node(1).etcdConfigs().owners()).doesNotContainKey(mine.get(0));

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -29,6 +30,29 @@ public interface ClusterBackend {
 
     /** Cluster-wide operation locks (held across nodes, released when the holder dies). */
     Locks locks();
+
+    /** The cluster's task index: every node's tasks, written by each node under its own name. */
+    TaskIndex tasks();
+
+    /**
+     * This node's cluster name from {@code cluster.conf} (its {@code node:} line) without opening the cluster, or
+     * empty for a single host: task ids carry it (Proxmox's UPID node field), so that they route to this node.
+     */
+    static Optional<String> nodeName(BerthRoots roots) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(roots.clusterConf());
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new HostFailureException("cannot read " + roots.clusterConf() + ": " + e.getMessage(), e);
+        }
+        for (String l : lines) {
+            String s = l.strip();
+            if (s.startsWith("node:")) return Optional.of(s.substring(5).strip()).filter(n -> !n.isEmpty());
+        }
+        return Optional.empty();
+    }
 
     /** Opens the backend of a node whose cluster.conf exists. Registered as a {@link ServiceLoader} service. */
     interface Provider {

@@ -109,6 +109,13 @@ public final class TaskManager {
         return out;
     }
 
+    /** The cluster's tasks (every node's on a cluster node, {@link Tasks#listCluster}), newest first. */
+    public List<Info> listCluster() {
+        List<Info> out = new ArrayList<>();
+        for (TaskInfo t : tasks.listCluster(10_000)) out.add(info(t));
+        return out;
+    }
+
     public List<String> logLines(String upid) { return tasks.log(Upid.parse(upid)); }
 
     /** Interrupts a running task of this process (DELETE /tasks/{upid}). */

@@ -41,7 +41,8 @@ final class HaHook implements AutoCloseable {
             }
         };
         HaWatchdog wd = HaWatchdog.start(roots.lxcPath(), roots.runDir().resolve("ha").resolve("watchdog.log"), ttl);
-        HaLrm lrm = new HaLrm(cn.client(), store, cn.node(), ttl, new HaLrm.Containers() {
+        ConfigMoves moves = new ConfigMoves(cn.client(), cn.layout(), cn.conf().timeout());
+        HaLrm lrm = new HaLrm(cn.client(), store, moves, cn.node(), ttl, new HaLrm.Containers() {
             @Override public boolean running(int vmid) {
                 try {
                     return ct.status(vmid).running();
@@ -54,7 +55,7 @@ final class HaHook implements AutoCloseable {
 
             @Override public void stop(int vmid) { ct.shutdown(vmid, 60, true, false); }
         }, wd, log);
-        HaCrm crm = new HaCrm(cn.client(), store, new ConfigMoves(cn.client(), cn.layout(), cn.conf().timeout()), cn.node(), ttl, log);
+        HaCrm crm = new HaCrm(cn.client(), store, moves, cn.node(), ttl, log);
         log.accept("berth ha: LRM and manager candidate of node " + cn.node() + " running (lease " + ttl.toSeconds()
                 + " s, watchdog pid " + wd.pid() + ")");
         return new HaHook(lrm, crm);

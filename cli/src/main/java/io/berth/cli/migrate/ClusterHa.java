@@ -45,9 +45,15 @@ public final class ClusterHa {
         if (next.group().isPresent() && store.group(next.group().get()).isEmpty())
             throw new InvalidInputException("group", "no HA group '" + next.group().get() + "'; create it with: berth ha groupadd");
         store.set(next);
+        // disabling is the way out of the error state (ha-manager.adoc, Error Recovery): the counts start over
+        if (next.state() == HaResource.State.DISABLED) store.clearService(vmid);
     }
 
-    public static void remove(BerthRoots roots, int vmid) { store(node(roots)).remove(vmid); }
+    public static void remove(BerthRoots roots, int vmid) {
+        HaStore store = store(node(roots));
+        store.remove(vmid);
+        store.clearService(vmid);
+    }
 
     public static void putGroup(BerthRoots roots, HaGroup g) { store(node(roots)).putGroup(g); }
 
@@ -87,10 +93,14 @@ public final class ClusterHa {
         List<Lrm> lrm = new ArrayList<>();
         for (var m : cn.registry().members()) lrm.add(new Lrm(m.name(), lrms.containsKey(m.name()) ? "active" : "dead or idle (no lease)"));
         Map<Integer, String> owners = store.owners();
+        Map<Integer, HaStore.Service> states = store.services();
         List<Service> services = new ArrayList<>();
         for (HaResource r : store.resources().values()) {
             String owner = owners.getOrDefault(r.vmid(), "?");
             String state = r.state().key();
+            HaStore.Service sv = states.getOrDefault(r.vmid(), HaStore.Service.NONE);
+            if (sv.error() && r.state() != HaResource.State.IGNORED) state = "error";
+            else if (sv.relocateTo().filter(t -> !t.equals(owner)).isPresent()) state = "relocate (to " + sv.relocateTo().get() + ")";
             if (!lrms.containsKey(owner) && r.state() != HaResource.State.IGNORED) state = "fence (node " + owner + " lost its HA lease)";
             services.add(new Service(r.sid(), r.vmid(), owner, state, r.group()));
         }

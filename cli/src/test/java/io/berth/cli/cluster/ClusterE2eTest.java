@@ -221,6 +221,17 @@ class ClusterE2eTest {
         for (var e : created.entrySet()) assertThat(seen).containsEntry(e.getKey(), "node" + (e.getValue() + 1));
     }
 
+    /** The UPID of the task that created {@code vmid} on node3, as node3 lists it (creates that lost the id failed). */
+    private String node3CreateTask(int vmid) {
+        for (String l : ok(2, "task", "list", "--vmid", Integer.toString(vmid), "--limit", "100").split("\n"))
+            if (l.startsWith("UPID:") && l.contains(":vzcreate:" + vmid + ":") && l.stripTrailing().endsWith(" OK")) { // not a lost race
+                String upid = l.split("\\s+")[0];
+                assertThat(upid).startsWith("UPID:node3:");
+                return upid;
+            }
+        throw new AssertionError("no vzcreate task of " + vmid + " on node3");
+    }
+
     /** The lowest id >= 5000 the cluster's resources do not list (another node may still take it first). */
     private static int nextFree(Api api) throws Exception {
         Set<Integer> used = new TreeSet<>();
@@ -265,6 +276,23 @@ class ClusterE2eTest {
         assertThat(taken.body()).contains("node3");
         int next = Integer.parseInt(a1.get("/cluster/nextid").asText());
         assertThat(created).doesNotContainKey(next);
+        // berth api (pvesh) on node1 acts on node3's container: forwarded to node3, as the HTTPS API forwards
+        Result g = run(0, List.of("api", "get", "/nodes/node3/lxc/" + onNode3 + "/config", "--output-format", "json"), Map.of());
+        assertThat(g.rc()).as(g.err()).isZero();
+        assertThat(JSON.readTree(g.out()).path("memory").asInt()).isEqualTo(300);
+        Result set = run(0, List.of("api", "set", "/nodes/node1/lxc/" + onNode3 + "/config", "--memory", "320"), Map.of());
+        assertThat(set.rc()).as(set.err()).isZero();
+        assertThat(Files.readString(roots[2].resolve("etc/lxc/" + onNode3 + ".conf"))).contains("memory: 320");
+        Result st = run(0, List.of("api", "get", "/nodes/node3/lxc/" + onNode3 + "/status/current", "--output-format", "json"), Map.of());
+        assertThat(st.rc()).as(st.err()).isZero();
+        assertThat(JSON.readTree(st.out()).path("vmid").asInt()).isEqualTo(onNode3);
+        // task ids carry the cluster node name (not the host name), so node1 finds node3's task log on node3
+        String upid = node3CreateTask(onNode3);
+        Result log = run(0, List.of("task", "log", upid), Map.of());
+        assertThat(log.rc()).as(log.err()).isZero();
+        assertThat(log.out()).contains("TASK OK");
+        JsonNode viaApi = a1.get("/nodes/node3/tasks/" + URLEncoder.encode(upid, StandardCharsets.UTF_8) + "/status");
+        assertThat(viaApi.path("exitstatus").asText()).isEqualTo("OK");
         // a forged node request is refused
         HttpResponse<String> forged = a1.raw("GET", "/cluster/resources", null, Map.of("X-Berth-Local", "1", "X-Berth-Node", "node2"));
         assertThat(forged.statusCode()).isEqualTo(403);
@@ -272,6 +300,7 @@ class ClusterE2eTest {
 
     @Test @Order(4) void aNodeThatWasDownCatchesUp() throws Exception {
         int moved = created.entrySet().stream().filter(e -> e.getValue() == 0).findFirst().orElseThrow().getKey();
+        String upid = node3CreateTask(created.entrySet().stream().filter(e -> e.getValue() == 2).findFirst().orElseThrow().getKey());
         ok(2, "daemon", "stop");
         etcd.stop(2);
         // meanwhile: a user is added on node1, and node1 hands a container over to node3 (as a migration does)
@@ -284,6 +313,17 @@ class ClusterE2eTest {
         assertThat(mv.rc()).as(mv.err()).isZero();
         waitFor("node1's copy gone", Duration.ofMinutes(1), () -> !Files.exists(roots[0].resolve("etc/lxc/" + moved + ".conf")));
         assertThat(Files.exists(roots[2].resolve("etc/lxc/" + moved + ".conf"))).isFalse();
+        // node3's tasks are still listed (the cluster's task index is in etcd), its logs are where they were written
+        Result list = run(0, List.of("task", "list", "--cluster", "--limit", "1000"), Map.of());
+        assertThat(list.rc()).as(list.err()).isZero();
+        assertThat(list.out()).contains(upid);
+        assertThat(run(0, List.of("task", "list"), Map.of()).out()).as("node1's own list").doesNotContain("UPID:node3:");
+        List<String> clusterTasks = new ArrayList<>();
+        for (JsonNode t : Api.login(apiPorts[0], "alice@pve", "alice-pw-1234").get("/cluster/tasks")) clusterTasks.add(t.path("upid").asText());
+        assertThat(clusterTasks).contains(upid);
+        Result offlineLog = run(0, List.of("task", "log", upid), Map.of());
+        assertThat(offlineLog.rc()).isNotZero();
+        assertThat(offlineLog.err()).contains("node3", "offline");
         etcd.start(2);
         ok(2, "daemon", "start", "--api-port", Integer.toString(apiPorts[2]));
         waitFor("node3 caught up", Duration.ofMinutes(3), () -> Files.exists(roots[2].resolve("etc/lxc/" + moved + ".conf"))

@@ -84,6 +84,19 @@ public final class CtMounts {
         return out;
     }
 
+    /**
+     * Refuses volumes on a storage that storage.cfg restricts to other nodes ({@code nodes}), as Proxmox refuses to
+     * activate them: on a cluster node a container whose storage is not available here does not start here.
+     */
+    public static void checkStorageNodes(int vmid, ContainerConfig c, Storages storages, String node) {
+        for (VolumeId v : volumes(c)) {
+            List<String> nodes = storages.get(v.storage()).def().nodes();
+            if (!nodes.isEmpty() && !nodes.contains(node))
+                throw new io.berth.error.UnsupportedException("container " + vmid + ": storage '" + v.storage() + "' of volume " + v
+                        + " is not available on node '" + node + "' (storage.cfg: nodes " + String.join(",", nodes) + ")");
+        }
+    }
+
     private MountSource volumeSource(String key, String volid) {
         VolumeId id = storages.parseVolumeId(volid);
         return switch (storages.path(id)) {

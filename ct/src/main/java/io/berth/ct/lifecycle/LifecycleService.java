@@ -78,6 +78,9 @@ public final class LifecycleService {
         ContainerConfig c = f.main();
         HostPathGuard.checkAll(c, ctx.roots());
         SubordinateIds.check(CtMounts.idMap(c));
+        // on a cluster node (where storage.cfg is shared) a storage restricted to other nodes is not used here
+        var clusterNode = io.berth.config.ClusterBackend.nodeName(ctx.roots());
+        if (clusterNode.isPresent()) CtMounts.checkStorageNodes(vmid, c, ctx.storages(), clusterNode.get());
         Phases.mark("config");
         Rendered r;
         try {

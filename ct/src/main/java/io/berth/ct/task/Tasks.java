@@ -1,6 +1,8 @@
 package io.berth.ct.task;
 
 import io.berth.config.BerthRoots;
+import io.berth.config.ClusterBackend;
+import io.berth.config.TaskIndex;
 import io.berth.error.BerthException;
 import io.berth.error.HostFailureException;
 import io.berth.error.NotFoundException;
@@ -8,7 +10,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Tasks on this node, kept as Proxmox keeps them, in files that outlive any process (berthd included):
@@ -34,15 +36,17 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Bounded as Proxmox bounds its task list: finished entries leave {@code active}; when {@code index} outgrows
  * its limit it becomes the archive {@code index.1} (still listed and readable), and the tasks of the archive it
- * replaces are forgotten, logs included. So at most about two index files' worth of tasks are kept.
+ * replaces are forgotten, logs included. So at most about two index files' worth of tasks are kept
+ * ({@link FileTaskIndex}).
+ *
+ * <p>On a cluster node the UPIDs carry the node's cluster name and every start and end is also written to the
+ * cluster's task index ({@link ClusterBackend#tasks()}), which {@link #listCluster} reads.
  */
 public final class Tasks {
     private static final String OK_LINE = "TASK OK";
     private static final String WARN_PREFIX = "TASK WARNINGS: ";
     private static final String ERROR_PREFIX = "TASK ERROR: ";
     private static final String PROGRESS_PREFIX = "progress ";
-    /** Finished entries are dropped from {@code active} once it grows past this. */
-    private static final int ACTIVE_COMPACT = 500;
 
     /** What a task runs; its result is returned by {@link #run}. */
     @FunctionalInterface
@@ -52,15 +56,11 @@ public final class Tasks {
 
     /** {@code index} is rotated into {@code index.1} past this size: about 2500 tasks. */
     static final long INDEX_MAX_BYTES = 256 * 1024;
-    /**
-     * Java's file locks belong to the whole JVM (a second channel locking the same file throws
-     * OverlappingFileLockException), so threads of one process take this first; the flock orders processes.
-     */
-    private static final Object FILE_LOCK_ORDER = new Object();
-
     private final Path dir;
-    private final String node;
-    private final long indexMaxBytes;
+    private final Supplier<String> node;
+    private final FileTaskIndex index;
+    /** The cluster's task index on a cluster node (decided per call: berthd follows a join or leave), else empty. */
+    private final Supplier<Optional<TaskIndex>> cluster;
     private final long pid = ProcessHandle.current().pid();
     private final long pstart = startTicks(pid).orElse(0);
     private final Map<Upid, Running> running = new ConcurrentHashMap<>();
@@ -69,14 +69,27 @@ public final class Tasks {
     /** The task the current thread runs in, so that a service call inside a task does not start a second one. */
     private static final ThreadLocal<Running> CURRENT = new ThreadLocal<>();
 
-    public Tasks(BerthRoots roots) { this(roots.stateDir().resolve("tasks"), nodeName()); }
+    /** A cluster node's tasks carry its cluster node name (so their UPIDs route to it), a single host's its host name. */
+    public Tasks(BerthRoots roots) {
+        this(roots.stateDir().resolve("tasks"), () -> ClusterBackend.nodeName(roots).orElseGet(Tasks::nodeName), INDEX_MAX_BYTES,
+                () -> ClusterBackend.of(roots).map(ClusterBackend::tasks));
+    }
 
-    Tasks(Path dir, String node) { this(dir, node, INDEX_MAX_BYTES); }
+    Tasks(Path dir, String node) { this(dir, () -> node, INDEX_MAX_BYTES, Optional::empty); }
 
-    Tasks(Path dir, String node, long indexMaxBytes) {
+    Tasks(Path dir, String node, long indexMaxBytes) { this(dir, () -> node, indexMaxBytes, Optional::empty); }
+
+    Tasks(Path dir, Supplier<String> node, long indexMaxBytes, Supplier<Optional<TaskIndex>> cluster) {
         this.dir = dir;
         this.node = node;
-        this.indexMaxBytes = indexMaxBytes;
+        this.cluster = cluster;
+        this.index = new FileTaskIndex(dir, indexMaxBytes, upid -> parseUpid(upid).ifPresent(u -> {
+            try {
+                Files.deleteIfExists(logFile(u));
+            } catch (IOException e) {
+                // a log left behind costs disk space only; the next rotation does not see it again
+            }
+        }), upid -> parseUpid(upid).flatMap(u -> runningStatus(u) instanceof TaskStatus.Vanished v ? Optional.of(v.text()) : Optional.empty()));
     }
 
     /**
@@ -131,12 +144,37 @@ public final class Tasks {
         return t.upid();
     }
 
-    /** Newest first, at most {@code limit}. */
+    /** This node's tasks, newest first, at most {@code limit}. */
     public List<TaskInfo> list(int limit) {
         Map<Upid, TaskInfo> all = new LinkedHashMap<>();
-        for (String l : lines(dir.resolve("active"))) parseUpid(l).ifPresent(u -> all.put(u, new TaskInfo(u, runningStatus(u), OptionalLong.empty())));
-        for (String l : lines(dir.resolve("index.1"))) parseIndexLine(l).ifPresent(ti -> all.put(ti.upid(), ti));
-        for (String l : lines(dir.resolve("index"))) parseIndexLine(l).ifPresent(ti -> all.put(ti.upid(), ti));
+        for (TaskIndex.Entry e : index.entries()) {
+            if (e.running()) parseUpid(e.upid()).ifPresent(u -> all.put(u, new TaskInfo(u, runningStatus(u), OptionalLong.empty())));
+            else finishedInfo(e).ifPresent(ti -> all.put(ti.upid(), ti));
+        }
+        return newestFirst(all, limit);
+    }
+
+    /**
+     * The cluster's tasks (Proxmox's {@code /cluster/tasks}): on a cluster node every node's, from the cluster's
+     * index (so the tasks of a node that is down are listed too), this node's own from its files (they know the
+     * progress of running ones); on a single host the same as {@link #list}. Newest first, at most {@code limit}.
+     */
+    public List<TaskInfo> listCluster(int limit) {
+        Optional<TaskIndex> shared = cluster.get();
+        if (shared.isEmpty()) return list(limit);
+        Map<Upid, TaskInfo> all = new LinkedHashMap<>();
+        String self = node.get();
+        for (TaskIndex.Entry e : shared.get().entries()) {
+            Optional<Upid> u = parseUpid(e.upid());
+            if (u.isEmpty() || u.get().node().equals(self)) continue;
+            if (e.running()) all.put(u.get(), new TaskInfo(u.get(), new TaskStatus.Running(0, ""), OptionalLong.empty()));
+            else finishedInfo(e).ifPresent(ti -> all.put(ti.upid(), ti));
+        }
+        for (TaskInfo ti : list(Integer.MAX_VALUE)) all.put(ti.upid(), ti);
+        return newestFirst(all, limit);
+    }
+
+    private static List<TaskInfo> newestFirst(Map<Upid, TaskInfo> all, int limit) {
         return all.values().stream()
                 .sorted(Comparator.comparingLong((TaskInfo ti) -> ti.upid().starttime()).reversed()
                         .thenComparing(ti -> ti.upid().toString(), Comparator.reverseOrder()))
@@ -150,12 +188,8 @@ public final class Tasks {
         // that is in neither when we look had already ended before the index was read (never seen as vanished).
         Running mine = running.get(upid);
         if (mine != null) return new TaskInfo(upid, new TaskStatus.Running(mine.percent, mine.step), OptionalLong.empty());
-        for (String file : List.of("index", "index.1")) {
-            for (String l : lines(dir.resolve(file)).reversed()) {
-                Optional<TaskInfo> ti = parseIndexLine(l);
-                if (ti.isPresent() && ti.get().upid().equals(upid)) return ti.get();
-            }
-        }
+        Optional<TaskInfo> done = index.finished(upid.toString()).flatMap(Tasks::finishedInfo);
+        if (done.isPresent()) return done.get();
         return new TaskInfo(upid, runningStatus(upid), OptionalLong.empty());
     }
 
@@ -171,7 +205,7 @@ public final class Tasks {
     private TaskStatus runningStatus(Upid u) {
         Running mine = running.get(u);
         if (mine != null) return new TaskStatus.Running(mine.percent, mine.step);
-        boolean alive = u.node().equals(node) && startTicks(u.pid()).orElse(-1) == u.pstart()
+        boolean alive = u.node().equals(node.get()) && startTicks(u.pid()).orElse(-1) == u.pstart()
                 && !(u.pid() == pid && u.pstart() == pstart); // ours but not in the map: it ended without a record
         if (!alive) return new TaskStatus.Vanished();
         int percent = 0;
@@ -198,8 +232,9 @@ public final class Tasks {
             // next second, so that a UPID names exactly one task.
             // the log of an old task may have been deleted by rotation: never go back to a second already used
             long first = lastStart.merge(type + ":" + id, now, (prev, n) -> Math.max(prev + 1, n));
+            String name = node.get();
             for (long st = first; ; st++) {
-                Upid u = new Upid(node, pid, pstart, st, type, id, user);
+                Upid u = new Upid(name, pid, pstart, st, type, id, user);
                 Path log = logFile(u);
                 Files.createDirectories(log.getParent());
                 try {
@@ -207,7 +242,8 @@ public final class Tasks {
                     lastStart.merge(type + ":" + id, st, Math::max);
                     Running r = new Running(u, ch);
                     running.put(u, r);
-                    appendLocked(dir.resolve("active"), u + "\n");
+                    index.started(u.toString());
+                    publish(shared -> shared.started(u.toString()));
                     return r;
                 } catch (FileAlreadyExistsException taken) {
                     // next second
@@ -256,10 +292,10 @@ public final class Tasks {
                 write(last + "\n");
                 log.close(); // no fsync: a log is not worth a disk flush per operation (Proxmox does not either)
                 String status = last.equals(OK_LINE) ? "OK" : last.startsWith(WARN_PREFIX) ? last.substring(5) : last.substring(ERROR_PREFIX.length());
-                appendLocked(dir.resolve("index"), String.format("%s %08X %s%n", upid, System.currentTimeMillis() / 1000, status));
-                if (rotateIndex()) compactActive(true);
-                else compactActive(false);
-            } catch (IOException e) {
+                long end = System.currentTimeMillis() / 1000;
+                index.finished(upid.toString(), end, status);
+                publish(shared -> shared.finished(upid.toString(), end, status));
+            } catch (IOException | UncheckedIOException e) {
                 throw new HostFailureException("cannot record the end of task " + upid + ": " + e.getMessage(), e);
             } finally {
                 running.remove(upid);
@@ -276,82 +312,15 @@ public final class Tasks {
         }
     }
 
-    /** Appends under an flock on the file, so that lines of concurrent processes never interleave. */
-    private static void appendLocked(Path file, String text) throws IOException {
-        synchronized (FILE_LOCK_ORDER) {
-            appendFlocked(file, text);
-        }
-    }
-
-    private static void appendFlocked(Path file, String text) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-             FileLock l = ch.lock()) {
-            ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-            while (b.hasRemaining()) ch.write(b);
-        }
-    }
-
-    /** Drops ended tasks from {@code active} once it is long, or always ({@code force}: after a rotation). */
-    private void compactActive(boolean force) throws IOException {
-        synchronized (FILE_LOCK_ORDER) {
-            compactActiveFlocked(force);
-        }
-    }
-
     /**
-     * Past {@link #indexMaxBytes}, {@code index} becomes {@code index.1} and starts empty; the tasks of the archive
-     * it replaces are forgotten, their logs deleted. Runs under the index's lock, so appends wait for it. Returns
-     * whether it rotated; the caller then compacts {@code active} (after, not under, the index's lock: compaction
-     * takes active's lock first, and two processes must take the two locks in the same order).
+     * Writes to the cluster's index on a cluster node. Its failure (no quorum, etcd unreachable) does not fail the
+     * task: the task ran and its end is in the node's own index; the cluster list misses it, which is said here.
      */
-    private boolean rotateIndex() throws IOException {
-        Path index = dir.resolve("index");
-        if (Files.size(index) <= indexMaxBytes) return false; // the common case needs no lock
-        synchronized (FILE_LOCK_ORDER) {
-            try (FileChannel ch = FileChannel.open(index, StandardOpenOption.READ, StandardOpenOption.WRITE); FileLock l = ch.lock()) {
-                if (ch.size() <= indexMaxBytes) return false; // another process rotated it meanwhile
-                Path archive = dir.resolve("index.1");
-                List<String> forgotten = lines(archive);
-                Path tmp = dir.resolve(".index.1.tmp");
-                Files.copy(index, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                Files.move(tmp, archive, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                ch.truncate(0);
-                for (String line : forgotten) {
-                    parseUpid(line.split(" ", 2)[0]).ifPresent(u -> {
-                        try {
-                            Files.deleteIfExists(logFile(u));
-                        } catch (IOException e) {
-                            // a log left behind costs disk space only; the next rotation does not see it again
-                        }
-                    });
-                }
-                return true;
-            }
-        }
-    }
-
-    private void compactActiveFlocked(boolean force) throws IOException {
-        Path active = dir.resolve("active");
-        try (FileChannel ch = FileChannel.open(active, StandardOpenOption.READ, StandardOpenOption.WRITE); FileLock l = ch.lock()) {
-            List<String> act = lines(active);
-            if (act.size() < ACTIVE_COMPACT && !force) return;
-            java.util.Set<String> ended = new java.util.HashSet<>();
-            for (String line : lines(dir.resolve("index.1"))) ended.add(line.split(" ", 2)[0]);
-            for (String line : lines(dir.resolve("index"))) ended.add(line.split(" ", 2)[0]);
-            StringBuilder keep = new StringBuilder();
-            for (String a : act) {
-                if (ended.contains(a.strip())) continue;
-                Optional<Upid> u = parseUpid(a);
-                if (u.isEmpty()) continue;
-                // a task whose process died never records its end: record it now (as Proxmox does), so it leaves active
-                if (runningStatus(u.get()) instanceof TaskStatus.Vanished v) {
-                    appendFlocked(dir.resolve("index"), String.format("%s %08X %s%n", u.get(), System.currentTimeMillis() / 1000, v.text()));
-                    continue;
-                }
-                keep.append(a.strip()).append('\n');
-            }
-            ch.truncate(0);
-            ch.write(ByteBuffer.wrap(keep.toString().getBytes(StandardCharsets.UTF_8)), 0);
+    private void publish(java.util.function.Consumer<TaskIndex> write) {
+        try {
+            cluster.get().ifPresent(write);
+        } catch (RuntimeException e) {
+            System.err.println("warning: the cluster's task index was not updated: " + message(e));
         }
     }
 
@@ -363,16 +332,9 @@ public final class Tasks {
         }
     }
 
-    private static Optional<TaskInfo> parseIndexLine(String l) {
-        String[] p = l.split(" ", 3);
-        if (p.length < 3) return Optional.empty();
-        return parseUpid(p[0]).flatMap(u -> {
-            try {
-                return Optional.of(new TaskInfo(u, TaskStatus.ofText(p[2]), OptionalLong.of(Long.parseLong(p[1], 16))));
-            } catch (NumberFormatException e) {
-                return Optional.empty();
-            }
-        });
+    /** A finished entry as a task, or empty when its UPID is damaged. */
+    private static Optional<TaskInfo> finishedInfo(TaskIndex.Entry e) {
+        return parseUpid(e.upid()).map(u -> new TaskInfo(u, TaskStatus.ofText(e.status()), e.endtime()));
     }
 
     private static List<String> lines(Path p) {

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Timeout;
  * all three point at the same directory. Migration (restart and offline, local and shared storage, a config move
  * that fails after the copy) through {@code bin/berth migrate}, the volume data crossing the node-to-node call; then
  * HA: a container on shared storage survives killing its node's berthd and etcd member, recovered on another node
- * within a measured time and never running on two nodes at once (polled with lxc-info all along).
+ * within a measured time and never running on two nodes at once (polled with lxc-info all along); HA's start failure
+ * policy (max_restart, max_relocate, the error state) and failback by group priority with and without nofailback.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -109,6 +110,9 @@ class ClusterMigrateHaTest {
             for (int n = 1; n <= 3; n++) cfg.append("dir: local").append(n).append("\n\tpath ").append(tmp.resolve("n" + n + "/var/storage/local"))
                     .append("\n\tcontent rootdir,images,vztmpl,backup\n\tnodes n").append(n).append("\n\n");
             cfg.append("dir: shared\n\tpath ").append(shared).append("\n\tcontent rootdir,images\n\tshared 1\n");
+            // shared storages some nodes cannot use (storage.cfg 'nodes'): a start there fails, for HA's start failure policy
+            cfg.append("\ndir: sharedb\n\tpath ").append(shared.resolveSibling("sharedb")).append("\n\tcontent rootdir,images\n\tshared 1\n\tnodes n2,n3\n");
+            cfg.append("\ndir: sharedc\n\tpath ").append(shared.resolveSibling("sharedc")).append("\n\tcontent rootdir,images\n\tshared 1\n\tnodes n3\n");
             Files.writeString(root.resolve("etc/storage.cfg"), cfg.toString());
             ok(cli(i).run("cluster", i == 1 ? "create" : "join", "e2e", "--endpoints", endpoints, "--node", "n" + i,
                     "--api", "https://127.0.0.1:" + api[i - 1], "--ttl", Integer.toString(TTL), "--prefix",
@@ -296,7 +300,58 @@ class ClusterMigrateHaTest {
         stop(1, vmid);
     }
 
-    @Test @Order(5) void haRecoversAContainerOfAKilledNodeOnAnotherNodeNeverTwice() throws Exception {
+    @Test @Order(5) void haRestartsThenRelocatesThenErrorsAndFailsBackByGroupPriority() throws Exception {
+        ok(cli(1).run("ha", "groupadd", "prefer1", "--nodes", "n1:3,n2:2,n3:1"));
+        // max_restart, then max_relocate: 6220's storage is not available on n1 (storage.cfg: nodes n2,n3)
+        int relocated = 6220;
+        ok(cli(1).run("create", "" + relocated, template(), "--rootfs", "sharedb:0", "--quiet"));
+        Proc.Result refused = cli(1).run("start", "" + relocated);
+        assertNotEquals(0, refused.exit());
+        assertTrue(refused.err().contains("not available on node 'n1'"), refused.describe());
+        ok(cli(1).run("ha", "add", "ct:" + relocated, "--group", "prefer1", "--max_restart", "1", "--max_relocate", "1"));
+        await("ct " + relocated + " relocated to n2 and running", Duration.ofMinutes(3), () -> running(2, relocated));
+        String log1 = read(tmp.resolve("berthd-n1.log"));
+        assertTrue(log1.contains("restart 1 of max_restart 1 on n1") && log1.contains("relocation 1 of max_relocate 1 to n2"), log1);
+        assertTrue(hasConfig(2, relocated) && !hasConfig(1, relocated));
+        await("ha status shows it on n2", Duration.ofSeconds(60), () -> cli(3).run("ha", "status").out().contains("service ct:" + relocated + " (n2, started)"));
+
+        // both policies exhausted: 6221's storage is only on n3, its restricted group only n1 and n2: error state
+        int broken = 6221;
+        ok(cli(1).run("ha", "groupadd", "only12", "--nodes", "n1:2,n2:1", "--restricted"));
+        ok(cli(1).run("create", "" + broken, template(), "--rootfs", "sharedc:0", "--quiet"));
+        ok(cli(1).run("ha", "add", "ct:" + broken, "--group", "only12", "--max_restart", "0", "--max_relocate", "1"));
+        await("ct " + broken + " in error state on n2", Duration.ofMinutes(3),
+                () -> cli(1).run("ha", "status").out().contains("service ct:" + broken + " (n2, error)"));
+        for (int n = 1; n <= 3; n++) assertFalse(running(n, broken), "an errored resource runs nowhere (n" + n + ")");
+        assertTrue(read(tmp.resolve("berthd-n2.log")).contains("ct:" + broken + " is in error state"));
+        ok(cli(1).run("ha", "set", "" + broken, "--state", "disabled"));
+        await("disabling clears the error", Duration.ofSeconds(60),
+                () -> cli(1).run("ha", "status").out().contains("service ct:" + broken + " (n2, disabled)"));
+
+        // failback: 6222 is put under HA on n2; n1 has the group's highest priority, so it moves there and runs there
+        int back = 6222;
+        ok(cli(2).run("create", "" + back, template(2), "--rootfs", "shared:0", "--quiet"));
+        ok(cli(2).run("ha", "add", "ct:" + back, "--group", "prefer1"));
+        await("ct " + back + " failed back to n1", Duration.ofMinutes(4), () -> running(1, back) && hasConfig(1, back));
+        assertFalse(running(2, back));
+        assertTrue(read(tmp.resolve("berthd-n2.log")).contains("relocated ct:" + back + " to n1"));
+        // nofailback: a group preferring n2 but with nofailback leaves it where it is ...
+        ok(cli(1).run("ha", "groupadd", "prefer2", "--nodes", "n2:2,n1:1", "--nofailback"));
+        ok(cli(1).run("ha", "set", "" + back, "--group", "prefer2"));
+        long until = System.nanoTime() + Duration.ofSeconds(3L * TTL).toNanos(); // several CRM and LRM rounds
+        while (System.nanoTime() < until) {
+            assertTrue(running(1, back) && hasConfig(1, back), "nofailback: ct " + back + " stays on n1");
+            Thread.sleep(200);
+        }
+        // ... and without nofailback it goes to n2
+        ok(cli(1).run("ha", "groupadd", "prefer2", "--nodes", "n2:2,n1:1"));
+        await("ct " + back + " failed back to n2", Duration.ofMinutes(4), () -> running(2, back) && hasConfig(2, back));
+        for (int vmid : new int[] {relocated, broken, back}) ok(cli(1).run("ha", "remove", "" + vmid));
+        stop(2, relocated);
+        stop(2, back);
+    }
+
+    @Test @Order(6) void haRecoversAContainerOfAKilledNodeOnAnotherNodeNeverTwice() throws Exception {
         int local = 6211, vmid = 6210;
         ok(cli(1).run("create", "" + local, template(), "--rootfs", "local1:0", "--quiet"));
         Proc.Result refused = cli(2).run("ha", "add", "" + local);
@@ -356,7 +411,7 @@ class ClusterMigrateHaTest {
 
     int haNode;
 
-    @Test @Order(6) void aNodeWithoutQuorumFencesItsHaContainersAndKeepsOthersRunning() throws Exception {
+    @Test @Order(7) void aNodeWithoutQuorumFencesItsHaContainersAndKeepsOthersRunning() throws Exception {
         int vmid = 6210, other = 6212;
         org.junit.jupiter.api.Assumptions.assumeTrue(haNode > 0, "skipped: needs the HA container recovered by the test before");
         ok(cli(3).run("create", "" + other, template(), "--rootfs", "local3:0", "--quiet"));
@@ -391,7 +446,7 @@ class ClusterMigrateHaTest {
             }
             for (Process d : daemons) if (!d.waitFor(30, TimeUnit.SECONDS)) d.destroyForcibly();
             for (int n = 1; n <= roots.size(); n++)
-                for (int vmid : new int[] {6201, 6202, 6203, 6204, 6210, 6211, 6212})
+                for (int vmid : new int[] {6201, 6202, 6203, 6204, 6210, 6211, 6212, 6220, 6221, 6222})
                     HostCommand.of("lxc-stop", "-P", lxcPath(n).toString(), "-n", Integer.toString(vmid), "-k").runAllowingFailure();
             for (ProcessHandle h : spawned) h.destroyForcibly(); // the HA watchdogs of our daemons
             for (Process e : etcd) e.destroyForcibly();
