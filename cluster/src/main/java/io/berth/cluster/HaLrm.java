@@ -38,6 +38,10 @@ public final class HaLrm implements AutoCloseable {
     private final HaWatchdog watchdog;
     private final Consumer<String> log;
     private final Thread thread;
+    private final java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().daemon().name("ha-lrm-work").factory());
+    private final java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile long renewed = System.nanoTime() - Duration.ofDays(1).toNanos();
     private volatile boolean closed;
     private long leaseId;
     private boolean failing;
@@ -89,6 +93,7 @@ public final class HaLrm implements AutoCloseable {
     }
 
     private void round() {
+        long sent = System.nanoTime();
         renew();
         Map<Integer, HaResource> resources = store.resources();
         Map<Integer, String> owners = store.owners();
@@ -99,7 +104,30 @@ public final class HaLrm implements AutoCloseable {
             if (r.state() == HaResource.State.STARTED || containers.running(r.vmid())) armed.add(r.vmid());
         }
         watchdog.feed(armed); // renewed just now: these may run for one more TTL
+        renewed = sent;
+        // starts, shutdowns and moves take long (a shutdown up to its timeout): they run on the worker, so the lease
+        // is renewed (and the watchdog fed) meanwhile; a round whose worker is still busy only renews
+        if (busy.compareAndSet(false, true)) {
+            try {
+                worker.execute(() -> {
+                    try {
+                        act(resources, owners, services);
+                    } finally {
+                        busy.set(false);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                busy.set(false); // closing
+            }
+        }
+    }
+
+    /** Holds the lease now: renewed within half a TTL (a start must not begin on a lease about to lapse). */
+    private boolean leased() { return System.nanoTime() - renewed < ttl.toNanos() / 2; }
+
+    private void act(Map<Integer, HaResource> resources, Map<Integer, String> owners, Map<Integer, HaStore.Service> services) {
         for (HaResource r : resources.values()) {
+            if (closed || !leased()) return;
             if (!node.equals(owners.get(r.vmid()))) continue;
             HaStore.Service sv = services.getOrDefault(r.vmid(), HaStore.Service.NONE);
             if (r.state() == HaResource.State.IGNORED || sv.error()) continue; // error: left alone until disabled
@@ -193,6 +221,12 @@ public final class HaLrm implements AutoCloseable {
     @Override public void close() {
         closed = true;
         thread.interrupt();
+        worker.shutdown();
+        try {
+            if (!worker.awaitTermination(90, java.util.concurrent.TimeUnit.SECONDS)) worker.shutdownNow(); // a shutdown in progress ends first
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             thread.join(ttl.toMillis());
         } catch (InterruptedException e) {
