@@ -90,7 +90,7 @@ public final class BackupCommand implements Callable<Integer> {
         return switch (v) {
             case "1" -> true;
             case "0" -> false;
-            default -> throw new IllegalArgumentException(name + " '" + v + "' is invalid; allowed: 0 or 1");
+            default -> throw new io.berth.error.InvalidInputException(name, name + " '" + v + "' is invalid; allowed: 0 or 1");
         };
     }
 }

@@ -1,5 +1,7 @@
 package io.berth.ct.backup;
 
+import io.berth.error.InvalidInputException;
+
 /** vzdump's {@code --mode}: {@code snapshot} (default), {@code suspend}, {@code stop}. */
 public enum BackupMode {
     SNAPSHOT, SUSPEND, STOP;
@@ -11,7 +13,7 @@ public enum BackupMode {
             case "snapshot" -> SNAPSHOT;
             case "suspend" -> SUSPEND;
             case "stop" -> STOP;
-            default -> throw new IllegalArgumentException("mode '" + s + "' is invalid; allowed: snapshot, suspend, stop");
+            default -> throw new InvalidInputException("mode", "mode '" + s + "' is invalid; allowed: snapshot, suspend, stop");
         };
     }
 }

@@ -1,5 +1,6 @@
 package io.berth.ct.backup;
 
+import io.berth.error.InvalidInputException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,23 +20,23 @@ public record BackupRequest(List<Integer> vmids, boolean all, BackupMode mode, C
         vmids = List.copyOf(vmids);
         excludePaths = List.copyOf(excludePaths);
         if (storage.isPresent() && dumpdir.isPresent()) {
-            throw new IllegalArgumentException("--storage and --dumpdir are mutually exclusive");
+            throw new InvalidInputException("dumpdir", "--storage and --dumpdir are mutually exclusive");
         }
         if ((notesTemplate.isPresent() || protect) && storage.isEmpty() && dumpdir.isPresent()) {
-            throw new IllegalArgumentException("--notes-template and --protected need --storage (as vzdump requires)");
+            throw new InvalidInputException(notesTemplate.isPresent() ? "notes-template" : "protected", "--notes-template and --protected need --storage (as vzdump requires)");
         }
         if (toStdout && (all || vmids.size() != 1)) {
-            throw new IllegalArgumentException("--stdout writes one archive: give exactly one VMID");
+            throw new InvalidInputException("stdout", "--stdout writes one archive: give exactly one VMID");
         }
         if (toStdout && (storage.isPresent() || dumpdir.isPresent() || protect || notesTemplate.isPresent())) {
-            throw new IllegalArgumentException("--stdout writes no file: not with --storage, --dumpdir, --protected or --notes-template");
+            throw new InvalidInputException("stdout", "--stdout writes no file: not with --storage, --dumpdir, --protected or --notes-template");
         }
-        if (bwlimitKiB < 0) throw new IllegalArgumentException("bwlimit '" + bwlimitKiB + "' is invalid; allowed: 0 or more KiB/s");
-        if (!all && vmids.isEmpty()) throw new IllegalArgumentException("no container given; give VMIDs or --all");
-        if (all && !vmids.isEmpty()) throw new IllegalArgumentException("give either VMIDs or --all, not both");
+        if (bwlimitKiB < 0) throw new InvalidInputException("bwlimit", "bwlimit '" + bwlimitKiB + "' is invalid; allowed: 0 or more KiB/s");
+        if (!all && vmids.isEmpty()) throw new InvalidInputException("vmid", "no container given; give VMIDs or --all");
+        if (all && !vmids.isEmpty()) throw new InvalidInputException("all", "give either VMIDs or --all, not both");
         for (String p : excludePaths) {
             if (p.isBlank() || p.contains("\n") || p.contains("\0")) {
-                throw new IllegalArgumentException("exclude-path '" + p + "' is invalid; allowed: a non-empty shell glob on one line");
+                throw new InvalidInputException("exclude-path", "exclude-path '" + p + "' is invalid; allowed: a non-empty shell glob on one line");
             }
         }
     }

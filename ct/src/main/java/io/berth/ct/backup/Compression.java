@@ -1,5 +1,6 @@
 package io.berth.ct.backup;
 
+import io.berth.error.InvalidInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,7 +41,7 @@ public enum Compression {
             case "gzip", "1" -> GZIP;
             case "lzo" -> LZO;
             case "0", "none" -> NONE;
-            default -> throw new IllegalArgumentException("compress '" + s + "' is invalid; allowed: 0, 1, gzip, lzo, zstd");
+            default -> throw new InvalidInputException("compress", "compress '" + s + "' is invalid; allowed: 0, 1, gzip, lzo, zstd");
         };
     }
 

@@ -1,5 +1,6 @@
 package io.berth.ct.backup;
 
+import io.berth.error.InvalidInputException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,23 +23,23 @@ public record PruneOptions(boolean keepAll, int last, int hourly, int daily, int
             int eq = p.indexOf('=');
             String key = eq < 0 ? p : p.substring(0, eq), val = eq < 0 ? "" : p.substring(eq + 1);
             if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException("prune-backups: unknown option '" + key + "'; allowed: " + String.join(", ", KEYS));
+                throw new InvalidInputException("prune-backups", "prune-backups: unknown option '" + key + "'; allowed: " + String.join(", ", KEYS));
             }
             int n;
             try {
                 n = Integer.parseInt(val);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("prune-backups: " + key + "='" + val + "' is invalid; allowed: an integer >= 0");
+                throw new InvalidInputException("prune-backups", "prune-backups: " + key + "='" + val + "' is invalid; allowed: an integer >= 0");
             }
             if (n < 0 || key.equals("keep-all") && n > 1) {
-                throw new IllegalArgumentException("prune-backups: " + key + "='" + val + "' is invalid; allowed: "
+                throw new InvalidInputException("prune-backups", "prune-backups: " + key + "='" + val + "' is invalid; allowed: "
                         + (key.equals("keep-all") ? "0 or 1" : "an integer >= 0"));
             }
-            if (v.put(key, n) != null) throw new IllegalArgumentException("prune-backups: option '" + key + "' given twice");
+            if (v.put(key, n) != null) throw new InvalidInputException("prune-backups", "prune-backups: option '" + key + "' given twice");
         }
         boolean all = v.getOrDefault("keep-all", 0) == 1;
         if (all && v.entrySet().stream().anyMatch(e -> !e.getKey().equals("keep-all") && e.getValue() > 0)) {
-            throw new IllegalArgumentException("prune-backups: keep-all cannot be set together with other options");
+            throw new InvalidInputException("prune-backups", "prune-backups: keep-all cannot be set together with other options");
         }
         return new PruneOptions(all, v.getOrDefault("keep-last", 0), v.getOrDefault("keep-hourly", 0),
                 v.getOrDefault("keep-daily", 0), v.getOrDefault("keep-weekly", 0), v.getOrDefault("keep-monthly", 0),
