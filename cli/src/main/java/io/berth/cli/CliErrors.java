@@ -23,7 +23,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * The one place that turns a command's failure into {@code error:} lines on its stderr and an exit code, so every
  * command reports the same exception the same way. The code is the error's kind ({@link #exitCode}); documented
- * in docs/cli.md ("Exit codes"), tested by ExitCodesTest.
+ * in docs/ARCHITECTURE.md (the service core), tested by ExitCodesTest (with the HTTP status of the same failures).
  */
 final class CliErrors {
     private CliErrors() {}
