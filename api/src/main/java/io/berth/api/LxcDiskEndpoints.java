@@ -4,6 +4,7 @@ import io.berth.access.Permissions;
 import io.berth.config.ConfigFile;
 import io.berth.config.MountPoint;
 import io.berth.config.MountSource;
+import io.berth.config.Schema;
 import io.berth.ct.clone.CloneService;
 import io.berth.ct.storage.ResizeService;
 import java.util.LinkedHashSet;
@@ -106,7 +107,7 @@ final class LxcDiskEndpoints {
                 String msg = "either set 'storage' or 'target-vmid', but not both";
                 throw new ApiException(400, "Parameter verification failed.", java.util.Map.of("target-vmid", msg, "storage", msg));
             }
-            throw new ApiException(501, "moving a volume to another container (target-vmid) is not implemented by Berth");
+            return reassign(c, f);
         }
         String storage = c.opt("storage").orElseThrow(() -> ApiException.param("storage", "you have to set 'storage' (moving to another container is not supported)"));
         checkDigest(c);
@@ -120,6 +121,31 @@ final class LxcDiskEndpoints {
             for (String w : r.warnings()) log.line("WARN: " + w);
             log.line("moved " + volume + " from " + r.oldVolid() + " to " + r.newVolid()
                     + (r.removed() ? " (source removed)" : r.unusedKey().map(u -> " (source kept as " + u + ")").orElse("")));
+        });
+    }
+
+    /**
+     * {@code target-vmid}: the volume goes to another container. The rename and the two config writes are quick, so
+     * they run in the request (refusals answer 400/404/409 as Proxmox's pre-fork checks do) and the task records it.
+     */
+    private Object reassign(Call c, ConfigFile f) {
+        int vmid = c.vmid(), target = c.integer("target-vmid");
+        String volume = c.str("volume");
+        String who = c.who().authid();
+        Permissions p = api.service().permissions();
+        if (!p.has(who, "/vms/" + target, "VM.Config.Disk"))
+            throw new ApiException(403, "Permission check failed (/vms/" + target + ", VM.Config.Disk)");
+        Optional<String> store = f.main().get(volume).flatMap(v -> !Schema.inFamily("mp", volume)
+                ? Optional.of(v.substring(0, Math.max(0, v.indexOf(':'))))
+                : MountPoint.parse(volume, v).source() instanceof MountSource.Volume mv ? Optional.of(mv.storage()) : Optional.empty());
+        store.filter(st -> !p.has(who, "/storage/" + st, "Datastore.AllocateSpace")).ifPresent(st -> {
+            throw new ApiException(403, "Permission check failed (/storage/" + st + ", Datastore.AllocateSpace)");
+        });
+        var r = new CloneService(api.ct()).reassignVolume(vmid, volume, target, c.opt("target-volume"), c.opt("digest"),
+                c.opt("target-digest"));
+        return api.tasks().start("move_volume", vmid + "-" + r.key() + ">" + target + "-" + r.targetKey(), who, log -> {
+            log.line("moved volume '" + r.key() + "' (" + r.oldVolid() + ") from container " + vmid + " to container "
+                    + target + " as '" + r.targetKey() + "' (" + r.newVolid() + ")");
         });
     }
 

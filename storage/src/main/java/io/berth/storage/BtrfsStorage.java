@@ -400,6 +400,17 @@ public final class BtrfsStorage implements Storage {
         }
     }
 
+    /** Renames the volume's subvolume (raw: the subvolume holding disk.raw) into images/<targetVmid>/; its qgroup goes along. */
+    @Override
+    public VolumeId rename(VolumeId volid, int targetVmid, OptionalInt disk) {
+        VolumeName n = own(volid);
+        VolumeName.checkVmid(targetVmid);
+        if (n.snapshot().isEmpty() && !n.isBase() && !dir.snapshotNames(n).isEmpty())
+            throw new io.berth.error.StateException("cannot give volume '" + volid + "' to container " + targetVmid
+                    + ": it has snapshots (" + String.join(", ", dir.snapshotNames(n)) + "); delete them first");
+        return new VolumeId(id(), dir.rename(volid, targetVmid, disk, dir::volumeDir));
+    }
+
     /** A writable btrfs snapshot of the base (or of its snapshot) as the new volume; a qgroup limit is carried over. */
     @Override
     public VolumeId linkedClone(VolumeId source, Optional<String> snapname, int newVmid) {

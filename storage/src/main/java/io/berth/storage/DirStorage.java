@@ -197,6 +197,14 @@ public final class DirStorage implements Storage {
         return new VolumeId(id(), to);
     }
 
+    /** Renames the image file or subvol directory into images/<targetVmid>/. */
+    @Override
+    public VolumeId rename(VolumeId volid, int targetVmid, OptionalInt disk) {
+        own(volid);
+        VolumeName.checkVmid(targetVmid);
+        return new VolumeId(id(), dir.rename(volid, targetVmid, disk, dir::file));
+    }
+
     @Override
     public VolumeId linkedClone(VolumeId source, Optional<String> snapname, int newVmid) {
         own(source);

@@ -152,6 +152,55 @@ final class ImageDirectory {
         throw new StorageException("cannot find a free disk name for vmid " + vmid + " on storage '" + storageId + "'");
     }
 
+    /**
+     * Renames volume {@code n} (its file or directory {@code pathOf(n)}) to the next free disk of {@code targetVmid}
+     * (or to {@code disk}), never over an existing entry; images/<targetVmid>/ is made if needed and the source's
+     * vmid directory removed if it became empty. rename(2) moves btrfs subvolumes too.
+     */
+    VolumeName rename(VolumeId volid, int targetVmid, OptionalInt disk, java.util.function.Function<VolumeName, Path> pathOf) {
+        VolumeName n = volid.name();
+        if (n.isBase()) throw new StorageException("cannot give base volume '" + volid + "' to container " + targetVmid
+                + ": template base volumes cannot be renamed");
+        if (n.snapshot().isPresent()) throw new StorageException("cannot rename snapshot '" + volid + "': name the volume");
+        Path src = pathOf.apply(n);
+        if (!Files.exists(src, LinkOption.NOFOLLOW_LINKS))
+            throw new NotFoundException("volume '" + volid + "' does not exist (" + src + ")");
+        IntFunction<VolumeName> named = k -> VolumeName.of(n.layout(), targetVmid, k);
+        java.util.function.Predicate<VolumeName> move = c -> {
+            Path dst = pathOf.apply(c);
+            if (Files.exists(dst, LinkOption.NOFOLLOW_LINKS)) return false; // rename(2) would replace it
+            try {
+                Files.move(src, dst, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                return true;
+            } catch (IOException e) {
+                throw new StorageException("cannot rename " + src + " to " + dst + ": " + e.getMessage(), e);
+            }
+        };
+        boolean createdDir = ensureVmDir(targetVmid);
+        try {
+            VolumeName to;
+            if (disk.isPresent()) {
+                to = named.apply(disk.getAsInt());
+                if (!move.test(to))
+                    throw new io.berth.error.ExistsException("cannot rename '" + volid + "' to '" + to + "': "
+                            + pathOf.apply(to) + " exists already");
+            } else {
+                to = allocName(targetVmid, named, move);
+            }
+            removeVmDirIfEmpty(n.vmid());
+            return to;
+        } catch (RuntimeException e) {
+            if (createdDir) {
+                try {
+                    removeVmDirIfEmpty(targetVmid);
+                } catch (RuntimeException undo) {
+                    e.addSuppressed(undo);
+                }
+            }
+            throw e;
+        }
+    }
+
     /** Ensures images/<vmid>/ exists; returns true if this call created it (so an undo can remove it). */
     boolean ensureVmDir(int vmid) {
         Path dir = vmDir(vmid);

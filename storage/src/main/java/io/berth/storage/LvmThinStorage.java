@@ -293,6 +293,27 @@ public final class LvmThinStorage implements Storage {
         return new VolumeId(id(), n.asOrdinary());
     }
 
+    /** {@code lvrename} to the target's next free (or the given) disk name. */
+    @Override
+    public VolumeId rename(VolumeId volid, int targetVmid, OptionalInt disk) {
+        VolumeName n = own(volid);
+        VolumeName.checkVmid(targetVmid);
+        if (n.isBase() || n.snapshot().isPresent())
+            throw new StorageException("cannot give '" + volid + "' to container " + targetVmid
+                    + ": template base volumes and snapshots cannot be renamed");
+        requireExisting(volid);
+        if (!snapshots(volid).isEmpty())
+            throw new io.berth.error.StateException("cannot give volume '" + volid + "' to container " + targetVmid
+                    + ": it has snapshots (" + String.join(", ", snapshots(volid)) + "); delete them first");
+        List<Lvm.Lv> lvs = lvs();
+        VolumeName to = VolumeName.of(VolumeName.Layout.LV, targetVmid,
+                disk.orElse(ImageDirectory.nextFree(namesOf(lvs, OptionalInt.of(targetVmid)))));
+        if (lvs.stream().anyMatch(lv -> lv.name().equals(to.fileName())))
+            throw new io.berth.error.ExistsException("cannot rename '" + volid + "' to '" + to + "': the LV exists already");
+        Lvm.run("lvrename", def.vgname(), n.fileName(), to.fileName());
+        return new VolumeId(id(), to);
+    }
+
     @Override
     public VolumeId linkedClone(VolumeId source, Optional<String> snapname, int newVmid) {
         VolumeName n = own(source);

@@ -77,6 +77,14 @@ public sealed interface Storage permits DirStorage, BtrfsStorage, LvmThinStorage
      */
     VolumeId linkedClone(VolumeId source, java.util.Optional<String> snapname, int newVmid);
 
+    /**
+     * Gives the volume to container {@code targetVmid} (Proxmox's rename_volume, for {@code move-volume
+     * --target-vmid}): renames it to the target's next free disk name, or to disk {@code disk} if given (an undo
+     * restoring the old name). Never renames over an existing volume. Refused for base volumes, snapshots and
+     * volumes with storage snapshots (they would stay behind under the old name). The volume must not be in use.
+     */
+    VolumeId rename(VolumeId volid, int targetVmid, OptionalInt disk);
+
     /** Whether this storage can snapshot the volume: decided from {@link #capabilities()}, no I/O. */
     default boolean canSnapshot(VolumeId volid) {
         Capabilities c = capabilities();

@@ -366,6 +366,109 @@ public final class CloneService {
         }
     }
 
+    // ---- move-volume --target-vmid (reassign) ----
+
+    /** A volume given to another container: {@code key} of {@code vmid} is now {@code targetKey} of {@code targetVmid}. */
+    public record ReassignResult(int vmid, String key, String oldVolid, int targetVmid, String targetKey, String newVolid) {}
+
+    /**
+     * {@code pct move-volume VMID VOLUME --target-vmid N [--target-volume KEY]} (Proxmox's volume reassign): renames
+     * the mpN or unusedN volume on its storage to {@code targetVmid}'s next free disk name, removes {@code key} from
+     * the source config and sets {@code targetKey} (default {@code key}) in the target's: an mpN keeps its options, an
+     * unusedN is just the volume. Both configs stay locked (in vmid order, so two opposite moves cannot deadlock) from
+     * the checks to the last write; a failure undoes the steps done, newest first.
+     *
+     * @param digest       the source config's expected digest (empty: no check)
+     * @param targetDigest the target config's expected digest (empty: no check)
+     */
+    public ReassignResult reassignVolume(int vmid, String key, int targetVmid, Optional<String> targetKey,
+                                         Optional<String> digest, Optional<String> targetDigest) {
+        String toKey = targetKey.orElse(key);
+        checkReassignKey("volume", key);
+        checkReassignKey("target-volume", toKey);
+        if (io.berth.config.Schema.inFamily("unused", key) && !io.berth.config.Schema.inFamily("unused", toKey))
+            throw new io.berth.error.InvalidInputException("target-volume", "moving an unused volume ('" + key
+                    + "') to a mount point ('" + toKey + "') is not possible: use an unusedN target volume");
+        io.berth.config.Vmid.check(targetVmid);
+        if (targetVmid == vmid)
+            throw new io.berth.error.InvalidInputException("target-vmid", "source and target container are the same ("
+                    + vmid + "): give another container's id, or --storage to move the volume to another storage");
+        int first = Math.min(vmid, targetVmid), second = Math.max(vmid, targetVmid);
+        try (ConfigIo.Lock l1 = configs.lock(first, LOCK_WAIT); ConfigIo.Lock l2 = configs.lock(second, LOCK_WAIT)) {
+            ConfigFile src = configs.read(vmid);
+            ConfigFile dst = configs.read(targetVmid);
+            checkUnlocked(vmid, src.main());
+            checkUnlocked(targetVmid, dst.main());
+            if (src.main().template() || dst.main().template())
+                throw new io.berth.error.StateException("cannot move volumes from or to a template (container "
+                        + (src.main().template() ? vmid : targetVmid) + " is one)");
+            checkDigest(vmid, "digest", digest);
+            checkDigest(targetVmid, "target-digest", targetDigest);
+            String value = src.main().get(key).orElseThrow(() -> new io.berth.error.NotFoundException(
+                    "volume '" + key + "' of container " + vmid + " does not exist"));
+            if (dst.main().get(toKey).isPresent())
+                throw new io.berth.error.ExistsException("target volume key '" + toKey + "' is already in use in container "
+                        + targetVmid + " ('" + dst.main().get(toKey).get() + "'); choose a free --target-volume");
+            Optional<MountPoint> mp = Optional.empty();
+            String volid = value;
+            if (io.berth.config.Schema.inFamily("mp", key)) {
+                MountPoint m = MountPoint.parse(key, value);
+                if (!(m.source() instanceof MountSource.Volume v))
+                    throw new io.berth.error.InvalidInputException("volume", "cannot move " + key + " ('" + m.source().format()
+                            + "') to another container: bind and device mount points are not storage volumes");
+                mp = Optional.of(m);
+                volid = v.volid();
+            }
+            VolumeId old = ct.storages().parseVolumeId(volid);
+            String oldVolid = old.toString();
+            if (src.snapshots().values().stream().anyMatch(s -> SnapshotConfigs.volumes(s).contains(oldVolid)
+                    || s.values().containsValue(oldVolid)))
+                throw new io.berth.error.StateException("cannot move volume '" + oldVolid + "' to another container: "
+                        + "snapshots of container " + vmid + " use it; delete them first");
+            if (mp.isPresent() && new LxcRuntime(ct.paths(vmid)).isRunning())
+                throw new io.berth.error.StateException("cannot move in-use volume " + key + " ('" + oldVolid
+                        + "') while container " + vmid + " is running: detach it (it becomes unusedN) or stop the container first");
+            if (io.berth.config.Schema.inFamily("mp", toKey) && new LxcRuntime(ct.paths(targetVmid)).isRunning())
+                throw new io.berth.error.StateException("cannot add " + toKey + " to running container " + targetVmid
+                        + " (Berth does not hotplug a reassigned volume): stop it, or use an unusedN --target-volume");
+            Storage storage = ct.storages().storageOf(old);
+
+            try (io.berth.sys.Reverter undo = new io.berth.sys.Reverter()) {
+                VolumeId renamed = storage.rename(old, targetVmid, java.util.OptionalInt.empty());
+                undo.push("rename " + renamed + " back to " + old,
+                        () -> storage.rename(renamed, vmid, java.util.OptionalInt.of(old.name().disk())));
+                String newVolid = renamed.toString();
+                configs.write(vmid, src.withMain(src.main().without(key)));
+                undo.push("restore the config of container " + vmid, () -> configs.write(vmid, src));
+                String newValue = mp.isPresent() && io.berth.config.Schema.inFamily("mp", toKey)
+                        ? mp.get().withSource(new MountSource.Volume(renamed.storage(), renamed.name().toString())).format()
+                        : newVolid;
+                configs.write(targetVmid, dst.withMain(dst.main().with(toKey, newValue)));
+                undo.commit();
+                return new ReassignResult(vmid, key, oldVolid, targetVmid, toKey, newVolid);
+            }
+        }
+    }
+
+    private static void checkReassignKey(String param, String key) {
+        if (key == null || !(io.berth.config.Schema.inFamily("mp", key) || io.berth.config.Schema.inFamily("unused", key)))
+            throw new io.berth.error.InvalidInputException(param, "invalid " + param + " '" + key
+                    + "' for a move to another container: allowed mp0..mp255 or unused0..unused255 (not rootfs)");
+    }
+
+    private void checkDigest(int vmid, String param, Optional<String> expected) {
+        if (expected.isEmpty()) return;
+        String now;
+        try {
+            now = io.berth.config.ConfigDigest.of(Files.readAllBytes(configs.path(vmid))).hex();
+        } catch (IOException e) {
+            throw new CtException("cannot read the config of container " + vmid + ": " + e.getMessage(), e);
+        }
+        if (!expected.get().strip().equalsIgnoreCase(now))
+            throw new io.berth.error.DigestMismatchException("the config of container " + vmid + " (" + param + ")",
+                    expected.get(), now);
+    }
+
     // ---- helpers ----
 
     ConfigFile update(int vmid, UnaryOperator<ConfigFile> change) {
