@@ -113,14 +113,44 @@ class DiskApiTest {
         assertThat(linkedStorage.body().path("errors").has("storage")).isTrue();
 
         // move the clone's rootfs to the dir storage; the old volume stays as unused0
-        var noTarget = fx.call(admin, "POST", node() + "/lxc/8011/move_volume", Map.of("volume", "rootfs", "target-vmid", "8010"));
-        assertThat(noTarget.status()).isEqualTo(501);
+        var rootfsToOther = fx.call(admin, "POST", node() + "/lxc/8011/move_volume", Map.of("volume", "rootfs", "target-vmid", "8010"));
+        assertThat(rootfsToOther.status()).as(rootfsToOther.body().toString()).isEqualTo(400);
+        assertThat(rootfsToOther.body().path("errors").has("volume")).isTrue();
         var moved = fx.call(admin, "POST", node() + "/lxc/8011/move_volume", Map.of("volume", "rootfs", "storage", "local"));
         assertThat(moved.status()).as(moved.body().toString()).isEqualTo(200);
         assertThat(fx.waitTask(admin, moved.data().asText())).isEqualTo("OK");
         cloned = fx.get(admin, node() + "/lxc/8011/config").data();
         assertThat(cloned.get("rootfs").asText()).startsWith("local:8011/vm-8011-disk-");
         assertThat(cloned.get("unused0").asText()).startsWith("bt:").contains("-8011-disk-");
+
+        // move-volume --target-vmid: the unused bt volume of 8011 goes to a linked clone 8512 of the template
+        fx.vmids.add(8512);
+        var second = fx.call(admin, "POST", ct + "/clone", Map.of("newid", "8512", "hostname", "second"));
+        assertThat(fx.waitTask(admin, second.data().asText())).isEqualTo("OK");
+        String unused = cloned.get("unused0").asText();
+        var toTemplate = fx.call(admin, "POST", node() + "/lxc/8011/move_volume", Map.of("volume", "unused0", "target-vmid", "8010"));
+        assertThat(toTemplate.status()).as(toTemplate.body().toString()).isEqualTo(409);
+        assertThat(toTemplate.body().get("message").asText()).contains("template");
+        var self = fx.call(admin, "POST", node() + "/lxc/8011/move_volume", Map.of("volume", "unused0", "target-vmid", "8011"));
+        assertThat(self.status()).isEqualTo(400);
+        assertThat(self.body().path("errors").has("target-vmid")).isTrue();
+        var toMp = fx.call(admin, "POST", node() + "/lxc/8011/move_volume", Map.of("volume", "unused0", "target-vmid", "8512",
+                "target-volume", "mp0"));
+        assertThat(toMp.status()).isEqualTo(400);
+        var staleDigest = fx.call(admin, "POST", node() + "/lxc/8011/move_volume", Map.of("volume", "unused0", "target-vmid", "8512",
+                "target-digest", "0".repeat(40)));
+        assertThat(staleDigest.status()).isEqualTo(409);
+        var givenAway = fx.call(admin, "POST", node() + "/lxc/8011/move_volume", Map.of("volume", "unused0", "target-vmid", "8512",
+                "target-volume", "unused5"));
+        assertThat(givenAway.status()).as(givenAway.body().toString()).isEqualTo(200);
+        assertThat(givenAway.data().asText()).contains(":move_volume:8011-unused0>8512-unused5:");
+        assertThat(fx.waitTask(admin, givenAway.data().asText())).isEqualTo("OK");
+        assertThat(fx.get(admin, node() + "/lxc/8011/config").data().has("unused0")).isFalse();
+        String moved5 = fx.get(admin, node() + "/lxc/8512/config").data().get("unused5").asText();
+        assertThat(moved5).startsWith("bt:").contains("-8512-disk-").isNotEqualTo(unused);
+        var inUse = fx.call(admin, "POST", node() + "/lxc/8512/move_volume", Map.of("volume", "unused5", "target-vmid", "8011",
+                "target-volume", "rootfs"));
+        assertThat(inUse.status()).isEqualTo(400);
 
         // the moved container runs
         assertThat(fx.waitTask(admin, fx.call(admin, "POST", node() + "/lxc/8011/status/start", Map.of()).data().asText())).isEqualTo("OK");
