@@ -120,8 +120,8 @@ class MigrationTest {
 
     /** Fills /f (rootfs) and /data/g (mp0) with random data and returns their checksums, as the container sees them. */
     static String fill(CtFixture f, int vmid, int mib) {
-        ExecResult r = f.exec(vmid, "sh", "-c", "dd if=/dev/urandom of=/f bs=1M count=" + mib + " 2>/dev/null && dd if=/dev/urandom"
-                + " of=/data/g bs=1M count=" + mib + " 2>/dev/null && mkdir -p /data/d && ln -s ../g /data/d/link && sync && "
+        ExecResult r = f.exec(vmid, "sh", "-c", "dd if=/dev/urandom of=/f bs=1M conv=fsync count=" + mib + " 2>/dev/null && dd if=/dev/urandom"
+                + " of=/data/g bs=1M conv=fsync count=" + mib + " 2>/dev/null && mkdir -p /data/d && ln -s ../g /data/d/link && "
                 + "sha256sum /f /data/g && readlink /data/d/link");
         assertEquals(0, r.exitCode(), r.stderr());
         return r.stdout();
@@ -246,7 +246,7 @@ class MigrationTest {
         a.create(vmid, Map.of("rootfs", "local:0"));
         b.adopt(vmid);
         a.svc.start(vmid, false, false);
-        assertEquals(0, a.exec(vmid, "sh", "-c", "dd if=/dev/urandom of=/big bs=1M count=6 2>/dev/null; sync").exitCode());
+        assertEquals(0, a.exec(vmid, "sh", "-c", "dd if=/dev/urandom of=/big bs=1M count=6 conv=fsync 2>/dev/null").exitCode());
         a.svc.stop(vmid, false);
         AtomicLong last = new AtomicLong(), total = new AtomicLong();
         long t0 = System.nanoTime();
