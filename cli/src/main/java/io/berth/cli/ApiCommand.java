@@ -36,16 +36,16 @@ public final class ApiCommand implements Runnable {
         }
     }
 
-    @Command(name = "get", aliases = "ls", description = "GET PATH.") static final class Get extends Call { String method() { return "GET"; } }
+    @Command(name = "get", aliases = "ls", mixinStandardHelpOptions = true, description = "GET PATH.") static final class Get extends Call { String method() { return "GET"; } }
 
-    @Command(name = "set", description = "PUT PATH.") static final class Set extends Call { String method() { return "PUT"; } }
+    @Command(name = "set", mixinStandardHelpOptions = true, description = "PUT PATH.") static final class Set extends Call { String method() { return "PUT"; } }
 
-    @Command(name = "create", description = "POST PATH.") static final class Create extends Call { String method() { return "POST"; } }
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "POST PATH.") static final class Create extends Call { String method() { return "POST"; } }
 
-    @Command(name = "delete", description = "DELETE PATH.") static final class Delete extends Call { String method() { return "DELETE"; } }
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "DELETE PATH.") static final class Delete extends Call { String method() { return "DELETE"; } }
 
     /** {@code berth api server}: the HTTPS API in the foreground. */
-    @Command(name = "server", description = "Serve the HTTPS API (and web UI) in the foreground.")
+    @Command(name = "server", mixinStandardHelpOptions = true, description = "Serve the HTTPS API (and web UI) in the foreground.")
     static final class Server implements Callable<Integer> {
         @Spec CommandSpec spec;
 

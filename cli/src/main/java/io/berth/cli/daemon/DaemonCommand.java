@@ -38,21 +38,26 @@ public final class DaemonCommand implements Runnable {
         return r.runDir().resolve("berthd.pid");
     }
 
-    @Command(name = "run", description = "Run berthd in the foreground until stopped.")
-    public static final class Run implements Callable<Integer> {
-        @ParentCommand DaemonCommand parent;
-
-        @picocli.CommandLine.Option(names = "--api-port", description = "Also serve the HTTPS API on this port "
+    /** The API options `daemon run` takes and `daemon start` passes on to it. */
+    static final class ApiOptions {
+        @picocli.CommandLine.Option(names = "--api-port", paramLabel = "PORT", description = "Also serve the HTTPS API on this port "
                 + "(default: 8006 for the default root, none for a --root; 0: none).")
         Integer apiPort;
 
-        @picocli.CommandLine.Option(names = "--api-user", defaultValue = "www-data", description = "User (and group of "
+        @picocli.CommandLine.Option(names = "--api-user", paramLabel = "USER", defaultValue = "www-data", description = "User (and group of "
                 + "the same name) the API's TLS front runs as; only that group reaches the backend socket (default: ${DEFAULT-VALUE}).")
         String apiUser;
 
         @picocli.CommandLine.Option(names = "--api-in-process", description = "Run the API's TLS front inside berthd, as "
                 + "root (development only: no privilege separation).")
         boolean apiInProcess;
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true, description = "Run berthd in the foreground until stopped.")
+    public static final class Run implements Callable<Integer> {
+        @ParentCommand DaemonCommand parent;
+
+        @picocli.CommandLine.Mixin ApiOptions apiOptions;
 
         @Override public Integer call() throws IOException {
             BerthRoots roots = parent.roots();
@@ -60,7 +65,7 @@ public final class DaemonCommand implements Runnable {
             java.io.PrintWriter err = parent.spec.commandLine().getErr();
             // cluster (issue 17): on a cluster node the API forwards to other nodes and the agent heartbeats
             var clusterNode = ClusterHook.node(roots, err);
-            io.berth.api.HttpsServer api = ApiHook.start(roots, apiPort, apiUser, apiInProcess, err, ClusterHook.front(clusterNode));
+            io.berth.api.HttpsServer api = ApiHook.start(roots, apiOptions.apiPort, apiOptions.apiUser, apiOptions.apiInProcess, err, ClusterHook.front(clusterNode));
             io.berth.cluster.ClusterAgent agent = ClusterHook.agent(roots, clusterNode, api, err);
             HaHook ha = HaHook.start(roots, clusterNode, err); // migrate target side, HA LRM/watchdog/manager
             try (Berthd d = open(roots)) {
@@ -121,21 +126,11 @@ public final class DaemonCommand implements Runnable {
         }
     }
 
-    @Command(name = "start", description = "Start berthd in the background (no-op when it runs).")
+    @Command(name = "start", mixinStandardHelpOptions = true, description = "Start berthd in the background (no-op when it runs).")
     static final class Start implements Callable<Integer> {
         @ParentCommand DaemonCommand parent;
 
-        @picocli.CommandLine.Option(names = "--api-port", description = "Also serve the HTTPS API on this port "
-                + "(default: 8006 for the default root, none for a --root; 0: none).")
-        Integer apiPort;
-
-        @picocli.CommandLine.Option(names = "--api-user", defaultValue = "www-data", description = "User (and group of "
-                + "the same name) the API's TLS front runs as; only that group reaches the backend socket (default: ${DEFAULT-VALUE}).")
-        String apiUser;
-
-        @picocli.CommandLine.Option(names = "--api-in-process", description = "Run the API's TLS front inside berthd, as "
-                + "root (development only: no privilege separation).")
-        boolean apiInProcess;
+        @picocli.CommandLine.Mixin ApiOptions apiOptions;
 
         @Override public Integer call() throws Exception {
             BerthRoots roots = parent.roots();
@@ -152,9 +147,9 @@ public final class DaemonCommand implements Runnable {
             String root = Run.rootArg(roots);
             if (root != null) cmd.addAll(List.of("--root", root));
             cmd.addAll(List.of("daemon", "run"));
-            if (apiPort != null) cmd.addAll(List.of("--api-port", apiPort.toString()));
-            cmd.addAll(List.of("--api-user", apiUser));
-            if (apiInProcess) cmd.add("--api-in-process");
+            if (apiOptions.apiPort != null) cmd.addAll(List.of("--api-port", apiOptions.apiPort.toString()));
+            cmd.addAll(List.of("--api-user", apiOptions.apiUser));
+            if (apiOptions.apiInProcess) cmd.add("--api-in-process");
             Path log = roots.runDir().resolve("berthd.log");
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -177,7 +172,7 @@ public final class DaemonCommand implements Runnable {
         }
     }
 
-    @Command(name = "stop", description = "Stop berthd.")
+    @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop berthd.")
     static final class Stop implements Callable<Integer> {
         @ParentCommand DaemonCommand parent;
 
@@ -203,7 +198,7 @@ public final class DaemonCommand implements Runnable {
         }
     }
 
-    @Command(name = "status", description = "Tell whether berthd runs.")
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Tell whether berthd runs.")
     static final class Status implements Callable<Integer> {
         @ParentCommand DaemonCommand parent;
 

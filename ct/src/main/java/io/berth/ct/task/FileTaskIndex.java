@@ -168,7 +168,8 @@ final class FileTaskIndex implements TaskIndex {
         }
     }
 
-    private static List<String> lines(Path p) {
+    /** The file's lines; none when it does not exist. */
+    static List<String> lines(Path p) {
         try {
             return Files.readAllLines(p, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {

@@ -197,7 +197,7 @@ public final class Tasks {
     public List<String> log(Upid upid) {
         Path log = logFile(upid);
         if (!Files.exists(log)) throw new NotFoundException("task " + upid + " does not exist on this node (no " + log + ")");
-        return lines(log);
+        return FileTaskIndex.lines(log);
     }
 
     Path logFile(Upid upid) { return dir.resolve(upid.subdir()).resolve(upid.toString()); }
@@ -210,7 +210,7 @@ public final class Tasks {
         if (!alive) return new TaskStatus.Vanished();
         int percent = 0;
         String step = "";
-        for (String l : lines(logFile(u))) {
+        for (String l : FileTaskIndex.lines(logFile(u))) {
             if (l.startsWith(PROGRESS_PREFIX)) {
                 String[] p = l.substring(PROGRESS_PREFIX.length()).split("% ?", 2);
                 try {
@@ -335,16 +335,6 @@ public final class Tasks {
     /** A finished entry as a task, or empty when its UPID is damaged. */
     private static Optional<TaskInfo> finishedInfo(TaskIndex.Entry e) {
         return parseUpid(e.upid()).map(u -> new TaskInfo(u, TaskStatus.ofText(e.status()), e.endtime()));
-    }
-
-    private static List<String> lines(Path p) {
-        try {
-            return Files.readAllLines(p, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            return List.of();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + p + ": " + e.getMessage(), e);
-        }
     }
 
     private static String message(Throwable e) {
