@@ -49,6 +49,7 @@ public final class UnixSocketServer implements AutoCloseable {
     private final Handler handler;
     private final Refusal refusal;
     private volatile boolean closed;
+    private volatile Thread serving;
 
     public UnixSocketServer(Path socket, String dirMode, Predicate<PeerCredentials> allowed, int maxClients,
             Handler handler, Refusal refusal) throws IOException {
@@ -71,15 +72,20 @@ public final class UnixSocketServer implements AutoCloseable {
 
     /** Accepts until {@link #close()}; each connection on its own platform thread (native calls block it). */
     public void serve() {
-        while (!closed) {
-            Fd conn;
-            try {
-                conn = UnixSockets.accept(listener);
-            } catch (SysException | IllegalStateException e) {
-                if (closed) return;
-                continue;
+        serving = Thread.currentThread();
+        try {
+            while (!closed) {
+                Fd conn;
+                try {
+                    conn = UnixSockets.accept(listener);
+                } catch (SysException | IllegalStateException e) {
+                    if (closed) return;
+                    continue;
+                }
+                Thread.ofPlatform().name("berthd-client").daemon().start(() -> serveOne(conn));
             }
-            Thread.ofPlatform().name("berthd-client").daemon().start(() -> serveOne(conn));
+        } finally {
+            serving = null;
         }
     }
 
@@ -109,6 +115,16 @@ public final class UnixSocketServer implements AutoCloseable {
         closed = true;
         // wakes the accept loop (accept fails once the socket is shut down)
         UnixSockets.shutdown(listener);
+        // the descriptor is closed only once the loop has left accept: closed earlier, its number could be reused by
+        // a new socket (another server on this path) before the loop's next accept, which would then serve on it
+        Thread loop = serving;
+        if (loop != null && loop != Thread.currentThread()) {
+            try {
+                loop.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         listener.close();
         Files.deleteIfExists(socket);
     }
