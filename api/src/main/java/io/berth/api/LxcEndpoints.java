@@ -72,7 +72,8 @@ final class LxcEndpoints {
                 try {
                     offer.claimed().get(io.berth.web.console.TermProxy.TICKET_LIFETIME.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
                 } catch (java.util.concurrent.TimeoutException e) {
-                    throw new IllegalStateException("connection timed out");
+                    throw new io.berth.error.HostFailureException("connection timed out: no console client connected within "
+                            + io.berth.web.console.TermProxy.TICKET_LIFETIME.toSeconds() + " s");
                 }
                 Integer exit = offer.ended().get();
                 log.line("console closed" + (exit == null ? "" : " (exit " + exit + ")"));
@@ -331,7 +332,7 @@ final class LxcEndpoints {
         } catch (IOException e) {
             throw new io.berth.config.NoSuchContainerException(vmid, api.ct().roots().containerConfig(vmid).toString());
         } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            throw new io.berth.error.HostFailureException("this JVM lacks SHA-1: " + e.getMessage(), e);
         }
     }
 

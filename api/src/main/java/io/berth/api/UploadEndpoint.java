@@ -1,5 +1,7 @@
 package io.berth.api;
 
+import io.berth.error.HostFailureException;
+import io.berth.error.InvalidInputException;
 import io.berth.storage.ContentType;
 import io.berth.storage.Storage;
 import java.io.IOException;
@@ -97,7 +99,9 @@ final class UploadEndpoint {
                     if (algorithm != null) {
                         log.line("calculating checksum...");
                         String got = digest(staged, algorithm);
-                        if (!got.equalsIgnoreCase(checksum.strip())) throw new IllegalStateException("checksum mismatch: got '" + got + "' != expected '" + checksum + "'");
+                        if (!got.equalsIgnoreCase(checksum.strip())) {
+                            throw new InvalidInputException("checksum", "checksum mismatch: got '" + got + "' != expected '" + checksum + "' (" + algorithm + ")");
+                        }
                         log.line("checksum verified");
                     }
                     log.line("target file: " + target);
@@ -125,7 +129,7 @@ final class UploadEndpoint {
             for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
             return HexFormat.of().formatHex(md.digest());
         } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            throw new HostFailureException("this JVM lacks the " + jca + " digest: " + e.getMessage(), e);
         }
     }
 }

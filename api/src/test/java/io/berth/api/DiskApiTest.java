@@ -233,7 +233,9 @@ class DiskApiTest {
         bad.put("checksum", "0".repeat(64));
         var badSum = upload(admin, "local", bad, "bad.tar.gz", bytes);
         assertThat(badSum.statusCode()).isEqualTo(200);
-        assertThat(fx.waitTask(admin, Json.MAPPER.readTree(badSum.body()).get("data").asText())).contains("checksum mismatch");
+        // the client's input, named as such (InvalidInputException "checksum"), not an internal error
+        assertThat(fx.waitTask(admin, Json.MAPPER.readTree(badSum.body()).get("data").asText()))
+                .isEqualTo("checksum: checksum mismatch: got '" + sha + "' != expected '" + "0".repeat(64) + "' (sha256)");
         assertThat(cache.resolve("bad.tar.gz")).doesNotExist();
 
         // names and content types Berth refuses, each with the field named

@@ -130,9 +130,9 @@ public final class TaskManager {
     public Info await(String upid, Duration timeout) throws InterruptedException {
         long until = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Info i = get(upid).orElseThrow(() -> new IllegalStateException("no task " + upid));
+            Info i = get(upid).orElseThrow(() -> new io.berth.error.NotFoundException("no task '" + upid + "'"));
             if (!i.running()) return i;
-            if (System.nanoTime() > until) throw new IllegalStateException("task " + upid + " still running after " + timeout);
+            if (System.nanoTime() > until) throw new io.berth.error.HostFailureException("task " + upid + " still running after " + timeout);
             Thread.sleep(20);
         }
     }
