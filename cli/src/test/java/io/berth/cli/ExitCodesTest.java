@@ -230,6 +230,9 @@ class ExitCodesTest {
                 .validate()), 2, 400, "lxc.idmap");
         assertKind(catchThrowable(() -> io.berth.idmap.MountIdMap.parse("u:0:0:1  g:0:0:1")), 2, 400, "idmap");
         assertKind(new io.berth.lxc.render.RenderException("net0", "bridge 'nobr0' does not exist on this host"), 2, 400, "net0");
+        assertKind(catchThrowable(() -> io.berth.ct.template.TemplateArchive.of(Path.of("/tmp/debian.zip"))), 2, 400, "ostemplate");
+        assertKind(catchThrowable(() -> new io.berth.guest.GuestSpec(io.berth.config.ContainerConfig.empty(), java.util.Optional.empty(),
+                java.util.Optional.of("ssh-ed25519 AAAA\r\nx"), 0, 0)), 2, 400, "ssh-public-keys");
     }
 
     /** A guest whose distribution cannot be set up, and a failed LXC monitor command, are host failures: exit 1, 500. */

@@ -104,7 +104,16 @@ class SnapshotCommandsTest {
                 new Case(new String[] {"clone", "100", "101", "--full", "2"}, "invalid --full '2'"),
                 new Case(new String[] {"move-volume", "100", "unused0", "local"}, "unused volumes cannot be moved"),
                 new Case(new String[] {"push", "100", "/etc/hostname", "/x", "--perms", "999"}, "invalid --perms '999'"),
-                new Case(new String[] {"fsck", "100", "--device", "disk0"}, "invalid --device 'disk0'")}) {
+                new Case(new String[] {"fsck", "100", "--device", "disk0"}, "invalid --device 'disk0'"),
+                // each refusal of the clone/move/file layer is its kind naming the parameter (no Java exception)
+                new Case(new String[] {"clone", "100", "101", "--snapname", "nope"}, "snapshot 'nope' of container 100 does not exist",
+                        CliErrors.EXIT_NOT_FOUND),
+                new Case(new String[] {"clone", "100", "101", "--snapname", "1bad"}, "snapname: invalid snapshot name '1bad'"),
+                new Case(new String[] {"move-volume", "100", "mp7", "local"}, "volume: container 100 has no volume 'mp7'"),
+                new Case(new String[] {"move-volume", "100", "rootfs", "local"}, "storage: volume 'local:100/vm-100-disk-0.raw' is on storage 'local' already"),
+                new Case(new String[] {"fsck", "100", "--device", "mp5"}, "device: container 100 has no mp5"),
+                new Case(new String[] {"push", "100", "/nonexistent-2100", "/x"}, "file: cannot push '/nonexistent-2100': not a regular file on the host"),
+                new Case(new String[] {"push", "100", "/etc/hostname", "/x", "--user", "-1"}, "user: invalid user -1: allowed 0 or more")}) {
             Result r = run(c.args());
             assertThat(r.rc()).as(String.join(" ", c.args()) + ": " + r.err()).isEqualTo(c.exit());
             assertThat(r.err()).as(String.join(" ", c.args())).contains("error: ").contains(c.message());

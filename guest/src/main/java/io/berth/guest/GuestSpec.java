@@ -20,7 +20,7 @@ public record GuestSpec(ContainerConfig conf, Optional<String> rootPassword, Opt
         }
         sshKeys.ifPresent(k -> {
             if (k.contains("\r") || k.contains("\0")) {
-                throw new IllegalArgumentException("ssh-public-keys: keys must not contain CR or NUL characters");
+                throw new io.berth.error.InvalidInputException("ssh-public-keys", "keys must not contain CR or NUL characters");
             }
         });
     }

@@ -114,7 +114,7 @@ public final class LxcTools {
             throw new UncheckedIOException("cannot run " + String.join(" ", cmd) + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running " + String.join(" ", cmd), e);
+            throw new io.berth.error.HostFailureException("interrupted while running " + String.join(" ", cmd), e);
         } finally {
             deleteQuietly(out);
             deleteQuietly(err);
@@ -128,7 +128,7 @@ public final class LxcTools {
             throw new UncheckedIOException("cannot run " + String.join(" ", cmd) + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running " + String.join(" ", cmd), e);
+            throw new io.berth.error.HostFailureException("interrupted while running " + String.join(" ", cmd), e);
         }
     }
 

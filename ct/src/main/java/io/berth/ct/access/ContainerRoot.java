@@ -51,9 +51,9 @@ final class ContainerRoot implements AutoCloseable {
     /** The path relative to the root, rejecting '..' and empty paths; the error names {@code what}. */
     static String relative(String what, String path) {
         if (path == null || !path.startsWith("/"))
-            throw new IllegalArgumentException(what + " '" + path + "' is invalid: an absolute path inside the container is required");
+            throw new io.berth.error.InvalidInputException(what, what + " '" + path + "' is invalid: an absolute path inside the container is required");
         List<String> comps = SafePath.components(what, path);
-        if (comps.isEmpty()) throw new IllegalArgumentException(what + " '" + path + "' names the root directory, not a file");
+        if (comps.isEmpty()) throw new io.berth.error.InvalidInputException(what, what + " '" + path + "' names the root directory, not a file");
         return String.join("/", comps);
     }
 

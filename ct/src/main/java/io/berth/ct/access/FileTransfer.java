@@ -37,7 +37,7 @@ public final class FileTransfer {
         int mode = parsePerms(perms);
         IdMap map = CtMounts.idMap(ct.config(vmid).main());
         int uid = (int) toHost(map, IdKind.UID, user.orElse(0), "user"), gid = (int) toHost(map, IdKind.GID, group.orElse(0), "group");
-        if (!Files.isRegularFile(file)) throw new IllegalArgumentException("cannot push '" + file + "': not a regular file on the host");
+        if (!Files.isRegularFile(file)) throw new io.berth.error.InvalidInputException("file", "cannot push '" + file + "': not a regular file on the host");
         try (ContainerRoot root = ContainerRoot.open(ct.paths(vmid));
              Fd fd = root.open("destination", dest, PathCalls.O_WRONLY | PathCalls.O_CREAT | PathCalls.O_TRUNC, mode);
              InputStream in = Files.newInputStream(file);
@@ -58,7 +58,7 @@ public final class FileTransfer {
              Fd fd = root.open("path", path, PathCalls.O_RDONLY, 0)) {
             io.berth.sys.Stat st = PathCalls.fstat(fd);
             if (st.type() != io.berth.sys.Stat.FileType.REGULAR)
-                throw new IllegalArgumentException("cannot pull '" + path + "' from container " + vmid + ": not a regular file");
+                throw new io.berth.error.InvalidInputException("path", "cannot pull '" + path + "' from container " + vmid + ": not a regular file");
             try (FileChannel ch = FileChannel.open(Path.of(fd.procPath()), StandardOpenOption.READ);
                  OutputStream out = Files.newOutputStream(dest)) {
                 return Channels.newInputStream(ch).transferTo(out);
@@ -69,9 +69,9 @@ public final class FileTransfer {
     }
 
     private static long toHost(IdMap map, IdKind kind, int ctId, String what) {
-        if (ctId < 0) throw new IllegalArgumentException("invalid " + what + " " + ctId + ": allowed 0 or more");
+        if (ctId < 0) throw new io.berth.error.InvalidInputException(what, "invalid " + what + " " + ctId + ": allowed 0 or more");
         if (map.isEmpty()) return ctId;
-        return map.toHost(kind, ctId).orElseThrow(() -> new IllegalArgumentException(
+        return map.toHost(kind, ctId).orElseThrow(() -> new io.berth.error.InvalidInputException(what,
                 "invalid " + what + " " + ctId + ": not mapped by the container's id map " + map));
     }
 
@@ -82,7 +82,7 @@ public final class FileTransfer {
             if (m < 0 || m > 07777) throw new NumberFormatException();
             return m;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid --perms '" + perms + "': allowed an octal mode like 0644, or 0x-prefixed hex");
+            throw new io.berth.error.InvalidInputException("perms", "invalid --perms '" + perms + "': allowed an octal mode like 0644, or 0x-prefixed hex");
         }
     }
 

@@ -144,12 +144,12 @@ public final class Maintenance {
     public String fsck(int vmid, Optional<String> device, boolean force) {
         String key = device.orElse("rootfs");
         if (!io.berth.config.MountPoint.isVolumeKey(key))
-            throw new IllegalArgumentException("invalid --device '" + key + "': allowed rootfs or mp0..mp255");
+            throw new io.berth.error.InvalidInputException("device", "invalid --device '" + key + "': allowed rootfs or mp0..mp255");
         ContainerConfig c = configs.read(vmid).main();
         checkUnlocked(vmid, c);
         if (new LxcRuntime(ct.paths(vmid)).isRunning())
             throw new io.berth.error.StateException("cannot run fsck on running container " + vmid + "; stop it first");
-        MountPoint mp = c.mountPoint(key).orElseThrow(() -> new IllegalArgumentException("container " + vmid + " has no " + key));
+        MountPoint mp = c.mountPoint(key).orElseThrow(() -> new io.berth.error.InvalidInputException("device", "container " + vmid + " has no " + key));
         Path target;
         switch (mp.source()) {
             case MountSource.Volume v -> {
@@ -158,11 +158,11 @@ public final class Maintenance {
                 s.activate(id);
                 VolumePath p = s.path(id);
                 if (p instanceof VolumePath.Directory)
-                    throw new IllegalArgumentException("unable to run fsck for '" + id + "' (format == subvol): it is a directory, not a filesystem image");
+                    throw new io.berth.error.InvalidInputException("device", "unable to run fsck for '" + id + "' (format == subvol): it is a directory, not a filesystem image");
                 target = p.path();
             }
             case MountSource.Device d -> target = d.devicePath();
-            default -> throw new IllegalArgumentException("unable to run fsck on " + key + " ('" + mp.source().format() + "'): not a volume or device");
+            default -> throw new io.berth.error.InvalidInputException("device", "unable to run fsck on " + key + " ('" + mp.source().format() + "'): not a volume or device");
         }
         List<String> cmd = new ArrayList<>(List.of("fsck", "-a", "-l"));
         if (force) cmd.add("-f");

@@ -12,6 +12,7 @@ import io.berth.ct.lifecycle.CtMounts;
 import io.berth.ct.lifecycle.GuestSpecs;
 import io.berth.ct.lifecycle.LxcRuntime;
 import io.berth.ct.snapshot.SnapshotConfigs;
+import io.berth.error.InvalidInputException;
 import io.berth.ct.Progress;
 import io.berth.guest.GuestSetup;
 import io.berth.guest.Phase;
@@ -65,7 +66,7 @@ public final class CloneService {
             if (!file.snapshots().isEmpty())
                 throw new io.berth.error.StateException("unable to create template, because container " + vmid + " has snapshots ("
                         + String.join(", ", file.snapshots().keySet()) + ")");
-            if (c.template()) throw new IllegalArgumentException("container " + vmid + " is a template already");
+            if (c.template()) throw new io.berth.error.StateException("container " + vmid + " is a template already");
             if (new LxcRuntime(ct.paths(vmid)).isRunning())
                 throw new io.berth.error.StateException("you can't convert container " + vmid + " to a template while it is running");
             List<VolumeId> made = new ArrayList<>();
@@ -138,11 +139,11 @@ public final class CloneService {
     public CloneResult clone(CloneRequest req, Progress progress) {
         int vmid = req.vmid(), newid = req.newid();
         if (newid < 100 || newid > 999_999_999)
-            throw new IllegalArgumentException("invalid new id '" + newid + "': allowed 100 to 999999999");
-        if (newid == vmid) throw new IllegalArgumentException("cannot clone container " + vmid + " onto itself");
+            throw new InvalidInputException("newid", "invalid new id '" + newid + "': allowed 100 to 999999999");
+        if (newid == vmid) throw new InvalidInputException("newid", "cannot clone container " + vmid + " onto itself");
         req.snapname().ifPresent(s -> {
             if (!io.berth.ct.snapshot.SnapshotService.NAME.matcher(s).matches())
-                throw new IllegalArgumentException("invalid snapshot name '" + s + "'");
+                throw new InvalidInputException("snapname", "invalid snapshot name '" + s + "'");
         });
         if (configs.exists(newid))
             throw new io.berth.error.ExistsException("container " + newid + " exists already (" + configs.path(newid)
@@ -161,12 +162,12 @@ public final class CloneService {
             boolean running = new LxcRuntime(ct.paths(vmid)).isRunning();
             boolean full = req.full().orElse(!src.main().template());
             if (req.storage().isPresent() && !full)
-                throw new IllegalArgumentException("parameter 'storage' not allowed for linked clones; add --full");
+                throw new InvalidInputException("storage", "parameter 'storage' not allowed for linked clones; add --full");
             ContainerConfig from = src.main();
             if (req.snapname().isPresent()) {
                 from = src.snapshots().get(req.snapname().get());
                 if (from == null)
-                    throw new IllegalArgumentException("snapshot '" + req.snapname().get() + "' of container " + vmid + " does not exist");
+                    throw new io.berth.error.NotFoundException("snapshot '" + req.snapname().get() + "' of container " + vmid + " does not exist");
             }
             Map<String, String> values = new LinkedHashMap<>();
             Map<String, MountPoint> mounts = new LinkedHashMap<>();
@@ -294,7 +295,7 @@ public final class CloneService {
      */
     public MoveResult moveVolume(int vmid, String key, String storage, boolean delete, Progress progress) {
         if (key == null || !io.berth.config.MountPoint.isVolumeKey(key))
-            throw new IllegalArgumentException("invalid volume '" + key + "': allowed rootfs or mp0..mp255"
+            throw new InvalidInputException("volume", "invalid volume '" + key + "': allowed rootfs or mp0..mp255"
                     + (key != null && io.berth.config.Schema.inFamily("unused", key) ? " (unused volumes cannot be moved)" : ""));
         ct.storages().get(storage);
         List<String> warnings = new ArrayList<>();
@@ -302,15 +303,15 @@ public final class CloneService {
             checkUnlocked(vmid, f.main());
             if (new LxcRuntime(ct.paths(vmid)).isRunning())
                 throw new io.berth.error.StateException("cannot move volumes of running container " + vmid + "; stop it first");
-            MountPoint mp = f.main().mountPoint(key).orElseThrow(() -> new IllegalArgumentException(
+            MountPoint mp = f.main().mountPoint(key).orElseThrow(() -> new InvalidInputException("volume",
                     "container " + vmid + " has no volume '" + key + "'"));
             if (!(mp.source() instanceof MountSource.Volume v))
-                throw new IllegalArgumentException("cannot move " + key + " ('" + mp.source().format()
+                throw new InvalidInputException("volume", "cannot move " + key + " ('" + mp.source().format()
                         + "'): only storage volumes can be moved");
             if (delete && f.snapshots().values().stream().anyMatch(s -> SnapshotConfigs.volumes(s).contains(v.volid())))
-                throw new CtException("you can't move volume '" + v.volid() + "' with snapshots and delete the source");
+                throw new io.berth.error.StateException("you can't move volume '" + v.volid() + "' with snapshots and delete the source");
             if (ct.storages().parseVolumeId(v.volid()).storage().equals(storage))
-                throw new IllegalArgumentException("volume '" + v.volid() + "' is on storage '" + storage + "' already");
+                throw new InvalidInputException("storage", "volume '" + v.volid() + "' is on storage '" + storage + "' already");
             return f.withMain(f.main().with("lock", "disk"));
         });
         ContainerConfig c = file.main();

@@ -351,7 +351,7 @@ public final class SnapshotService {
         } catch (IOException e) {
             throw new CtException("cannot read " + ct.roots().containerConfig(vmid) + ": " + e.getMessage(), e);
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            throw new io.berth.error.HostFailureException("this JVM lacks SHA-1: " + e.getMessage(), e);
         }
     }
 

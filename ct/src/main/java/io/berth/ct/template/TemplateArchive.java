@@ -25,7 +25,7 @@ public record TemplateArchive(Path path, Compression compression) {
         else if (n.endsWith(".tar.xz") || n.endsWith(".txz")) c = Compression.XZ;
         else if (n.endsWith(".tar.zst") || n.endsWith(".tzst")) c = Compression.ZSTD;
         else if (n.endsWith(".tar")) c = Compression.NONE;
-        else throw new IllegalArgumentException("template '" + path + "' has an unknown suffix: allowed are "
+        else throw new io.berth.error.InvalidInputException("ostemplate", "template '" + path + "' has an unknown suffix: allowed are "
                 + ".tar.gz, .tgz, .tar.xz, .txz, .tar.zst, .tzst, .tar");
         return new TemplateArchive(path, c);
     }

@@ -28,17 +28,13 @@ public final class Templates {
             path = Path.of(spec).toAbsolutePath();
         }
         if (!Files.isRegularFile(path)) throw new io.berth.error.NotFoundException("template '" + spec + "' not found (" + path + ")");
-        try {
-            return TemplateArchive.of(path);
-        } catch (IllegalArgumentException e) {
-            throw new CtException(e.getMessage(), e);
-        }
+        return TemplateArchive.of(path);
     }
 
     /** The template cache dir of {@code storage} (or the first storage with vztmpl content when empty). */
     public static Path templateDir(Storages storages, Optional<String> storage) {
-        return storages.templateDir(storage).orElseThrow(() -> new CtException(storage
-                .map(s -> "storage '" + s + "' has no 'vztmpl' content")
-                .orElse("no enabled storage has 'vztmpl' content")));
+        return storages.templateDir(storage).orElseThrow(() -> storage.isPresent()
+                ? new io.berth.error.InvalidInputException("storage", "storage '" + storage.get() + "' has no 'vztmpl' content")
+                : new CtException("no enabled storage has 'vztmpl' content"));
     }
 }
