@@ -69,6 +69,9 @@ public final class ApiFront implements AutoCloseable {
 
     public int port() { return listener.getLocalPort(); }
 
+    /** Client connections being relayed or lingering. */
+    int openConnections() { return open.size(); }
+
     private void acceptLoop() {
         while (!closed) {
             try {
@@ -81,6 +84,15 @@ public final class ApiFront implements AutoCloseable {
         }
     }
 
+    /**
+     * Lingering close, as HTTP servers do it: when the backend has answered and closed (often early: a 401/403/413
+     * before an upload's body was read), closing the client's socket while its body is still arriving would make the
+     * kernel answer the unread bytes with a reset, which destroys the response in flight to the client. So the
+     * answer goes out, then TLS close_notify and a FIN (half close), and the client's remaining input is read and
+     * dropped until it closes, stays silent for {@link #LINGER_IDLE_MS} or {@link #LINGER_MAX_MS} have passed.
+     */
+    private static final long LINGER_IDLE_MS = 5_000, LINGER_MAX_MS = 30_000;
+
     private void relay(SSLSocket client) {
         open.add(client);
         try (client; SocketChannel back = SocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -90,33 +102,36 @@ public final class ApiFront implements AutoCloseable {
             client.setSoTimeout(0);
             back.connect(backend);
             back.write(ByteBuffer.wrap(proxyLine(client).getBytes(StandardCharsets.US_ASCII)));
+            Upstream up = new Upstream(client, back);
+            Thread upThread = Thread.ofVirtual().name("api-front-up").start(up);
             OutputStream toClient = client.getOutputStream();
-            Thread down = Thread.ofVirtual().name("api-front-down").start(() -> {
-                ByteBuffer buf = ByteBuffer.allocate(BUFFER);
+            ByteBuffer buf = ByteBuffer.allocate(BUFFER);
+            boolean answered = true;
+            while (answered) {
                 try {
-                    while (back.read(buf.clear()) >= 0) {
-                        toClient.write(buf.array(), 0, buf.position());
-                        toClient.flush();
-                    }
+                    if (back.read(buf.clear()) < 0) break;
+                } catch (IOException reset) {
+                    // a Unix socket closed with our unread bytes in it reports a reset after its last data: an
+                    // end like any other (or the up side closed it, the client being gone: then the writes fail)
+                    break;
+                }
+                try {
+                    toClient.write(buf.array(), 0, buf.position());
+                    toClient.flush();
                 } catch (IOException gone) {
-                    // either side went away
-                } finally {
-                    closeQuietly(client); // the backend closed: so does the client's connection
+                    answered = false; // the client went away
                 }
-            });
-            InputStream fromClient = client.getInputStream();
-            byte[] buf = new byte[BUFFER];
-            try {
-                int n;
-                while ((n = fromClient.read(buf)) >= 0) {
-                    ByteBuffer b = ByteBuffer.wrap(buf, 0, n);
-                    while (b.hasRemaining()) back.write(b);
-                }
-                back.shutdownOutput(); // the client is done sending; the backend still answers what it got
-            } catch (IOException gone) {
-                closeQuietly(back);
             }
-            down.join();
+            if (answered) {
+                try {
+                    client.shutdownOutput(); // close_notify + FIN: the client reads the whole answer, then the end
+                } catch (IOException gone) {
+                    answered = false;
+                }
+            }
+            if (answered) linger(upThread, up);
+            else closeQuietly(client);
+            upThread.join();
         } catch (IOException e) {
             // a failed handshake or an unreachable backend: the client sees its connection close
             if (!closed && e instanceof java.net.ConnectException) System.err.println("berth api front: backend " + backend + ": " + e.getMessage());
@@ -124,6 +139,57 @@ public final class ApiFront implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             open.remove(client);
+        }
+    }
+
+    /** Waits for the client to finish sending after the answer went out, within the lingering bounds. */
+    private static void linger(Thread upThread, Upstream up) throws InterruptedException {
+        long deadline = System.nanoTime() + LINGER_MAX_MS * 1_000_000;
+        long seen = -1;
+        while (!upThread.join(java.time.Duration.ofMillis(LINGER_IDLE_MS))) {
+            long now = up.received;
+            if (now == seen || System.nanoTime() > deadline) {
+                closeQuietly(up.client); // silent or endless: give up (the unblocked read ends the up thread)
+                return;
+            }
+            seen = now;
+        }
+    }
+
+    /**
+     * Client to backend. When the backend stops taking bytes (it answered without reading the rest), the rest is read
+     * and dropped, not refused, so the client's connection stays intact until it has read the answer.
+     */
+    private static final class Upstream implements Runnable {
+        final SSLSocket client;
+        final SocketChannel back;
+        volatile long received; // written by this thread only; read by linger()
+
+        Upstream(SSLSocket client, SocketChannel back) {
+            this.client = client;
+            this.back = back;
+        }
+
+        @Override public void run() {
+            byte[] buf = new byte[BUFFER];
+            boolean forwarding = true;
+            try {
+                InputStream fromClient = client.getInputStream();
+                int n;
+                while ((n = fromClient.read(buf)) >= 0) {
+                    received += n;
+                    if (!forwarding) continue;
+                    try {
+                        ByteBuffer b = ByteBuffer.wrap(buf, 0, n);
+                        while (b.hasRemaining()) back.write(b);
+                    } catch (IOException backendStoppedReading) {
+                        forwarding = false; // its answer may still be on the way down: keep the connection
+                    }
+                }
+                if (forwarding) back.shutdownOutput(); // the client is done sending; the backend still answers what it got
+            } catch (IOException gone) {
+                closeQuietly(back); // the client's connection broke: nobody is left to answer
+            }
         }
     }
 

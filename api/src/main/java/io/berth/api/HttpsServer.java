@@ -124,6 +124,9 @@ public final class HttpsServer implements AutoCloseable {
         this.publicPort = port;
     }
 
+    /** Client connections the in-JVM front holds open (tests); 0 without one. */
+    int frontConnections() { return front == null ? 0 : front.openConnections(); }
+
     public java.util.Optional<FrontProcess> frontProcess() { return java.util.Optional.ofNullable(frontProcess); }
 
     /** Serves {@code /metrics} and {@code /events} of {@code api}. */
