@@ -40,16 +40,19 @@ public final class ApiBench {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static void main(String[] args) throws Exception {
-        int clients = 50, seconds = 10, memRequests = 100_000;
+        int clients = 50, seconds = 10, pacedSeconds = 15, memRequests = 100_000;
+        List<Integer> rates = List.of(2000, 3000);
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--clients" -> clients = Integer.parseInt(args[++i]);
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--memory-requests" -> memRequests = Integer.parseInt(args[++i]);
+                case "--rates" -> rates = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
+                case "--paced-seconds" -> pacedSeconds = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 default -> {
-                    System.err.println("usage: ApiBench [--clients N] [--seconds N] [--memory-requests N] [--out FILE]");
+                    System.err.println("usage: ApiBench [--clients N] [--seconds N] [--rates R,R...] [--paced-seconds N] [--memory-requests N] [--out FILE]");
                     System.exit(2);
                 }
             }
@@ -100,10 +103,21 @@ public final class ApiBench {
             boolean wrk = Files.isExecutable(Path.of("/usr/bin/wrk"));
             Loader loader = (n, secs) -> wrk ? wrk(status, auth, n, secs) : load(http, status, auth, n, secs);
             loader.run(clients, 15); // warm-up: C2 compiles the hot path (on a loaded machine that takes a while), TLS sessions
-            long front0 = cpuTicks(frontPid), back0 = cpuTicks(backendPid);
+            Cpu c0 = Cpu.now(frontPid, backendPid);
             Result r = loader.run(clients, seconds);
-            long frontCpuMs = (cpuTicks(frontPid) - front0) * 10, backCpuMs = (cpuTicks(backendPid) - back0) * 10;
-            long serverCpuMs = frontCpuMs + backCpuMs;
+            Cpu sat = Cpu.now(frontPid, backendPid).minus(c0, r.generatorCpuMs);
+            // open loop: the same connections offering fixed rates; the target is read here (see PERFORMANCE.md)
+            List<Result> pacedResults = new ArrayList<>();
+            List<Cpu> pacedCpu = new ArrayList<>();
+            if (!rates.isEmpty()) paced(status, auth, clients, rates.get(0), 3); // warm-up of the generator's own code
+            for (int rate : rates) {
+                Cpu p0 = Cpu.now(frontPid, backendPid);
+                long self0 = cpuTicks(ProcessHandle.current().pid());
+                Result pr = paced(status, auth, clients, rate, pacedSeconds);
+                pacedResults.add(pr);
+                pacedCpu.add(Cpu.now(frontPid, backendPid).minus(p0, (cpuTicks(ProcessHandle.current().pid()) - self0) * 10));
+            }
+            String loadAfter = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
             long frontRss0 = rssKb(frontPid), backRss0 = rssKb(backendPid);
             long done = 0;
             List<String> rss = new ArrayList<>();
@@ -119,18 +133,25 @@ public final class ApiBench {
                     .append("backend socket (bin/berth's flags); the load generator ")
                     .append(wrk ? "wrk (2 threads, keep-alive connections, TLS sessions reused)" : "the JDK's HttpClient (wrk missing)")
                     .append(" on the same 2 cpus; API token auth; a running busybox container.\n\n")
-                    .append("| what | requests | req/s | p50 ms | p99 ms | target |\n| --- | --- | --- | --- | --- | --- |\n")
-                    .append(row("GET status/current, " + clients + " concurrent clients, " + seconds + " s", r, "≥ 2000 req/s, p99 < 20 ms: "
-                            + (r.rate() >= 2000 && r.p99 < 20 ? "met" : "NOT met")))
-                    .append(row("POST /access/ticket (pve realm, PBKDF2), 4 concurrent clients, 5 s", login, "-"))
-                    .append(String.format(Locale.ROOT, "| `berth status %d` (CLI, cold JVM) | 10 | - | %.1f | - | - |%n", vmid, cliCold))
-                    .append(String.format(Locale.ROOT, "| `berth status %d` (CLI through berthd) | 10 | - | %.1f | - | - |%n", vmid, cliDaemon))
-                    .append(String.format(Locale.ROOT, "%nCPU during the status run: %.2f ms per request (front %.2f, backend %.2f)%s.%n",
-                            r.count == 0 ? Double.NaN : (double) serverCpuMs / r.count,
-                            r.count == 0 ? Double.NaN : (double) frontCpuMs / r.count, r.count == 0 ? Double.NaN : (double) backCpuMs / r.count,
-                            r.generatorCpuMs < 0 ? "" : String.format(Locale.ROOT, ", load generator %.2f ms per request", (double) r.generatorCpuMs / Math.max(1, r.count))))
+                    .append("| what | requests | req/s | p50 ms | p99 ms | p99.9 ms | CPU ms/request: front + backend, generator | other processes' CPU | target |\n")
+                    .append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+                    .append(row("GET status/current, " + clients + " closed-loop clients at saturation (wrk), " + seconds + " s", r, sat,
+                            "capacity: ≥ 2000 req/s " + (r.rate() >= 2000 ? "met" : "NOT met") + "; latency here is queueing"));
+            for (int i = 0; i < rates.size(); i++) {
+                Result pr = pacedResults.get(i);
+                boolean target = rates.get(i) == 2000;
+                report.append(row("GET status/current, " + clients + " connections offering " + rates.get(i) + " req/s (open loop), " + pacedSeconds + " s",
+                        pr, pacedCpu.get(i), target ? "≥ 2000 req/s, p99 < 20 ms: " + (pr.rate() >= 0.99 * 2000 && pr.p99 < 20 && pr.errors == 0 ? "met" : "NOT met") : "-"));
+            }
+            report.append(row("POST /access/ticket (pve realm, PBKDF2), 4 concurrent clients, 5 s", login, null, "-"))
+                    .append(String.format(Locale.ROOT, "| `berth status %d` (CLI, cold JVM) | 10 | - | %.1f | - | - | - | - | - |%n", vmid, cliCold))
+                    .append(String.format(Locale.ROOT, "| `berth status %d` (CLI through berthd) | 10 | - | %.1f | - | - | - | - | - |%n", vmid, cliDaemon))
+                    .append(String.format(Locale.ROOT, "%nLoad average before/after the status runs: %s/%s. Open loop: latency from each request's intended send time "
+                            + "(a late answer delays its connection's next send, and that wait counts); generator: a JDK TLS client in the bench JVM, "
+                            + "one keep-alive connection per client. Other processes' CPU: all busy CPU time of the machine during the run "
+                            + "minus the front's, the backend's and the generator's, in cores.%n", loadBefore, loadAfter))
                     .append(String.format(Locale.ROOT, "%nRSS front/backend: %d/%d MiB after the first %d requests, then %s MiB every ~%d requests up to %d.%n",
-                            frontRss0 / 1024, backRss0 / 1024, r.count, String.join(", ", rss), done / Math.max(1, rss.size()), done));
+                            frontRss0 / 1024, backRss0 / 1024, r.count + pacedResults.stream().mapToLong(Result::count).sum(), String.join(", ", rss), done / Math.max(1, rss.size()), done));
             System.out.println(report);
             if (out != null) BenchMain.writeSection(out, "API", report.toString());
             task(http, base, node, auth, call(http, "POST", ct + "/status/stop", auth, "").asText());
@@ -146,8 +167,8 @@ public final class ApiBench {
     }
 
     /** {@code generatorCpuMs}: CPU time the load generator used (user + system), -1 when not measured. */
-    record Result(long count, double seconds, double p50, double p99, long errors, long generatorCpuMs) {
-        Result(long count, double seconds, double p50, double p99, long errors) { this(count, seconds, p50, p99, errors, -1); }
+    record Result(long count, double seconds, double p50, double p99, double p999, long errors, long generatorCpuMs) {
+        Result(long count, double seconds, double p50, double p99, long errors) { this(count, seconds, p50, p99, Double.NaN, errors, -1); }
 
         double rate() { return count / seconds; }
     }
@@ -179,7 +200,107 @@ public final class ApiBench {
         // `times` prints the shell's own line, then its children's
         while (times.find()) cpu = Math.round((Integer.parseInt(times.group(1)) * 60 + Double.parseDouble(times.group(2))
                 + Integer.parseInt(times.group(3)) * 60 + Double.parseDouble(times.group(4))) * 1000);
-        return new Result(count, secs, wrkPercentile(out, "50%"), wrkPercentile(out, "99%"), errors, cpu);
+        return new Result(count, secs, wrkPercentile(out, "50%"), wrkPercentile(out, "99%"), Double.NaN, errors, cpu);
+    }
+
+    /**
+     * Open-loop load at a fixed rate: {@code connections} keep-alive TLS connections together offering {@code rate}
+     * requests/s, each on its own schedule (one request every connections/rate s, the connections' schedules staggered).
+     * A request's latency runs from its intended send time, not from when it was sent: a late answer delays the next
+     * send on its connection, and that wait counts (no coordinated omission). Generator CPU is this JVM's.
+     */
+    static Result paced(String url, String auth, int connections, int rate, int seconds) throws Exception {
+        java.net.URI u = java.net.URI.create(url);
+        byte[] req = ("GET " + u.getRawPath() + " HTTP/1.1\r\nHost: " + u.getHost() + ":" + u.getPort() + "\r\nAuthorization: " + auth
+                + "\r\nAccept: application/json\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[]{new X509TrustManager() {
+            public void checkClientTrusted(X509Certificate[] c, String a) {}
+            public void checkServerTrusted(X509Certificate[] c, String a) {}
+            public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
+        }}, new SecureRandom());
+        List<javax.net.ssl.SSLSocket> socks = new ArrayList<>();
+        try {
+            for (int c = 0; c < connections; c++) {
+                var s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket(u.getHost(), u.getPort());
+                s.setTcpNoDelay(true);
+                s.setSoTimeout(10_000);
+                s.startHandshake();
+                socks.add(s);
+            }
+            long period = Math.round(connections * 1e9 / rate);
+            long perConn = (long) Math.ceil((double) seconds * rate / connections);
+            long[][] lat = new long[connections][(int) perConn];
+            int[] done = new int[connections];
+            AtomicLong errors = new AtomicLong();
+            long cpu0 = cpuTicks(ProcessHandle.current().pid());
+            long t0 = System.nanoTime() + 50_000_000;
+            List<Thread> ts = new ArrayList<>();
+            for (int c = 0; c < connections; c++) {
+                int idx = c;
+                var s = socks.get(c);
+                ts.add(Thread.ofPlatform().name("paced-" + c).start(() -> {
+                    try {
+                        var out = s.getOutputStream();
+                        var in = new java.io.BufferedInputStream(s.getInputStream(), 16 * 1024);
+                        long start = t0 + idx * period / connections;
+                        for (int k = 0; k < perConn; k++) {
+                            long intended = start + k * period;
+                            long wait;
+                            while ((wait = intended - System.nanoTime()) > 0) java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                            out.write(req);
+                            out.flush();
+                            if (readResponse(in) != 200) errors.incrementAndGet();
+                            lat[idx][done[idx]++] = System.nanoTime() - intended;
+                        }
+                    } catch (IOException e) {
+                        errors.incrementAndGet(); // the connection broke: its remaining schedule is lost, counted once
+                    }
+                }));
+            }
+            for (Thread t : ts) t.join();
+            double secs = (System.nanoTime() - t0) / 1e9;
+            long cpuMs = (cpuTicks(ProcessHandle.current().pid()) - cpu0) * 10;
+            int n = 0;
+            for (int d : done) n += d;
+            long[] all = new long[n];
+            int k = 0;
+            for (int c = 0; c < connections; c++) {
+                System.arraycopy(lat[c], 0, all, k, done[c]);
+                k += done[c];
+            }
+            Arrays.sort(all);
+            return new Result(n, secs, pct(all, 0.50), pct(all, 0.99), pct(all, 0.999), errors.get(), cpuMs);
+        } finally {
+            for (var s : socks) {
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    // closing anyway
+                }
+            }
+        }
+    }
+
+    private static double pct(long[] sorted, double q) {
+        return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) (sorted.length * q))] / 1e6;
+    }
+
+    /** Reads one HTTP/1.1 response with a Content-Length body; returns its status. */
+    static int readResponse(java.io.InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder(256);
+        int b, state = 0;
+        while (state < 4) {
+            if ((b = in.read()) < 0) throw new IOException("connection closed in a response head");
+            head.append((char) b);
+            state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3)) ? state + 1 : (b == '\r' ? 1 : 0);
+        }
+        int status = Integer.parseInt(head.substring(9, 12));
+        int i = head.toString().toLowerCase(Locale.ROOT).indexOf("\ncontent-length:");
+        if (i < 0) throw new IOException("no Content-Length in: " + head);
+        int len = Integer.parseInt(head.substring(i + 16, head.indexOf("\r", i + 16)).strip());
+        in.skipNBytes(len); // throws EOFException when the body is short
+        return status;
     }
 
     /** A latency percentile of wrk's {@code --latency} table, in ms. */
@@ -201,8 +322,30 @@ public final class ApiBench {
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
-    static String row(String what, Result r, String target) {
-        return String.format(Locale.ROOT, "| %s | %d (%d errors) | %.0f | %.2f | %.2f | %s |%n", what, r.count, r.errors, r.rate(), r.p50, r.p99, target);
+    static String row(String what, Result r, Cpu cpu, String target) {
+        String c = cpu == null || r.count == 0 ? "-" : String.format(Locale.ROOT, "%.3f + %.3f, %s", (double) cpu.frontMs / r.count,
+                (double) cpu.backMs / r.count, cpu.generatorMs < 0 ? "-" : String.format(Locale.ROOT, "%.3f", (double) cpu.generatorMs / r.count));
+        String other = cpu == null ? "-" : String.format(Locale.ROOT, "%.2f", cpu.otherMs / 1000.0 / r.seconds);
+        return String.format(Locale.ROOT, "| %s | %d (%d errors) | %.0f | %.2f | %.2f | %s | %s | %s | %s |%n", what, r.count, r.errors, r.rate(), r.p50, r.p99,
+                Double.isNaN(r.p999) ? "-" : String.format(Locale.ROOT, "%.2f", r.p999), c, other, target);
+    }
+
+    /**
+     * CPU time in ms: the front's, the backend's, the load generator's and the rest of the machine's ({@code otherMs}:
+     * all busy time in /proc/stat minus those three) over a run; {@link #now} takes the counters, {@link #minus} the run.
+     */
+    record Cpu(long frontMs, long backMs, long generatorMs, long otherMs, long busyMs) {
+        static Cpu now(long frontPid, long backPid) throws IOException {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long busy = 0;
+            for (int i : new int[]{1, 2, 3, 6, 7, 8}) busy += Long.parseLong(f[i]); // user nice system irq softirq steal
+            return new Cpu(cpuTicks(frontPid) * 10, cpuTicks(backPid) * 10, 0, 0, busy * 10);
+        }
+
+        Cpu minus(Cpu before, long generatorMs) {
+            long front = frontMs - before.frontMs, back = backMs - before.backMs, busy = busyMs - before.busyMs;
+            return new Cpu(front, back, generatorMs, Math.max(0, busy - front - back - Math.max(0, generatorMs)), busy);
+        }
     }
 
     /** {@code clients} virtual threads, each sending one request after another for {@code seconds}. */
