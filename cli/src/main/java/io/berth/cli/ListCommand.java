@@ -15,6 +15,6 @@ public final class ListCommand implements Callable<Integer> {
     String output;
 
     @Override public Integer call() {
-        return CliErrors.run(spec, () -> StatusCommand.print(CtCli.service(spec).list(), output, false));
+        return CliErrors.run(spec, () -> StatusCommand.print(spec, CtCli.service(spec).list(), output, false));
     }
 }

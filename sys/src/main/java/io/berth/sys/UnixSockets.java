@@ -62,6 +62,18 @@ public final class UnixSockets {
      * NUL). No listener gives {@code ECONNREFUSED}.
      */
     public static Fd connectAbstract(String name) {
+        return connectAbstract(name, false);
+    }
+
+    /**
+     * {@link #connectAbstract}, but null when nothing listens ({@code ECONNREFUSED}, {@code ENOENT}) instead of an
+     * exception: a status of many containers asks each one's socket, and most of them are stopped.
+     */
+    public static Fd tryConnectAbstract(String name) {
+        return connectAbstract(name, true);
+    }
+
+    private static Fd connectAbstract(String name, boolean nullWhenNoListener) {
         byte[] raw = name.getBytes(StandardCharsets.UTF_8);
         if (raw.length + 1 > SUN_PATH_MAX) {
             throw new IllegalArgumentException("abstract socket name '" + name + "' is " + raw.length
@@ -90,6 +102,10 @@ public final class UnixSockets {
                     long r = Native.callRaw(a, st -> (int) CONNECT.invokeExact(st, s, addr, addrLen));
                     if (r == 0) break;
                     if (r == -Errno.EINTR.number()) continue;
+                    if (nullWhenNoListener && (r == -Errno.ECONNREFUSED.number() || r == -Errno.ENOENT.number())) {
+                        fd.close();
+                        return null;
+                    }
                     throw SysException.of("connect(" + s + ", @\"" + name + "\")", (int) -r);
                 }
                 return fd;

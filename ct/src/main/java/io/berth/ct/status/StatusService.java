@@ -61,15 +61,65 @@ public final class StatusService {
 
     public List<ContainerStatus> list() {
         Map<Integer, StatusInput> byId = new TreeMap<>();
+        Map<Integer, Cached> seen = new java.util.HashMap<>();
         for (int vmid : vmids()) {
+            Path file = roots.containerConfig(vmid);
+            FileKey key = FileKey.of(file);
+            Cached c = key == null ? null : inputs.get(vmid);
+            StatusInput in;
+            if (c != null && c.key().equals(key)) {
+                in = c.input();
+            } else {
+                try {
+                    in = statusInput(vmid, configs.read(vmid).main());
+                } catch (RuntimeException e) {
+                    // a config that no longer parses still shows up, by id
+                    in = new StatusInput(vmid, "CT" + vmid, 0, 512 * MIB, 512 * MIB, 0, Optional.empty(), false);
+                }
+            }
+            if (key != null && key.settled()) seen.put(vmid, new Cached(key, in));
+            byId.put(vmid, in);
+        }
+        // only the containers that exist now: a destroyed one leaves the cache with this listing
+        inputs.keySet().retainAll(byId.keySet());
+        inputs.putAll(seen);
+        return reader().read(new ArrayList<>(byId.values()), this::initPid);
+    }
+
+    /**
+     * What a listing read from each config, kept while the file is unchanged: a status of 100 containers parsed and
+     * validated all 100 configs (and hashed each for its digest) on every call. Changed means another inode (every
+     * write is a rename of a new file), size, mtime or ctime.
+     */
+    private final Map<Integer, Cached> inputs = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Cached(FileKey key, StatusInput input) {}
+
+    /**
+     * A config file's identity and times. Kept only once {@link #settled}: a file written within the last second
+     * could be written again within the filesystem's timestamp granularity with the same size (and, after a
+     * deletion, a reused inode number), so it is read again until its times are clearly in the past (as git treats
+     * "racily clean" files).
+     */
+    private record FileKey(Object inode, long size, long mtimeNanos, long ctimeNanos) {
+        static FileKey of(Path p) {
             try {
-                byId.put(vmid, statusInput(vmid, configs.read(vmid).main()));
-            } catch (RuntimeException e) {
-                // a config that no longer parses still shows up, by id
-                byId.put(vmid, new StatusInput(vmid, "CT" + vmid, 0, 512 * MIB, 512 * MIB, 0, Optional.empty(), false));
+                Map<String, Object> a = Files.readAttributes(p, "unix:ino,size,lastModifiedTime,ctime", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                return new FileKey(a.get("ino"), (Long) a.get("size"), nanos(a.get("lastModifiedTime")), nanos(a.get("ctime")));
+            } catch (IOException | RuntimeException e) {
+                return null; // read it the usual way, which reports what is wrong
             }
         }
-        return reader().read(new ArrayList<>(byId.values()), this::initPid);
+
+        private static long nanos(Object t) {
+            java.time.Instant i = ((java.nio.file.attribute.FileTime) t).toInstant();
+            return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+        }
+
+        boolean settled() {
+            long now = System.currentTimeMillis() * 1_000_000L;
+            return now - Math.max(mtimeNanos, ctimeNanos) > 1_000_000_000L;
+        }
     }
 
     private OptionalInt initPid(int vmid) {

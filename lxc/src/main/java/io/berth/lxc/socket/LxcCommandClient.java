@@ -171,9 +171,9 @@ public final class LxcCommandClient {
     /** Connects, or null when nobody listens (container not running). */
     private Fd connect() {
         try {
-            return UnixSockets.connectAbstract(socketName);
+            // null when no monitor listens: the container is stopped
+            return UnixSockets.tryConnectAbstract(socketName);
         } catch (SysException e) {
-            if (e.is(Errno.ECONNREFUSED) || e.is(Errno.ENOENT)) return null;
             throw new LxcCommandException("container " + name + ": cannot connect to its command socket @" + socketName
                     + ": " + e.getMessage(), e);
         }
