@@ -39,6 +39,7 @@ public final class Spawn {
     private static final MethodHandle SPAWNP = Native.libc("posix_spawnp", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
     private static final MethodHandle WAITID = Native.libc("waitid", JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle KILL = Native.libc("kill", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle PIPE2 = Native.libc("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
 
     /** A spawned child: its pid (also its process group id) and a pidfd to wait for it and signal it. */
     public record Child(long pid, Fd pidfd) implements AutoCloseable {
@@ -114,6 +115,18 @@ public final class Spawn {
         try (Arena a = Arena.ofConfined()) {
             long r = Native.callRaw(a, st -> (int) KILL.invokeExact(st, (int) pid, signal));
             if (r < 0 && r != -Errno.ESRCH.number()) throw SysException.of("kill(" + pid + ", " + signal + ")", (int) -r);
+        }
+    }
+
+    /**
+     * pipe2(2) with O_CLOEXEC: {@code [read end, write end]}, to connect spawned children (a child gets an end as one of
+     * its stdio descriptors, which posix_spawn's dup2 leaves open across exec; the originals close at exec).
+     */
+    public static Fd[] pipe() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(JAVA_INT, 2);
+            Native.call(a, st -> (int) PIPE2.invokeExact(st, fds, PathCalls.O_CLOEXEC), () -> "pipe2(O_CLOEXEC)");
+            return new Fd[] {Fd.adopt(fds.getAtIndex(JAVA_INT, 0)), Fd.adopt(fds.getAtIndex(JAVA_INT, 1))};
         }
     }
 

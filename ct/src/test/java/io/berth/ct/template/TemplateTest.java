@@ -43,6 +43,15 @@ class TemplateTest {
                 .isInstanceOf(IOException.class).hasMessageContaining("bad.tar.gz").hasMessageContaining("failed (").hasMessageContaining(" exit ");
     }
 
+    /** tar failing first makes the decompressor die of SIGPIPE: the error is tar's, not "pigz exit 141". */
+    @Test
+    void whenTarFailsTheErrorIsTarsNotTheBrokenPipeOfTheDecompressor() throws IOException {
+        Path missing = tmp.resolve("no-such-dir");
+        assertThatThrownBy(() -> Extractor.extract(TemplateArchive.of(TestTemplates.busybox()), missing, Progress.NONE))
+                .isInstanceOf(IOException.class).hasMessageContaining("failed (tar ").hasMessageContaining("no-such-dir")
+                .hasMessageNotContaining("141");
+    }
+
     @Test
     void compressionFollowsTheSuffixAndUnknownSuffixesAreRefused() {
         assertThat(TemplateArchive.of(Path.of("a.tar.xz")).compression()).isEqualTo(TemplateArchive.Compression.XZ);
