@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
  * names the command, the exit code and the tool's last stderr lines.
  *
  * <pre>{@code ProcessRunner.of("mkfs.ext4", "-q", dev).timeout(Duration.ofMinutes(5)).run().orThrow();}</pre>
+ * Tools whose data flows from one to the next (tar into a compressor) run as a {@link #pipeline}.
  */
 public final class ProcessRunner {
     /** Bytes kept per stream; tools that print more lose the beginning, which is rarely the interesting part. */
@@ -92,8 +93,7 @@ public final class ProcessRunner {
         try {
             p = pb.start();
         } catch (IOException e) {
-            throw new HostFailureException("cannot run " + argv.getFirst() + ": " + e.getMessage()
-                    + (e.getMessage() != null && e.getMessage().contains("error=2") ? " (is it installed?)" : ""), e);
+            throw new HostFailureException("cannot run " + argv.getFirst() + ": " + e.getMessage() + installedHint(e), e);
         }
         Capture out = Capture.start(p.getInputStream());
         Capture err = Capture.start(p.getErrorStream());
@@ -119,6 +119,134 @@ public final class ProcessRunner {
             Thread.currentThread().interrupt();
             throw new HostFailureException("interrupted while running " + String.join(" ", argv), e);
         }
+    }
+
+    /**
+     * Tools connected by kernel pipes, as a shell's {@code a | b | c}: the bytes between them never pass through the
+     * JVM. The first stage reads /dev/null unless given a file or the caller's stream; the last stage's output goes to
+     * the caller, is discarded, or is captured like {@link #run()}'s; every stage's stderr is captured (bounded).
+     * A pipeline has no timeout (backups run for hours): the caller waits ({@link Running#waitFor}) and closing it
+     * kills what still runs, with its children.
+     */
+    public static Pipeline pipeline(List<List<String>> stages) { return new Pipeline(stages); }
+
+    /** How a pipeline's first stage gets its input and where its last stage's output goes. */
+    public static final class Pipeline {
+        private final List<List<String>> stages;
+        private ProcessBuilder.Redirect in = ProcessBuilder.Redirect.from(new java.io.File("/dev/null"));
+        private ProcessBuilder.Redirect out = ProcessBuilder.Redirect.PIPE;
+        private boolean captureOut;
+
+        private Pipeline(List<List<String>> stages) {
+            if (stages.isEmpty() || stages.stream().anyMatch(List::isEmpty)) throw new IllegalArgumentException("empty command in pipeline " + stages);
+            this.stages = stages.stream().map(List::copyOf).toList();
+        }
+
+        /** The first stage reads this file itself. */
+        public Pipeline stdinFrom(Path file) {
+            in = ProcessBuilder.Redirect.from(file.toFile());
+            return this;
+        }
+
+        /** The caller writes the first stage's input to {@link Running#stdin()} (and closes it). */
+        public Pipeline stdinFromCaller() {
+            in = ProcessBuilder.Redirect.PIPE;
+            return this;
+        }
+
+        /** The caller reads the last stage's output from {@link Running#stdout()} (the default). */
+        public Pipeline stdoutToCaller() {
+            out = ProcessBuilder.Redirect.PIPE;
+            captureOut = false;
+            return this;
+        }
+
+        public Pipeline stdoutDiscarded() {
+            out = ProcessBuilder.Redirect.DISCARD;
+            captureOut = false;
+            return this;
+        }
+
+        /** The last stage's output (small: a digest, a line) becomes its {@link Result#stdout()}. */
+        public Pipeline stdoutCaptured() {
+            out = ProcessBuilder.Redirect.PIPE;
+            captureOut = true;
+            return this;
+        }
+
+        /** Starts every stage; a tool that cannot be started is a {@link HostFailureException} and none is left running. */
+        public Running start() {
+            List<ProcessBuilder> pbs = new java.util.ArrayList<>();
+            for (List<String> argv : stages) pbs.add(new ProcessBuilder(argv));
+            pbs.getFirst().redirectInput(in);
+            pbs.getLast().redirectOutput(out);
+            List<Process> procs;
+            try {
+                procs = pbs.size() == 1 ? List.of(pbs.getFirst().start()) : ProcessBuilder.startPipeline(pbs);
+            } catch (IOException e) {
+                throw new HostFailureException("cannot run " + String.join(" | ", stages.stream().map(a -> a.getFirst()).toList()) + ": "
+                        + String.valueOf(e.getMessage()).strip() + installedHint(e), e);
+            }
+            return new Running(stages, procs, captureOut);
+        }
+    }
+
+    /** A started pipeline. */
+    public static final class Running implements AutoCloseable {
+        private final List<List<String>> stages;
+        private final List<Process> procs;
+        private final List<Capture> errs = new java.util.ArrayList<>();
+        private final Capture out;
+
+        private Running(List<List<String>> stages, List<Process> procs, boolean captureOut) {
+            this.stages = stages;
+            this.procs = procs;
+            for (Process p : procs) errs.add(Capture.start(p.getErrorStream()));
+            this.out = captureOut ? Capture.start(procs.getLast().getInputStream()) : null;
+        }
+
+        /** The process id of stage {@code i} (0 is the first). */
+        public long pid(int i) { return procs.get(i).pid(); }
+
+        /** The first stage's input, when it reads from the caller. */
+        public OutputStream stdin() { return procs.getFirst().getOutputStream(); }
+
+        /** The last stage's output, when the caller reads it. */
+        public InputStream stdout() {
+            if (out != null) throw new IllegalStateException("the pipeline's output is captured");
+            return procs.getLast().getInputStream();
+        }
+
+        /** True when the last stage has ended within {@code d}. */
+        public boolean waitFor(Duration d) throws InterruptedException {
+            return procs.getLast().waitFor(d.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        /** Waits for every stage, first to last; each one's exit code and stderr (and the last one's captured output). */
+        public List<Result> await() throws InterruptedException {
+            List<Result> rs = new java.util.ArrayList<>();
+            for (int i = 0; i < procs.size(); i++) {
+                int rc = procs.get(i).waitFor();
+                String so = i == procs.size() - 1 && out != null ? out.text() : "";
+                rs.add(new Result(stages.get(i), rc, so, errs.get(i).text()));
+            }
+            return rs;
+        }
+
+        /** Kills every stage still running, and its children. */
+        @Override public void close() {
+            for (Process p : procs) {
+                if (!p.isAlive()) continue;
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    /** ENOENT from exec (the JDK says "error=2" or "error: 2"): the tool is most likely not installed. */
+    private static String installedHint(IOException e) {
+        String m = e.getMessage();
+        return m != null && (m.contains("error=2,") || m.contains("error: 2 ")) ? " (is it installed?)" : "";
     }
 
     private static String tail(String s) {

@@ -39,4 +39,58 @@ class ProcessRunnerTest {
         assertThat(r.stdout()).startsWith("[...]").endsWith("END\n");
         assertThat(r.stdout().length()).isLessThanOrEqualTo(ProcessRunner.MAX_CAPTURE + 10);
     }
+
+    /** Stages connected by kernel pipes: what the first reads from a file arrives at the last, each stage's stderr apart. */
+    @Test void aPipelineConnectsItsStagesAndReportsEachOne(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path in = java.nio.file.Files.writeString(tmp.resolve("in"), "b\na\nc\n");
+        try (var p = ProcessRunner.pipeline(java.util.List.of(java.util.List.of("sort"), java.util.List.of("sh", "-c", "tr a-z A-Z; echo two >&2"),
+                java.util.List.of("sh", "-c", "cat; echo three >&2; exit 4"))).stdinFrom(in).stdoutCaptured().start()) {
+            assertThat(p.pid(0)).isNotEqualTo(p.pid(2));
+            var rs = p.await();
+            assertThat(rs).extracting(ProcessRunner.Result::exitCode).containsExactly(0, 0, 4);
+            assertThat(rs.getLast().stdout()).isEqualTo("A\nB\nC\n");
+            assertThat(rs).extracting(ProcessRunner.Result::stderr).containsExactly("", "two\n", "three\n");
+            assertThat(rs.get(1).argv()).containsExactly("sh", "-c", "tr a-z A-Z; echo two >&2");
+        }
+    }
+
+    /** The caller feeds the first stage and reads the last one's output as streams (e.g. a socket into a decompressor). */
+    @Test void aPipelineStreamsBetweenTheCallerAndItsEnds() throws Exception {
+        byte[] data = new byte[3 << 20];
+        new java.util.Random(7).nextBytes(data);
+        try (var p = ProcessRunner.pipeline(java.util.List.of(java.util.List.of("gzip", "-1"), java.util.List.of("gzip", "-d")))
+                .stdinFromCaller().stdoutToCaller().start()) {
+            Thread feed = Thread.ofVirtual().start(() -> {
+                try (var o = p.stdin()) {
+                    o.write(data);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            byte[] back = p.stdout().readAllBytes();
+            feed.join();
+            assertThat(back).isEqualTo(data);
+            assertThat(p.await()).allSatisfy(r -> assertThat(r.ok()).as(r.stderr()).isTrue());
+        }
+    }
+
+    /** Closing a pipeline that still runs kills every stage and their children; waiting for it is bounded by the caller. */
+    @Test void closingAPipelineKillsWhatStillRuns() throws Exception {
+        var p = ProcessRunner.pipeline(java.util.List.of(java.util.List.of("sh", "-c", "sleep 30 & sleep 30"), java.util.List.of("sleep", "30")))
+                .stdoutDiscarded().start();
+        assertThat(p.waitFor(Duration.ofMillis(200))).isFalse();
+        ProcessHandle sh = ProcessHandle.of(p.pid(0)).orElseThrow();
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (sh.descendants().count() < 2 && System.nanoTime() < until) Thread.sleep(20);
+        java.util.List<ProcessHandle> children = sh.descendants().toList();
+        assertThat(children).hasSize(2);
+        p.close();
+        assertThat(p.await()).extracting(ProcessRunner.Result::ok).containsExactly(false, false);
+        for (ProcessHandle c : children) assertThat(c.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS).isAlive()).isFalse();
+    }
+
+    @Test void aPipelineWithAMissingToolNamesIt() {
+        assertThatThrownBy(() -> ProcessRunner.pipeline(java.util.List.of(java.util.List.of("cat"), java.util.List.of("berth-no-such-tool"))).start())
+                .isInstanceOf(HostFailureException.class).hasMessageContaining("cannot run cat | berth-no-such-tool").hasMessageContaining("is it installed?");
+    }
 }

@@ -26,6 +26,7 @@ import io.berth.mount.MountedSet;
 import io.berth.storage.NewDisk;
 import io.berth.storage.VolumeId;
 import io.berth.sys.Namespaces;
+import io.berth.sys.ProcessRunner;
 import io.berth.sys.Reverter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -354,27 +355,16 @@ public final class RestoreService {
         List<String> cmd = new ArrayList<>(List.of("tar", "-x", "-O", "--occurrence=1"));
         cmd.addAll(comp.tarFlags());
         cmd.addAll(List.of("-f", archive.toString(), "./etc/vzdump/pct.conf"));
-        try {
-            Process p = new ProcessBuilder(cmd).start();
-            byte[] conf;
-            try (InputStream in = p.getInputStream()) {
-                conf = in.readNBytes(1 << 20);
+        // tar stops after the first member; the config is small (ProcessRunner keeps up to 1 MiB)
+        ProcessRunner.Result r = ProcessRunner.of(cmd).timeout(java.time.Duration.ofMinutes(10)).run();
+        if (!r.ok()) {
+            String err = r.stderr().strip();
+            if (err.contains("Not found in archive")) {
+                throw new InvalidInputException("archive", "'" + archive + "' holds no ./etc/vzdump/pct.conf: it is not a vzdump container backup");
             }
-            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            int rc = p.waitFor();
-            if (rc != 0) {
-                if (err.contains("Not found in archive")) {
-                    throw new InvalidInputException("archive", "'" + archive + "' holds no ./etc/vzdump/pct.conf: it is not a vzdump container backup");
-                }
-                throw new InvalidInputException("archive", "'" + archive + "' is not readable (tar exit " + rc + "): " + err);
-            }
-            return new String(conf, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new CtException("cannot read archive '" + archive + "': " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CtException("interrupted reading archive '" + archive + "'", e);
+            throw new InvalidInputException("archive", "'" + archive + "' is not readable (tar exit " + r.exitCode() + "): " + err);
         }
+        return r.stdout();
     }
 
     /** Runs on a thread in a private mount namespace: the new volumes are mounted there and vanish with it. */
@@ -423,47 +413,22 @@ public final class RestoreService {
         cmd.addAll(List.of("-C", rootfs.toString(), "--skip-old-files", "--anchored", "--exclude", "./dev/*",
                 "--exclude", "./etc/vzdump/pct.conf", "--exclude", "./etc/vzdump/pct.fw"));
         long total = source instanceof FromFile f ? Files.size(f.path()) : -1;
-        ProcessBuilder tarPb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        Process p, decompressor = null;
-        String dname = source instanceof FromFile f ? f.comp().decompressor().map(c -> String.join(" ", c)).orElse("") : "";
-        if (source instanceof FromFile f && f.comp().decompressor().isPresent()) {
-            List<Process> ps = ProcessBuilder.startPipeline(List.of(
-                    new ProcessBuilder(f.comp().decompressor().get()).redirectInput(f.path().toFile()), tarPb));
-            decompressor = ps.get(0);
-            p = ps.get(1);
-        } else {
-            if (source instanceof FromFile f) tarPb.redirectInput(f.path().toFile());
-            p = tarPb.start();
-        }
-        long reader = decompressor != null ? decompressor.pid() : p.pid();
-        List<String> err = new ArrayList<>();
-        Thread drain = Thread.ofVirtual().start(() -> {
-            try (var r = p.errorReader(StandardCharsets.UTF_8)) {
-                r.lines().forEach(l -> {
-                    synchronized (err) {
-                        if (err.size() < 200) err.add(l);
-                    }
-                });
-            } catch (IOException ignored) {
-                // tar died; the exit code reports it
-            }
-        });
-        StringBuilder decompressorErr = new StringBuilder();
-        Process dp = decompressor;
-        Thread drainDecompressor = dp == null ? null : Thread.ofVirtual().start(() -> {
-            try (var r = dp.errorReader(StandardCharsets.UTF_8)) {
-                r.lines().limit(20).forEach(l -> decompressorErr.append(l).append(' '));
-                r.transferTo(java.io.Writer.nullWriter());
-            } catch (IOException ignored) {
-                // it died; its exit code reports it
-            }
-        });
+        Optional<List<String>> decompressor = source instanceof FromFile f ? f.comp().decompressor() : Optional.empty();
+        String dname = decompressor.map(c -> String.join(" ", c)).orElse("");
+        List<List<String>> stages = new ArrayList<>();
+        decompressor.ifPresent(stages::add);
+        stages.add(cmd);
+        ProcessRunner.Pipeline pipeline = ProcessRunner.pipeline(stages).stdoutDiscarded();
+        if (source instanceof FromFile f) pipeline.stdinFrom(f.path());
+        else pipeline.stdinFromCaller();
+        List<String> err;
+        String decompressorErr = "";
         IOException feedError = null;
         long done = 0;
         int rc, drc = 0;
-        try {
+        try (ProcessRunner.Running p = pipeline.start()) {
             if (source instanceof FromStream st) {
-                try (InputStream in = st.stream().tar(); OutputStream o = p.getOutputStream()) {
+                try (InputStream in = st.stream().tar(); OutputStream o = p.stdin()) {
                     byte[] buf = new byte[1 << 20];
                     int n;
                     while ((n = in.read(buf)) > 0) {
@@ -475,21 +440,21 @@ public final class RestoreService {
                     feedError = e;
                 }
             } else {
-                while (!p.waitFor(250, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                long reader = p.pid(0); // the decompressor, or tar reading the file itself
+                while (!p.waitFor(java.time.Duration.ofMillis(250))) {
                     long pos = stdinPosition(reader);
                     if (pos >= 0) progress.update(done = pos, total);
                 }
             }
-            rc = p.waitFor();
-            if (dp != null) {
-                drc = dp.waitFor();
-                drainDecompressor.join();
+            List<ProcessRunner.Result> rs = p.await();
+            rc = rs.getLast().exitCode();
+            err = rs.getLast().stderr().lines().limit(200).toList();
+            if (decompressor.isPresent()) {
+                drc = rs.getFirst().exitCode();
+                decompressorErr = String.join(" ", rs.getFirst().stderr().lines().limit(20).toList());
             }
-            drain.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            if (dp != null) dp.destroyForcibly();
             throw new IOException("extraction of " + archive + " interrupted", e);
         }
         List<String> escaping = err.stream().filter(l -> l.contains("Removing leading") || l.contains("Member name contains '..'")
@@ -501,8 +466,8 @@ public final class RestoreService {
         }
         // a decompressor that failed on its own (not by a broken pipe: tar gave up first) means a corrupt or truncated
         // compressed stream, which tar then saw end early too
-        if (drc != 0 && drc != 128 + 13 && !decompressorErr.toString().contains("Broken pipe")) {
-            throw new BadArchive("decompressing '" + archive + "' failed (" + dname + " exit " + drc + "): " + decompressorErr.toString().strip()
+        if (drc != 0 && drc != 128 + 13 && !decompressorErr.contains("Broken pipe")) {
+            throw new BadArchive("decompressing '" + archive + "' failed (" + dname + " exit " + drc + "): " + decompressorErr.strip()
                     + (problems.isEmpty() ? "" : "; " + String.join(" | ", problems.stream().limit(5).toList())));
         }
         if (rc != 0) {

@@ -1,5 +1,6 @@
 package io.berth.ct.backup;
 
+import io.berth.sys.ProcessRunner;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -25,12 +26,11 @@ final class StreamArchive implements AutoCloseable {
 
     final Compression compression;
     final String config;
-    private final Process decompressor;
+    private final ProcessRunner.Running decompressor;
     private final InputStream rest;
     private final byte[] head;
-    private final StringBuilder decompressorErr = new StringBuilder();
 
-    private StreamArchive(Compression compression, Process decompressor, InputStream rest, byte[] head, String config) {
+    private StreamArchive(Compression compression, ProcessRunner.Running decompressor, InputStream rest, byte[] head, String config) {
         this.compression = compression;
         this.decompressor = decompressor;
         this.rest = rest;
@@ -47,29 +47,28 @@ final class StreamArchive implements AutoCloseable {
         if (n == 0) throw new RestoreService.BadArchive("the archive on standard input is empty");
         Compression c = Compression.ofMagic(magic, n);
         Optional<List<String>> tool = c.decompressor();
-        Process p = null;
+        ProcessRunner.Running p = null;
         InputStream tar = buf;
         if (tool.isPresent()) {
-            p = new ProcessBuilder(tool.get()).start();
-            Process proc = p;
+            p = ProcessRunner.pipeline(List.of(tool.get())).stdinFromCaller().start();
+            ProcessRunner.Running proc = p;
             Thread.ofPlatform().daemon().name("restore-stdin-feed").start(() -> {
-                try (OutputStream o = proc.getOutputStream()) {
+                try (OutputStream o = proc.stdin()) {
                     buf.transferTo(o);
                 } catch (IOException e) {
                     // the decompressor stopped reading (a corrupt stream): its exit status says why
                 }
             });
-            tar = new BufferedInputStream(p.getInputStream(), 1 << 20);
+            tar = new BufferedInputStream(p.stdout(), 1 << 20);
         }
         StreamArchive a = null;
         try {
             ByteArrayOutputStream head = new ByteArrayOutputStream();
             String conf = firstConfig(tar, head);
             a = new StreamArchive(c, p, tar, head.toByteArray(), conf);
-            if (p != null) a.drainErrors();
             return a;
         } finally {
-            if (a == null && p != null) p.destroyForcibly();
+            if (a == null && p != null) p.close();
         }
     }
 
@@ -80,10 +79,10 @@ final class StreamArchive implements AutoCloseable {
     void checkDecompressor() throws IOException {
         if (decompressor == null) return;
         try {
-            int rc = decompressor.waitFor();
-            if (rc != 0) {
-                throw new RestoreService.BadArchive("decompressing the archive on standard input (" + compression.key() + ") failed (exit " + rc
-                        + "): " + decompressorErr.toString().strip());
+            ProcessRunner.Result r = decompressor.await().getFirst();
+            if (!r.ok()) {
+                throw new RestoreService.BadArchive("decompressing the archive on standard input (" + compression.key() + ") failed (exit "
+                        + r.exitCode() + "): " + String.join("\n", r.stderr().strip().lines().limit(20).toList()));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -91,23 +90,8 @@ final class StreamArchive implements AutoCloseable {
         }
     }
 
-    private void drainErrors() {
-        Thread.ofVirtual().start(() -> {
-            try (var r = decompressor.errorReader(StandardCharsets.UTF_8)) {
-                r.lines().limit(20).forEach(l -> {
-                    synchronized (decompressorErr) {
-                        decompressorErr.append(l).append('\n');
-                    }
-                });
-                r.transferTo(java.io.Writer.nullWriter());
-            } catch (IOException ignored) {
-                // it died; its exit status tells
-            }
-        });
-    }
-
     @Override public void close() {
-        if (decompressor != null && decompressor.isAlive()) decompressor.destroyForcibly();
+        if (decompressor != null) decompressor.close();
     }
 
     /**

@@ -1,11 +1,12 @@
 package io.berth.ct.backup;
 
+import io.berth.error.HostFailureException;
+import io.berth.sys.ProcessRunner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -19,7 +20,7 @@ import java.util.function.Consumer;
 
 /**
  * Runs {@code tar c | [rate limit] | compressor} into a file (hashed on the way by {@code tee | openssl dgst}) or to
- * standard output (hashed here). tar feeds the compressor through a kernel pipe. A bandwidth
+ * standard output (hashed here), as {@link ProcessRunner#pipeline}s: tar feeds the compressor through a kernel pipe. A bandwidth
  * limit (KiB/s, on the uncompressed stream as vzdump's cstream does) puts a throttled relay between the two.
  * Must be called on the thread whose mount namespace tar should see.
  */
@@ -33,36 +34,22 @@ final class TarPipe {
                       OutputStream stdout, Consumer<String> progress) throws IOException {
         if (out.isPresent() && (compressor.isPresent() || bwlimitKiB <= 0)) return toFile(tar, compressor, bwlimitKiB, out.get(), progress);
         long t0 = System.nanoTime();
-        List<Process> procs = new ArrayList<>();
-        List<StringBuilder> errs = new ArrayList<>();
-        List<Thread> threads = new ArrayList<>();
-        Process tarProc, last;
+        List<ProcessRunner.Running> parts = new ArrayList<>();
+        List<Thread> relays = new ArrayList<>();
         try {
+            ProcessRunner.Running tarPart, last;
             if (compressor.isPresent() && bwlimitKiB <= 0) {
-                List<Process> p = ProcessBuilder.startPipeline(List.of(new ProcessBuilder(tar), new ProcessBuilder(compressor.get())));
-                tarProc = p.get(0);
-                last = p.get(1);
-                procs.addAll(p);
+                tarPart = last = start(parts, ProcessRunner.pipeline(List.of(tar, compressor.get())));
             } else {
-                tarProc = new ProcessBuilder(tar).start();
-                procs.add(tarProc);
-                last = tarProc;
+                tarPart = last = start(parts, ProcessRunner.pipeline(List.of(tar)));
                 if (compressor.isPresent()) {
-                    last = new ProcessBuilder(compressor.get()).start();
-                    procs.add(last);
-                    Process from = tarProc, to = last;
-                    threads.add(Thread.ofPlatform().daemon().start(() -> relay(from.getInputStream(), to.getOutputStream(), bwlimitKiB)));
+                    last = start(parts, ProcessRunner.pipeline(List.of(compressor.get())).stdinFromCaller());
+                    relays.add(relay(tarPart, last, bwlimitKiB));
                 }
-            }
-            tarProc.getOutputStream().close();
-            for (Process p : procs) {
-                StringBuilder sb = new StringBuilder();
-                errs.add(sb);
-                threads.add(Thread.ofVirtual().start(() -> drain(p, sb)));
             }
             long bytes;
             String sha;
-            InputStream in = last.getInputStream();
+            InputStream in = last.stdout();
             long limit = compressor.isEmpty() ? bwlimitKiB : 0; // without a compressor the limit applies here
             try (java.nio.channels.WritableByteChannel ch = out.isPresent()
                     ? FileChannel.open(out.get(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
@@ -83,7 +70,7 @@ final class TarPipe {
                     if (now - lastReport > 5_000_000_000L) {
                         lastReport = now;
                         double s = (now - start) / 1e9;
-                        long read = bytesRead(tarProc.pid());
+                        long read = bytesRead(tarPart.pid(0));
                         progress.accept(String.format(java.util.Locale.ROOT, "%s read in %.0f s (%.1f MiB/s), %s written (%.1f MiB/s)",
                                 read < 0 ? "?" : Units.human(read), s, Math.max(read, 0) / s / (1 << 20), Units.human(bytes),
                                 bytes / s / (1 << 20)));
@@ -92,17 +79,15 @@ final class TarPipe {
                 if (ch instanceof FileChannel fc) fc.force(true);
                 sha = HexFormat.of().formatHex(md.digest());
             } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
+                throw new HostFailureException("this JVM lacks SHA-256: " + e.getMessage(), e);
             }
-            List<String> names = new ArrayList<>(List.of("tar"));
-            compressor.ifPresent(c -> names.add(String.join(" ", c)));
-            List<String> tarLines = awaitPipeline(procs, names, threads, errs);
+            List<String> tarLines = awaitPipeline(parts, relays).getFirst().stderr().lines().toList();
             return new Result(bytes, sha, tarLines, (System.nanoTime() - t0) / 1e9);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("backup interrupted", e);
         } finally {
-            for (Process p : procs) if (p.isAlive()) p.destroyForcibly();
+            for (ProcessRunner.Running p : parts) p.close();
         }
     }
 
@@ -116,62 +101,35 @@ final class TarPipe {
                                  Consumer<String> progress) throws IOException {
         long t0 = System.nanoTime();
         if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) throw new java.nio.file.FileAlreadyExistsException(out.toString());
-        List<Process> procs = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        List<StringBuilder> errs = new ArrayList<>();
-        List<Thread> threads = new ArrayList<>();
-        List<ProcessBuilder> hashing = List.of(new ProcessBuilder("tee", "--", out.toString()).redirectOutput(ProcessBuilder.Redirect.PIPE),
-                new ProcessBuilder("openssl", "dgst", "-sha256", "-r"));
+        List<ProcessRunner.Running> parts = new ArrayList<>();
+        List<Thread> relays = new ArrayList<>();
         try {
-            Process tarProc;
-            List<ProcessBuilder> stages = new ArrayList<>();
+            ProcessRunner.Running tarAlone = null;
+            List<List<String>> stages = new ArrayList<>();
             if (compressor.isPresent() && bwlimitKiB > 0) {
                 // the limit applies to the uncompressed stream: a throttled relay between tar and the compressor
-                tarProc = new ProcessBuilder(tar).start();
-                procs.add(tarProc);
-                names.add("tar");
-                stages.add(new ProcessBuilder(compressor.get()));
+                tarAlone = start(parts, ProcessRunner.pipeline(List.of(tar)));
             } else {
-                tarProc = null;
-                stages.add(new ProcessBuilder(tar));
-                names.add("tar");
-                compressor.ifPresent(c -> stages.add(new ProcessBuilder(c)));
+                stages.add(tar);
             }
-            compressor.ifPresent(c -> names.add(String.join(" ", c)));
-            stages.addAll(hashing);
-            names.addAll(List.of("tee " + out, "openssl dgst -sha256"));
-            procs.addAll(ProcessBuilder.startPipeline(stages));
-            if (tarProc == null) tarProc = procs.getFirst();
-            else {
-                Process from = tarProc, to = procs.get(1);
-                threads.add(Thread.ofPlatform().daemon().start(() -> relay(from.getInputStream(), to.getOutputStream(), bwlimitKiB)));
-            }
-            tarProc.getOutputStream().close();
-            for (Process p : procs) {
-                StringBuilder sb = new StringBuilder();
-                errs.add(sb);
-                threads.add(Thread.ofVirtual().start(() -> drain(p, sb)));
-            }
-            Process hasher = procs.getLast();
-            StringBuilder digest = new StringBuilder();
-            threads.add(Thread.ofVirtual().start(() -> {
-                try (InputStream in = hasher.getInputStream()) {
-                    digest.append(new String(in.readNBytes(4096), StandardCharsets.UTF_8).strip());
-                } catch (IOException ignored) {
-                    // openssl died: its exit status says why
-                }
-            }));
+            compressor.ifPresent(stages::add);
+            stages.add(List.of("tee", "--", out.toString()));
+            stages.add(List.of("openssl", "dgst", "-sha256", "-r"));
+            ProcessRunner.Pipeline pl = ProcessRunner.pipeline(stages).stdoutCaptured();
+            ProcessRunner.Running hashing = start(parts, tarAlone == null ? pl : pl.stdinFromCaller());
+            if (tarAlone != null) relays.add(relay(tarAlone, hashing, bwlimitKiB));
             long start = System.nanoTime();
-            long tarPid = tarProc.pid();
-            while (!hasher.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+            long tarPid = (tarAlone != null ? tarAlone : hashing).pid(0);
+            while (!hashing.waitFor(java.time.Duration.ofSeconds(5))) {
                 double sec = (System.nanoTime() - start) / 1e9;
                 long read = bytesRead(tarPid), written = Files.exists(out) ? Files.size(out) : 0;
                 progress.accept(String.format(java.util.Locale.ROOT, "%s read in %.0f s (%.1f MiB/s), %s written (%.1f MiB/s)",
                         read < 0 ? "?" : Units.human(read), sec, Math.max(read, 0) / sec / (1 << 20), Units.human(written),
                         written / sec / (1 << 20)));
             }
-            List<String> tarLines = awaitPipeline(procs, names, threads, errs);
-            String line = digest.toString();
+            List<ProcessRunner.Result> rs = awaitPipeline(parts, relays);
+            List<String> tarLines = rs.getFirst().stderr().lines().toList();
+            String line = rs.getLast().stdout().strip();
             if (!line.matches("[0-9a-f]{64} .*")) throw new IOException("openssl dgst -sha256 gave no digest: '" + line + "'");
             try (FileChannel ch = FileChannel.open(out, StandardOpenOption.WRITE)) {
                 ch.force(true);
@@ -181,29 +139,40 @@ final class TarPipe {
             Thread.currentThread().interrupt();
             throw new IOException("backup interrupted", e);
         } finally {
-            for (Process p : procs) if (p.isAlive()) p.destroyForcibly();
+            for (ProcessRunner.Running p : parts) p.close();
         }
     }
 
+    private static ProcessRunner.Running start(List<ProcessRunner.Running> parts, ProcessRunner.Pipeline p) {
+        ProcessRunner.Running r = p.start();
+        parts.add(r);
+        return r;
+    }
+
+    /** Copies tar's output to the next part, throttled to {@code kibPerSec}, on its own thread. */
+    private static Thread relay(ProcessRunner.Running from, ProcessRunner.Running to, long kibPerSec) {
+        return Thread.ofPlatform().daemon().start(() -> relay(from.stdout(), to.stdin(), kibPerSec));
+    }
+
     /**
-     * Waits for every process of the pipeline (tar first) and their stderr readers; a non-zero exit of any is an
-     * IOException naming the tool and its stderr (tar's first: a tool after it that fails only because tar did is
-     * no news). Returns tar's stderr lines (its totals).
+     * Waits for every stage of the pipeline (tar first) and the relays; a non-zero exit of any is an IOException
+     * naming the tool and its stderr (tar's first: a tool after it that fails only because tar did is no news).
+     * Returns every stage's result, tar's first (its stderr has the totals).
      */
-    private static List<String> awaitPipeline(List<Process> procs, List<String> names, List<Thread> threads,
-                                              List<StringBuilder> errs) throws IOException, InterruptedException {
-        int[] rc = new int[procs.size()];
-        for (int i = 0; i < procs.size(); i++) rc[i] = procs.get(i).waitFor();
-        for (Thread t : threads) t.join();
-        List<String> tarLines = errs.get(0).toString().lines().toList();
-        if (rc[0] != 0) {
-            throw new IOException("tar failed (exit " + rc[0] + "): " + String.join(" | ", tarLines.stream()
+    private static List<ProcessRunner.Result> awaitPipeline(List<ProcessRunner.Running> parts, List<Thread> relays)
+            throws IOException, InterruptedException {
+        List<ProcessRunner.Result> rs = new ArrayList<>();
+        for (ProcessRunner.Running p : parts) rs.addAll(p.await());
+        for (Thread t : relays) t.join();
+        List<String> tarLines = rs.getFirst().stderr().lines().toList();
+        if (!rs.getFirst().ok()) {
+            throw new IOException("tar failed (exit " + rs.getFirst().exitCode() + "): " + String.join(" | ", tarLines.stream()
                     .filter(l -> !l.startsWith("Total bytes")).limit(20).toList()));
         }
-        for (int i = 1; i < procs.size(); i++) {
-            if (rc[i] != 0) throw new IOException(names.get(i) + " failed (exit " + rc[i] + "): " + errs.get(i).toString().strip());
+        for (ProcessRunner.Result r : rs.subList(1, rs.size())) {
+            if (!r.ok()) throw new IOException(String.join(" ", r.argv()) + " failed (exit " + r.exitCode() + "): " + r.stderr().strip());
         }
-        return tarLines;
+        return rs;
     }
 
     /** Standard output stays open for whatever the caller writes after the archive (nothing, for the CLI). */
@@ -252,19 +221,6 @@ final class TarPipe {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-    }
-
-    private static void drain(Process p, StringBuilder sb) {
-        try (var r = p.errorReader(StandardCharsets.UTF_8)) {
-            r.lines().limit(200).forEach(l -> {
-                synchronized (sb) {
-                    sb.append(l).append('\n');
-                }
-            });
-            r.transferTo(java.io.Writer.nullWriter());
-        } catch (IOException ignored) {
-            // the process died; its exit code says why
         }
     }
 }
