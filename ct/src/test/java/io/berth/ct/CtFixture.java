@@ -56,6 +56,11 @@ public final class CtFixture implements AutoCloseable {
         made.add(vmid);
     }
 
+    /** The container's config file as it is on disk. */
+    public String configText(int vmid) throws IOException {
+        return java.nio.file.Files.readString(svc.roots().containerConfig(vmid));
+    }
+
     public ExecResult exec(int vmid, String... cmd) {
         return svc.exec(vmid, List.of(cmd), Duration.ofSeconds(20));
     }

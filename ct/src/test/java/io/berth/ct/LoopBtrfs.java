@@ -4,6 +4,9 @@ import io.berth.storage.HostCommand;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A btrfs of the test's own on a loop device, with two storages on it as a Proxmox admin would set them up:
@@ -28,6 +31,28 @@ public final class LoopBtrfs implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** One btrfs for all the tests of a class: {@code @RegisterExtension static final LoopBtrfs.PerClass fs = LoopBtrfs.perClass("1G")}. */
+    public static PerClass perClass(String size) { return new PerClass(size); }
+
+    /** Made before the class's first test, removed after its last. */
+    public static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+        private final String size;
+        private LoopBtrfs fs;
+
+        private PerClass(String size) { this.size = size; }
+
+        @Override public void beforeAll(ExtensionContext context) throws IOException { fs = new LoopBtrfs(size); }
+
+        @Override public void afterAll(ExtensionContext context) {
+            if (fs != null) fs.close();
+            fs = null;
+        }
+
+        public Path mount() { return fs.mount; }
+
+        public void storageCfg(CtFixture f) throws IOException { fs.storageCfg(f); }
     }
 
     public static String run(String... argv) {

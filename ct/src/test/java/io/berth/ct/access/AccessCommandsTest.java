@@ -12,10 +12,9 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,19 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("root")
 class AccessCommandsTest {
-    private static LoopBtrfs fs;
+    @RegisterExtension static final LoopBtrfs.PerClass fs = LoopBtrfs.perClass("1G");
 
     @TempDir Path tmp;
-
-    @BeforeAll
-    static void mount() throws IOException {
-        fs = new LoopBtrfs("1G");
-    }
-
-    @AfterAll
-    static void unmount() {
-        if (fs != null) fs.close();
-    }
 
     @Test
     void maintenanceCommandsOnAStoppedAndARunningContainer() throws IOException {
@@ -67,7 +56,7 @@ class AccessCommandsTest {
             m.unmount(vmid);
             assertThat(f.svc.config(vmid).main().lock()).isEmpty();
             assertThat(dir.resolve("bin")).doesNotExist();
-            assertThat(fs.mount.resolve("bq/images/6301/subvol-6301-disk-0/from-host")).hasContent("maintenance");
+            assertThat(fs.mount().resolve("bq/images/6301/subvol-6301-disk-0/from-host")).hasContent("maintenance");
             assertThatThrownBy(() -> m.unmount(vmid)).hasMessageContaining("is not mounted");
 
             f.svc.start(vmid, false, false);
@@ -77,7 +66,7 @@ class AccessCommandsTest {
             assertThat(f.exec(vmid, "cat", "/root/pushed").stdout()).isEqualTo("pushed\n");
             files.push(vmid, src, "/data/pushed", OptionalInt.empty(), OptionalInt.empty(), null);
             // on disk the owner is the container's root as the host sees it
-            assertThat(Files.getAttribute(fs.mount.resolve("bq/images/6301/subvol-6301-disk-0/pushed"), "unix:uid")).isEqualTo(100000);
+            assertThat(Files.getAttribute(fs.mount().resolve("bq/images/6301/subvol-6301-disk-0/pushed"), "unix:uid")).isEqualTo(100000);
             files.pull(vmid, "/data/from-host", tmp.resolve("pulled"));
             assertThat(tmp.resolve("pulled")).hasContent("maintenance");
 

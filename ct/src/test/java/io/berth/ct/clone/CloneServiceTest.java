@@ -17,32 +17,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Templates and clones on a loop-backed btrfs ({@code bt}: raw in subvolumes, {@code bq}: quota subvols) and dir storage. */
 @Tag("root")
 class CloneServiceTest {
-    private static LoopBtrfs fs;
+    @RegisterExtension static final LoopBtrfs.PerClass fs = LoopBtrfs.perClass("1G");
 
     @TempDir Path tmp;
-
-    @BeforeAll
-    static void mount() throws IOException {
-        fs = new LoopBtrfs("1G");
-    }
-
-    @AfterAll
-    static void unmount() {
-        if (fs != null) fs.close();
-    }
-
-    private static String config(CtFixture f, int vmid) throws IOException {
-        return Files.readString(f.svc.roots().containerConfig(vmid));
-    }
 
     private static String prop(Path p) {
         return HostCommand.of("btrfs", "property", "get", "-ts", p.toString(), "ro").run().strip();
@@ -61,10 +46,10 @@ class CloneServiceTest {
             CloneService clones = new CloneService(f.svc);
 
             assertThat(clones.template(tpl)).containsExactly("bt:6201/base-6201-disk-0.raw", "bq:basevol-6201-disk-0");
-            Path baseRaw = fs.mount.resolve("bt/images/6201/base-6201-disk-0");
+            Path baseRaw = fs.mount().resolve("bt/images/6201/base-6201-disk-0");
             assertThat(baseRaw.resolve("disk.raw")).isRegularFile();
             assertThat(prop(baseRaw)).isEqualTo("ro=true");
-            assertThat(prop(fs.mount.resolve("bq/images/6201/basevol-6201-disk-0"))).isEqualTo("ro=true");
+            assertThat(prop(fs.mount().resolve("bq/images/6201/basevol-6201-disk-0"))).isEqualTo("ro=true");
             ContainerConfig t = f.svc.config(tpl).main();
             assertThat(t.template()).isTrue();
             assertThat(t.get("rootfs")).contains("bt:6201/base-6201-disk-0.raw,size=102M");
@@ -75,13 +60,13 @@ class CloneServiceTest {
                     .hasMessageContaining("a template cannot be snapshotted");
 
             // bad input changes nothing
-            String tplConf = config(f, tpl);
+            String tplConf = f.configText(tpl);
             assertThatThrownBy(() -> clones.clone(new CloneService.CloneRequest(tpl, tpl, Optional.empty(), Optional.empty(),
                     Optional.empty(), Optional.empty(), Optional.empty()), Progress.NONE)).hasMessageContaining("onto itself");
             assertThatThrownBy(() -> clones.clone(new CloneService.CloneRequest(tpl, linked, Optional.of(false), Optional.empty(),
                     Optional.of("local"), Optional.empty(), Optional.empty()), Progress.NONE))
                     .hasMessageContaining("parameter 'storage' not allowed for linked clones");
-            assertThat(config(f, tpl)).isEqualTo(tplConf);
+            assertThat(f.configText(tpl)).isEqualTo(tplConf);
             assertThat(f.svc.vmids()).doesNotContain(linked);
 
             List<Long> progress = new ArrayList<>();
@@ -98,7 +83,7 @@ class CloneServiceTest {
             String mac = NetConfig.parse(lc.get("net0").orElseThrow()).hwaddr().orElseThrow();
             assertThat(mac).startsWith("BC:24:11:").isNotEqualTo("BC:24:11:00:00:01");
             assertThat(NetConfig.parse(lc.get("net0").orElseThrow()).ip()).contains("10.99.0.5/24");
-            assertThat(config(f, tpl)).isEqualTo(tplConf); // the 'disk' lock is gone again
+            assertThat(f.configText(tpl)).isEqualTo(tplConf); // the 'disk' lock is gone again
 
             CloneService.CloneResult c = clones.clone(new CloneService.CloneRequest(tpl, full, Optional.of(true), Optional.empty(),
                     Optional.of("local"), Optional.of("full1"), Optional.of("a full copy")), (done, total) -> {
@@ -121,12 +106,12 @@ class CloneServiceTest {
             // clones are independent of the template and of each other
             assertThat(HostCommand.of("debugfs", "-R", "cat /marker", baseRaw.resolve("disk.raw").toString()).run())
                     .isEqualTo("from-template\n");
-            String linkedConf = config(f, linked);
+            String linkedConf = f.configText(linked);
             assertThatThrownBy(() -> clones.clone(new CloneService.CloneRequest(tpl, linked, Optional.empty(), Optional.empty(),
                     Optional.empty(), Optional.empty(), Optional.empty()), Progress.NONE))
                     .hasMessageContaining("container 6202 exists already");
-            assertThat(config(f, linked)).isEqualTo(linkedConf);
-            assertThat(config(f, tpl)).isEqualTo(tplConf);
+            assertThat(f.configText(linked)).isEqualTo(linkedConf);
+            assertThat(f.configText(tpl)).isEqualTo(tplConf);
         }
     }
 
@@ -137,17 +122,17 @@ class CloneServiceTest {
             fs.storageCfg(f);
             f.create(src, Map.of("rootfs", "bq:0.05"));
             CloneService clones = new CloneService(f.svc);
-            String before = config(f, src);
+            String before = f.configText(src);
             assertThatThrownBy(() -> clones.clone(new CloneService.CloneRequest(src, fromSnap, Optional.of(false), Optional.empty(),
                     Optional.empty(), Optional.empty(), Optional.empty()), Progress.NONE))
                     .hasMessageContaining("linked clone feature for 'bq:subvol-6204-disk-0' is not available");
-            assertThat(config(f, src)).isEqualTo(before);
+            assertThat(f.configText(src)).isEqualTo(before);
             assertThat(f.svc.vmids()).doesNotContain(fromSnap);
-            assertThat(fs.mount.resolve("bq/images/" + fromSnap)).doesNotExist();
+            assertThat(fs.mount().resolve("bq/images/" + fromSnap)).doesNotExist();
 
-            Files.writeString(fs.mount.resolve("bq/images/6204/subvol-6204-disk-0/f"), "snap");
+            Files.writeString(fs.mount().resolve("bq/images/6204/subvol-6204-disk-0/f"), "snap");
             new SnapshotService(f.svc).create(src, "s1", Optional.empty());
-            Files.writeString(fs.mount.resolve("bq/images/6204/subvol-6204-disk-0/f"), "later");
+            Files.writeString(fs.mount().resolve("bq/images/6204/subvol-6204-disk-0/f"), "later");
             f.svc.start(src, false, false);
             assertThatThrownBy(() -> clones.clone(new CloneService.CloneRequest(src, fromSnap, Optional.of(true), Optional.empty(),
                     Optional.empty(), Optional.empty(), Optional.empty()), Progress.NONE))
@@ -155,7 +140,7 @@ class CloneServiceTest {
             clones.clone(new CloneService.CloneRequest(src, fromSnap, Optional.of(false), Optional.of("s1"),
                     Optional.empty(), Optional.empty(), Optional.empty()), Progress.NONE);
             f.adopt(fromSnap);
-            assertThat(fs.mount.resolve("bq/images/6205/subvol-6205-disk-0/f")).hasContent("snap");
+            assertThat(fs.mount().resolve("bq/images/6205/subvol-6205-disk-0/f")).hasContent("snap");
             assertThat(f.svc.config(fromSnap).snapshots()).isEmpty();
             assertThat(f.svc.config(fromSnap).main().parent()).isEmpty();
             f.svc.stop(src, false);
@@ -171,13 +156,13 @@ class CloneServiceTest {
             f.svc.start(vmid, false, false);
             assertThat(f.exec(vmid, "sh", "-c", "echo moved-data > /marker").exitCode()).isZero();
             CloneService clones = new CloneService(f.svc);
-            String before = config(f, vmid);
+            String before = f.configText(vmid);
             assertThatThrownBy(() -> clones.moveVolume(vmid, "rootfs", "bq", false, Progress.NONE)).hasMessageContaining("running container 6206");
             f.svc.stop(vmid, false);
             assertThatThrownBy(() -> clones.moveVolume(vmid, "rootfs", "local", false, Progress.NONE)).hasMessageContaining("on storage 'local' already");
             assertThatThrownBy(() -> clones.moveVolume(vmid, "unused0", "bq", false, Progress.NONE)).hasMessageContaining("unused volumes cannot be moved");
             assertThatThrownBy(() -> clones.moveVolume(vmid, "rootfs", "nosuch", false, Progress.NONE)).hasMessageContaining("unknown storage 'nosuch'");
-            assertThat(config(f, vmid)).isEqualTo(before);
+            assertThat(f.configText(vmid)).isEqualTo(before);
 
             CloneService.MoveResult toBtrfs = clones.moveVolume(vmid, "rootfs", "bq", false, Progress.NONE);
             assertThat(toBtrfs.newVolid()).isEqualTo("bq:subvol-6206-disk-0");
@@ -186,12 +171,12 @@ class CloneServiceTest {
             assertThat(c.get("rootfs")).contains("bq:subvol-6206-disk-0,size=51M");
             assertThat(c.get("unused0")).contains("local:6206/vm-6206-disk-0.raw");
             assertThat(c.lock()).isEmpty();
-            assertThat(fs.mount.resolve("bq/images/6206/subvol-6206-disk-0/marker")).hasContent("moved-data\n");
+            assertThat(fs.mount().resolve("bq/images/6206/subvol-6206-disk-0/marker")).hasContent("moved-data\n");
 
             CloneService.MoveResult back = clones.moveVolume(vmid, "rootfs", "local", true, Progress.NONE);
             assertThat(back.newVolid()).isEqualTo("local:6206/vm-6206-disk-1.raw");
             assertThat(back.removed()).isTrue();
-            assertThat(fs.mount.resolve("bq/images/6206")).doesNotExist();
+            assertThat(fs.mount().resolve("bq/images/6206")).doesNotExist();
             f.svc.start(vmid, false, false);
             assertThat(f.exec(vmid, "cat", "/marker").stdout()).isEqualTo("moved-data\n");
             f.svc.stop(vmid, false);

@@ -17,10 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,23 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("root")
 class ReassignVolumeTest {
-    private static LoopBtrfs fs;
+    @RegisterExtension static final LoopBtrfs.PerClass fs = LoopBtrfs.perClass("1G");
 
     @TempDir Path tmp;
-
-    @BeforeAll
-    static void mount() throws IOException {
-        fs = new LoopBtrfs("1G");
-    }
-
-    @AfterAll
-    static void unmount() {
-        if (fs != null) fs.close();
-    }
-
-    private static String config(CtFixture f, int vmid) throws IOException {
-        return Files.readString(f.svc.roots().containerConfig(vmid));
-    }
 
     @Test
     void volumesMoveBetweenContainersWithTheirDataAndRefusalsChangeNothing() throws IOException {
@@ -60,7 +45,7 @@ class ReassignVolumeTest {
             assertThat(f.exec(a, "sh", "-c", "echo quota-subvol > /data/f && echo dir-raw > /d2/f && echo btrfs-raw > /d3/f")
                     .exitCode()).isZero();
             CloneService clones = new CloneService(f.svc);
-            String beforeA = config(f, a), beforeB = config(f, b);
+            String beforeA = f.configText(a), beforeB = f.configText(b);
             assertThatThrownBy(() -> clones.reassignVolume(a, "mp0", b, Optional.of("mp1"), Optional.empty(), Optional.empty()))
                     .isInstanceOf(StateException.class).hasMessageContaining("while container 8501 is running");
             f.svc.stop(a, false);
@@ -83,8 +68,8 @@ class ReassignVolumeTest {
                     .isInstanceOf(NotFoundException.class);
             assertThatThrownBy(() -> clones.reassignVolume(a, "mp0", b, Optional.of("mp1"), Optional.empty(), Optional.of("0".repeat(40))))
                     .isInstanceOf(DigestMismatchException.class).hasMessageContaining("container 8502");
-            assertThat(config(f, a)).isEqualTo(beforeA);
-            assertThat(config(f, b)).isEqualTo(beforeB);
+            assertThat(f.configText(a)).isEqualTo(beforeA);
+            assertThat(f.configText(b)).isEqualTo(beforeB);
 
             // a failed write of the target's config: the volume gets its old name back, both configs are as before
             Path bConf = f.svc.roots().containerConfig(b);
@@ -94,8 +79,8 @@ class ReassignVolumeTest {
             } finally {
                 HostCommand.of("chattr", "-i", bConf.toString()).run();
             }
-            assertThat(config(f, a)).isEqualTo(beforeA);
-            assertThat(config(f, b)).isEqualTo(beforeB);
+            assertThat(f.configText(a)).isEqualTo(beforeA);
+            assertThat(f.configText(b)).isEqualTo(beforeB);
             Path localImages = f.svc.roots().defaultStorageDir().resolve("images");
             assertThat(localImages.resolve("8501/vm-8501-disk-1.raw")).isRegularFile();
             assertThat(localImages.resolve("8502/vm-8502-disk-2.raw")).doesNotExist();
@@ -109,8 +94,8 @@ class ReassignVolumeTest {
             assertThat(ca.get("mp0")).isEmpty();
             assertThat(ca.values().keySet()).noneMatch(k -> k.startsWith("unused"));
             assertThat(cb.get("mp1")).contains("bq:subvol-8502-disk-0,mp=/data,size=51M");
-            assertThat(fs.mount.resolve("bq/images/8501")).doesNotExist();
-            assertThat(fs.mount.resolve("bq/images/8502/subvol-8502-disk-0/f")).hasContent("quota-subvol\n");
+            assertThat(fs.mount().resolve("bq/images/8501")).doesNotExist();
+            assertThat(fs.mount().resolve("bq/images/8502/subvol-8502-disk-0/f")).hasContent("quota-subvol\n");
 
             // the dir raw image becomes b's unused0 (next free disk of 8502 on local: 2)
             r = clones.reassignVolume(a, "mp1", b, Optional.of("unused0"), Optional.empty(), Optional.empty());

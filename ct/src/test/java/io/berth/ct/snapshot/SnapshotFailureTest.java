@@ -16,10 +16,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,23 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("root")
 class SnapshotFailureTest {
-    private static LoopBtrfs fs;
+    @RegisterExtension static final LoopBtrfs.PerClass fs = LoopBtrfs.perClass("1G");
 
     @TempDir Path tmp;
-
-    @BeforeAll
-    static void mount() throws IOException {
-        fs = new LoopBtrfs("1G");
-    }
-
-    @AfterAll
-    static void unmount() {
-        if (fs != null) fs.close();
-    }
-
-    private static String config(CtFixture f, int vmid) throws IOException {
-        return Files.readString(f.svc.roots().containerConfig(vmid));
-    }
 
     @Test
     void runningContainerIsSnapshottedConsistentlyAndRolledBackOnlyWithStart() throws IOException {
@@ -61,15 +46,15 @@ class SnapshotFailureTest {
             assertThat(new LxcRuntime(f.svc.paths(vmid)).state()).isEqualTo(LxcState.RUNNING);
             assertThat(f.exec(vmid, "sh", "-c", "echo b > /m && echo b > /data/f").exitCode()).isZero();
             // the data written just before the snapshot is in it (synced while frozen)
-            assertThat(fs.mount.resolve("bq/images/6102/subvol-6102-disk-0@live/f")).hasContent("a\n");
+            assertThat(fs.mount().resolve("bq/images/6102/subvol-6102-disk-0@live/f")).hasContent("a\n");
             assertThat(HostCommand.of("debugfs", "-R", "cat /m",
-                    fs.mount.resolve("bt/images/6102/vm-6102-disk-0@live/disk.raw").toString()).run()).isEqualTo("a\n");
+                    fs.mount().resolve("bt/images/6102/vm-6102-disk-0@live/disk.raw").toString()).run()).isEqualTo("a\n");
 
-            String before = config(f, vmid);
+            String before = f.configText(vmid);
             assertThatThrownBy(() -> snaps.rollback(vmid, "live", false))
                     .isInstanceOf(io.berth.error.StateException.class) // exit 6, HTTP 409, as starting a running one
                     .hasMessageContaining("container 6102 is running").hasMessageContaining("--start");
-            assertThat(config(f, vmid)).isEqualTo(before);
+            assertThat(f.configText(vmid)).isEqualTo(before);
             assertThat(f.exec(vmid, "cat", "/m").stdout()).isEqualTo("b\n");
 
             snaps.rollback(vmid, "live", true);
@@ -81,9 +66,9 @@ class SnapshotFailureTest {
             // the snapshot of the mounted image carries that mount's MMP sequence; the rolled-back volume is a new file
             // nothing mounts, so its MMP block is reset (else the next start waits 2 * interval + 1 s, 85 s under load)
             snaps.rollback(vmid, "live", false);
-            String sb = HostCommand.of("dumpe2fs", "-h", fs.mount.resolve("bt/images/6102/vm-6102-disk-0/disk.raw").toString()).run();
+            String sb = HostCommand.of("dumpe2fs", "-h", fs.mount().resolve("bt/images/6102/vm-6102-disk-0/disk.raw").toString()).run();
             assertThat(sb).contains("mmp_sequence: 0xff4d4d50").doesNotContain("needs_recovery");
-            assertThat(HostCommand.of("dumpe2fs", "-h", fs.mount.resolve("bt/images/6102/vm-6102-disk-0@live/disk.raw").toString())
+            assertThat(HostCommand.of("dumpe2fs", "-h", fs.mount().resolve("bt/images/6102/vm-6102-disk-0@live/disk.raw").toString())
                     .run()).doesNotContain("mmp_sequence: 0xff4d4d50"); // the snapshot itself stays as taken
         }
     }
@@ -95,13 +80,13 @@ class SnapshotFailureTest {
             fs.storageCfg(f);
             f.create(vmid, Map.of("rootfs", "bq:0.05", "mp0", "bq:0.05,mp=/data"));
             SnapshotService snaps = new SnapshotService(f.svc);
-            String before = config(f, vmid);
+            String before = f.configText(vmid);
             // the second volume's snapshot cannot be made: its name is taken by something that is not ours
-            Path planted = Files.createDirectory(fs.mount.resolve("bq/images/6103/subvol-6103-disk-1@s1"));
+            Path planted = Files.createDirectory(fs.mount().resolve("bq/images/6103/subvol-6103-disk-1@s1"));
             assertThatThrownBy(() -> snaps.create(vmid, "s1", Optional.empty()))
                     .hasMessageContaining("snapshot 's1' of 'bq:subvol-6103-disk-1' already exists");
-            assertThat(config(f, vmid)).isEqualTo(before);
-            assertThat(fs.mount.resolve("bq/images/6103/subvol-6103-disk-0@s1")).doesNotExist();
+            assertThat(f.configText(vmid)).isEqualTo(before);
+            assertThat(fs.mount().resolve("bq/images/6103/subvol-6103-disk-0@s1")).doesNotExist();
             assertThat(planted).isDirectory();
             Files.delete(planted);
 
@@ -113,19 +98,19 @@ class SnapshotFailureTest {
                     .hasMessageContaining("snapshot 'nope' of container 6103 does not exist");
             assertThatThrownBy(() -> snaps.rollback(vmid, "nope", false)).isInstanceOf(io.berth.error.NotFoundException.class)
                     .hasMessageContaining("snapshot 'nope' of container 6103 does not exist");
-            assertThat(config(f, vmid)).isEqualTo(before);
+            assertThat(f.configText(vmid)).isEqualTo(before);
             snaps.create(vmid, "s1", Optional.empty());
-            String withS1 = config(f, vmid);
+            String withS1 = f.configText(vmid);
             assertThatThrownBy(() -> snaps.create(vmid, "s1", Optional.empty())).isInstanceOf(io.berth.error.ExistsException.class)
                     .hasMessageContaining("snapshot name 's1' already used");
-            assertThat(config(f, vmid)).isEqualTo(withS1);
+            assertThat(f.configText(vmid)).isEqualTo(withS1);
 
             f.create(onDir, Map.of("rootfs", "local:0.05"));
-            String dirBefore = config(f, onDir);
+            String dirBefore = f.configText(onDir);
             assertThatThrownBy(() -> snaps.create(onDir, "s1", Optional.empty()))
                     .isInstanceOf(io.berth.error.UnsupportedException.class)
                     .hasMessageContaining("storage 'local' cannot snapshot volume 'local:6104/vm-6104-disk-0.raw'");
-            assertThat(config(f, onDir)).isEqualTo(dirBefore);
+            assertThat(f.configText(onDir)).isEqualTo(dirBefore);
         }
     }
 
@@ -135,9 +120,9 @@ class SnapshotFailureTest {
         try (CtFixture f = new CtFixture(tmp.resolve("root"))) {
             fs.storageCfg(f);
             f.create(vmid, Map.of("rootfs", "bq:0.05", "hostname", "killed"));
-            String before = config(f, vmid);
+            String before = f.configText(vmid);
             // a frozen filesystem blocks `btrfs subvolume snapshot` in the kernel: the process is killed right there
-            HostCommand.of("fsfreeze", "-f", fs.mount.toString()).run();
+            HostCommand.of("fsfreeze", "-f", fs.mount().toString()).run();
             Process child;
             try {
                 String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -155,11 +140,11 @@ class SnapshotFailureTest {
                 child.destroyForcibly().waitFor();
                 tools.forEach(ProcessHandle::destroyForcibly);
             } finally {
-                HostCommand.of("fsfreeze", "-u", fs.mount.toString()).run();
+                HostCommand.of("fsfreeze", "-u", fs.mount().toString()).run();
             }
             String expected = new String(SnapshotFailureTest.class.getResourceAsStream("/snapshot/6105-interrupted.conf")
                     .readAllBytes(), StandardCharsets.UTF_8);
-            String left = config(f, vmid);
+            String left = f.configText(vmid);
             // snaptime is the wall clock of the killed process: compare everything else byte for byte
             assertThat(left.replaceAll("snaptime: \\d+", "snaptime: T")).isEqualTo(expected);
 
@@ -169,8 +154,8 @@ class SnapshotFailureTest {
             assertThatThrownBy(() -> f.svc.start(vmid, false, false)).hasMessageContaining("locked (snapshot)");
             f.svc.set(vmid, Map.of(), List.of("lock"), true); // what `unlock` does
             snaps.delete(vmid, "s1", true);
-            assertThat(config(f, vmid)).isEqualTo(before);
-            assertThat(fs.mount.resolve("bq/images/6105/subvol-6105-disk-0@s1")).doesNotExist();
+            assertThat(f.configText(vmid)).isEqualTo(before);
+            assertThat(fs.mount().resolve("bq/images/6105/subvol-6105-disk-0@s1")).doesNotExist();
             snaps.create(vmid, "s1", Optional.empty()); // the name is free again
         }
     }

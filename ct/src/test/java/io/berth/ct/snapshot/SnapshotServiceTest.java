@@ -15,10 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,28 +27,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("root")
 class SnapshotServiceTest {
-    private static LoopBtrfs fs;
+    @RegisterExtension static final LoopBtrfs.PerClass fs = LoopBtrfs.perClass("1G");
 
     @TempDir Path tmp;
-
-    @BeforeAll
-    static void mount() throws IOException {
-        fs = new LoopBtrfs("1G");
-    }
-
-    @AfterAll
-    static void unmount() {
-        if (fs != null) fs.close();
-    }
 
     private static String golden(String name) throws IOException {
         try (var in = SnapshotServiceTest.class.getResourceAsStream("/snapshot/" + name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-    }
-
-    private static String config(CtFixture f, int vmid) throws IOException {
-        return Files.readString(f.svc.roots().containerConfig(vmid));
     }
 
     /** A file in the raw rootfs image of a stopped container, through debugfs (no mount needed). */
@@ -90,14 +75,14 @@ class SnapshotServiceTest {
             fs.storageCfg(f);
             f.create(vmid, Map.of("rootfs", "bt:0.1", "mp0", "bq:0.05,mp=/data", "hostname", "snap1"));
             SnapshotService snaps = new SnapshotService(f.svc, () -> clock.getAndAdd(60));
-            Path rootImg = fs.mount.resolve("bt/images/6101/vm-6101-disk-0/disk.raw");
-            Path data = fs.mount.resolve("bq/images/6101/subvol-6101-disk-0");
-            assertThat(config(f, vmid)).isEqualTo(golden("6101-created.conf"));
+            Path rootImg = fs.mount().resolve("bt/images/6101/vm-6101-disk-0/disk.raw");
+            Path data = fs.mount().resolve("bq/images/6101/subvol-6101-disk-0");
+            assertThat(f.configText(vmid)).isEqualTo(golden("6101-created.conf"));
 
             writeRootfs(rootImg, "m", "one", tmp);
             Files.writeString(data.resolve("f"), "one");
             snaps.create(vmid, "s1", Optional.of("first\nsecond line"));
-            assertThat(config(f, vmid)).isEqualTo(golden("6101-s1.conf"));
+            assertThat(f.configText(vmid)).isEqualTo(golden("6101-s1.conf"));
 
             Files.writeString(data.resolve("f"), "two");
             writeRootfs(rootImg, "m2", "two", tmp);
@@ -108,7 +93,7 @@ class SnapshotServiceTest {
             writeRootfs(rootImg, "m3", "three", tmp);
             f.svc.set(vmid, Map.of("memory", "512"), List.of(), false);
             snaps.create(vmid, "s3", Optional.of("third"));
-            assertThat(config(f, vmid)).isEqualTo(golden("6101-s1-s2-s3.conf"));
+            assertThat(f.configText(vmid)).isEqualTo(golden("6101-s1-s2-s3.conf"));
 
             Files.writeString(data.resolve("f"), "four");
             snaps.rollback(vmid, "s2", false);
@@ -116,13 +101,13 @@ class SnapshotServiceTest {
             assertThat(readRootfs(rootImg, "m")).contains("one");
             assertThat(readRootfs(rootImg, "m2")).contains("two");
             assertThat(readRootfs(rootImg, "m3")).isEmpty();
-            assertThat(config(f, vmid)).isEqualTo(golden("6101-rollback-s2.conf"));
+            assertThat(f.configText(vmid)).isEqualTo(golden("6101-rollback-s2.conf"));
 
             snaps.delete(vmid, "s2", false); // the middle of s1 <- s2 <- s3: s3 and current now hang off s1
-            assertThat(config(f, vmid)).isEqualTo(golden("6101-deleted-s2.conf"));
-            assertThat(fs.mount.resolve("bq/images/6101/subvol-6101-disk-0@s2")).doesNotExist();
-            assertThat(fs.mount.resolve("bt/images/6101/vm-6101-disk-0@s2")).doesNotExist();
-            assertThat(fs.mount.resolve("bq/images/6101/subvol-6101-disk-0@s1")).isDirectory();
+            assertThat(f.configText(vmid)).isEqualTo(golden("6101-deleted-s2.conf"));
+            assertThat(fs.mount().resolve("bq/images/6101/subvol-6101-disk-0@s2")).doesNotExist();
+            assertThat(fs.mount().resolve("bt/images/6101/vm-6101-disk-0@s2")).doesNotExist();
+            assertThat(fs.mount().resolve("bq/images/6101/subvol-6101-disk-0@s1")).isDirectory();
 
             snaps.rollback(vmid, "s1", false);
             assertThat(data.resolve("f")).hasContent("one");
