@@ -384,8 +384,10 @@ public final class HttpsServer implements AutoCloseable {
 
     static Credentials credentials(Request req) {
         Optional<String> ticket = Optional.empty();
-        for (HttpCookie c : Request.getCookies(req)) {
-            if (c.getName().equals("PVEAuthCookie")) ticket = Optional.of(cookieValue(c.getValue()));
+        if (req.getHeaders().contains(HttpHeader.COOKIE)) { // token clients send none: skip the cookie parser's set-up
+            for (HttpCookie c : Request.getCookies(req)) {
+                if (c.getName().equals("PVEAuthCookie")) ticket = Optional.of(cookieValue(c.getValue()));
+            }
         }
         HttpField auth = req.getHeaders().getField(HttpHeader.AUTHORIZATION);
         String csrf = req.getHeaders().get("CSRFPreventionToken");
