@@ -6,7 +6,6 @@ import io.berth.error.ExistsException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -30,11 +29,6 @@ public final class BtrfsStorage implements Storage {
     public BtrfsStorage(StorageDef.Btrfs def) {
         this.def = def;
         this.dir = new ImageDirectory(def.id(), def.path(), true);
-    }
-
-    @Override
-    public String id() {
-        return def.id();
     }
 
     @Override
@@ -200,8 +194,7 @@ public final class BtrfsStorage implements Storage {
         return dir.names(vmid).stream()
                 .filter(n -> n.snapshot().isEmpty())
                 .map(n -> info(n, qgroups))
-                .sorted(Comparator.comparing((VolumeInfo v) -> v.volid().name().vmid())
-                        .thenComparing(v -> v.volid().name().disk()))
+                .sorted(VolumeInfo.BY_VMID_AND_DISK)
                 .toList();
     }
 
@@ -218,9 +211,8 @@ public final class BtrfsStorage implements Storage {
 
     @Override
     public VolumePath path(VolumeId volid) {
-        VolumeName n = own(volid);
-        Path f = dir.requireExisting(volid);
-        return n.layout() == VolumeName.Layout.IMAGE_FILE ? new VolumePath.ImageFile(f) : new VolumePath.Directory(f);
+        own(volid);
+        return dir.existingPath(volid);
     }
 
     @Override
@@ -454,6 +446,6 @@ public final class BtrfsStorage implements Storage {
 
     @Override
     public Optional<Path> templateDir() {
-        return def.has(ContentType.VZTMPL) ? Optional.of(def.path().resolve("template").resolve("cache")) : Optional.empty();
+        return dir.templateDir(def.has(ContentType.VZTMPL));
     }
 }

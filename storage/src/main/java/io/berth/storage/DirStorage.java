@@ -4,7 +4,6 @@ import io.berth.error.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -22,11 +21,6 @@ public final class DirStorage implements Storage {
     public DirStorage(StorageDef.Dir def) {
         this.def = def;
         this.dir = new ImageDirectory(def.id(), def.path());
-    }
-
-    @Override
-    public String id() {
-        return def.id();
     }
 
     @Override
@@ -98,16 +92,14 @@ public final class DirStorage implements Storage {
                             : new VolumeInfo(id, n.vmid(), VolumeFormat.SUBVOL, 0, OptionalLong.empty(),
                             new VolumePath.Directory(f));
                 })
-                .sorted(Comparator.comparing((VolumeInfo v) -> v.volid().name().vmid())
-                        .thenComparing(v -> v.volid().name().disk()))
+                .sorted(VolumeInfo.BY_VMID_AND_DISK)
                 .toList();
     }
 
     @Override
     public VolumePath path(VolumeId volid) {
-        VolumeName n = own(volid);
-        Path f = dir.requireExisting(volid);
-        return n.layout() == VolumeName.Layout.IMAGE_FILE ? new VolumePath.ImageFile(f) : new VolumePath.Directory(f);
+        own(volid);
+        return dir.existingPath(volid);
     }
 
     @Override
@@ -220,6 +212,6 @@ public final class DirStorage implements Storage {
 
     @Override
     public Optional<Path> templateDir() {
-        return def.has(ContentType.VZTMPL) ? Optional.of(def.path().resolve("template").resolve("cache")) : Optional.empty();
+        return dir.templateDir(def.has(ContentType.VZTMPL));
     }
 }

@@ -308,6 +308,17 @@ final class ImageDirectory {
         HostCommand.of("rm", "-rf", "--one-file-system", "--", p.toString()).run();
     }
 
+    /** An existing volume's file (raw image) or directory (subvol). */
+    VolumePath existingPath(VolumeId volid) {
+        Path f = requireExisting(volid);
+        return volid.name().layout() == VolumeName.Layout.IMAGE_FILE ? new VolumePath.ImageFile(f) : new VolumePath.Directory(f);
+    }
+
+    /** Where the storage keeps container templates ({@code template/cache}), when it has vztmpl content. */
+    Optional<Path> templateDir(boolean vztmpl) {
+        return vztmpl ? Optional.of(root.resolve("template").resolve("cache")) : Optional.empty();
+    }
+
     Path requireExisting(VolumeId volid) {
         Path f = file(volid.name());
         if (!Files.exists(f, LinkOption.NOFOLLOW_LINKS))

@@ -4,7 +4,6 @@ import io.berth.error.NotFoundException;
 import io.berth.error.InvalidInputException;
 import io.berth.error.ExistsException;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -20,11 +19,6 @@ public final class LvmThinStorage implements Storage {
 
     public LvmThinStorage(StorageDef.LvmThin def) {
         this.def = def;
-    }
-
-    @Override
-    public String id() {
-        return def.id();
     }
 
     @Override
@@ -134,8 +128,7 @@ public final class LvmThinStorage implements Storage {
                         .map(n -> new VolumeInfo(new VolumeId(id(), n), n.vmid(), VolumeFormat.RAW, lv.sizeBytes(),
                                 OptionalLong.of((long) (lv.sizeBytes() * lv.dataPercent() / 100)),
                                 new VolumePath.BlockDevice(device(n)))))
-                .sorted(Comparator.comparing((VolumeInfo v) -> v.volid().name().vmid())
-                        .thenComparing(v -> v.volid().name().disk()))
+                .sorted(VolumeInfo.BY_VMID_AND_DISK)
                 .toList();
     }
 

@@ -9,7 +9,8 @@ import java.util.OptionalInt;
 
 /** A configured storage, by driver. Operations on a volume of another storage are refused. */
 public sealed interface Storage permits DirStorage, BtrfsStorage, LvmThinStorage {
-    String id();
+    /** The storage's name in storage.cfg. */
+    default String id() { return def().id(); }
 
     StorageDef def();
 
