@@ -55,7 +55,7 @@ public final class ApiMain {
      */
     public static HttpsServer start(Api api, String listen, int port, Path customCert,
                                     java.util.function.UnaryOperator<org.eclipse.jetty.server.Handler> front) {
-        String pass = "berth-" + Node.hostName();
+        String pass = Certificates.selfSignedPassword();
         Path ks = customCert != null ? customCert : Certificates.ensure(Api.accessDir(api.ct()).resolve("pve-ssl.p12"), pass, Node.name());
         String ksPass = customCert != null ? System.getenv().getOrDefault("BERTH_CERT_PASSWORD", pass) : pass;
         Path dir;
@@ -98,7 +98,7 @@ public final class ApiMain {
                                          java.util.function.UnaryOperator<org.eclipse.jetty.server.Handler> front,
                                          java.util.function.Consumer<String> logger) {
         if (port <= 0) throw new IllegalArgumentException("the split API needs a fixed port, got " + port);
-        String pass = "berth-" + Node.hostName();
+        String pass = Certificates.selfSignedPassword();
         Path ks = customCert != null ? customCert : Certificates.ensure(Api.accessDir(api.ct()).resolve("pve-ssl.p12"), pass, Node.name());
         String ksPass = customCert != null ? System.getenv().getOrDefault("BERTH_CERT_PASSWORD", pass) : pass;
         GroupPrincipal group;

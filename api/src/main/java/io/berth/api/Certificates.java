@@ -1,13 +1,18 @@
 package io.berth.api;
 
+import io.berth.error.HostFailureException;
 import io.berth.sys.ProcessRunner;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The server's certificate: a custom PKCS#12 key store when configured, else a self-signed one made at first start
@@ -15,6 +20,33 @@ import java.util.List;
  */
 public final class Certificates {
     private Certificates() {}
+
+    /** The password of the self-signed key store (the file is root-only: the password guards nothing more). */
+    public static String selfSignedPassword() { return "berth-" + Node.hostName(); }
+
+    /**
+     * A TLS client context that trusts exactly the certificates in {@code keyStore} (the server's own: PKIX with them
+     * as the only anchors, the host name checked against the SAN, which names localhost and 127.0.0.1): for tests,
+     * benchmarks and tools on the server's host, instead of trusting any certificate.
+     */
+    public static SSLContext clientContext(Path keyStore, String password) {
+        try (InputStream in = Files.newInputStream(keyStore)) {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(in, password.toCharArray());
+            KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
+            anchors.load(null, null);
+            for (String alias : java.util.Collections.list(ks.aliases())) {
+                if (ks.getCertificate(alias) != null) anchors.setCertificateEntry(alias, ks.getCertificate(alias));
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(anchors);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new HostFailureException("cannot read the certificate " + keyStore + ": " + e.getMessage(), e);
+        }
+    }
 
     /** Makes {@code keyStore} if missing; returns its path. */
     public static Path ensure(Path keyStore, String password, String node) {

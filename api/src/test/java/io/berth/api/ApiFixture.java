@@ -15,8 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +23,6 @@ import java.util.Optional;
 import java.util.StringJoiner;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * One Berth root and one HTTPS API server per test class, on a port of the api range, with an HTTP client that
@@ -40,6 +36,8 @@ final class ApiFixture implements AutoCloseable {
     final Api api;
     final HttpsServer server;
     final HttpClient http;
+    /** Trusts the server's certificate only. */
+    final SSLContext tls;
     final List<Integer> vmids = new ArrayList<>();
 
     ApiFixture(Path root) throws Exception {
@@ -68,13 +66,9 @@ final class ApiFixture implements AutoCloseable {
         }
         if (s == null) throw new IllegalStateException("no free port in 18000-18499");
         server = s;
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[]{new X509TrustManager() {
-            public void checkClientTrusted(X509Certificate[] c, String a) {}
-            public void checkServerTrusted(X509Certificate[] c, String a) {}
-            public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
-        }}, new SecureRandom());
-        http = HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(5)).build();
+        // the server's own certificate is the only one trusted (and the host name checked against it)
+        tls = Certificates.clientContext(ks, Certificates.selfSignedPassword());
+        http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     private static Path cert;
@@ -83,7 +77,7 @@ final class ApiFixture implements AutoCloseable {
         if (cert == null) {
             Path dir = Files.createTempDirectory("berth-api-cert-");
             dir.toFile().deleteOnExit();
-            cert = Certificates.ensure(dir.resolve("pve-ssl.p12"), "berth-" + Node.name(), Node.name());
+            cert = Certificates.ensure(dir.resolve("pve-ssl.p12"), Certificates.selfSignedPassword(), Node.name());
             cert.toFile().deleteOnExit();
         }
         return cert;

@@ -8,13 +8,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.util.Arrays;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,16 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ApiFrontTest {
     @TempDir static Path tmp;
     static ApiFixture fx;
-    static SSLContext trustAll;
 
     @BeforeAll static void up() throws Exception {
         fx = new ApiFixture(tmp.resolve("root"));
-        trustAll = SSLContext.getInstance("TLS");
-        trustAll.init(null, new TrustManager[]{new X509TrustManager() {
-            public void checkClientTrusted(X509Certificate[] c, String a) {}
-            public void checkServerTrusted(X509Certificate[] c, String a) {}
-            public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
-        }}, new SecureRandom());
     }
 
     @AfterAll static void down() {
@@ -85,7 +73,7 @@ class ApiFrontTest {
     record Reply(int status, String head, int contentLength, byte[] body) {}
 
     private static SSLSocket connect(String tls) throws IOException {
-        SSLSocket s = (SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", fx.server.port());
+        SSLSocket s = (SSLSocket) fx.tls.getSocketFactory().createSocket("127.0.0.1", fx.server.port());
         s.setEnabledProtocols(new String[]{tls});
         s.setSoTimeout(120_000);
         s.startHandshake();

@@ -11,8 +11,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -24,8 +22,6 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * The HTTPS API under load: {@code GET .../status/current} of a running busybox container by N concurrent clients
@@ -86,6 +82,8 @@ public final class ApiBench {
         long backendPid = Long.parseLong(Files.readString(runDir.resolve("berthd.pid")).strip());
         long frontPid = Long.parseLong(Files.readString(runDir.resolve("api/front.pid")).strip());
         String loadBefore = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        // trusts berthd's own certificate only (what a client on this host would pin), not any certificate
+        tls = io.berth.api.Certificates.clientContext(root.resolve("etc/access/pve-ssl.p12"), io.berth.api.Certificates.selfSignedPassword());
         HttpClient http = client();
         String base = "https://127.0.0.1:" + port + "/api2/json";
         String auth = "PVEAPIToken=bench@pve!load=" + secret;
@@ -213,12 +211,7 @@ public final class ApiBench {
         java.net.URI u = java.net.URI.create(url);
         byte[] req = ("GET " + u.getRawPath() + " HTTP/1.1\r\nHost: " + u.getHost() + ":" + u.getPort() + "\r\nAuthorization: " + auth
                 + "\r\nAccept: application/json\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[]{new X509TrustManager() {
-            public void checkClientTrusted(X509Certificate[] c, String a) {}
-            public void checkServerTrusted(X509Certificate[] c, String a) {}
-            public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
-        }}, new SecureRandom());
+        SSLContext ctx = tls;
         List<javax.net.ssl.SSLSocket> socks = new ArrayList<>();
         try {
             for (int c = 0; c < connections; c++) {
@@ -467,14 +460,11 @@ public final class ApiBench {
         throw new IllegalStateException("API server did not come up");
     }
 
+    /** The client side of TLS to the benchmarked server (set once it made its certificate). */
+    private static SSLContext tls;
+
     static HttpClient client() throws Exception {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[]{new X509TrustManager() {
-            public void checkClientTrusted(X509Certificate[] c, String a) {}
-            public void checkServerTrusted(X509Certificate[] c, String a) {}
-            public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
-        }}, new SecureRandom());
-        return HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+        return HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
                 .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()).build();
     }
 
