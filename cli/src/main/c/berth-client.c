@@ -1,10 +1,12 @@
 /*
  * berth-client: what bin/berth execs when berthd's socket exists. It hands the command to berthd over a root-only
- * Unix socket together with its own stdin/stdout/stderr (SCM_RIGHTS), so berthd runs the command, and for
- * exec/enter/console spawns lxc-attach/lxc-console, directly on the caller's terminal: no output passes through
- * the daemon. The client forwards the signals a terminal or a parent sends it, relays the exit code, and restores
- * the terminal settings if berthd goes away in the middle. When berthd cannot take the command (not running, not
- * root, a command it does not serve), it runs the cold path: bin/berth with BERTH_COLD=1 (for this run only).
+ * Unix socket together with its own stdin/stdout/stderr (SCM_RIGHTS), so berthd runs the command directly on the
+ * caller's descriptors: no output passes through the daemon. For exec/enter/console berthd does the checks and
+ * prepares the lxc-attach/lxc-console command line, and the client runs it (see run_prepared): no process is
+ * spawned by the daemon's JVM, and a berthd that dies meanwhile changes nothing. The client relays the exit code
+ * and restores the terminal settings if berthd goes away in the middle of a command. When berthd cannot take the
+ * command (not running, not root, a command it does not serve), it runs the cold path: bin/berth with BERTH_COLD=1
+ * (for this run only).
  *
  * Environment (set by bin/berth, or by the hook command line LXC runs): BERTH_SOCK = the socket path,
  * BERTH_LAUNCHER = bin/berth itself; a non-empty BERTH_NO_DAEMON runs the cold path.
@@ -14,10 +16,10 @@
  *              cwd, argc (decimal), argc arguments, then environment entries NAME=value up to the end.
  *              The first sendmsg carries exactly three descriptors: our 0, 1 and 2.
  *   to us    = frames of one type byte + i32: 'X' exit code (last), 'F' run the cold path instead (last),
- *              'P' pid of the process group berthd spawned on our descriptors, 'M' + that many bytes for our stderr,
- *              'C' + that many bytes of NUL-terminated strings: a command line to exec in our place (last; used
- *              when we have a terminal, which lxc-attach needs as its controlling terminal: see Berthd.Session).
- *   from us  = 'S' + i32 signal number, for each signal we got.
+ *              'M' + that many bytes for our stderr,
+ *              'C' + that many bytes of NUL-terminated strings: a command line to run on our descriptors with our
+ *              environment and working directory (last; its exit code is ours).
+ *   from us  = 'S' + i32 signal number, for each signal we got while berthd runs the command.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +27,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +36,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #define MAX_REQUEST (1 << 20)
@@ -159,9 +162,61 @@ static int read_full(int fd, void *buf, size_t len) {
     return 1;
 }
 
-static void sleep_ms(long ms) {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+/*
+ * Runs the command line berthd prepared (lxc-attach/lxc-console) and returns its exit code (128 + signal if
+ * killed). On a terminal it replaces us: lxc-attach needs the terminal as its controlling terminal (it proxies it to
+ * a pty of the container's and finds it as /dev/tty), so job control, Ctrl-C, the window size and the terminal's
+ * restore are its own, exactly as when run by hand. Without one it runs as our child in a session of its own (no
+ * controlling terminal, its own process group), and we forward the signals we get to that process group: lxc-attach
+ * ignores SIGINT and SIGQUIT while it waits for the process inside (as system(3) does, leaving them to a terminal's
+ * foreground process group), so a SIGINT sent to us reaches the process inside as Ctrl-C would.
+ */
+static int run_prepared(char **args, int sfd, sigset_t set) {
+    if (tty_fd >= 0) {
+        if (sfd >= 0) close(sfd);
+        sigprocmask(SIG_UNBLOCK, &set, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        execvp(args[0], args);
+        fprintf(stderr, "berth: cannot run %s: %s\n", args[0], strerror(errno));
+        return 127;
+    }
+    /* the child's end comes on the signalfd too; SIGCHLD ignored (inherited) would reap it behind our back */
+    signal(SIGCHLD, SIG_DFL);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    if (sfd < 0 || signalfd(sfd, &set, SFD_CLOEXEC) < 0) {
+        if (sfd >= 0) close(sfd);
+        sfd = -1;
+    }
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none, dfl;
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGPIPE); /* ignored here, default for the command as for any other */
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &dfl);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+    pid_t pid;
+    int e = posix_spawnp(&pid, args[0], NULL, &attr, args, environ);
+    posix_spawnattr_destroy(&attr);
+    if (e != 0) {
+        fprintf(stderr, "berth: cannot run %s: %s\n", args[0], strerror(e));
+        return 127;
+    }
+    for (;;) {
+        int st;
+        pid_t w = waitpid(pid, &st, sfd >= 0 ? WNOHANG : 0);
+        if (w == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
+        if (w < 0 && errno != EINTR) {
+            fprintf(stderr, "berth: waiting for %s: %s\n", args[0], strerror(errno));
+            return 255;
+        }
+        if (sfd < 0) continue;
+        struct signalfd_siginfo si;
+        if (read(sfd, &si, sizeof si) != (ssize_t) sizeof si) continue;
+        if (si.ssi_signo != SIGCHLD) kill(-pid, (int) si.ssi_signo);
+    }
 }
 
 int main(int argc, char **argv) {
@@ -244,7 +299,6 @@ int main(int argc, char **argv) {
     else if (sent > 0 && write_all(s, header + sent, sizeof header - (size_t) sent) == 0) write_all(s, body, len);
     free(body);
 
-    long child = 0;
     for (;;) {
         struct pollfd p[2] = {{s, POLLIN, 0}, {sfd, POLLIN, 0}};
         int r = poll(p, sfd >= 0 ? 2 : 1, -1);
@@ -274,9 +328,6 @@ int main(int argc, char **argv) {
                 close(s);
                 cold(argc, argv);
                 break;
-            case 'P':
-                child = v;
-                break;
             case 'C': {
                 if (v <= 0 || v > MAX_REQUEST) goto gone;
                 char *m = malloc((size_t) v + 1);
@@ -289,12 +340,7 @@ int main(int argc, char **argv) {
                 size_t k = 0;
                 for (char *q = m; k < n; q += strlen(q) + 1) args[k++] = q;
                 close(s);
-                if (sfd >= 0) close(sfd);
-                sigprocmask(SIG_UNBLOCK, &set, NULL);
-                signal(SIGPIPE, SIG_DFL);
-                execvp(args[0], args);
-                fprintf(stderr, "berth: cannot run %s: %s\n", args[0], strerror(errno));
-                return 127;
+                return run_prepared(args, sfd, set);
             }
             case 'M': {
                 if (v < 0 || v > 65536) goto gone;
@@ -310,12 +356,6 @@ int main(int argc, char **argv) {
         }
     }
 gone:
-    /* berthd went away before the exit code: the process it ran on our terminal must not stay behind reading it. */
-    if (child > 0) {
-        kill((pid_t) -child, SIGHUP);
-        sleep_ms(200);
-        kill((pid_t) -child, SIGKILL);
-    }
     restore_terminal();
     fprintf(stderr, "\nberth: berthd went away before the command finished\n");
     return 255;

@@ -12,8 +12,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * posix_spawn(3) with arbitrary descriptors as the child's stdin/stdout/stderr, which {@link ProcessBuilder} cannot
- * do: berthd runs {@code lxc-attach} on the terminal its client passed over the socket, so no output goes through
- * the daemon. The child gets its own process group (signals a terminal would send go to the whole group, as they
+ * do: berthd's create runs the decompressor and tar on descriptors it set up (pipes, the client's passed
+ * terminal), without a helper process per child. The child gets its own process group (signals a terminal would send go to the whole group, as they
  * would in the client's shell), default dispositions and an empty signal mask; it is waited for through a pidfd.
  */
 public final class Spawn {

@@ -2,7 +2,6 @@ package io.berth.cli.daemon;
 
 import io.berth.sys.Fd;
 import io.berth.sys.FdStreams;
-import io.berth.sys.Spawn;
 import io.berth.sys.SysException;
 import io.berth.sys.UnixSockets;
 import io.berth.sys.UnixSockets.PeerCredentials;
@@ -18,7 +17,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -29,8 +27,8 @@ import java.util.function.Predicate;
  *
  * <p>It listens on {@code <state>/run/berthd/berthd.sock}, in a directory only root can enter, and serves only
  * peers whose {@code SO_PEERCRED} uid is 0 (the client checks that berthd is root too). The client passes its
- * stdin/stdout/stderr with {@code SCM_RIGHTS}: output is written straight to them, and exec/enter/console run
- * {@code lxc-attach}/{@code lxc-console} on them ({@link Session#runAttached}). Wire format: see
+ * stdin/stdout/stderr with {@code SCM_RIGHTS}: output is written straight to them; exec/enter/console are prepared
+ * here and the client runs the prepared {@code lxc-attach}/{@code lxc-console} on them ({@link Session#runAttached}). Wire format: see
  * {@code cli/src/main/c/berth-client.c}. Every read is bounded: a request larger than {@link #MAX_REQUEST} is
  * refused after its 8-byte header, before any of it is read, and a client that stalls times out.
  */
@@ -40,8 +38,6 @@ public final class Berthd implements AutoCloseable {
     public static final int MAX_REQUEST = 1 << 20;
     static final int MAX_CLIENTS = 64;
     static final int READ_TIMEOUT_MS = 10_000;
-    /** Signals the client may forward to what runs on its terminal (what a terminal or a parent would send). */
-    private static final Set<Integer> FORWARDABLE = Set.of(1, 2, 3, 10, 12, 15, 28);
 
     private final UnixSocketServer server;
     private final Function<ClientContext, CommandRunner> runners;
@@ -160,7 +156,7 @@ public final class Berthd implements AutoCloseable {
     }
 
     private void run(Fd conn, PeerCredentials peer, Request req, Fd[] stdio, long received) {
-        Session session = new Session(conn, stdio, req);
+        Session session = new Session(conn, stdio);
         ClientContext ctx = new ClientContext(peer.pid(), req.env(), req.cwd(), true, session, received);
         int rc;
         PrintWriter out = writer(stdio[1]), err = writer(stdio[2]);
@@ -207,7 +203,7 @@ public final class Berthd implements AutoCloseable {
     }
 
     /** A parsed request: the client's working directory, arguments and environment. */
-    record Request(Path cwd, List<String> args, Map<String, String> env, List<String> envList) {
+    record Request(Path cwd, List<String> args, Map<String, String> env) {
         static Request parse(byte[] body) {
             List<String> parts = new ArrayList<>();
             int start = 0;
@@ -222,27 +218,24 @@ public final class Berthd implements AutoCloseable {
             int argc = Integer.parseInt(parts.get(1));
             if (argc < 0 || 2 + argc > parts.size()) throw new IllegalArgumentException("bad argument count " + argc);
             List<String> args = List.copyOf(parts.subList(2, 2 + argc));
-            List<String> envList = List.copyOf(parts.subList(2 + argc, parts.size()));
             Map<String, String> env = new LinkedHashMap<>();
-            for (String e : envList) {
+            for (String e : parts.subList(2 + argc, parts.size())) {
                 int eq = e.indexOf('=');
                 if (eq > 0) env.put(e.substring(0, eq), e.substring(eq + 1));
             }
-            return new Request(cwd, args, Map.copyOf(env), envList);
+            return new Request(cwd, args, Map.copyOf(env));
         }
     }
 
-    /** One client connection: its terminal descriptors, and the socket its forwarded signals arrive on. */
+    /** One client connection: its terminal descriptors, and the socket a prepared command line goes back on. */
     static final class Session implements ClientContext.Terminal {
         private final Fd conn;
         private final Fd[] stdio;
-        private final Request req;
         private boolean handedOver;
 
-        Session(Fd conn, Fd[] stdio, Request req) {
+        Session(Fd conn, Fd[] stdio) {
             this.conn = conn;
             this.stdio = stdio;
-            this.req = req;
         }
 
         @Override public boolean isTerminal(int fd) {
@@ -258,61 +251,20 @@ public final class Berthd implements AutoCloseable {
         }
 
         /**
-         * Runs {@code cmd} on the client's stdin/stdout/stderr and returns its exit code (128 + signal if killed).
-         *
-         * <p>Without a terminal, berthd spawns it on the passed descriptors in its own process group; signals the
-         * client forwards go to that group; if the client goes away, the group gets SIGHUP (as on a terminal
-         * hang-up), then SIGKILL if it is still there 2 s later.
-         *
-         * <p>With a terminal on any of them, {@code lxc-attach}/{@code lxc-console} need it as their controlling
-         * terminal (they proxy it to a pty of the container's, and find it as {@code /dev/tty}). Only a process of
-         * the terminal's session can have that, and berthd is not one: so berthd hands the prepared command line
-         * back ('C' frame) and the client execs it in place, in the user's foreground process group. Everything
-         * else (checks, config, the command line) was done here; job control, Ctrl-C, window size and the
-         * terminal's restore then belong to lxc-attach exactly as when run by hand, and a berthd that dies
-         * meanwhile cannot affect it.
+         * Has the client run {@code cmd} on its stdin/stdout/stderr, with its environment and working directory: a
+         * 'C' frame, after which the client is done with berthd and the command's exit code is the client's. All the
+         * checks, the config and the command line were done here; the client execs it in its place when it has a
+         * terminal (lxc-attach/lxc-console need it as their controlling terminal, which only a process of the
+         * terminal's session can have), else runs it as its child in a session of its own and forwards the signals
+         * it gets to that process group (see {@code berth-client.c}). Either way no JVM spawns it, no output or
+         * signal passes through berthd, and a berthd that dies meanwhile changes nothing.
          */
         @Override public int runAttached(List<String> cmd) {
-            if (isTerminal(0) || isTerminal(1) || isTerminal(2)) {
-                byte[] body = String.join("\0", cmd).concat("\0").getBytes(StandardCharsets.UTF_8);
-                frame(conn, 'C', body.length);
-                UnixSockets.sendAll(conn, body, 0, body.length);
-                handedOver = true;
-                return 0;
-            }
-            try (Spawn.Child child = Spawn.spawn(cmd, req.envList(), req.cwd(), stdio)) {
-                frame(conn, 'P', (int) child.pid());
-                Fd[] fds = {child.pidfd(), conn};
-                short[] events = {UnixSockets.POLLIN, UnixSockets.POLLIN};
-                boolean clientGone = false;
-                long killAt = Long.MAX_VALUE;
-                byte[] f = new byte[5];
-                while (true) {
-                    int wait = clientGone ? (int) Math.max(0, (killAt - System.nanoTime()) / 1_000_000) : -1;
-                    short[] rev = UnixSockets.pollAll(clientGone ? new Fd[] {child.pidfd()} : fds,
-                            clientGone ? new short[] {UnixSockets.POLLIN} : events, wait);
-                    if (rev[0] != 0) return Spawn.reap(child.pidfd());
-                    if (clientGone) {
-                        if (System.nanoTime() >= killAt) Spawn.kill(-child.pid(), 9);
-                        continue;
-                    }
-                    if (rev[1] == 0) continue;
-                    int n;
-                    try {
-                        n = UnixSockets.recvFully(conn, f, 0, 5);
-                    } catch (SysException e) {
-                        n = 0;
-                    }
-                    if (n < 5) {
-                        clientGone = true;
-                        Spawn.kill(-child.pid(), 1);
-                        killAt = System.nanoTime() + 2_000_000_000L;
-                        continue;
-                    }
-                    int sig = ByteBuffer.wrap(f, 1, 4).order(ByteOrder.nativeOrder()).getInt();
-                    if (f[0] == 'S' && FORWARDABLE.contains(sig)) Spawn.kill(-child.pid(), sig);
-                }
-            }
+            byte[] body = String.join("\0", cmd).concat("\0").getBytes(StandardCharsets.UTF_8);
+            frame(conn, 'C', body.length);
+            UnixSockets.sendAll(conn, body, 0, body.length);
+            handedOver = true;
+            return 0;
         }
     }
 }
