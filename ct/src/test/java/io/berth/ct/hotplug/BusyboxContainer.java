@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A minimal busybox container in its own temp lxcpath, started with lxc-start -d (no veth:
@@ -27,6 +30,30 @@ final class BusyboxContainer implements AutoCloseable {
 
     BusyboxContainer(Path tmp) throws IOException {
         this(tmp, false, List.of());
+    }
+
+    /** One privileged container for all the tests of a class: {@code @RegisterExtension static final PerClass ct = perClass()}. */
+    static PerClass perClass() { return new PerClass(); }
+
+    /** Started (in a temp dir of its own) before the class's first test, stopped and deleted after its last. */
+    static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+        private Path dir;
+        private BusyboxContainer ct;
+
+        @Override public void beforeAll(ExtensionContext context) throws IOException {
+            dir = Files.createTempDirectory("berth-busybox-");
+            ct = new BusyboxContainer(dir);
+        }
+
+        @Override public void afterAll(ExtensionContext context) {
+            try {
+                if (ct != null) ct.close();
+            } finally {
+                if (dir != null) run("rm", "-rf", "--one-file-system", dir.toString());
+            }
+        }
+
+        BusyboxContainer get() { return ct; }
     }
 
     /** {@code extraConfig}: more {@code lxc.*} lines, e.g. device cgroup rules. */

@@ -8,10 +8,9 @@ import java.nio.file.Path;
 import io.berth.sys.Fd;
 import io.berth.sys.Namespaces;
 import io.berth.sys.NsType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,23 +21,16 @@ import org.junit.jupiter.api.io.TempDir;
 class ForeignNamespaceClassLoadingTest {
     @TempDir
     static Path tmp;
-    static BusyboxContainer ct;
+    @RegisterExtension
+    static final BusyboxContainer.PerClass shared = BusyboxContainer.perClass();
 
-    @BeforeAll
-    static void start() throws Exception {
-        ct = new BusyboxContainer(tmp);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (ct != null) ct.close();
-    }
+    private static BusyboxContainer ct() { return shared.get(); }
 
     @Test
     void classesFirstNeededInsideTheContainerLoad() throws Exception {
         Path classDir = Path.of(ForeignNamespaceClassLoadingTest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         assertThat(classDir).isDirectory();
-        try (RunningContainer rc = ct.pin(); Fd ns = rc.namespace(NsType.MNT)) {
+        try (RunningContainer rc = ct().pin(); Fd ns = rc.namespace(NsType.MNT)) {
             long t0 = System.nanoTime();
             String where = Namespaces.inMountNamespace(ns, () -> {
                 // the test's class directory is not there: only a preloaded class can be used
