@@ -2,7 +2,8 @@
 # Benchmarks Berth against raw lxc-* in one run (medians, ratio berth/raw, for a cold JVM per command and for
 # commands served by berthd), then the JMH micro-benchmarks. Writes both tables into docs/PERFORMANCE.md.
 # Needs root and LXC; takes about 10 minutes on 2 cores.
-#   bash bench/run.sh [--runs N] [--defined N] [--running N] [--snapshots-only] [--phases-only] [--no-macro] [--no-startup] [--no-api] [--no-cluster] [--no-jmh] [--out FILE]
+#   bash bench/run.sh [--runs N] [--defined N] [--running N] [--snapshots-only] [--phases-only] [--memory-only] [--no-macro] [--no-startup] [--no-api] [--no-cluster] [--no-jmh] [--out FILE]
+# --memory-only: only the memory checkpoints of berthd (section MEMORY) and of the API's two processes (API MEMORY).
 # Uses cli/target/berth.jar (or $BERTH_JAR) and bench/target/berth-bench.jar (or $BERTH_BENCH_JAR); builds them
 # with scripts/build.sh when they are missing.
 set -euo pipefail
@@ -11,7 +12,7 @@ cd "$home"
 export JAVA_HOME=${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}
 benchjar=${BERTH_BENCH_JAR:-bench/target/berth-bench.jar}
 [[ -f ${BERTH_JAR:-cli/target/berth.jar} && -f $benchjar ]] || bash scripts/build.sh
-jmh=1 macro=1 startup=1 api=1 cluster=1 out=docs/PERFORMANCE.md args=()
+jmh=1 macro=1 startup=1 api=1 cluster=1 out=docs/PERFORMANCE.md args=() apiargs=()
 while (($#)); do
     case $1 in
         --no-jmh) jmh=0 ;;
@@ -20,6 +21,7 @@ while (($#)); do
         --no-api) api=0 ;;
         --no-cluster) cluster=0 ;;
         --out) out=$2; shift ;;
+        --memory-only) args+=("$1"); apiargs+=("$1"); startup=0 cluster=0 jmh=0 ;;
         *) args+=("$1") ;;
     esac
     shift
@@ -50,7 +52,7 @@ fi
 if ((api)); then
     # the HTTPS API: GET status/current by 50 concurrent clients (req/s, p50/p99), login rate, server RSS over 100k
     # requests, and berth status (CLI) side by side; section API of $out
-    BERTH_JAR=${BERTH_JAR:-$home/cli/target/berth.jar} "${java[@]}" -Dberth.home="$home" -cp "$benchjar" io.berth.bench.ApiBench --out "$out"
+    BERTH_JAR=${BERTH_JAR:-$home/cli/target/berth.jar} "${java[@]}" -Dberth.home="$home" -cp "$benchjar" io.berth.bench.ApiBench --out "$out" "${apiargs[@]}"
 fi
 if ((cluster)); then
     # configs on files against configs on etcd (3 nodes x 100 containers, a 3-member etcd on loopback); section CLUSTER

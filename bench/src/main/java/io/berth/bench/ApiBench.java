@@ -30,14 +30,17 @@ import javax.net.ssl.SSLContext;
  * what {@code berth daemon start} runs (the TLS front as www-data relaying to berthd's backend socket, bin/berth's JVM
  * flags) on the 2 cores the load generator shares; the load generator is
  * {@code wrk} (keep-alive, reused TLS sessions, little CPU of its own), the JDK's HttpClient when wrk is missing. Usage:
- * {@code ApiBench [--clients 50] [--seconds 10] [--memory-requests 100000] [--out docs/PERFORMANCE.md]}.
+ * {@code ApiBench [--clients 50] [--seconds 10] [--memory-requests 100000] [--warmup-requests 10000] [--memory-only]
+ * [--vmid 8900] [--port P] [--out docs/PERFORMANCE.md]}; {@code --memory-only} runs only the memory checkpoints (section
+ * API MEMORY), nothing else.
  */
 public final class ApiBench {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static void main(String[] args) throws Exception {
-        int clients = 50, seconds = 10, pacedSeconds = 15, memRequests = 100_000;
+        int clients = 50, seconds = 10, pacedSeconds = 15, memRequests = 100_000, warmupRequests = 10_000, vmid = 8900, port = -1;
         List<Integer> rates = List.of(2000, 3000);
+        boolean memoryOnly = false;
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -46,9 +49,14 @@ public final class ApiBench {
                 case "--memory-requests" -> memRequests = Integer.parseInt(args[++i]);
                 case "--rates" -> rates = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
                 case "--paced-seconds" -> pacedSeconds = Integer.parseInt(args[++i]);
+                case "--warmup-requests" -> warmupRequests = Integer.parseInt(args[++i]);
+                case "--memory-only" -> memoryOnly = true;
+                case "--vmid" -> vmid = Integer.parseInt(args[++i]);
+                case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 default -> {
-                    System.err.println("usage: ApiBench [--clients N] [--seconds N] [--rates R,R...] [--paced-seconds N] [--memory-requests N] [--out FILE]");
+                    System.err.println("usage: ApiBench [--clients N] [--seconds N] [--rates R,R...] [--paced-seconds N] [--memory-requests N]"
+                            + " [--warmup-requests N] [--memory-only] [--vmid N] [--port N] [--out FILE]");
                     System.exit(2);
                 }
             }
@@ -56,8 +64,7 @@ public final class ApiBench {
         Path home = Path.of(System.getProperty("berth.home", ".")).toAbsolutePath().normalize();
         Path jar = Path.of(System.getenv().getOrDefault("BERTH_JAR", home.resolve("cli/target/berth.jar").toString())).toAbsolutePath();
         Path root = Files.createTempDirectory("berth-api-bench-");
-        int port = 18400 + (int) (ProcessHandle.current().pid() % 90);
-        int vmid = 8900;
+        if (port < 0) port = 18400 + (int) (ProcessHandle.current().pid() % 90);
         String secret = UUID.randomUUID().toString();
         AccessStore store = new AccessStore(root.resolve("etc/access"));
         store.update(d -> {
@@ -81,6 +88,7 @@ public final class ApiBench {
         if (pb.start().waitFor() != 0) throw new IllegalStateException("berth daemon start failed: " + Files.readString(root.resolve("server.log")));
         long backendPid = Long.parseLong(Files.readString(runDir.resolve("berthd.pid")).strip());
         long frontPid = Long.parseLong(Files.readString(runDir.resolve("api/front.pid")).strip());
+        Memory memory = new Memory(frontPid, backendPid);
         String loadBefore = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
         // trusts berthd's own certificate only (what a client on this host would pin), not any certificate
         tls = io.berth.api.Certificates.clientContext(root.resolve("etc/access/pve-ssl.p12"), io.berth.api.Certificates.selfSignedPassword());
@@ -90,6 +98,7 @@ public final class ApiBench {
         StringBuilder report = new StringBuilder();
         try {
             waitUp(http, base, auth);
+            memory.checkpoint("idle, right after start (one GET /version)", 0);
             String node = call(http, "GET", base + "/nodes", auth, null).get(0).get("node").asText();
             String ct = base + "/nodes/" + node + "/lxc/" + vmid;
             Path tmpl = io.berth.ct.template.BusyboxTemplate.host().build(root.resolve("var/storage/local/template/cache"), false).archive();
@@ -100,14 +109,25 @@ public final class ApiBench {
 
             boolean wrk = Files.isExecutable(Path.of("/usr/bin/wrk"));
             Loader loader = (n, secs) -> wrk ? wrk(status, auth, n, secs) : load(http, status, auth, n, secs);
-            loader.run(clients, 15); // warm-up: C2 compiles the hot path (on a loaded machine that takes a while), TLS sessions
+            if (memoryOnly) {
+                try {
+                    String m = memory.run(loader, clients, warmupRequests, memRequests, wrk);
+                    System.out.println(m);
+                    if (out != null) BenchMain.writeSection(out, "API MEMORY", m);
+                } finally {
+                    task(http, base, node, auth, call(http, "POST", ct + "/status/stop", auth, "").asText());
+                    task(http, base, node, auth, call(http, "DELETE", ct, auth, null).asText());
+                }
+                return;
+            }
+            memory.served += loader.run(clients, 15).count; // warm-up: C2 compiles the hot path (on a loaded machine that takes a while), TLS sessions
             Cpu c0 = Cpu.now(frontPid, backendPid);
             Result r = loader.run(clients, seconds);
             Cpu sat = Cpu.now(frontPid, backendPid).minus(c0, r.generatorCpuMs);
             // open loop: the same connections offering fixed rates; the target is read here (see PERFORMANCE.md)
             List<Result> pacedResults = new ArrayList<>();
             List<Cpu> pacedCpu = new ArrayList<>();
-            if (!rates.isEmpty()) paced(status, auth, clients, rates.get(0), 3); // warm-up of the generator's own code
+            if (!rates.isEmpty()) memory.served += paced(status, auth, clients, rates.get(0), 3).count; // warm-up of the generator's own code
             for (int rate : rates) {
                 Cpu p0 = Cpu.now(frontPid, backendPid);
                 long self0 = cpuTicks(ProcessHandle.current().pid());
@@ -116,13 +136,9 @@ public final class ApiBench {
                 pacedCpu.add(Cpu.now(frontPid, backendPid).minus(p0, (cpuTicks(ProcessHandle.current().pid()) - self0) * 10));
             }
             String loadAfter = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-            long frontRss0 = rssKb(frontPid), backRss0 = rssKb(backendPid);
-            long done = 0;
-            List<String> rss = new ArrayList<>();
-            while (done < memRequests) {
-                done += loader.run(clients, 5).count;
-                rss.add(rssKb(frontPid) / 1024 + "/" + rssKb(backendPid) / 1024);
-            }
+            // the paced runs' requests count as warm-up too (their generator reports its own totals)
+            memory.served += r.count + pacedResults.stream().mapToLong(Result::count).sum();
+            String memoryTable = memory.run(loader, clients, warmupRequests, memRequests, wrk);
             Result login = loginLoad(http, base, 4, 5);
             double cliCold = cli(home, jar, root, vmid, true), cliDaemon = cli(home, jar, root, vmid, false);
             report.append("Measured ").append(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")))
@@ -147,11 +163,13 @@ public final class ApiBench {
                     .append(String.format(Locale.ROOT, "%nLoad average before/after the status runs: %s/%s. Open loop: latency from each request's intended send time "
                             + "(a late answer delays its connection's next send, and that wait counts); generator: a JDK TLS client in the bench JVM, "
                             + "one keep-alive connection per client. Other processes' CPU: all busy CPU time of the machine during the run "
-                            + "minus the front's, the backend's and the generator's, in cores.%n", loadBefore, loadAfter))
-                    .append(String.format(Locale.ROOT, "%nRSS front/backend: %d/%d MiB after the first %d requests, then %s MiB every ~%d requests up to %d.%n",
-                            frontRss0 / 1024, backRss0 / 1024, r.count + pacedResults.stream().mapToLong(Result::count).sum(), String.join(", ", rss), done / Math.max(1, rss.size()), done));
+                            + "minus the front's, the backend's and the generator's, in cores; memory: section API MEMORY below.%n", loadBefore, loadAfter));
             System.out.println(report);
-            if (out != null) BenchMain.writeSection(out, "API", report.toString());
+            System.out.println(memoryTable);
+            if (out != null) {
+                BenchMain.writeSection(out, "API", report.toString());
+                BenchMain.writeSection(out, "API MEMORY", memoryTable);
+            }
             task(http, base, node, auth, call(http, "POST", ct + "/status/stop", auth, "").asText());
             task(http, base, node, auth, call(http, "DELETE", ct, auth, null).asText());
         } finally {
@@ -466,6 +484,123 @@ public final class ApiBench {
     static HttpClient client() throws Exception {
         return HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
                 .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()).build();
+    }
+
+    /**
+     * The resident memory of the API's two processes (the TLS front and berthd, the backend) under a steady load of
+     * {@code GET status/current}: right after start, after a warm-up of {@code warmup} requests, then every ~10k up to
+     * {@code requests} more, and idle again. "Flat" (issue 15) is judged on the backend and the front alike: the last
+     * checkpoint under load against the one after the warm-up, and the trend over the checkpoints in between.
+     */
+    static final class Memory {
+        final long frontPid, backendPid;
+        final List<String[]> rows = new ArrayList<>();
+        final List<long[]> underLoad = new ArrayList<>(); // {requests, front KiB, backend KiB}
+        long served;
+
+        Memory(long frontPid, long backendPid) {
+            this.frontPid = frontPid;
+            this.backendPid = backendPid;
+        }
+
+        long[] checkpoint(String what, long requests) throws IOException {
+            long f = rssKb(frontPid), b = rssKb(backendPid);
+            rows.add(new String[] {what, requests < 0 ? "-" : Long.toString(requests), mib(f), mib(b)});
+            return new long[] {requests, f, b};
+        }
+
+        static String mib(long kb) {
+            return String.format(Locale.ROOT, "%.1f", kb / 1024.0);
+        }
+
+        /** Runs load until {@code n} more requests are served, in runs of about {@code step} requests each. */
+        long serve(Loader loader, int clients, long n, long step, double[] rate) throws Exception {
+            long done = 0;
+            int idle = 0;
+            while (done < n) {
+                // at least 2 s: every run opens its clients' connections (TLS handshakes) anew
+                int secs = (int) Math.max(2, Math.min(10, Math.round(Math.min(step, n - done) / Math.max(1, rate[0]))));
+                Result r = loader.run(clients, secs);
+                if (r.count == 0 && ++idle >= 3) throw new IllegalStateException("no request served in 3 runs of " + secs + " s");
+                if (r.count > 0) rate[0] = r.rate();
+                done += r.count;
+            }
+            return done;
+        }
+
+        String run(Loader loader, int clients, int warmup, int requests, boolean wrk) throws Exception {
+            double[] rate = {5000};
+            served += serve(loader, clients, Math.max(0, warmup - served), 10_000, rate);
+            long[] first = checkpoint("after a warm-up of " + served + " requests", served);
+            underLoad.add(first);
+            long start = served;
+            while (served - start < requests) {
+                served += serve(loader, clients, Math.min(10_000, requests - (served - start)), 10_000, rate);
+                underLoad.add(checkpoint("after " + (served - start) + " more", served));
+            }
+            Thread.sleep(6000);
+            checkpoint("idle again (6 s later)", -1);
+            StringBuilder sb = new StringBuilder();
+            sb.append("Measured ").append(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")))
+                    .append(" on ").append(Runtime.getRuntime().availableProcessors()).append(" cpus; `berth daemon start` (bin/berth's flags), ")
+                    .append("GET status/current of a running container by ").append(clients).append(" concurrent clients (")
+                    .append(wrk ? "wrk" : "the JDK's HttpClient").append(", keep-alive), resident set (VmRSS) of both processes.\n\n")
+                    .append("| checkpoint | requests served | front RSS (MiB) | backend (berthd) RSS (MiB) |\n| --- | ---: | ---: | ---: |\n");
+            for (String[] r : rows) sb.append("| ").append(String.join(" | ", r)).append(" |\n");
+            long[] last = underLoad.getLast();
+            sb.append(String.format(Locale.ROOT, "%nFrom the warm-up to %d requests later: front %+.1f MiB, backend %+.1f MiB; the highest "
+                            + "checkpoint of the second half of the run against the first half's: front %+.1f MiB, backend %+.1f MiB; "
+                            + "least-squares trend: front %+.1f, backend %+.1f MiB per 100k requests. "
+                            + "Flat (issue 15; each process: no checkpoint of the second half more than %d MiB above the first half's highest): %s.%n",
+                    last[0] - first[0], (last[1] - first[1]) / 1024.0, (last[2] - first[2]) / 1024.0, highs(1), highs(2), slope(1), slope(2),
+                    FLAT_MIB, flat(1) && flat(2) ? "met" : "**not met**"));
+            return sb.toString();
+        }
+
+        /**
+         * Tolerance: a process's resident set moves by several MiB between checkpoints (the front: TLS buffers and malloc
+         * trims; berthd: its heap grows by up to 8 MB before it collects, see Berthd.giveBackWhenIdle).
+         */
+        static final int FLAT_MIB = 5;
+
+        /**
+         * Flat: no new high-water mark in the second half of the checkpoints under load. A process that keeps growing sets
+         * one at every checkpoint; the trend is shown too, but over ten noisy checkpoints it says less (a 10k warm-up
+         * still leaves some JIT code and caches to come).
+         */
+        boolean flat(int col) {
+            return highs(col) <= FLAT_MIB;
+        }
+
+        /** The highest checkpoint of the second half under load minus the highest of the first half, in MiB. */
+        double highs(int col) {
+            int n = underLoad.size(), h = n / 2;
+            long a = 0, b = 0;
+            for (int i = 0; i < n; i++) {
+                if (i < h) a = Math.max(a, underLoad.get(i)[col]);
+                else b = Math.max(b, underLoad.get(i)[col]);
+            }
+            return n < 2 ? 0 : (b - a) / 1024.0;
+        }
+
+        /** MiB per 100k requests, least squares over the checkpoints under load. */
+        double slope(int col) {
+            int n = underLoad.size();
+            if (n < 2) return 0;
+            double mx = 0, my = 0;
+            for (long[] p : underLoad) {
+                mx += p[0];
+                my += p[col] / 1024.0;
+            }
+            mx /= n;
+            my /= n;
+            double sxy = 0, sxx = 0;
+            for (long[] p : underLoad) {
+                sxy += (p[0] - mx) * (p[col] / 1024.0 - my);
+                sxx += (p[0] - mx) * (p[0] - mx);
+            }
+            return sxx == 0 ? 0 : sxy / sxx * 100_000;
+        }
     }
 
     private ApiBench() {}

@@ -37,7 +37,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         int runs = 11, defined = 100, running = 20;
-        boolean snapshotsOnly = false, phasesOnly = false, noSnapshots = false;
+        boolean snapshotsOnly = false, phasesOnly = false, noSnapshots = false, memoryOnly = false;
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -48,8 +48,9 @@ public final class BenchMain {
                 case "--snapshots-only" -> snapshotsOnly = true;
                 case "--phases-only" -> phasesOnly = true;
                 case "--no-snapshots" -> noSnapshots = true;
+                case "--memory-only" -> memoryOnly = true;
                 default -> {
-                    System.err.println("usage: bench/run.sh [--runs N] [--defined N] [--running N] [--out FILE] [--no-jmh]");
+                    System.err.println("usage: bench/run.sh [--runs N] [--defined N] [--running N] [--out FILE] [--no-jmh] [--memory-only]");
                     System.exit(2);
                 }
             }
@@ -73,6 +74,15 @@ public final class BenchMain {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
                 return;
             }
+            if (memoryOnly) {
+                // only berthd's memory checkpoints (section MEMORY), on one busybox container
+                Path t = b.buildTemplate();
+                Measure.run(b.berth(Mode.DAEMON, "create", "3500", t.toString(), "--rootfs", "local:0", "--quiet"));
+                b.berthIds.add(3500);
+                writeMemory(b, out);
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+                return;
+            }
             if (snapshotsOnly) {
                 List<Row> snaps = b.snapshotRows(b.buildTemplate());
                 String t = renderStorage(snaps, runs);
@@ -90,11 +100,7 @@ public final class BenchMain {
             System.out.println(b.startPhases + b.createPhases);
             if (out != null) writeSection(out, "PHASES", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
                     + " on " + hostSummary() + " (load average before the run: " + b.loadBefore + ").\n\n" + b.startPhases + b.createPhases);
-            Bench.progress("berthd memory");
-            String memory = b.memoryTable(3500, 30);
-            System.out.println(memory);
-            if (out != null) writeSection(out, "MEMORY", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
-                    + " on " + hostSummary() + ".\n\n" + memory);
+            writeMemory(b, out);
             if (noSnapshots) {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
                 return;
@@ -105,6 +111,14 @@ public final class BenchMain {
                     + " on " + hostSummary() + ".\n\n" + storageTable);
             Runtime.getRuntime().removeShutdownHook(cleanup);
         }
+    }
+
+    static void writeMemory(Bench b, Path out) throws IOException {
+        Bench.progress("berthd memory");
+        String memory = b.memoryTable(3500, 30);
+        System.out.println(memory);
+        if (out != null) writeSection(out, "MEMORY", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
+                + " on " + hostSummary() + ".\n\n" + memory);
     }
 
     static String ms(double v) {
@@ -886,17 +900,20 @@ public final class BenchMain {
             rows.add(new String[] {"idle, right after start", rss()});
             Measure.quiet(berth(Mode.DAEMON, "stop", id));
             Measure.run(berth(Mode.DAEMON, "start", id));
-            int[] mem = {300};
-            Runnable op4 = () -> {
-                Measure.run(berth(Mode.DAEMON, "status", id));
-                Measure.run(berth(Mode.DAEMON, "config", id));
-                Measure.run(berth(Mode.DAEMON, "exec", id, "--", "true"));
-                Measure.run(berth(Mode.DAEMON, "set", id, "--memory", Integer.toString(mem[0] = mem[0] >= 900 ? 300 : mem[0] + 4)));
+            int[] mem = {300}, n = {0};
+            // one operation: status, config, exec and a live memory-limit change in turn
+            Runnable op = () -> {
+                switch (n[0]++ % 4) {
+                    case 0 -> Measure.run(berth(Mode.DAEMON, "status", id));
+                    case 1 -> Measure.run(berth(Mode.DAEMON, "config", id));
+                    case 2 -> Measure.run(berth(Mode.DAEMON, "exec", id, "--", "true"));
+                    default -> Measure.run(berth(Mode.DAEMON, "set", id, "--memory", Integer.toString(mem[0] = mem[0] >= 900 ? 300 : mem[0] + 4)));
+                }
             };
-            for (int i = 0; i < 25; i++) op4.run();
+            for (int i = 0; i < 100; i++) op.run();
             rows.add(new String[] {"after a warm-up of 100 operations", rss()});
             for (int k = 1; k <= 4; k++) {
-                for (int i = 0; i < 250 / 4; i++) op4.run();
+                for (int i = 0; i < 250; i++) op.run();
                 rows.add(new String[] {"after " + (k * 250) + " more operations (status, config, exec, set --memory)", rss()});
             }
             Path share = root.resolve("share");
