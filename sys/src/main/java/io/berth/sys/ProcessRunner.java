@@ -47,6 +47,12 @@ public final class ProcessRunner {
         return this;
     }
 
+    /** For a tool whose run time grows with the data (rsync of a container): it runs until it ends or is interrupted. */
+    public ProcessRunner noTimeout() {
+        this.timeout = null;
+        return this;
+    }
+
     public ProcessRunner input(String stdin) {
         this.input = stdin.getBytes(StandardCharsets.UTF_8);
         return this;
@@ -105,7 +111,9 @@ public final class ProcessRunner {
                     // the tool exited without reading all of stdin; its exit code tells the rest
                 }
             }
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (timeout == null) {
+                p.waitFor();
+            } else if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
                 p.waitFor(5, TimeUnit.SECONDS);

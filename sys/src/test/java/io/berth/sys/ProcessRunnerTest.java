@@ -29,6 +29,11 @@ class ProcessRunnerTest {
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
     }
 
+    @Test void withoutATimeoutItWaitsForTheEnd() {
+        var r = ProcessRunner.of("sh", "-c", "sleep 0.3; echo done").timeout(Duration.ofMillis(1)).noTimeout().run().orThrow();
+        assertThat(r.stdout()).isEqualTo("done\n");
+    }
+
     @Test void aMissingToolIsNamed() {
         assertThatThrownBy(() -> ProcessRunner.of("berth-no-such-tool").run())
                 .isInstanceOf(HostFailureException.class).hasMessageContaining("cannot run berth-no-such-tool");

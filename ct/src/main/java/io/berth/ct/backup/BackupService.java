@@ -22,6 +22,7 @@ import io.berth.storage.Storage;
 import io.berth.storage.VolumeId;
 import io.berth.storage.VolumePath;
 import io.berth.sys.Namespaces;
+import io.berth.sys.ProcessRunner;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -480,18 +481,10 @@ public final class BackupService {
         for (Disk d : disks) cmd.add(from + "/." + d.mp().target());
         cmd.add(to + "/");
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int rc;
-        try {
-            rc = p.waitFor();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            throw new IOException("rsync interrupted", e);
-        }
-        if (rc != 0 && rc != okExit) throw new IOException("rsync (" + text + " sync) failed (exit " + rc + "): " + output.strip());
-        String transferred = output.lines().filter(l -> l.startsWith("Total transferred file size: "))
+        ProcessRunner.Result r = ProcessRunner.of(cmd).noTimeout().run();
+        int rc = r.exitCode();
+        if (rc != 0 && rc != okExit) throw new IOException("rsync (" + text + " sync) failed (exit " + rc + "): " + (r.stdout() + r.stderr()).strip());
+        String transferred = r.stdout().lines().filter(l -> l.startsWith("Total transferred file size: "))
                 .map(l -> l.substring("Total transferred file size: ".length())).findFirst().orElse("?");
         t.info(text + " sync finished - transferred " + transferred + " in " + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0) + "s");
     }
@@ -528,14 +521,8 @@ public final class BackupService {
 
     static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
-        Process p = new ProcessBuilder("rm", "-rf", "--one-file-system", "--", dir.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (p.waitFor() != 0) throw new IOException("rm -rf " + dir + " failed: " + out.strip());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted removing " + dir, e);
-        }
+        ProcessRunner.Result r = ProcessRunner.of("rm", "-rf", "--one-file-system", "--", dir.toString()).noTimeout().run();
+        if (!r.ok()) throw new IOException("rm -rf " + dir + " failed: " + (r.stdout() + r.stderr()).strip());
     }
 
 }
