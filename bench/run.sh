@@ -2,7 +2,7 @@
 # Benchmarks Berth against raw lxc-* in one run (medians, ratio berth/raw, for a cold JVM per command and for
 # commands served by berthd), then the JMH micro-benchmarks. Writes both tables into docs/PERFORMANCE.md.
 # Needs root and LXC; takes about 10 minutes on 2 cores.
-#   bash bench/run.sh [--runs N] [--defined N] [--running N] [--snapshots-only] [--phases-only] [--memory-only] [--no-macro] [--no-startup] [--no-api] [--no-cluster] [--no-jmh] [--out FILE]
+#   bash bench/run.sh [--runs N] [--defined N] [--running N] [--snapshots-only] [--phases-only] [--memory-only] [--only create,lifecycle,hotplug,list] [--no-macro] [--no-startup] [--no-api] [--no-cluster] [--no-jmh] [--out FILE]
 # --memory-only: only the memory checkpoints of berthd (section MEMORY) and of the API's two processes (API MEMORY).
 # Uses cli/target/berth.jar (or $BERTH_JAR) and bench/target/berth-bench.jar (or $BERTH_BENCH_JAR); builds them
 # with scripts/build.sh when they are missing.

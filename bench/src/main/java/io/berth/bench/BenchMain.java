@@ -22,6 +22,9 @@ public final class BenchMain {
     /** How bin/berth runs the command. */
     enum Mode { COLD, DAEMON }
 
+    /** Row groups {@code --only} can pick. */
+    static final List<String> GROUPS = List.of("create", "lifecycle", "hotplug", "list");
+
     /**
      * One row. NaN means not measured: no raw equivalent, berthd does not serve the command (it needs its own
      * process), or the case failed ({@code note} says which).
@@ -38,6 +41,7 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         int runs = 11, defined = 100, running = 20;
         boolean snapshotsOnly = false, phasesOnly = false, noSnapshots = false, memoryOnly = false;
+        java.util.Set<String> only = new java.util.HashSet<>();
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -49,8 +53,16 @@ public final class BenchMain {
                 case "--phases-only" -> phasesOnly = true;
                 case "--no-snapshots" -> noSnapshots = true;
                 case "--memory-only" -> memoryOnly = true;
+                case "--only" -> {
+                    only.addAll(List.of(args[++i].split(",")));
+                    if (!GROUPS.containsAll(only)) {
+                        System.err.println("--only " + args[i] + ": allowed are comma-separated " + GROUPS);
+                        System.exit(2);
+                    }
+                }
                 default -> {
-                    System.err.println("usage: bench/run.sh [--runs N] [--defined N] [--running N] [--out FILE] [--no-jmh] [--memory-only]");
+                    System.err.println("usage: bench/run.sh [--runs N] [--defined N] [--running N] [--out FILE] [--no-jmh] [--memory-only]"
+                            + " [--only " + String.join(",", GROUPS) + "] (--only: those rows, printed, nothing written)");
                     System.exit(2);
                 }
             }
@@ -89,6 +101,15 @@ public final class BenchMain {
                 System.out.println(t);
                 if (out != null) writeSection(out, "SNAPSHOTS", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
                         + " on " + hostSummary() + " (load average before the run: " + b.loadBefore + ").\n\n" + t);
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+                return;
+            }
+            if (!only.isEmpty()) {
+                // a subset while tuning: printed, not written (the file's tables are whole runs)
+                b.only = only;
+                List<Row> rows = b.runAll(defined, running);
+                System.out.println(render(rows, runs, defined, running) + b.whereShown() + "\n" + renderTargets(targets(rows, running)));
+                if (only.contains("create")) System.out.println(b.createPhases);
                 Runtime.getRuntime().removeShutdownHook(cleanup);
                 return;
             }
@@ -484,6 +505,13 @@ public final class BenchMain {
             }
         }
 
+        /** The row groups to run ({@link #GROUPS}); empty: all. */
+        java.util.Set<String> only = java.util.Set.of();
+
+        boolean want(String group) {
+            return only.isEmpty() || only.contains(group);
+        }
+
         List<Row> runAll(int defined, int running) {
             List<Row> rows = new ArrayList<>();
             Path tmplFile = buildTemplate();
@@ -492,48 +520,25 @@ public final class BenchMain {
             String raw = "raw0";
             createRaw(raw);
 
-            rows.add(row("CLI start-up (`--version`)", "lxc-start --version", () -> med(new Cmd(List.of("lxc-start", "--version"))),
+            if (want("lifecycle")) rows.add(row("CLI start-up (`--version`)", "lxc-start --version", () -> med(new Cmd(List.of("lxc-start", "--version"))),
                     shown("--version"), m -> med(berth(m, "--version")), true, ""));
 
             // create from template vs plain tar extraction of the same archive (privileged and unprivileged, busybox and
             // the Debian rootfs tests use when it exists)
-            int[] next = {3200};
-            Path tarDir = root.resolve("tarx");
-            List<Path> templates = new ArrayList<>(List.of(tmplFile));
-            Path debian = Path.of("/var/cache/berth/debian-12-rootfs.tar.zst");
-            if (Files.isRegularFile(debian)) templates.add(debian);
-            for (Path t : templates) {
-                for (boolean unpriv : new boolean[] {false, true}) {
-                    int n = t == tmplFile ? runs : Math.min(runs, 3);
-                    List<String> extra = unpriv ? List.of("--unprivileged", "1") : List.of();
-                    rows.add(row("create from template " + t.getFileName() + (unpriv ? " (unprivileged, idmapped)" : "") + " (dir, subvol)",
-                            "tar -xpf " + t.getFileName(),
-                            () -> Measure.median(Measure.repeat(1, n, () -> {
-                                        mkdirs(tarDir);
-                                        syncRoot();
-                                    },
-                                    () -> Measure.runMillis(new Cmd(List.of("tar", "--numeric-owner", "-xpf", t.toString(), "-C", tarDir.toString()))),
-                                    () -> Measure.quiet(new Cmd(List.of("rm", "-rf", tarDir.toString()))))),
-                            shown("create N", t.getFileName().toString(), "--rootfs local:0" + (unpriv ? " --unprivileged 1" : "")),
-                            m -> Measure.median(Measure.repeat(1, n, this::syncRoot, () -> {
-                                int v = next[0]++;
-                                berthIds.add(v);
-                                List<String> a = new ArrayList<>(List.of("create", Integer.toString(v), t.toString(), "--rootfs", "local:0"));
-                                a.addAll(extra);
-                                return Measure.runMillis(berth(m, a.toArray(String[]::new)));
-                            }, () -> {
-                                int v = next[0] - 1;
-                                destroy(v);
-                                berthIds.remove(Integer.valueOf(v));
-                            })), true, ""));
+            if (want("create")) {
+                List<Path> templates = new ArrayList<>(List.of(tmplFile));
+                Path debian = Path.of("/var/cache/berth/debian-12-rootfs.tar.zst");
+                if (Files.isRegularFile(debian)) templates.add(debian);
+                warmCreate(tmplFile);
+                for (Path t : templates) {
+                    for (boolean unpriv : new boolean[] {false, true}) rows.add(createRow(t, unpriv, t == tmplFile ? runs : Math.min(runs, 5)));
                 }
-            }
-
-            if (daemonStarted) {
-                progress("create phases");
-                double tar = rows.stream().filter(r -> r.what().startsWith("create from template " + tmplFile.getFileName() + " (dir")).findFirst().map(Row::rawMs).orElse(Double.NaN);
-                double tarU = rows.stream().filter(r -> r.what().startsWith("create from template " + tmplFile.getFileName() + " (unpriv")).findFirst().map(Row::rawMs).orElse(Double.NaN);
-                createPhases = createPhases(tmplFile, tar, tarU);
+                if (daemonStarted) {
+                    progress("create phases");
+                    double tar = rows.stream().filter(r -> r.what().startsWith("create from template " + tmplFile.getFileName() + " (dir")).findFirst().map(Row::rawMs).orElse(Double.NaN);
+                    double tarU = rows.stream().filter(r -> r.what().startsWith("create from template " + tmplFile.getFileName() + " (unpriv")).findFirst().map(Row::rawMs).orElse(Double.NaN);
+                    createPhases = createPhases(tmplFile, tar, tarU);
+                }
             }
 
             int ct = 3500; // VMIDs: perf's range 3000-3999 (COORD.md)
@@ -541,87 +546,106 @@ public final class BenchMain {
             berthIds.add(ct);
             String id = Integer.toString(ct);
 
-            rows.add(row("start to RUNNING", "lxc-start -d; lxc-wait -s RUNNING",
-                    () -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING,
-                            () -> {
-                                long t0 = System.nanoTime();
-                                Measure.run(lxc("lxc-start", raw, "-d"));
-                                Measure.run(lxc("lxc-wait", raw, "-s", "RUNNING", "-t", "60"));
-                                return (System.nanoTime() - t0) / 1e6;
-                            },
-                            () -> Measure.run(lxc("lxc-stop", raw, "-k")))),
-                    shown("start", id), m -> med(NOTHING, berth(m, "start", id), () -> Measure.run(berth(m, "stop", id))), true, "berth runs its pre-start hook"));
+            if (want("lifecycle")) {
+                rows.add(row("start to RUNNING", "lxc-start -d; lxc-wait -s RUNNING",
+                        () -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING,
+                                () -> {
+                                    long t0 = System.nanoTime();
+                                    Measure.run(lxc("lxc-start", raw, "-d"));
+                                    Measure.run(lxc("lxc-wait", raw, "-s", "RUNNING", "-t", "60"));
+                                    return (System.nanoTime() - t0) / 1e6;
+                                },
+                                () -> Measure.run(lxc("lxc-stop", raw, "-k")))),
+                        shown("start", id), m -> med(NOTHING, berth(m, "start", id), () -> Measure.run(berth(m, "stop", id))), true, "berth runs its pre-start hook"));
 
-            if (daemonStarted) {
-                progress("start phases");
-                startPhases = startPhases(raw, id);
+                if (daemonStarted) {
+                    progress("start phases");
+                    startPhases = startPhases(raw, id);
+                }
+
+                // berth stop returns once LXC's monitor has exited (its post-stop teardown and hooks done); lxc-stop -k returns
+                // as soon as the monitor has the kill request, so the raw side waits for the same monitor to exit
+                long[] monitor = {0};
+                rows.add(row("stop (kill, until the monitor is gone)", "lxc-stop -k; until its monitor has exited",
+                        () -> med(() -> {
+                            startRaw(raw);
+                            monitor[0] = monitorPid(raw);
+                        }, () -> {
+                            long t0 = System.nanoTime();
+                            Measure.run(lxc("lxc-stop", raw, "-k"));
+                            awaitGone(monitor[0]);
+                            return (System.nanoTime() - t0) / 1e6;
+                        }, NOTHING),
+                        shown("stop", id), m -> med(() -> Measure.run(berth(m, "start", id)), berth(m, "stop", id), NOTHING), true,
+                        "both until LXC's monitor process has exited"));
+
             }
-
-            // berth stop returns once LXC's monitor has exited (its post-stop teardown and hooks done); lxc-stop -k returns
-            // as soon as the monitor has the kill request, so the raw side waits for the same monitor to exit
-            long[] monitor = {0};
-            rows.add(row("stop (kill, until the monitor is gone)", "lxc-stop -k; until its monitor has exited",
-                    () -> med(() -> {
-                        startRaw(raw);
-                        monitor[0] = monitorPid(raw);
-                    }, () -> {
-                        long t0 = System.nanoTime();
-                        Measure.run(lxc("lxc-stop", raw, "-k"));
-                        awaitGone(monitor[0]);
-                        return (System.nanoTime() - t0) / 1e6;
-                    }, NOTHING),
-                    shown("stop", id), m -> med(() -> Measure.run(berth(m, "start", id)), berth(m, "stop", id), NOTHING), true,
-                    "both until LXC's monitor process has exited"));
 
             Measure.run(berth(Mode.COLD, "start", id));
             startRaw(raw);
-            rows.add(row("status of one container", "lxc-info", () -> med(lxc("lxc-info", raw)),
-                    shown("status", id), m -> med(berth(m, "status", id)), true, ""));
-            rows.add(row("exec `true`", "lxc-attach -- true", () -> med(lxc("lxc-attach", raw, "--", "true")),
-                    shown("exec", id, "-- true"), m -> med(berth(m, "exec", id, "--", "true")), true, ""));
-            // enter-like: on a terminal (util-linux script gives the command a pty), lxc-attach allocates a pty of the
-            // container's and puts ours in raw mode; through berthd the client execs the prepared lxc-attach
-            rows.add(row("exec `true` on a pty (enter-like)", "script -qec 'lxc-attach -- true'",
-                    () -> med(new Cmd(List.of("script", "-qec", String.join(" ", lxc("lxc-attach", raw, "--", "true").argv()), "/dev/null"))),
-                    shown("exec", id, "-- true") + " under script",
-                    m -> med(new Cmd(List.of("script", "-qec", String.join(" ", berth(m, "exec", id, "--", "true").argv()), "/dev/null"),
-                            berth(m).env())), true, "both under `script -qec CMD /dev/null`"));
+            if (want("lifecycle")) {
+                rows.add(row("status of one container", "lxc-info", () -> med(lxc("lxc-info", raw)),
+                        shown("status", id), m -> med(berth(m, "status", id)), true, ""));
+                rows.add(row("exec `true`", "lxc-attach -- true", () -> med(lxc("lxc-attach", raw, "--", "true")),
+                        shown("exec", id, "-- true"), m -> med(berth(m, "exec", id, "--", "true")), true, ""));
+                // enter-like: on a terminal (util-linux script gives the command a pty), lxc-attach allocates a pty of the
+                // container's and puts ours in raw mode; through berthd the client execs the prepared lxc-attach
+                rows.add(row("exec `true` on a pty (enter-like)", "script -qec 'lxc-attach -- true'",
+                        () -> med(new Cmd(List.of("script", "-qec", String.join(" ", lxc("lxc-attach", raw, "--", "true").argv()), "/dev/null"))),
+                        shown("exec", id, "-- true") + " under script",
+                        m -> med(new Cmd(List.of("script", "-qec", String.join(" ", berth(m, "exec", id, "--", "true").argv()), "/dev/null"),
+                                berth(m).env())), true, "both under `script -qec CMD /dev/null`"));
 
-            // enter: until the shell on the pty prints its prompt (input typed earlier would be flushed when lxc-attach
-            // puts the terminal in raw mode), then `exit`; console: until lxc-console's banner says it is attached to
-            // the container's console (berth console execs the lxc-console berthd prepared, as enter does)
-            rows.add(row("enter attach (until the shell's prompt)", "lxc-attach",
-                    () -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> attach(lxc("lxc-attach", raw), " # ", "exit\r".getBytes()), NOTHING)),
-                    shown("enter", id),
-                    m -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> attach(berth(m, "enter", id), " # ", "exit\r".getBytes()), NOTHING)),
-                    true, "both under `script`"));
-            Measure.run(berth(Mode.COLD, "set", id, "--cmode", "console"));
-            rows.add(row("console attach (until lxc-console's banner)", "lxc-console -t 0",
-                    () -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> attach(lxc("lxc-console", raw, "-t", "0"), "Ctrl+a q", new byte[] {1, 'q'}), NOTHING)),
-                    shown("console", id),
-                    m -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> attach(berth(m, "console", id), "Ctrl+a q", new byte[] {1, 'q'}), NOTHING)), true,
-                    "cmode console; both under `script`, left with Ctrl-a q"));
+                // enter: until the shell on the pty prints its prompt (input typed earlier would be flushed when lxc-attach
+                // puts the terminal in raw mode), then `exit`; console: until lxc-console's banner says it is attached to
+                // the container's console (berth console execs the lxc-console berthd prepared, as enter does)
+                rows.add(row("enter attach (until the shell's prompt)", "lxc-attach",
+                        () -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> attach(lxc("lxc-attach", raw), " # ", "exit\r".getBytes()), NOTHING)),
+                        shown("enter", id),
+                        m -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> attach(berth(m, "enter", id), " # ", "exit\r".getBytes()), NOTHING)),
+                        true, "both under `script`"));
+                Measure.run(berth(Mode.COLD, "set", id, "--cmode", "console"));
+                rows.add(row("console attach (until lxc-console's banner)", "lxc-console -t 0",
+                        () -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> attach(lxc("lxc-console", raw, "-t", "0"), "Ctrl+a q", new byte[] {1, 'q'}), NOTHING)),
+                        shown("console", id),
+                        m -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING, () -> attach(berth(m, "console", id), "Ctrl+a q", new byte[] {1, 'q'}), NOTHING)), true,
+                        "cmode console; both under `script`, left with Ctrl-a q"));
+            }
 
-            Path share = root.resolve("share");
-            mkdirs(share);
-            String mp = share + ",mp=/mnt/bench";
-            checkHotplug(id, mp);
-            rows.add(row("mount-point hotplug (bind)", "", null, shown("set", id, "--mp0 DIR,mp=/mnt/bench"),
-                    m -> med(NOTHING, berth(m, "set", id, "--mp0", mp), () -> Measure.run(berth(m, "set", id, "--delete", "mp0"))), true,
-                    "no raw equivalent; LXD: 30 ms"));
-            rows.add(row("mount-point hot-unplug", "", null, shown("set", id, "--delete mp0"),
-                    m -> med(() -> Measure.run(berth(m, "set", id, "--mp0", mp)), berth(m, "set", id, "--delete", "mp0"), NOTHING), true,
-                    "no raw equivalent"));
-            int[] mem = {256};
-            rows.add(row("live memory-limit change", "lxc-cgroup memory.limit_in_bytes N",
-                    () -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING,
-                            () -> Measure.runMillis(lxc("lxc-cgroup", raw, "memory.limit_in_bytes", (mem[0] += 8) + "M")), NOTHING)),
-                    shown("set", id, "--memory N"),
-                    m -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING,
-                            () -> Measure.runMillis(berth(m, "set", id, "--memory", Integer.toString(mem[0] += 8))), NOTHING)), true, ""));
+            if (want("hotplug")) {
+                Path share = root.resolve("share");
+                mkdirs(share);
+                String mp = share + ",mp=/mnt/bench";
+                checkHotplug(id, mp);
+                if (daemonStarted) {
+                    // as for list/status below: a resident daemon has served many `set`s; these are the first of the run,
+                    // and berthd (5x JIT thresholds) runs the set command's path interpreted for the first hundreds
+                    progress("warming berthd's set path");
+                    for (int i = 0; i < 30; i++) {
+                        Measure.run(berth(Mode.DAEMON, "set", id, "--mp0", mp));
+                        Measure.run(berth(Mode.DAEMON, "set", id, "--delete", "mp0"));
+                    }
+                }
+                rows.add(row("mount-point hotplug (bind)", "", null, shown("set", id, "--mp0 DIR,mp=/mnt/bench"),
+                        m -> med(NOTHING, berth(m, "set", id, "--mp0", mp), () -> Measure.run(berth(m, "set", id, "--delete", "mp0"))), true,
+                        "no raw equivalent; LXD: 30 ms"));
+                rows.add(row("mount-point hot-unplug", "", null, shown("set", id, "--delete mp0"),
+                        m -> med(() -> Measure.run(berth(m, "set", id, "--mp0", mp)), berth(m, "set", id, "--delete", "mp0"), NOTHING), true,
+                        "no raw equivalent"));
+            }
+            if (want("lifecycle")) {
+                int[] mem = {256};
+                rows.add(row("live memory-limit change", "lxc-cgroup memory.limit_in_bytes N",
+                        () -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING,
+                                () -> Measure.runMillis(lxc("lxc-cgroup", raw, "memory.limit_in_bytes", (mem[0] += 8) + "M")), NOTHING)),
+                        shown("set", id, "--memory N"),
+                        m -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING,
+                                () -> Measure.runMillis(berth(m, "set", id, "--memory", Integer.toString(mem[0] += 8))), NOTHING)), true, ""));
+            }
             Measure.run(berth(Mode.COLD, "stop", id));
             Measure.run(lxc("lxc-stop", raw, "-k"));
 
+            if (!want("list")) return rows;
             progress("defining " + defined + " containers (" + running + " running) on each side");
             for (int i = 1; i < defined; i++) {
                 int v = ct + i;
@@ -654,6 +678,87 @@ public final class BenchMain {
             rows.add(row("status of all (" + defined + " defined, " + running + " running)", "lxc-ls -f", () -> ls,
                     shown("status"), m -> med(berth(m, "status")), true, ""));
             return rows;
+        }
+
+        /** VMIDs of the create rows (the bench's range, COORD.md). */
+        private int nextCreateId = 3200;
+
+        /**
+         * A few creates through berthd before the create rows, untimed: a resident daemon has created containers before
+         * (the first create of a JVM loads and links the whole create path), as the list/status and set rows warm theirs.
+         */
+        void warmCreate(Path tmpl) {
+            if (!daemonStarted) return;
+            progress("warming berthd's create path");
+            for (int i = 0; i < 6; i++) {
+                int v = nextCreateId++;
+                berthIds.add(v);
+                List<String> a = new ArrayList<>(List.of("create", Integer.toString(v), tmpl.toString(), "--rootfs", "local:0", "--quiet"));
+                if (i % 2 == 1) a.addAll(List.of("--unprivileged", "1"));
+                Measure.quiet(berth(Mode.DAEMON, a.toArray(String[]::new)));
+                destroy(v);
+                berthIds.remove(Integer.valueOf(v));
+            }
+        }
+
+        /**
+         * One create row: {@code tar -xpf} of the archive, berth cold and berth through berthd, interleaved per
+         * iteration with the order rotating (1 warm-up iteration), so that the machine's load or the filesystem's state
+         * changing during the row weighs on all three alike instead of on whichever side ran in that stretch. Each timed
+         * command starts on a synced filesystem; what it wrote is removed after it (untimed).
+         */
+        Row createRow(Path t, boolean unpriv, int n) {
+            String what = "create from template " + t.getFileName() + (unpriv ? " (unprivileged, idmapped)" : "") + " (dir, subvol)";
+            progress(what);
+            Path tarDir = root.resolve("tarx");
+            List<List<Double>> figures = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+            String[] sides = {"raw", "cold", "berthd"};
+            boolean[] failed = new boolean[3];
+            List<String> failures = new ArrayList<>();
+            for (int i = 0; i < 1 + n; i++) {
+                for (int k = 0; k < 3; k++) {
+                    int side = (i + k) % 3;
+                    if (failed[side] || (side == 2 && !daemonStarted)) continue;
+                    double ms;
+                    try {
+                        if (side == 0) {
+                            mkdirs(tarDir);
+                            syncRoot();
+                            try {
+                                ms = Measure.runMillis(new Cmd(List.of("tar", "--numeric-owner", "-xpf", t.toString(), "-C", tarDir.toString())));
+                            } finally {
+                                Measure.quiet(new Cmd(List.of("rm", "-rf", tarDir.toString())));
+                            }
+                        } else {
+                            int v = nextCreateId++;
+                            berthIds.add(v);
+                            List<String> a = new ArrayList<>(List.of("create", Integer.toString(v), t.toString(), "--rootfs", "local:0"));
+                            if (unpriv) a.addAll(List.of("--unprivileged", "1"));
+                            syncRoot();
+                            try {
+                                ms = Measure.runMillis(berth(side == 1 ? Mode.COLD : Mode.DAEMON, a.toArray(String[]::new)));
+                            } finally {
+                                destroy(v);
+                                berthIds.remove(Integer.valueOf(v));
+                            }
+                        }
+                    } catch (RuntimeException e) {
+                        System.err.println("bench: " + what + " (" + sides[side] + ") failed: " + e.getMessage());
+                        failed[side] = true;
+                        failures.add(what + " (" + sides[side] + ")");
+                        continue;
+                    }
+                    if (i > 0) figures.get(side).add(ms);
+                }
+            }
+            double[] med = new double[3];
+            for (int side = 0; side < 3; side++) med[side] = failed[side] || figures.get(side).isEmpty() ? Double.NaN : Measure.median(figures.get(side));
+            List<String> notes = new ArrayList<>();
+            notes.add("sides interleaved");
+            if (!failures.isEmpty()) notes.add("FAILED: " + String.join(", ", failures));
+            return new Row(what, "tar -xpf " + t.getFileName(), med[0],
+                    shown("create N", t.getFileName().toString(), "--rootfs local:0" + (unpriv ? " --unprivileged 1" : "")),
+                    med[1], med[2], String.join("; ", notes));
         }
 
         String startPhases = "berthd did not start: not measured.";
