@@ -2,33 +2,18 @@ package io.berth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class ConfigCommandsTest {
     @TempDir Path root;
     Path conf;
 
-    record Result(int rc, String out, String err) {}
-
-    Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new Main());
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        String[] all = new String[args.length + 2];
-        all[0] = "--root";
-        all[1] = root.toString();
-        System.arraycopy(args, 0, all, 2, args.length);
-        int rc = cl.execute(all);
-        return new Result(rc, out.toString(), err.toString());
+    CliRun run(String... args) {
+        return CliRun.run(root, args);
     }
 
     @BeforeEach void writeConfig() throws Exception {
@@ -45,22 +30,22 @@ class ConfigCommandsTest {
     }
 
     @Test void setWritesAValidIdmappedMountPoint() throws Exception {
-        Result r = run("set", "100", "--mp0", "/srv/data,mp=/data,idmap=u:1005:1005:1");
+        CliRun r = run("set", "100", "--mp0", "/srv/data,mp=/data,idmap=u:1005:1005:1");
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(Files.readString(conf)).contains("mp0: /srv/data,mp=/data,idmap=u:1005:1005:1\n");
-        Result more = run("set", "100", "--mp17=/srv/other,mp=/other", "--net3", "name=eth3,bridge=vmbr0,ip=dhcp");
+        CliRun more = run("set", "100", "--mp17=/srv/other,mp=/other", "--net3", "name=eth3,bridge=vmbr0,ip=dhcp");
         assertThat(more.rc()).as(more.err()).isZero();
         assertThat(Files.readString(conf)).contains("mp17: /srv/other,mp=/other\n")
                 // set gives a new NIC its MAC once, in Proxmox's range and key order, so it stays stable across starts
                 .containsPattern("(?m)^net3: name=eth3,bridge=vmbr0,hwaddr=BC:24:11(:[0-9A-F]{2}){3},ip=dhcp$");
         assertThat(run("set", "100", "--mp256", "/x,mp=/x").rc()).isNotZero();
-        Result show = run("config", "100");
+        CliRun show = run("config", "100");
         assertThat(show.out()).contains("mp0: /srv/data,mp=/data,idmap=u:1005:1005:1");
     }
 
     @Test void setRefusesInvalidValuesAndLeavesTheFile() throws Exception {
         String before = Files.readString(conf);
-        Result r = run("set", "100", "--memory", "8", "--mp1", "/srv/x,mp=/x,mountoptions=suid");
+        CliRun r = run("set", "100", "--memory", "8", "--mp1", "/srv/x,mp=/x,mountoptions=suid");
         assertThat(r.rc()).isEqualTo(2);
         assertThat(r.err()).contains("'memory' value '8'").contains("integer >= 16")
                 .contains("'mp1' value '/srv/x,mp=/x,mountoptions=suid'").contains("'suid' is not allowed");
@@ -74,7 +59,7 @@ class ConfigCommandsTest {
         assertThat(run("set", "100", "--memory", "1024", "--delete", "unprivileged").rc()).isZero();
         assertThat(Files.readString(conf)).contains("memory: 1024").doesNotContain("unprivileged");
         Files.writeString(conf, Files.readString(conf) + "\n[PENDING]\ncores: 2\ndelete: hostname\n");
-        Result p = run("pending", "100");
+        CliRun p = run("pending", "100");
         assertThat(p.rc()).as(p.err()).isZero();
         assertThat(p.out()).contains("new cores: 2").contains("del hostname: alpha").contains("cur memory: 1024");
         assertThat(run("config", "100").out()).contains("cores: 2").doesNotContain("hostname");
@@ -84,23 +69,23 @@ class ConfigCommandsTest {
     @Test void aHandEditedValueOnlyWarnsWhenShownAndIsKeptBySet() throws Exception {
         Files.writeString(conf, Files.readString(conf) + "frobnicate: 1\n");
         Files.writeString(conf, Files.readString(conf).replace("ostype: debian", "ostype: redhat"));
-        Result show = run("config", "100");
+        CliRun show = run("config", "100");
         assertThat(show.rc()).as(show.err()).isZero();
         assertThat(show.out()).contains("ostype: redhat", "frobnicate: 1");
         assertThat(show.err()).contains("warning: " + conf + ":4: 'ostype' value 'redhat': not allowed; allowed: debian",
                 "warning: " + conf + ":7: 'frobnicate' value '1': unknown key 'frobnicate'");
-        Result set = run("set", "100", "--memory", "1024");
+        CliRun set = run("set", "100", "--memory", "1024");
         assertThat(set.rc()).as(set.err()).isZero();
         assertThat(Files.readString(conf)).contains("memory: 1024\n", "ostype: redhat\n", "frobnicate: 1\n");
     }
 
     @Test void helpForKeysAndCommands() {
-        Result mp = run("help", "mp0");
+        CliRun mp = run("help", "mp0");
         assertThat(mp.out()).contains("mp[n]").contains("idmap").contains("hotplug");
         assertThat(run("help", "memory").out()).contains("default: 512").contains("integer >= 16");
         assertThat(run("help", "set").out()).contains("Usage: berth set").contains("--memory");
         assertThat(run("help", "keys").out()).contains("rootfs").contains("net[n]");
-        Result bad = run("help", "nonsense");
+        CliRun bad = run("help", "nonsense");
         assertThat(bad.rc()).isNotZero();
         assertThat(bad.err()).contains("neither a config key nor a command");
         assertThat(run("set", "--help").out()).contains("--delete");

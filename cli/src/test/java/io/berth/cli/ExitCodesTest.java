@@ -3,8 +3,6 @@ package io.berth.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -21,20 +19,8 @@ class ExitCodesTest {
     @TempDir Path root;
     Path conf;
 
-    record Result(int rc, String out, String err) {}
-
-    Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        String[] all = new String[args.length + 2];
-        all[0] = "--root";
-        all[1] = root.toString();
-        System.arraycopy(args, 0, all, 2, args.length);
-        var cl = Main.commandLine(all);
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int rc = cl.execute(all);
-        Result r = new Result(rc, out.toString(), err.toString());
+    CliRun run(String... args) {
+        CliRun r = CliRun.run(root, args);
         // never a Java class name or a stack trace in what an admin reads
         assertThat(r.err()).doesNotContainPattern("(java|io\\.berth)\\.[a-z]+\\.|Exception|\\tat ");
         return r;
@@ -49,7 +35,7 @@ class ExitCodesTest {
     @Test void notFoundExits3FromEveryCommand() {
         for (String[] cmd : new String[][] {{"config", "2999"}, {"pending", "2999"}, {"start", "2999"}, {"stop", "2999"},
                 {"destroy", "2999"}, {"status", "2999"}, {"suspend", "2999"}, {"set", "2999", "--memory", "64"}, {"unlock", "2999"}}) {
-            Result r = run(cmd);
+            CliRun r = run(cmd);
             assertThat(r.rc()).as(String.join(" ", cmd) + ": " + r.err()).isEqualTo(3);
             assertThat(r.err()).as(String.join(" ", cmd)).contains("container 2999 does not exist");
         }
@@ -60,20 +46,20 @@ class ExitCodesTest {
         for (String[] cmd : new String[][] {{"destroy", "2999", "--force", "0"}, {"destroy", "2999", "--force", "1",
                 "--destroy-unreferenced-disks", "0"}, {"shutdown", "2999", "--forceStop", "1"}, {"stop", "2999",
                 "--overrule-shutdown", "0"}, {"destroy", "2999", "--force=yes"}, {"destroy", "2999", "--force"}}) {
-            Result r = run(cmd);
+            CliRun r = run(cmd);
             assertThat(r.rc()).as(String.join(" ", cmd) + ": " + r.err()).isEqualTo(3);
         }
-        Result bad = run("destroy", "2999", "--force=maybe");
+        CliRun bad = run("destroy", "2999", "--force=maybe");
         assertThat(bad.rc()).isEqualTo(2);
         assertThat(bad.err()).contains("'maybe'");
     }
 
     @Test void badIdsExit2AndAreNotReadAsAnotherId() {
         for (String id : new String[] {"0", "-1", "1000000000", "0999", "+9305", "99", "abc"}) {
-            Result r = run("create", id, "/nonexistent.tar.gz", "--rootfs", "local:1");
+            CliRun r = run("create", id, "/nonexistent.tar.gz", "--rootfs", "local:1");
             assertThat(r.rc()).as("create " + id + ": " + r.err()).isEqualTo(2);
             assertThat(r.err()).as(id).startsWith("error: ");
-            Result s = run("start", id);
+            CliRun s = run("start", id);
             assertThat(s.rc()).as("start " + id + ": " + s.err()).isEqualTo(2);
         }
         assertThat(run("create", "0999", "/x.tar.gz", "--rootfs", "local:1").err()).contains("'0999' is invalid");
@@ -82,58 +68,58 @@ class ExitCodesTest {
     }
 
     @Test void existingIdExits7AndAMissingTemplate3() {
-        Result t = run("create", "2101", "/nonexistent.tar.gz", "--rootfs", "local:1");
+        CliRun t = run("create", "2101", "/nonexistent.tar.gz", "--rootfs", "local:1");
         assertThat(t.rc()).as(t.err()).isEqualTo(3);
         assertThat(t.err()).contains("template '/nonexistent.tar.gz' not found");
         assertThat(root.resolve("etc/lxc/2101.conf")).doesNotExist();
-        Result r = run("create", "2100", "/nonexistent.tar.gz", "--rootfs", "local:1");
+        CliRun r = run("create", "2100", "/nonexistent.tar.gz", "--rootfs", "local:1");
         assertThat(r.rc()).as(r.err()).isEqualTo(7);
         assertThat(r.err()).contains("container 2100 exists already");
     }
 
     @Test void lockedExits5AndUnlockClearsIt() throws Exception {
         Files.writeString(conf, Files.readString(conf) + "lock: backup\n");
-        Result r = run("start", "2100");
+        CliRun r = run("start", "2100");
         assertThat(r.rc()).as(r.err()).isEqualTo(5);
         assertThat(r.err()).contains("container 2100 is locked (backup)");
         assertThat(run("set", "2100", "--memory", "64").rc()).isEqualTo(5);
-        Result u = run("unlock", "2100");
+        CliRun u = run("unlock", "2100");
         assertThat(u.rc()).as(u.err()).isZero();
         assertThat(Files.readString(conf)).doesNotContain("lock:");
         assertThat(run("set", "2100", "--memory", "64").rc()).isZero();
     }
 
     @Test void wrongStateExits6AndIsRecordedAsAFailedTask() {
-        Result r = run("suspend", "2100");
+        CliRun r = run("suspend", "2100");
         assertThat(r.rc()).as(r.err()).isEqualTo(6);
         assertThat(r.err()).contains("container 2100 is not running");
-        Result list = run("task", "list");
+        CliRun list = run("task", "list");
         assertThat(list.rc()).as(list.err()).isZero();
         Matcher m = Pattern.compile("(UPID:\\S+:vzsuspend:2100:root@pam:)\\s.*ERROR: container 2100 is not running").matcher(list.out());
         assertThat(m.find()).as(list.out()).isTrue();
         String upid = m.group(1);
-        Result st = run("task", "status", upid);
+        CliRun st = run("task", "status", upid);
         assertThat(st.out()).contains("status: stopped", "exitstatus: container 2100 is not running");
         assertThat(run("task", "log", upid).out()).endsWith("TASK ERROR: container 2100 is not running\n");
-        Result bad = run("task", "log", "UPID:nope");
+        CliRun bad = run("task", "log", "UPID:nope");
         assertThat(bad.rc()).isEqualTo(2);
         assertThat(bad.err()).contains("'UPID:nope' is not a task id");
-        Result gone = run("task", "status", "UPID:n:00000001:00000001:00000001:vzstart:2100:root@pam:");
+        CliRun gone = run("task", "status", "UPID:n:00000001:00000001:00000001:vzstart:2100:root@pam:");
         assertThat(gone.rc()).isEqualTo(3);
     }
 
     @Test void setWithAStaleDigestExits8AndChangesNothing() throws Exception {
-        Result show = run("config", "2100");
+        CliRun show = run("config", "2100");
         Matcher m = Pattern.compile("(?m)^digest: ([0-9a-f]{40})$").matcher(show.out());
         assertThat(m.find()).as(show.out()).isTrue();
         String digest = m.group(1);
         assertThat(run("set", "2100", "--memory", "256", "--digest", digest).rc()).isZero();
         String after = Files.readString(conf);
-        Result stale = run("set", "2100", "--cores", "2", "--digest", digest);
+        CliRun stale = run("set", "2100", "--cores", "2", "--digest", digest);
         assertThat(stale.rc()).as(stale.err()).isEqualTo(8);
         assertThat(stale.err()).contains("modified by another operation");
         assertThat(Files.readString(conf)).isEqualTo(after);
-        Result malformed = run("set", "2100", "--cores", "2", "--digest", "xyz");
+        CliRun malformed = run("set", "2100", "--cores", "2", "--digest", "xyz");
         assertThat(malformed.rc()).isEqualTo(2);
         assertThat(malformed.err()).contains("digest", "'xyz' is invalid", "40 lowercase hex digits");
     }
@@ -144,13 +130,13 @@ class ExitCodesTest {
         for (String[] c : cases) {
             Files.writeString(conf, c[0]);
             for (String cmd : new String[] {"config", "start"}) {
-                Result r = run(cmd, "2100");
+                CliRun r = run(cmd, "2100");
                 assertThat(r.rc()).as(cmd + " with " + c[1]).isEqualTo(2);
                 assertThat(r.err()).contains(conf.toString(), c[1]);
             }
         }
         Files.write(conf, new byte[] {'a', 'r', 'c', 'h', ':', ' ', 0, (byte) 0xc3, '\n'});
-        Result bin = run("config", "2100");
+        CliRun bin = run("config", "2100");
         assertThat(bin.rc()).isEqualTo(2);
         assertThat(bin.err()).contains("binary byte 0x00").doesNotContain("Input length");
     }
@@ -160,7 +146,7 @@ class ExitCodesTest {
         Path cfg = root.resolve("etc/storage.cfg");
         Files.writeString(cfg, "dir: local\n\tpath /var/lib/berth\n\tcontent images,floppy\n");
         for (String[] cmd : new String[][] {{"storage", "list"}, {"set", "2100", "--mp0", "local:1,mp=/data"}}) {
-            Result r = run(cmd);
+            CliRun r = run(cmd);
             assertThat(r.rc()).as(String.join(" ", cmd) + ": " + r.err()).isEqualTo(2);
             assertThat(r.err()).as(String.join(" ", cmd)).contains(cfg.toString() + ":3", "floppy");
         }
@@ -187,26 +173,26 @@ class ExitCodesTest {
      * the API calls.
      */
     @Test void storageRefusalsAreNotFoundOrInvalidInput() {
-        Result unknown = run("volume", "list", "--storage", "nope");
+        CliRun unknown = run("volume", "list", "--storage", "nope");
         assertThat(unknown.rc()).as(unknown.err()).isEqualTo(3);
         assertThat(unknown.err()).contains("unknown storage 'nope'", "local");
-        Result alloc = run("volume", "alloc", "nope", "2100", "1G");
+        CliRun alloc = run("volume", "alloc", "nope", "2100", "1G");
         assertThat(alloc.rc()).as(alloc.err()).isEqualTo(3);
-        Result size = run("volume", "alloc", "local", "2100", "1X");
+        CliRun size = run("volume", "alloc", "local", "2100", "1X");
         assertThat(size.rc()).as(size.err()).isEqualTo(2);
         assertThat(size.err()).contains("size: invalid size '1X'");
-        Result missing = run("resize", "2100", "rootfs", "+1G");
+        CliRun missing = run("resize", "2100", "rootfs", "+1G");
         assertThat(missing.rc()).as(missing.err()).isEqualTo(3);
         assertThat(missing.err()).contains("volume 'local:2100/vm-2100-disk-0.raw' does not exist");
-        Result free = run("volume", "free", "local:2100/vm-2100-disk-7.raw");
+        CliRun free = run("volume", "free", "local:2100/vm-2100-disk-7.raw");
         assertThat(free.rc()).as(free.err()).isEqualTo(3);
-        Result volid = run("volume", "free", "local:nonsense");
+        CliRun volid = run("volume", "free", "local:nonsense");
         assertThat(volid.rc()).as(volid.err()).isEqualTo(2);
         assertThat(volid.err()).contains("volume: invalid volume name 'nonsense' in volume id 'local:nonsense'");
-        Result disk = run("resize", "2100", "mp999", "+1G");
+        CliRun disk = run("resize", "2100", "mp999", "+1G");
         assertThat(disk.rc()).as(disk.err()).isEqualTo(2);
         assertThat(disk.err()).contains("disk: invalid disk 'mp999'");
-        Result shrinkSpec = run("resize", "2100", "rootfs", "1X");
+        CliRun shrinkSpec = run("resize", "2100", "rootfs", "1X");
         assertThat(shrinkSpec.rc()).as(shrinkSpec.err()).isEqualTo(2);
 
         var storages = io.berth.storage.Storages.load(root.resolve("etc/storage.cfg"), root.resolve("var/storage/local"));
@@ -221,7 +207,7 @@ class ExitCodesTest {
 
     /** Snapshot names, id maps and LXC rendering are the admin's input (no IllegalArgumentException fallback). */
     @Test void inputRefusalsOfOtherLayersAreInvalidInputNamingTheKey() {
-        Result snap = run("snapshot", "2100", "1bad");
+        CliRun snap = run("snapshot", "2100", "1bad");
         assertThat(snap.rc()).as(snap.err()).isEqualTo(2);
         assertThat(snap.err()).contains("snapname: invalid snapshot name '1bad'");
         assertKind(catchThrowable(() -> io.berth.ct.snapshot.SnapshotService.checkName("pending")), 2, 400, "snapname");
@@ -248,14 +234,14 @@ class ExitCodesTest {
     }
 
     @Test void usageMistakesAreShortAndUnknownCommandsFailEvenWithHelp() {
-        Result r = run("set", "2100", "--bogus-option", "1");
+        CliRun r = run("set", "2100", "--bogus-option", "1");
         assertThat(r.rc()).isEqualTo(2);
         assertThat(r.err().lines().count()).as(r.err()).isLessThanOrEqualTo(3);
         assertThat(r.err()).contains("error: Unknown options: '--bogus-option', '1'", "Try 'berth set --help'");
-        Result unknown = run("frobnicate", "--help");
+        CliRun unknown = run("frobnicate", "--help");
         assertThat(unknown.rc()).isNotZero();
         assertThat(unknown.err()).contains("unknown command 'frobnicate'");
-        Result daemonHelp = run("daemon", "--help");
+        CliRun daemonHelp = run("daemon", "--help");
         assertThat(daemonHelp.rc()).as(daemonHelp.err()).isZero();
         assertThat(daemonHelp.out()).contains("daemon");
     }

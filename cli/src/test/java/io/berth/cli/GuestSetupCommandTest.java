@@ -2,27 +2,16 @@ package io.berth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class GuestSetupCommandTest {
     @TempDir Path tmp;
 
-    record Result(int rc, String out, String err) {}
-
-    Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new Main());
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int rc = cl.execute(args);
-        return new Result(rc, out.toString(), err.toString());
+    CliRun run(String... args) {
+        return CliRun.run(tmp, args);
     }
 
     @Test void setsUpADirectoryAndTheSecondRunChangesNothing() throws Exception {
@@ -47,7 +36,7 @@ class GuestSetupCommandTest {
         String[] args = {"guest-setup", "--rootfs", rootfs.toString(), "--config", conf.toString(), "--phase", "create",
                 "--ssh-public-keys", keys.toString(), "--host-resolv-conf", resolv.toString()};
 
-        Result first = run(args);
+        CliRun first = run(args);
         assertThat(first.rc()).as(first.err()).isZero();
         assertThat(first.out()).contains("distribution: debian 12", "changed: /etc/hosts", "changed: /etc/network/interfaces",
                 "changed: /etc/resolv.conf", "changed: /root/.ssh/authorized_keys");
@@ -55,11 +44,11 @@ class GuestSetupCommandTest {
         assertThat(first.err()).contains("warning: " + conf + ":3: 'ostype' value 'redhat'", "got unexpected ostype (debian != redhat)");
         assertThat(Files.readString(rootfs.resolve("etc/hosts"))).contains("10.0.0.2 preview.example.com preview\n");
 
-        Result second = run(args);
+        CliRun second = run(args);
         assertThat(second.rc()).isZero();
         assertThat(second.out()).doesNotContain("changed:");
 
-        Result start = run("guest-setup", "--rootfs", rootfs.toString(), "--config", conf.toString(), "--host-resolv-conf",
+        CliRun start = run("guest-setup", "--rootfs", rootfs.toString(), "--config", conf.toString(), "--host-resolv-conf",
                 resolv.toString());
         assertThat(start.out()).contains("changed: /fastboot").doesNotContain("changed: /etc");
     }
@@ -67,10 +56,10 @@ class GuestSetupCommandTest {
     @Test void badInputNamesWhatIsAllowed() throws Exception {
         Path conf = tmp.resolve("100.conf");
         Files.writeString(conf, "hostname: x\n");
-        Result r = run("guest-setup", "--rootfs", tmp.toString(), "--config", conf.toString(), "--phase", "boot");
+        CliRun r = run("guest-setup", "--rootfs", tmp.toString(), "--config", conf.toString(), "--phase", "boot");
         assertThat(r.rc()).isEqualTo(2);
         assertThat(r.err()).contains("--phase 'boot' is invalid; allowed: create, start");
-        Result missing = run("guest-setup", "--rootfs", tmp.resolve("nope").toString(), "--config", conf.toString());
+        CliRun missing = run("guest-setup", "--rootfs", tmp.resolve("nope").toString(), "--config", conf.toString());
         assertThat(missing.rc()).isEqualTo(2);
         assertThat(missing.err()).contains("is not a directory");
     }

@@ -2,8 +2,6 @@ package io.berth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,20 +17,8 @@ class MoveVolumeTargetTest {
     @TempDir Path root;
     Path confA, confB, images;
 
-    record Result(int rc, String out, String err) {}
-
-    Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        String[] all = new String[args.length + 2];
-        all[0] = "--root";
-        all[1] = root.toString();
-        System.arraycopy(args, 0, all, 2, args.length);
-        var cl = Main.commandLine(all);
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int rc = cl.execute(all);
-        return new Result(rc, out.toString(), err.toString());
+    CliRun run(String... args) {
+        return CliRun.run(root, args);
     }
 
     @BeforeEach void twoContainers() throws Exception {
@@ -65,12 +51,12 @@ class MoveVolumeTargetTest {
                 new Case(CliErrors.EXIT_NOT_FOUND, "8699", new String[] {"move-volume", "8601", "mp0", "--target-vmid", "8699", "--target-volume", "mp5"}),
                 new Case(CliErrors.EXIT_NOT_FOUND, "'mp3' of container 8601", new String[] {"move-volume", "8601", "mp3", "--target-vmid", "8602", "--target-volume", "mp5"}),
                 new Case(CliErrors.EXIT_DIGEST, "8601", new String[] {"move-volume", "8601", "mp0", "--target-vmid", "8602", "--target-volume", "mp5", "--digest", "0".repeat(40)})}) {
-            Result r = run(c.args());
+            CliRun r = run(c.args());
             assertThat(r.rc()).as(String.join(" ", c.args()) + ": " + r.err()).isEqualTo(c.rc());
             assertThat(r.err()).as(String.join(" ", c.args())).contains(c.message());
         }
         Files.writeString(confB, b + "lock: backup\n");
-        Result locked = run("move-volume", "8601", "mp0", "--target-vmid", "8602", "--target-volume", "mp5");
+        CliRun locked = run("move-volume", "8601", "mp0", "--target-vmid", "8602", "--target-volume", "mp5");
         assertThat(locked.rc()).as(locked.err()).isEqualTo(CliErrors.EXIT_LOCKED);
         assertThat(locked.err()).contains("container 8602 is locked (backup)");
         Files.writeString(confB, b);
@@ -79,7 +65,7 @@ class MoveVolumeTargetTest {
     }
 
     @Test void mpAndUnusedVolumesMoveWithTheirFilesAndOptions() throws Exception {
-        Result r = run("move-volume", "8601", "mp0", "--target-vmid", "8602", "--target-volume", "mp3");
+        CliRun r = run("move-volume", "8601", "mp0", "--target-vmid", "8602", "--target-volume", "mp3");
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out()).contains("moved mp0 ('local:subvol-8601-disk-1') of container 8601 to container 8602 as mp3 ('local:subvol-8602-disk-2')");
         assertThat(Files.readString(confA)).doesNotContain("mp0").doesNotContain("subvol-8601-disk-1").contains("unused0: local:subvol-8601-disk-2");

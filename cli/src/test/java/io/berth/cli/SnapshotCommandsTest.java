@@ -4,33 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The snapshot/clone commands' output and their bad-input errors (exit 2, the value named, the config untouched). */
 class SnapshotCommandsTest {
     @TempDir Path root;
     Path conf;
 
-    record Result(int rc, String out, String err) {}
-
-    Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new Main());
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        String[] all = new String[args.length + 2];
-        all[0] = "--root";
-        all[1] = root.toString();
-        System.arraycopy(args, 0, all, 2, args.length);
-        return new Result(cl.execute(all), out.toString(), err.toString());
+    CliRun run(String... args) {
+        return CliRun.run(root, args);
     }
 
     @BeforeEach void writeConfig() throws Exception {
@@ -67,14 +53,14 @@ class SnapshotCommandsTest {
     }
 
     @Test void listsnapshotPrintsTheTreeAndJson() throws Exception {
-        Result r = run("listsnapshot", "100");
+        CliRun r = run("listsnapshot", "100");
         assertThat(r.rc()).as(r.err()).isZero();
         assertThat(r.out().lines().toList()).hasSize(3);
         assertThat(r.out().lines().toList().get(0)).startsWith("`-> s1                          ").endsWith("first line");
         assertThat(r.out().lines().toList().get(1)).startsWith(" `-> s2                         ").endsWith("no-description");
         assertThat(r.out().lines().toList().get(2)).startsWith("  `-> current                   ").endsWith("You are here!");
 
-        Result j = run("listsnapshot", "100", "--output-format", "json");
+        CliRun j = run("listsnapshot", "100", "--output-format", "json");
         assertThat(j.rc()).as(j.err()).isZero();
         JsonNode list = new ObjectMapper().readTree(j.out());
         assertThat(list).hasSize(3);
@@ -114,17 +100,17 @@ class SnapshotCommandsTest {
                 new Case(new String[] {"fsck", "100", "--device", "mp5"}, "device: container 100 has no mp5"),
                 new Case(new String[] {"push", "100", "/nonexistent-2100", "/x"}, "file: cannot push '/nonexistent-2100': not a regular file on the host"),
                 new Case(new String[] {"push", "100", "/etc/hostname", "/x", "--user", "-1"}, "user: invalid user -1: allowed 0 or more")}) {
-            Result r = run(c.args());
+            CliRun r = run(c.args());
             assertThat(r.rc()).as(String.join(" ", c.args()) + ": " + r.err()).isEqualTo(c.exit());
             assertThat(r.err()).as(String.join(" ", c.args())).contains("error: ").contains(c.message());
             assertThat(Files.readString(conf)).isEqualTo(before);
         }
-        Result tpl = run("template", "100");
+        CliRun tpl = run("template", "100");
         assertThat(tpl.rc()).isEqualTo(CliErrors.EXIT_STATE);
         assertThat(tpl.err()).contains("unable to create template, because container 100 has snapshots (s1, s2)");
         assertThat(run("template", "--help").out()).contains("template build busybox");
         // a container on dir storage: the storage says why, by name
-        Result dir = run("snapshot", "100", "s3");
+        CliRun dir = run("snapshot", "100", "s3");
         assertThat(dir.rc()).isEqualTo(CliErrors.EXIT_UNSUPPORTED);
         assertThat(dir.err()).contains("storage 'local' cannot snapshot volume 'local:100/vm-100-disk-0.raw' (dir storage, format raw)");
         assertThat(Files.readString(conf)).isEqualTo(before);
