@@ -496,7 +496,7 @@ public final class ApiBench {
         final long frontPid, backendPid;
         final List<String[]> rows = new ArrayList<>();
         final List<long[]> underLoad = new ArrayList<>(); // {requests, front KiB, backend KiB}
-        long served;
+        long served, errors;
 
         Memory(long frontPid, long backendPid) {
             this.frontPid = frontPid;
@@ -524,6 +524,7 @@ public final class ApiBench {
                 if (r.count == 0 && ++idle >= 3) throw new IllegalStateException("no request served in 3 runs of " + secs + " s");
                 if (r.count > 0) rate[0] = r.rate();
                 done += r.count;
+                errors += r.errors;
             }
             return done;
         }
@@ -547,6 +548,7 @@ public final class ApiBench {
                     .append(wrk ? "wrk" : "the JDK's HttpClient").append(", keep-alive), resident set (VmRSS) of both processes.\n\n")
                     .append("| checkpoint | requests served | front RSS (MiB) | backend (berthd) RSS (MiB) |\n| --- | ---: | ---: | ---: |\n");
             for (String[] r : rows) sb.append("| ").append(String.join(" | ", r)).append(" |\n");
+            sb.append(String.format(Locale.ROOT, "%n%d of the requests of the memory runs failed (non-2xx or socket errors).%n", errors));
             long[] last = underLoad.getLast();
             sb.append(String.format(Locale.ROOT, "%nFrom the warm-up to %d requests later: front %+.1f MiB, backend %+.1f MiB; the highest "
                             + "checkpoint of the second half of the run against the first half's: front %+.1f MiB, backend %+.1f MiB; "
