@@ -41,7 +41,7 @@ public final class Spawn {
     private static final MethodHandle KILL = Native.libc("kill", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle PIPE2 = Native.libc("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
 
-    /** A spawned child: its pid (also its process group id) and a pidfd to wait for it and signal it. */
+    /** A spawned child: its pid (also its process group id, unless it stayed in the caller's) and a pidfd to wait for it and signal it. */
     public record Child(long pid, Fd pidfd) implements AutoCloseable {
         @Override public void close() {
             pidfd.close();
@@ -53,6 +53,15 @@ public final class Spawn {
      * {@code stdio[0..2]} as its descriptors 0, 1, 2, in a new process group.
      */
     public static Child spawn(List<String> argv, List<String> env, Path cwd, Fd[] stdio) {
+        return spawn(argv, env, cwd, stdio, true);
+    }
+
+    /**
+     * {@link #spawn(List, List, Path, Fd[])}; with {@code ownProcessGroup} false the child stays in the caller's
+     * process group, as a {@link ProcessBuilder} child does: a tool a command runs for itself (tar of a create) then gets
+     * the terminal's Ctrl-C together with the command instead of running on alone.
+     */
+    public static Child spawn(List<String> argv, List<String> env, Path cwd, Fd[] stdio, boolean ownProcessGroup) {
         if (argv.isEmpty()) throw new IllegalArgumentException("empty command");
         if (stdio.length != 3) throw new IllegalArgumentException("stdio needs 3 descriptors, got " + stdio.length);
         try (Arena a = Arena.ofConfined()) {
@@ -70,7 +79,7 @@ public final class Spawn {
                 check(a, st -> (int) FA_CHDIR.invokeExact(st, fa, dir), "posix_spawn_file_actions_addchdir_np(" + cwd + ")");
                 check(a, st -> (int) SIGFILLSET.invokeExact(st, all), "sigfillset");
                 check(a, st -> (int) SIGEMPTYSET.invokeExact(st, none), "sigemptyset");
-                short flags = (short) (POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+                short flags = (short) ((ownProcessGroup ? POSIX_SPAWN_SETPGROUP : 0) | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
                 check(a, st -> (int) AT_FLAGS.invokeExact(st, at, flags), "posix_spawnattr_setflags");
                 check(a, st -> (int) AT_PGROUP.invokeExact(st, at, 0), "posix_spawnattr_setpgroup");
                 check(a, st -> (int) AT_SIGDEF.invokeExact(st, at, all), "posix_spawnattr_setsigdefault");
@@ -83,7 +92,7 @@ public final class Spawn {
                 try {
                     pidfd = Processes.pidfdOpen(p);
                 } catch (SysException e) {
-                    kill(-p, Processes.SIGKILL);
+                    kill(ownProcessGroup ? -p : p, Processes.SIGKILL);
                     throw e;
                 }
                 return new Child(p, pidfd);

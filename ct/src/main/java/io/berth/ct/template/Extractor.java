@@ -66,7 +66,9 @@ public final class Extractor {
                 Fd[] err = Spawn.pipe();
                 Spawn.Child c;
                 try {
-                    c = Spawn.spawn(stages.get(i), env, Path.of("/"), new Fd[] {in, last ? nullOut : next[1], err[1]});
+                    // in berthd's (or the cold command's) process group, as ProcessBuilder children were: Ctrl-C on a cold
+                    // create stops tar with it instead of leaving it extracting on its own
+                    c = Spawn.spawn(stages.get(i), env, Path.of("/"), new Fd[] {in, last ? nullOut : next[1], err[1]}, false);
                 } catch (RuntimeException e) {
                     if (next != null) {
                         next[0].close();
@@ -101,7 +103,11 @@ public final class Extractor {
         } finally {
             if (!done) {
                 for (Spawn.Child c : ps) {
-                    Spawn.kill(-c.pid(), Processes.SIGKILL);
+                    try {
+                        Processes.pidfdSendSignal(c.pidfd(), Processes.SIGKILL);
+                    } catch (RuntimeException ignored) {
+                        // exited already
+                    }
                     try {
                         Spawn.reap(c.pidfd());
                     } catch (RuntimeException ignored) {
