@@ -217,6 +217,7 @@ public final class HttpsServer implements AutoCloseable {
         boolean extjs = path.startsWith("/api2/extjs");
         String apiPath = path.substring(extjs ? "/api2/extjs".length() : "/api2/json".length());
         if (apiPath.isEmpty()) apiPath = "/";
+        JettyMultipart upload = null;
         try {
             String method = req.getMethod();
             if (method.equals("DELETE") && (apiPath.equals("/access/ticket") || apiPath.equals("/access/ticket/"))) {
@@ -235,7 +236,8 @@ public final class HttpsServer implements AutoCloseable {
             if (ctype != null && ctype.regionMatches(true, 0, "multipart/form-data", 0, 19)) {
                 Map<String, String> query = new LinkedHashMap<>();
                 if (req.getHttpURI().getQuery() != null) decodeForm(req.getHttpURI().getQuery(), query);
-                data = api.dispatchUpload(method, apiPath, query, cred, new JettyMultipart(req, ctype));
+                upload = new JettyMultipart(req, ctype, new java.util.concurrent.atomic.AtomicBoolean());
+                data = api.dispatchUpload(method, apiPath, query, cred, upload);
             } else {
                 data = api.dispatch(method, apiPath, params(req), cred);
             }
@@ -249,10 +251,20 @@ public final class HttpsServer implements AutoCloseable {
             body.put("data", data);
             send(res, cb, 200, null, body);
         } catch (ApiException e) {
+            closeIfUnread(res, upload);
             sendApiError(req, res, cb, extjs, e);
         } catch (Throwable t) {
+            closeIfUnread(res, upload);
             sendApiError(req, res, cb, extjs, ApiErrors.map(t));
         }
+    }
+
+    /**
+     * An upload refused before its body was read (401, 403, 413): the connection ends after the answer, and says so,
+     * or a keep-alive client would send its next request on a connection the server is closing and get no answer.
+     */
+    private static void closeIfUnread(Response res, JettyMultipart upload) {
+        if (upload != null && !upload.complete().get()) res.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
 
     private void sendApiError(Request req, Response res, Callback cb, boolean extjs, ApiException e) {
@@ -291,7 +303,8 @@ public final class HttpsServer implements AutoCloseable {
     }
 
     /** A multipart body read by Jetty's parser: file parts go to disk in the given directory, never to memory. */
-    private record JettyMultipart(Request req, String contentType) implements Multipart {
+    /** {@code complete}: the whole body was read. */
+    private record JettyMultipart(Request req, String contentType, java.util.concurrent.atomic.AtomicBoolean complete) implements Multipart {
         @Override public long declaredLength() { return req.getLength(); }
 
         @Override public Form read(Path fileDir, long maxFileBytes) throws IOException {
@@ -300,6 +313,7 @@ public final class HttpsServer implements AutoCloseable {
             org.eclipse.jetty.http.MultiPartFormData.Parts parts;
             try {
                 parts = org.eclipse.jetty.http.MultiPartFormData.getParts(req, req, contentType, config);
+                complete.set(true);
             } catch (RuntimeException e) {
                 Throwable c = e.getCause() != null ? e.getCause() : e;
                 String msg = String.valueOf(c.getMessage());

@@ -41,6 +41,8 @@ class ApiFrontTest {
                 assertThat(r.status).as(tls + " attempt " + i + ": " + r.head).isEqualTo(401);
                 assertThat(r.body).as(tls + " attempt " + i).hasSize(r.contentLength);
                 assertThat(new String(r.body, StandardCharsets.UTF_8)).contains("\"message\"");
+                // and it says the connection ends: a keep-alive client must not send its next request on it
+                assertThat(r.head).containsIgnoringCase("Connection: close");
             }
         }
     }
