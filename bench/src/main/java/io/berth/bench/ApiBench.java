@@ -503,8 +503,14 @@ public final class ApiBench {
             this.backendPid = backendPid;
         }
 
+        /** The resident sets (KiB) read in the middle of the last load run: under load, all connections open. */
+        final long[] midRun = {-1, -1};
+
         long[] checkpoint(String what, long requests) throws IOException {
-            long f = rssKb(frontPid), b = rssKb(backendPid);
+            return checkpoint(what, requests, rssKb(frontPid), rssKb(backendPid));
+        }
+
+        long[] checkpoint(String what, long requests, long f, long b) {
             rows.add(new String[] {what, requests < 0 ? "-" : Long.toString(requests), mib(f), mib(b)});
             return new long[] {requests, f, b};
         }
@@ -520,7 +526,17 @@ public final class ApiBench {
             while (done < n) {
                 // at least 2 s: every run opens its clients' connections (TLS handshakes) anew
                 int secs = (int) Math.max(2, Math.min(10, Math.round(Math.min(step, n - done) / Math.max(1, rate[0]))));
+                Thread sampler = Thread.ofVirtual().start(() -> {
+                    try {
+                        Thread.sleep(secs * 500L);
+                        midRun[0] = rssKb(frontPid);
+                        midRun[1] = rssKb(backendPid);
+                    } catch (InterruptedException | IOException e) {
+                        // this run's sample is missing: the previous one stays
+                    }
+                });
                 Result r = loader.run(clients, secs);
+                sampler.join();
                 if (r.count == 0 && ++idle >= 3) throw new IllegalStateException("no request served in 3 runs of " + secs + " s");
                 if (r.count > 0) rate[0] = r.rate();
                 done += r.count;
@@ -531,13 +547,13 @@ public final class ApiBench {
 
         String run(Loader loader, int clients, int warmup, int requests, boolean wrk) throws Exception {
             double[] rate = {5000};
-            served += serve(loader, clients, Math.max(0, warmup - served), 10_000, rate);
-            long[] first = checkpoint("after a warm-up of " + served + " requests", served);
+            served += serve(loader, clients, Math.max(1, warmup - served), 10_000, rate); // at least one run, read under load
+            long[] first = checkpoint("after a warm-up of " + served + " requests (under load)", served, midRun[0], midRun[1]);
             underLoad.add(first);
             long start = served;
             while (served - start < requests) {
                 served += serve(loader, clients, Math.min(10_000, requests - (served - start)), 10_000, rate);
-                underLoad.add(checkpoint("after " + (served - start) + " more", served));
+                underLoad.add(checkpoint("after " + (served - start) + " more (under load)", served, midRun[0], midRun[1]));
             }
             Thread.sleep(6000);
             checkpoint("idle again (6 s later)", -1);
@@ -545,7 +561,7 @@ public final class ApiBench {
             sb.append("Measured ").append(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")))
                     .append(" on ").append(Runtime.getRuntime().availableProcessors()).append(" cpus; `berth daemon start` (bin/berth's flags), ")
                     .append("GET status/current of a running container by ").append(clients).append(" concurrent clients (")
-                    .append(wrk ? "wrk" : "the JDK's HttpClient").append(", keep-alive), resident set (VmRSS) of both processes.\n\n")
+                    .append(wrk ? "wrk" : "the JDK's HttpClient").append(", keep-alive), resident set (VmRSS) of both processes, read in the middle of a load run.\n\n")
                     .append("| checkpoint | requests served | front RSS (MiB) | backend (berthd) RSS (MiB) |\n| --- | ---: | ---: | ---: |\n");
             for (String[] r : rows) sb.append("| ").append(String.join(" | ", r)).append(" |\n");
             sb.append(String.format(Locale.ROOT, "%n%d of the requests of the memory runs failed (non-2xx or socket errors).%n", errors));
