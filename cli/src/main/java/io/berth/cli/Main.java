@@ -45,7 +45,6 @@ public final class Main implements Runnable {
         }
     }
 
-    /** A fresh command tree; the daemon makes one per request so requests never share state. */
     /** For berthd: every command of this JVM shares one service per root (see {@code CtCli.service}). */
     public static void shareServices() {
         CtCli.shareServices();
@@ -66,6 +65,11 @@ public final class Main implements Runnable {
             case LeanPath.Single one -> System.exit(commandLine(args).execute(args));
             case LeanPath.Full f -> System.exit(commandLine().execute(args));
         }
+    }
+
+    /** berthd: runs one command line, on command trees kept between requests ({@link CommandTrees}); the exit code. */
+    public static int execute(String[] args, java.io.PrintWriter out, java.io.PrintWriter err) {
+        return CommandTrees.execute(args, out, err);
     }
 
     /** The command tree for {@code args}: only the named command under the root when that is enough (see {@link LeanPath}). */

@@ -96,11 +96,9 @@ public final class DaemonCommand implements Runnable {
                 List<String> full = new ArrayList<>();
                 if (root != null) full.addAll(List.of("--root", root));
                 full.addAll(withoutRoot(args));
-                // only the requested command's tree: building all of them costs ~4 ms per request (CliBench)
-                CommandLine cl = Main.commandLine(full.toArray(String[]::new));
-                cl.setOut(out);
-                cl.setErr(err);
-                return cl.execute(full.toArray(String[]::new));
+                // only the requested command's tree (building all of them costs ~4 ms per request, CliBench), kept for
+                // the next request of that command where it can be (Main.execute)
+                return Main.execute(full.toArray(String[]::new), out, err);
             });
         }
 

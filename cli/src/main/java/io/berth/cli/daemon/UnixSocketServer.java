@@ -48,6 +48,12 @@ public final class UnixSocketServer implements AutoCloseable {
     private final int maxClients;
     private final Handler handler;
     private final Refusal refusal;
+    /**
+     * The connections' threads, kept for a while between requests: starting a platform thread (stack, JVM thread
+     * state) for every command was a measurable part of a short one. Unbounded as a thread per connection was;
+     * {@code maxClients} bounds how many are served, and the rest are answered and closed on theirs.
+     */
+    private final java.util.concurrent.ThreadPoolExecutor workers;
     private volatile boolean closed;
     private volatile Thread serving;
 
@@ -59,6 +65,9 @@ public final class UnixSocketServer implements AutoCloseable {
         this.slots = new Semaphore(maxClients);
         this.handler = handler;
         this.refusal = refusal;
+        this.workers = new java.util.concurrent.ThreadPoolExecutor(0, Integer.MAX_VALUE, IDLE_THREAD_SECONDS,
+                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(),
+                Thread.ofPlatform().name("berthd-client").daemon().factory());
         secureDir(this.socket.getParent(), dirMode);
         removeIfStale(this.socket);
         this.listener = UnixSockets.listen(this.socket, 128);
@@ -70,7 +79,10 @@ public final class UnixSocketServer implements AutoCloseable {
         return socket;
     }
 
-    /** Accepts until {@link #close()}; each connection on its own platform thread (native calls block it). */
+    /** How long a connection's thread waits for the next one before it ends. */
+    static final long IDLE_THREAD_SECONDS = 10;
+
+    /** Accepts until {@link #close()}; each connection on a platform thread of its own (native calls block it). */
     public void serve() {
         serving = Thread.currentThread();
         try {
@@ -82,7 +94,11 @@ public final class UnixSocketServer implements AutoCloseable {
                     if (closed) return;
                     continue;
                 }
-                Thread.ofPlatform().name("berthd-client").daemon().start(() -> serveOne(conn));
+                try {
+                    workers.execute(() -> serveOne(conn));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    conn.close(); // closing
+                }
             }
         } finally {
             serving = null;
@@ -126,6 +142,7 @@ public final class UnixSocketServer implements AutoCloseable {
             }
         }
         listener.close();
+        workers.shutdown(); // requests being served finish; idle threads end now
         Files.deleteIfExists(socket);
     }
 

@@ -103,7 +103,7 @@ class DaemonExecTest {
                 "trap 'echo got-INT; exit 7' INT; echo ready; while :; do sleep 1; done"));
         Reader out = new Reader(p.getInputStream());
         out.await(s -> s.contains("ready"));
-        Thread.sleep(500); // into the loop (lxc-attach itself passes a signal that comes too early on as SIGKILL)
+        awaitIgnoringSigint(p.pid());
         // what a shell does on Ctrl-C for a foreground job without a terminal in raw mode
         new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "exec did not end after SIGINT");
@@ -163,7 +163,7 @@ class DaemonExecTest {
         qout.await(s -> s.contains("ready"));
         killBerthd();
         assertTrue(q.waitFor(15, TimeUnit.SECONDS), "exec did not finish: " + qout.text());
-        assertThat(qout.text()).contains("finished").doesNotContain("berthd went away");
+        assertThat(qout.text()).as("exit %d", q.exitValue()).contains("finished").doesNotContain("berthd went away");
         assertThat(q.exitValue()).isEqualTo(3);
         String left = "?";
         for (int i = 0; i < 50 && !left.isEmpty(); i++) { // the container's side of lxc-attach may take a moment to go
@@ -207,6 +207,29 @@ class DaemonExecTest {
                 run(List.of("destroy", id, "--purge"), Map.of("BERTH_NO_DAEMON", "1"), null);
             }
         }
+    }
+
+    /**
+     * Until the lxc-attach the client runs ignores SIGINT, as it does while it waits for the process inside (leaving
+     * Ctrl-C to the process group): a SIGINT before that kills lxc-attach, which takes the process inside with it
+     * (SIGKILL), as when lxc-attach is run by hand. On a loaded machine that moment can come well after the process
+     * inside printed its first line.
+     */
+    static void awaitIgnoringSigint(long clientPid) throws Exception {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            for (ProcessHandle child : ProcessHandle.of(clientPid).map(h -> h.children().toList()).orElse(List.of())) {
+                try {
+                    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(child.pid()), "status"))) {
+                        if (line.startsWith("SigIgn:") && (Long.parseLong(line.substring(7).strip(), 16) & (1L << 1)) != 0) return;
+                    }
+                } catch (IOException e) {
+                    // gone meanwhile
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the client's lxc-attach did not come to ignore SIGINT");
     }
 
     static void killBerthd() throws Exception {

@@ -1,0 +1,112 @@
+package io.berth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** berthd's command trees, kept between requests: no request may see an option or a root of the one before. */
+class CommandTreesTest {
+    @TempDir Path tmp;
+
+    record Result(int rc, String out, String err) {}
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int rc = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(rc, out.toString(), err.toString());
+    }
+
+    Path root(String name, String config) throws Exception {
+        Path r = tmp.resolve(name);
+        Files.createDirectories(r.resolve("etc/lxc"));
+        Files.writeString(r.resolve("etc/lxc/100.conf"), config);
+        return r;
+    }
+
+    @Test void optionsRootsAndPositionalsDoNotCarryOverToTheNextRequest() throws Exception {
+        Path a = root("a", "arch: amd64\nhostname: alpha\nmemory: 512\nostype: debian\n\n[PENDING]\nmemory: 1024\n");
+        Path b = root("b", "arch: amd64\nhostname: beta\nmemory: 256\nostype: debian\n");
+        Result current = run("--root", a.toString(), "config", "100", "--current");
+        assertThat(current.rc()).as(current.err()).isZero();
+        assertThat(current.out()).contains("hostname: alpha").contains("memory: 512");
+        // the same tree again: --current is back to false, the pending value shows
+        Result pending = run("--root", a.toString(), "config", "100");
+        assertThat(pending.out()).contains("hostname: alpha").contains("memory: 1024");
+        Result other = run("--root", b.toString(), "config", "100");
+        assertThat(other.out()).contains("hostname: beta").doesNotContain("alpha");
+        // a failed parse leaves nothing behind either
+        assertThat(run("--root", a.toString(), "config", "100", "--no-such-option").rc()).isEqualTo(CliErrors.EXIT_INVALID);
+        assertThat(run("--root", a.toString(), "config", "101").rc()).isEqualTo(3);
+        assertThat(run("--root", a.toString(), "config", "100").out()).contains("memory: 1024");
+
+        Result json = run("--root", b.toString(), "status", "100", "--output", "json");
+        assertThat(json.rc()).as(json.err()).isZero();
+        assertThat(json.out()).startsWith("{").contains("\"status\":\"stopped\"");
+        Result text = run("--root", b.toString(), "status", "100");
+        assertThat(text.out()).isEqualTo("status: stopped\n");
+        assertThat(run("--root", b.toString(), "--version").out()).startsWith("berth ");
+    }
+
+    @Test void aTreeIsKeptAndReusedOnlyForCommandsWithoutStateOfTheirOwn() throws Exception {
+        Path a = root("c", "arch: amd64\nhostname: gamma\nmemory: 512\nostype: debian\n");
+        for (int i = 0; i < 5; i++) assertThat(run("--root", a.toString(), "pending", "100").rc()).isZero();
+        // sequential requests: one tree, taken and given back each time
+        assertThat(CommandTrees.idle(ConfigPendingCommand.class)).isEqualTo(1);
+        assertThat(run("--root", a.toString(), "set", "100", "--memory", "768").rc()).isZero();
+        assertThat(CommandTrees.idle(ConfigSetCommand.class)).isZero();
+        assertThat(Files.readString(a.resolve("etc/lxc/100.conf"))).contains("memory: 768");
+    }
+
+    @Test void concurrentRequestsOfOneCommandUseTheirOwnTrees() throws Exception {
+        List<Path> roots = new ArrayList<>();
+        for (int i = 0; i < 8; i++) roots.add(root("r" + i, "arch: amd64\nhostname: host" + i + "\nmemory: 512\nostype: debian\n"));
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Boolean>> all = new ArrayList<>();
+            for (int round = 0; round < 20; round++) {
+                for (int i = 0; i < roots.size(); i++) {
+                    Path r = roots.get(i);
+                    String want = "hostname: host" + i + "\n";
+                    Callable<Boolean> c = () -> run("--root", r.toString(), "config", "100").out().contains(want);
+                    all.add(pool.submit(c));
+                }
+            }
+            for (Future<Boolean> f : all) assertThat(f.get()).isTrue();
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(CommandTrees.idle(ConfigShowCommand.class)).isBetween(1, CommandTrees.IDLE_PER_COMMAND + 8);
+    }
+
+    /**
+     * The audit behind {@link CommandTrees#REUSABLE}, kept true: every instance field of those commands (and their
+     * superclasses) is one picocli manages, so nothing of a request survives into the next.
+     */
+    @Test void reusableCommandsHaveOnlyPicocliManagedFields() {
+        for (Class<?> c : CommandTrees.REUSABLE) {
+            for (Class<?> k = c; k != null && k != Object.class; k = k.getSuperclass()) {
+                for (var f : k.getDeclaredFields()) {
+                    if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
+                    boolean managed = f.isAnnotationPresent(Option.class) || f.isAnnotationPresent(Parameters.class)
+                            || f.isAnnotationPresent(Spec.class) || f.isAnnotationPresent(ParentCommand.class);
+                    assertThat(managed).as(c.getSimpleName() + "." + f.getName() + " is not managed by picocli").isTrue();
+                }
+            }
+        }
+    }
+}
