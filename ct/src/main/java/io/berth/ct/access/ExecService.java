@@ -16,14 +16,24 @@ public final class ExecService {
 
     /** The command that runs {@code command} (a shell if empty) in the running container, for the caller's terminal. */
     public List<String> attachCommand(int vmid, List<String> command) {
-        ctx.configs().read(vmid);
+        mustExist(vmid);
         return ctx.running(vmid).attachCommand(command);
     }
 
     /** {@link #attachCommand(int, List)}; with {@code keepEnv} the command's own environment passes in (pct's default). */
     public List<String> attachCommand(int vmid, List<String> command, boolean keepEnv) {
-        ctx.configs().read(vmid);
+        mustExist(vmid);
         return ctx.running(vmid).attachCommand(command, keepEnv);
+    }
+
+    /**
+     * As pct's exec/enter, which load the config only "to be sure the ct exists": nothing of it is used, and parsing
+     * and validating it was a fifth of berthd's work for an exec.
+     */
+    private void mustExist(int vmid) {
+        if (!ctx.configs().exists(io.berth.config.Vmid.check(vmid))) {
+            throw new io.berth.config.NoSuchContainerException(vmid, ctx.configs().path(vmid).toString());
+        }
     }
 
     /** The console as the config's {@code cmode} asks (tty, console or shell), with lxc-console's escape prefix. */

@@ -58,6 +58,25 @@ class StatusListCacheTest {
         assertThat(names(svc)).containsExactly("h2140", "y2141");
     }
 
+    /** status of one container uses the same cache: a change shows at once, a missing or broken config is reported. */
+    @Test void aStatusOfOneShowsEveryConfigChange() throws Exception {
+        BerthRoots roots = BerthRoots.resolve(tmp.toString());
+        StatusService svc = new StatusService(roots, new ConfigIo(roots));
+        Path f = roots.containerConfig(2150);
+        Files.createDirectories(f.getParent());
+        Files.writeString(f, conf("a2150", ""));
+        Files.setLastModifiedTime(f, FileTime.from(Instant.now().minusSeconds(60)));
+        settle();
+        assertThat(svc.status(2150).name()).isEqualTo("a2150");
+        assertThat(svc.status(2150).name()).isEqualTo("a2150"); // kept
+        Files.writeString(f, conf("a2150", "lock: backup\n")); // in place, same inode
+        assertThat(svc.status(2150).lock()).isEqualTo(Optional.of("backup"));
+        Files.writeString(f, "memory: lots\n");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> svc.status(2150)).isInstanceOf(io.berth.error.InvalidInputException.class);
+        Files.delete(f);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> svc.status(2150)).isInstanceOf(io.berth.config.NoSuchContainerException.class);
+    }
+
     private static String conf(String hostname, String extra) {
         return "arch: amd64\nhostname: " + hostname + "\n" + extra + "ostype: debian\nrootfs: local:9/vm-9-disk-0.raw,size=1G\n";
     }
