@@ -49,6 +49,8 @@ public final class Berthd implements AutoCloseable {
     static final long IDLE_GC_NANOS = 2_000_000_000L;
     /** Heap growth since the last full collection after which berthd collects even while busy (see giveBackWhenIdle). */
     static final long GROWTH_GC_BYTES = 8L << 20;
+    /** {@code -Dberth.daemon.growthGc=false} turns the busy-time collection off (an A/B switch, docs/PERFORMANCE.md). */
+    static final boolean GROWTH_GC = !"false".equals(System.getProperty("berth.daemon.growthGc"));
     /** Heap use that changes less than this between two polls counts as no allocation (nothing runs). */
     static final long QUIET_BYTES = 256L << 10;
 
@@ -76,8 +78,9 @@ public final class Berthd implements AutoCloseable {
      * Gives memory back to the system; polls the heap every 500 ms (two native calls, no allocation).
      *
      * <ul>
-     *   <li><b>When idle</b>: once no command has run for {@link #IDLE_GC_NANOS} and the heap use has not moved for as
-     *   long (so no API request either), if anything was allocated since the last collection: one full collection.
+     *   <li><b>When idle</b>: once no command has run for {@link #IDLE_GC_NANOS}, no young collection has happened for as
+     *   long and the heap use has not moved (so no API request either), if anything was allocated since the last
+     *   collection: one full collection.
      *   With the serial GC, {@code -XX:MaxHeapFreeRatio=30} and {@code -XX:-ShrinkHeapInSteps} (bin/berth-jvm) it
      *   compacts the old generation and uncommits what it no longer needs at once; the JVM's periodic native-heap trim
      *   ({@code -XX:TrimNativeHeapInterval}) then returns the freed malloc memory.</li>
@@ -93,6 +96,9 @@ public final class Berthd implements AutoCloseable {
         long collectedAfter = lastActive;
         long committedAfterGc = rt.totalMemory(), usedAfterGc = committedAfterGc - rt.freeMemory();
         long prevUsed = usedAfterGc, quietSince = System.nanoTime();
+        // cleared by the next collection: while requests run, the 2 MB young generation is collected several times a
+        // second, so a probe that survives 2 s means nothing (CLI or API) is being served
+        java.lang.ref.WeakReference<Object> probe = new java.lang.ref.WeakReference<>(new Object());
         while (true) {
             try {
                 Thread.sleep(500);
@@ -101,16 +107,18 @@ public final class Berthd implements AutoCloseable {
             }
             long now = System.nanoTime(), last = lastActive;
             long committed = rt.totalMemory(), used = committed - rt.freeMemory();
-            if (Math.abs(used - prevUsed) >= QUIET_BYTES) quietSince = now;
+            if (Math.abs(used - prevUsed) >= QUIET_BYTES || probe.get() == null) quietSince = now;
+            if (probe.get() == null) probe = new java.lang.ref.WeakReference<>(new Object());
             prevUsed = used;
             boolean idle = active.get() == 0 && now - last >= IDLE_GC_NANOS && now - quietSince >= IDLE_GC_NANOS;
-            boolean allocated = last != collectedAfter || used - usedAfterGc >= QUIET_BYTES || committed > committedAfterGc;
-            if ((idle && allocated) || committed - committedAfterGc >= GROWTH_GC_BYTES) {
+            boolean allocated = last != collectedAfter || used - usedAfterGc >= 4 * QUIET_BYTES || committed > committedAfterGc;
+            if ((idle && allocated) || (GROWTH_GC && committed - committedAfterGc >= GROWTH_GC_BYTES)) {
                 collectedAfter = last;
                 System.gc();
                 committedAfterGc = rt.totalMemory();
                 usedAfterGc = prevUsed = committedAfterGc - rt.freeMemory();
                 quietSince = System.nanoTime();
+                probe = new java.lang.ref.WeakReference<>(new Object());
             }
         }
     }
