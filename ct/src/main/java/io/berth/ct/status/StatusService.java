@@ -59,15 +59,15 @@ public final class StatusService {
         // for a status of one container; a config that is missing or does not parse is read (and reported) as before
         Path file = roots.containerConfig(io.berth.config.Vmid.check(vmid));
         FileKey key = FileKey.of(file);
-        Cached c = key == null ? null : inputs.get(vmid);
-        StatusInput in;
-        if (c != null && c.key().equals(key)) {
-            in = c.input();
-        } else {
-            in = statusInput(vmid, configs.read(vmid).main());
-            if (key != null && key.settled()) inputs.put(vmid, new Cached(key, in));
-        }
+        StatusInput in = cachedOrRead(vmid, key);
+        if (key != null && key.settled()) inputs.put(vmid, new Cached(key, in));
         return reader().read(in, initPid(vmid));
+    }
+
+    /** The config's status figures from the cache while its file is unchanged (same key), else read from it. */
+    private StatusInput cachedOrRead(int vmid, FileKey key) {
+        Cached c = key == null ? null : inputs.get(vmid);
+        return c != null && c.key().equals(key) ? c.input() : statusInput(vmid, configs.read(vmid).main());
     }
 
     public List<ContainerStatus> list() {
@@ -76,17 +76,12 @@ public final class StatusService {
         for (int vmid : vmids()) {
             Path file = roots.containerConfig(vmid);
             FileKey key = FileKey.of(file);
-            Cached c = key == null ? null : inputs.get(vmid);
             StatusInput in;
-            if (c != null && c.key().equals(key)) {
-                in = c.input();
-            } else {
-                try {
-                    in = statusInput(vmid, configs.read(vmid).main());
-                } catch (RuntimeException e) {
-                    // a config that no longer parses still shows up, by id
-                    in = new StatusInput(vmid, "CT" + vmid, 0, 512 * MIB, 512 * MIB, 0, Optional.empty(), false);
-                }
+            try {
+                in = cachedOrRead(vmid, key);
+            } catch (RuntimeException e) {
+                // a config that no longer parses still shows up, by id
+                in = new StatusInput(vmid, "CT" + vmid, 0, 512 * MIB, 512 * MIB, 0, Optional.empty(), false);
             }
             if (key != null && key.settled()) seen.put(vmid, new Cached(key, in));
             byId.put(vmid, in);
