@@ -62,8 +62,27 @@ final class StdioRouter {
             }
         }
 
+        /**
+         * A whole buffer at once: the request's sinks and pending line are looked up once per call, not per byte (a
+         * print of a long line went byte by byte through a scoped-value and a thread-local lookup each).
+         */
         @Override public void write(byte[] b, int off, int len) {
-            for (int i = off; i < off + len; i++) write(b[i]);
+            if (!SINKS.isBound()) {
+                fallback.write(b, off, len);
+                return;
+            }
+            ByteArrayOutputStream buf = pending.get();
+            PrintWriter w = err ? SINKS.get().err() : SINKS.get().out();
+            int start = off, end = off + len;
+            for (int i = off; i < end; i++) {
+                if (b[i] == '\n') {
+                    buf.write(b, start, i - start);
+                    w.println(buf.toString(StandardCharsets.UTF_8));
+                    buf.reset();
+                    start = i + 1;
+                }
+            }
+            buf.write(b, start, end - start);
         }
 
         @Override public void flush() {
