@@ -2,6 +2,8 @@ package io.berth.sys;
 
 import io.berth.error.HostFailureException;
 import java.io.ByteArrayOutputStream;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,27 +11,40 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The one way Berth runs a host tool (mkfs, btrfs, lxc-start, tc, ...): stdin from /dev/null or given bytes,
+ * The one way Berth runs a host tool (mkfs, btrfs, tar, lxc-start, ...): stdin from /dev/null, given bytes or a file,
  * stdout and stderr captured separately (bounded, the tail is kept), a timeout after which the process and its
  * descendants are killed. {@link Result#orThrow()} turns a non-zero exit into a {@link HostFailureException} that
- * names the command, the exit code and the tool's last stderr lines.
+ * names the command, the exit code (or the signal that killed it) and the tool's last stderr lines.
  *
  * <pre>{@code ProcessRunner.of("mkfs.ext4", "-q", dev).timeout(Duration.ofMinutes(5)).run().orThrow();}</pre>
  * Tools whose data flows from one to the next (tar into a compressor) run as a {@link #pipeline}.
+ *
+ * <p>Children are started with {@link Spawn} (posix_spawn on descriptors set up here, no other descriptor inherited),
+ * not {@link ProcessBuilder}, whose launcher execs a helper ({@code jspawnhelper}) per process (~1.5 ms each on a
+ * loaded machine). They stay in this process's process group, as ProcessBuilder children do (a terminal's Ctrl-C on a
+ * cold command stops its tools with it). One platform thread per run watches every child's pidfd and captured pipe
+ * with poll(2): the blocking native calls never hold a virtual thread's carrier, and callers wait on latches, which a
+ * virtual thread waits for unmounted. Streams handed to the caller are the JDK's own file streams on the pipe, so
+ * they block as file I/O does on a virtual thread.
  */
 public final class ProcessRunner {
     /** Bytes kept per stream; tools that print more lose the beginning, which is rarely the interesting part. */
     static final int MAX_CAPTURE = 1 << 20;
+    /** After the last child exited, how long a pipe a daemon it left behind still holds is read. */
+    private static final Duration LINGER = Duration.ofSeconds(2);
 
     private final List<String> argv;
     private Duration timeout = Duration.ofMinutes(10);
     private byte[] input;
+    private Path stdinFile;
     private Path directory;
     private final Map<String, String> env = new LinkedHashMap<>();
 
@@ -54,7 +69,19 @@ public final class ProcessRunner {
     }
 
     public ProcessRunner input(String stdin) {
-        this.input = stdin.getBytes(StandardCharsets.UTF_8);
+        return input(stdin.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public ProcessRunner input(byte[] stdin) {
+        this.input = stdin.clone();
+        this.stdinFile = null;
+        return this;
+    }
+
+    /** The tool reads this file as its stdin (opened here, so a missing file names the file, not the tool). */
+    public ProcessRunner stdinFrom(Path file) {
+        this.stdinFile = file;
+        this.input = null;
         return this;
     }
 
@@ -68,14 +95,26 @@ public final class ProcessRunner {
         return this;
     }
 
-    /** What a finished command did. {@code stdout}/{@code stderr} are decoded as UTF-8. */
-    public record Result(List<String> argv, int exitCode, String stdout, String stderr) {
+    /**
+     * What a finished command did. {@code stdout}/{@code stderr} are decoded as UTF-8. {@code signal} is the signal
+     * that killed it (0 if it exited); then {@code exitCode} is 128 + signal, as a shell reports it.
+     */
+    public record Result(List<String> argv, int exitCode, String stdout, String stderr, int signal) {
+        public Result(List<String> argv, int exitCode, String stdout, String stderr) {
+            this(argv, exitCode, stdout, stderr, 0);
+        }
+
         public boolean ok() { return exitCode == 0; }
 
         /** This result if the exit code is 0, else a failure naming the command, its code and its stderr. */
         public Result orThrow() {
             if (ok()) return this;
-            throw new HostFailureException(String.join(" ", argv) + " failed (exit code " + exitCode + ")" + detail());
+            throw new HostFailureException(String.join(" ", argv) + " failed (" + how() + ")" + detail());
+        }
+
+        /** "exit code N", or "killed by signal N (SIGNAME)". */
+        public String how() {
+            return signal == 0 ? "exit code " + exitCode : "killed by signal " + signal + signalName(signal);
         }
 
         private String detail() {
@@ -86,46 +125,56 @@ public final class ProcessRunner {
         }
     }
 
+    private static String signalName(int s) {
+        return switch (s) {
+            case 1 -> " (SIGHUP)";
+            case 2 -> " (SIGINT)";
+            case 6 -> " (SIGABRT)";
+            case 9 -> " (SIGKILL)";
+            case 11 -> " (SIGSEGV)";
+            case 13 -> " (SIGPIPE)";
+            case 15 -> " (SIGTERM)";
+            default -> "";
+        };
+    }
+
     /**
      * Runs the command to completion. A tool that cannot be started (not installed) or does not finish within the
      * timeout is a {@link HostFailureException}; a non-zero exit is returned, not thrown (see {@link Result#orThrow()}).
      */
     public Result run() {
-        ProcessBuilder pb = new ProcessBuilder(argv);
-        if (directory != null) pb.directory(directory.toFile());
-        pb.environment().putAll(env);
-        if (input == null) pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new HostFailureException("cannot run " + argv.getFirst() + ": " + e.getMessage() + installedHint(e), e);
-        }
-        Capture out = Capture.start(p.getInputStream());
-        Capture err = Capture.start(p.getErrorStream());
+        Pipeline p = new Pipeline(List.of(argv)).stdoutCaptured();
+        p.env.putAll(env);
+        p.directory = directory;
+        if (input != null) p.stdinFromCaller();
+        else if (stdinFile != null) p.stdinFrom(stdinFile);
+        Running r = p.start();
         try {
             if (input != null) {
-                try (OutputStream os = p.getOutputStream()) {
-                    os.write(input);
-                } catch (IOException e) {
-                    // the tool exited without reading all of stdin; its exit code tells the rest
-                }
+                byte[] bytes = input;
+                OutputStream stdin = r.stdin();
+                // on its own thread: a tool that writes much before it reads all of its stdin must not deadlock with us
+                Thread.ofVirtual().name("stdin " + argv.getFirst()).start(() -> {
+                    try (stdin) {
+                        stdin.write(bytes);
+                    } catch (IOException e) {
+                        // the tool exited without reading all of stdin; its exit code tells the rest
+                    }
+                });
             }
-            if (timeout == null) {
-                p.waitFor();
-            } else if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
+            if (timeout != null && !r.waitFor(timeout)) {
+                r.close();
+                String err = r.awaitQuietly().map(Result::stderr).orElse("");
                 throw new HostFailureException(String.join(" ", argv) + " did not finish within "
-                        + timeout.toMillis() + " ms and was killed" + tail(err.text()));
+                        + timeout.toMillis() + " ms and was killed" + tail(err));
             }
-            return new Result(argv, p.exitValue(), out.text(), err.text());
+            return r.await().getFirst();
         } catch (InterruptedException e) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
+            r.close();
             Thread.currentThread().interrupt();
             throw new HostFailureException("interrupted while running " + String.join(" ", argv), e);
+        } finally {
+            r.close();
         }
     }
 
@@ -138,12 +187,18 @@ public final class ProcessRunner {
      */
     public static Pipeline pipeline(List<List<String>> stages) { return new Pipeline(stages); }
 
+    private enum In { NULL, FILE, CALLER }
+
+    private enum Out { CALLER, DISCARD, CAPTURE }
+
     /** How a pipeline's first stage gets its input and where its last stage's output goes. */
     public static final class Pipeline {
         private final List<List<String>> stages;
-        private ProcessBuilder.Redirect in = ProcessBuilder.Redirect.from(new java.io.File("/dev/null"));
-        private ProcessBuilder.Redirect out = ProcessBuilder.Redirect.PIPE;
-        private boolean captureOut;
+        private In in = In.NULL;
+        private Path inFile;
+        private Out out = Out.CALLER;
+        private Path directory;
+        private final Map<String, String> env = new LinkedHashMap<>();
 
         private Pipeline(List<List<String>> stages) {
             if (stages.isEmpty() || stages.stream().anyMatch(List::isEmpty)) throw new IllegalArgumentException("empty command in pipeline " + stages);
@@ -152,156 +207,382 @@ public final class ProcessRunner {
 
         /** The first stage reads this file itself. */
         public Pipeline stdinFrom(Path file) {
-            in = ProcessBuilder.Redirect.from(file.toFile());
+            in = In.FILE;
+            inFile = file;
             return this;
         }
 
         /** The caller writes the first stage's input to {@link Running#stdin()} (and closes it). */
         public Pipeline stdinFromCaller() {
-            in = ProcessBuilder.Redirect.PIPE;
+            in = In.CALLER;
             return this;
         }
 
         /** The caller reads the last stage's output from {@link Running#stdout()} (the default). */
         public Pipeline stdoutToCaller() {
-            out = ProcessBuilder.Redirect.PIPE;
-            captureOut = false;
+            out = Out.CALLER;
             return this;
         }
 
         public Pipeline stdoutDiscarded() {
-            out = ProcessBuilder.Redirect.DISCARD;
-            captureOut = false;
+            out = Out.DISCARD;
             return this;
         }
 
         /** The last stage's output (small: a digest, a line) becomes its {@link Result#stdout()}. */
         public Pipeline stdoutCaptured() {
-            out = ProcessBuilder.Redirect.PIPE;
-            captureOut = true;
+            out = Out.CAPTURE;
             return this;
         }
 
-        /** Starts every stage; a tool that cannot be started is a {@link HostFailureException} and none is left running. */
+        /** Every stage's working directory (default: this process's). */
+        public Pipeline directory(Path dir) {
+            directory = dir;
+            return this;
+        }
+
+        /** One more environment variable for every stage (which otherwise get this process's environment). */
+        public Pipeline env(String name, String value) {
+            env.put(name, value);
+            return this;
+        }
+
+        private String names() {
+            return String.join(" | ", stages.stream().map(List::getFirst).toList());
+        }
+
+        /**
+         * Starts every stage (on the calling thread, so in its mount namespace); a tool that cannot be started is a
+         * {@link HostFailureException} and none is left running.
+         */
         public Running start() {
-            List<ProcessBuilder> pbs = new java.util.ArrayList<>();
-            for (List<String> argv : stages) pbs.add(new ProcessBuilder(argv));
-            pbs.getFirst().redirectInput(in);
-            pbs.getLast().redirectOutput(out);
-            List<Process> procs;
+            List<String> environment = new ArrayList<>();
+            Map<String, String> all = new LinkedHashMap<>(System.getenv());
+            all.putAll(env);
+            all.forEach((k, v) -> environment.add(k + "=" + v));
+            int n = stages.size();
+            Spawn.Child[] kids = new Spawn.Child[n];
+            Fd[] errs = new Fd[n];
+            Fd first = null, lastOut = null, callerIn = null, outRead = null;
+            boolean ok = false;
+            int started = 0;
             try {
-                procs = pbs.size() == 1 ? List.of(pbs.getFirst().start()) : ProcessBuilder.startPipeline(pbs);
-            } catch (IOException e) {
-                throw new HostFailureException("cannot run " + String.join(" | ", stages.stream().map(a -> a.getFirst()).toList()) + ": "
-                        + String.valueOf(e.getMessage()).strip() + installedHint(e), e);
+                switch (in) {
+                    case NULL -> first = open("/dev/null", PathCalls.O_RDONLY);
+                    case FILE -> first = open(inFile.toString(), PathCalls.O_RDONLY);
+                    case CALLER -> {
+                        Fd[] p = Spawn.pipe();
+                        first = p[0];
+                        callerIn = p[1];
+                    }
+                }
+                if (out == Out.DISCARD) {
+                    lastOut = open("/dev/null", PathCalls.O_WRONLY);
+                } else {
+                    Fd[] p = Spawn.pipe();
+                    outRead = p[0];
+                    lastOut = p[1];
+                }
+                Fd stdin = first;
+                for (int i = 0; i < n; i++) {
+                    boolean last = i == n - 1;
+                    Fd[] next = last ? null : Spawn.pipe();
+                    Fd[] err = Spawn.pipe();
+                    errs[i] = err[0];
+                    try {
+                        kids[i] = Spawn.spawn(stages.get(i), environment, directory, new Fd[] {stdin, last ? lastOut : next[1], err[1]}, false);
+                        started++;
+                    } catch (SysException e) {
+                        if (next != null) next[0].close();
+                        throw new HostFailureException("cannot run " + names() + ": " + stages.get(i).getFirst() + ": "
+                                + SysException.describe(e.errno()) + (e.is(Errno.ENOENT) ? " (is it installed?)" : ""), e);
+                    } finally {
+                        // the child has its copies; ours must close, or the reader downstream never sees end of file
+                        if (next != null) next[1].close();
+                        err[1].close();
+                        if (stdin != first) stdin.close();
+                    }
+                    if (next != null) stdin = next[0];
+                }
+                Running r = new Running(stages, kids, errs, outRead, out == Out.CAPTURE, callerIn);
+                ok = true;
+                return r;
+            } finally {
+                if (first != null) first.close();
+                if (lastOut != null) lastOut.close();
+                if (!ok) {
+                    if (callerIn != null) callerIn.close();
+                    if (outRead != null) outRead.close();
+                    for (Fd e : errs) if (e != null) e.close();
+                    for (int i = 0; i < started; i++) {
+                        killTree(kids[i]);
+                        try {
+                            Spawn.reap(kids[i].pidfd());
+                        } catch (RuntimeException ignored) {
+                            // nothing left to reap
+                        }
+                        kids[i].close();
+                    }
+                }
             }
-            return new Running(stages, procs, captureOut);
+        }
+
+        private static Fd open(String path, int flags) {
+            try {
+                return PathCalls.openat(Fd.CWD, path, flags | PathCalls.O_CLOEXEC, 0);
+            } catch (SysException e) {
+                throw new HostFailureException("cannot open " + path + " as a tool's " + ((flags & 3) == 0 ? "input" : "output") + ": "
+                        + SysException.describe(e.errno()), e);
+            }
         }
     }
 
-    /** A started pipeline. */
+    /** Kills a child and, first, what it started (walked through /proc), so none of them runs on alone. */
+    private static void killTree(Spawn.Child c) {
+        ProcessHandle.of(c.pid()).ifPresent(h -> h.descendants().forEach(ProcessHandle::destroyForcibly));
+        try {
+            Processes.pidfdSendSignal(c.pidfd(), Processes.SIGKILL);
+        } catch (RuntimeException e) {
+            // exited (or reaped) already: a pidfd never names another process
+        }
+    }
+
+    /** A started pipeline (or single command). */
     public static final class Running implements AutoCloseable {
         private final List<List<String>> stages;
-        private final List<Process> procs;
-        private final List<Capture> errs = new java.util.ArrayList<>();
+        private final Spawn.Child[] kids;
+        private final Spawn.Exit[] exits;
+        private final Capture[] errs;
         private final Capture out;
+        private final CountDownLatch lastExited = new CountDownLatch(1);
+        private final CountDownLatch watched = new CountDownLatch(1);
+        private final Object lock = new Object();
+        private Fd callerIn, callerOut;
+        private OutputStream stdin;
+        private InputStream stdout;
+        private volatile RuntimeException watchFailure;
+        private boolean pidfdsClosed;
 
-        private Running(List<List<String>> stages, List<Process> procs, boolean captureOut) {
+        private Running(List<List<String>> stages, Spawn.Child[] kids, Fd[] errFds, Fd outRead, boolean captureOut, Fd callerIn) {
             this.stages = stages;
-            this.procs = procs;
-            for (Process p : procs) errs.add(Capture.start(p.getErrorStream()));
-            this.out = captureOut ? Capture.start(procs.getLast().getInputStream()) : null;
+            this.kids = kids;
+            this.exits = new Spawn.Exit[kids.length];
+            this.errs = new Capture[kids.length];
+            for (int i = 0; i < kids.length; i++) errs[i] = new Capture(errFds[i]);
+            this.out = captureOut ? new Capture(outRead) : null;
+            this.callerOut = captureOut ? null : outRead;
+            this.callerIn = callerIn;
+            Thread.ofPlatform().daemon().name("watch " + stages.getFirst().getFirst() + " " + kids[0].pid()).start(this::watch);
         }
 
         /** The process id of stage {@code i} (0 is the first). */
-        public long pid(int i) { return procs.get(i).pid(); }
+        public long pid(int i) { return kids[i].pid(); }
 
         /** The first stage's input, when it reads from the caller. */
-        public OutputStream stdin() { return procs.getFirst().getOutputStream(); }
+        public OutputStream stdin() {
+            synchronized (lock) {
+                if (stdin == null) {
+                    if (callerIn == null) throw new IllegalStateException("the pipeline's input is not the caller's");
+                    try {
+                        stdin = new FileOutputStream(reopened(callerIn));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot reopen the pipe to " + stages.getFirst().getFirst(), e);
+                    }
+                    callerIn.close();
+                }
+                return stdin;
+            }
+        }
 
         /** The last stage's output, when the caller reads it. */
         public InputStream stdout() {
-            if (out != null) throw new IllegalStateException("the pipeline's output is captured");
-            return procs.getLast().getInputStream();
+            synchronized (lock) {
+                if (out != null) throw new IllegalStateException("the pipeline's output is captured");
+                if (stdout == null) {
+                    if (callerOut == null) throw new IllegalStateException("the pipeline's output is not the caller's");
+                    try {
+                        stdout = new FileInputStream(reopened(callerOut));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot reopen the pipe from " + stages.getLast().getFirst(), e);
+                    }
+                    callerOut.close();
+                }
+                return stdout;
+            }
+        }
+
+        /**
+         * The JDK's file stream on the pipe end, reopened through /proc (same pipe, a new open file; close-on-exec does
+         * not matter since Spawn children inherit nothing past stdio): it blocks as file I/O, which a virtual thread
+         * does with its carrier compensated, where a read through a native call would pin it.
+         */
+        private static String reopened(Fd end) {
+            return "/proc/self/fd/" + end.fd();
         }
 
         /** True when the last stage has ended within {@code d}. */
         public boolean waitFor(Duration d) throws InterruptedException {
-            return procs.getLast().waitFor(d.toMillis(), TimeUnit.MILLISECONDS);
+            return lastExited.await(d.toNanos(), TimeUnit.NANOSECONDS);
         }
 
-        /** Waits for every stage, first to last; each one's exit code and stderr (and the last one's captured output). */
+        /**
+         * Waits for every stage; each one's exit code and stderr (and the last one's captured output), first to last.
+         * Output a daemon the tools left behind keeps writing is read for at most 2 s after the last stage ended.
+         */
         public List<Result> await() throws InterruptedException {
-            List<Result> rs = new java.util.ArrayList<>();
-            for (int i = 0; i < procs.size(); i++) {
-                int rc = procs.get(i).waitFor();
-                String so = i == procs.size() - 1 && out != null ? out.text() : "";
-                rs.add(new Result(stages.get(i), rc, so, errs.get(i).text()));
+            watched.await();
+            if (watchFailure != null) throw new HostFailureException("watching " + String.join(" | ", stages.stream().map(List::getFirst).toList())
+                    + " failed: " + watchFailure.getMessage(), watchFailure);
+            List<Result> rs = new ArrayList<>();
+            for (int i = 0; i < kids.length; i++) {
+                String so = i == kids.length - 1 && out != null ? out.text() : "";
+                rs.add(new Result(stages.get(i), exits[i].code(), so, errs[i].text(), exits[i].signal()));
             }
             return rs;
         }
 
-        /** Kills every stage still running, and its children. */
+        /** {@link #await()} bounded: after a kill, the children are gone within moments. */
+        private java.util.Optional<Result> awaitQuietly() throws InterruptedException {
+            if (!watched.await(10, TimeUnit.SECONDS) || watchFailure != null) return java.util.Optional.empty();
+            return java.util.Optional.of(await().getLast());
+        }
+
+        /** Kills every stage still running, and its children; closes the streams handed to the caller. */
         @Override public void close() {
-            for (Process p : procs) {
-                if (!p.isAlive()) continue;
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
+            synchronized (lock) {
+                if (!pidfdsClosed) {
+                    for (int i = 0; i < kids.length; i++) if (exits[i] == null) killTree(kids[i]);
+                }
+                closeQuietly(stdin);
+                closeQuietly(stdout);
+                if (callerIn != null) callerIn.close();
+                if (callerOut != null) callerOut.close();
             }
         }
-    }
 
-    /** ENOENT from exec (the JDK says "error=2" or "error: 2"): the tool is most likely not installed. */
-    private static String installedHint(IOException e) {
-        String m = e.getMessage();
-        return m != null && (m.contains("error=2,") || m.contains("error: 2 ")) ? " (is it installed?)" : "";
+        private static void closeQuietly(java.io.Closeable c) {
+            if (c == null) return;
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // a pipe whose reader went away
+            }
+        }
+
+        /**
+         * The watcher: poll(2) on every unreaped child's pidfd and every captured pipe, reaping children as they end and
+         * reading what they print, until all ended and their pipes closed (or {@link #LINGER} passed after the last end).
+         */
+        private void watch() {
+            int n = kids.length;
+            List<Capture> caps = new ArrayList<>(List.of(errs));
+            if (out != null) caps.add(out);
+            byte[] buf = new byte[1 << 16];
+            long lingerUntil = 0;
+            try {
+                while (true) {
+                    List<Fd> fds = new ArrayList<>();
+                    List<Object> what = new ArrayList<>();
+                    boolean allExited = true;
+                    for (int i = 0; i < n; i++) {
+                        if (exits[i] != null) continue;
+                        allExited = false;
+                        fds.add(kids[i].pidfd());
+                        what.add(i);
+                    }
+                    for (Capture c : caps) {
+                        if (c.fd.isOpen()) {
+                            fds.add(c.fd);
+                            what.add(c);
+                        }
+                    }
+                    if (fds.isEmpty()) break;
+                    int wait = -1;
+                    if (allExited) {
+                        if (lingerUntil == 0) lingerUntil = System.nanoTime() + LINGER.toNanos();
+                        wait = (int) Math.max(0, (lingerUntil - System.nanoTime()) / 1_000_000);
+                        if (wait == 0) break;
+                    }
+                    short[] ev = new short[fds.size()];
+                    java.util.Arrays.fill(ev, UnixSockets.POLLIN);
+                    short[] rev = UnixSockets.pollAll(fds.toArray(Fd[]::new), ev, wait);
+                    for (int k = 0; k < rev.length; k++) {
+                        if (rev[k] == 0) continue;
+                        if (what.get(k) instanceof Integer i) {
+                            synchronized (lock) { // close() must not walk a reaped pid's (maybe reused) descendants
+                                exits[i] = Spawn.reapExit(kids[i].pidfd());
+                            }
+                            if (i == n - 1) lastExited.countDown();
+                        } else if (what.get(k) instanceof Capture c) {
+                            c.readSome(buf);
+                        }
+                    }
+                }
+            } catch (RuntimeException e) {
+                watchFailure = e;
+                synchronized (lock) {
+                    for (int i = 0; i < n; i++) {
+                        if (exits[i] != null) continue;
+                        killTree(kids[i]);
+                        try {
+                            exits[i] = Spawn.reapExit(kids[i].pidfd());
+                        } catch (RuntimeException ignored) {
+                            exits[i] = new Spawn.Exit(-1, 0);
+                        }
+                    }
+                }
+            } finally {
+                for (Capture c : caps) c.fd.close();
+                synchronized (lock) {
+                    for (Spawn.Child k : kids) k.close();
+                    pidfdsClosed = true;
+                }
+                lastExited.countDown();
+                watched.countDown();
+            }
+        }
     }
 
     private static String tail(String s) {
         return s.isBlank() ? "" : ": " + s.strip().lines().reduce((a, b) -> b).orElse("");
     }
 
-    /** Reads one stream to its end on a virtual thread, keeping at most {@link #MAX_CAPTURE} trailing bytes. */
+    /** One captured pipe, read by the watcher, keeping at most {@link #MAX_CAPTURE} trailing bytes. */
     private static final class Capture {
-        private final Thread thread;
+        final Fd fd;
         private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        private volatile IOException failure;
-        private volatile boolean truncated;
+        private boolean truncated;
 
-        private Capture(InputStream in) {
-            this.thread = Thread.ofVirtual().start(() -> {
-                byte[] b = new byte[8192];
-                try (in) {
-                    int n;
-                    while ((n = in.read(b)) > 0) {
-                        synchronized (buf) {
-                            if (buf.size() + n > MAX_CAPTURE) {
-                                byte[] all = buf.toByteArray();
-                                int keep = Math.max(0, MAX_CAPTURE / 2 - n);
-                                buf.reset();
-                                buf.write(all, all.length - Math.min(keep, all.length), Math.min(keep, all.length));
-                                truncated = true;
-                            }
-                            buf.write(b, 0, n);
-                        }
-                    }
-                } catch (IOException e) {
-                    // The JDK closes a killed or exited process's pipes from its reaper thread, so a read in
-                    // progress can end with "Stream closed": that is the end of the output, not a failure.
-                    if (!"Stream closed".equals(e.getMessage())) failure = e;
-                }
-            });
+        Capture(Fd fd) {
+            this.fd = fd;
         }
 
-        static Capture start(InputStream in) { return new Capture(in); }
+        /** One read of what is there; end of file (or a read error: the writer died) closes the pipe. */
+        void readSome(byte[] b) {
+            int n;
+            try {
+                n = FdStreams.input(fd).read(b, 0, b.length);
+            } catch (IOException e) {
+                n = -1;
+            }
+            if (n <= 0) {
+                fd.close();
+                return;
+            }
+            synchronized (buf) {
+                if (buf.size() + n > MAX_CAPTURE) {
+                    byte[] all = buf.toByteArray();
+                    int keep = Math.min(all.length, Math.max(0, MAX_CAPTURE / 2 - n));
+                    buf.reset();
+                    buf.write(all, all.length - keep, keep);
+                    truncated = true;
+                }
+                buf.write(b, 0, n);
+            }
+        }
 
-        /**
-         * The captured text once the stream ends; a daemon the tool left behind may hold the pipe open, so after
-         * the tool exited this waits at most 2 s and takes what arrived.
-         */
-        String text() throws InterruptedException {
-            thread.join(Duration.ofSeconds(2));
-            if (failure != null) throw new UncheckedIOException(failure);
+        /** The captured text (complete once the watcher is done). */
+        String text() {
             String s;
             synchronized (buf) {
                 s = buf.toString(StandardCharsets.UTF_8);

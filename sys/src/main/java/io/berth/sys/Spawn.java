@@ -28,6 +28,7 @@ public final class Spawn {
     private static final MethodHandle FA_DESTROY = Native.libc("posix_spawn_file_actions_destroy", JAVA_INT, ADDRESS);
     private static final MethodHandle FA_DUP2 = Native.libc("posix_spawn_file_actions_adddup2", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
     private static final MethodHandle FA_CHDIR = Native.libc("posix_spawn_file_actions_addchdir_np", JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle FA_CLOSEFROM = Native.libc("posix_spawn_file_actions_addclosefrom_np", JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle AT_INIT = Native.libc("posix_spawnattr_init", JAVA_INT, ADDRESS);
     private static final MethodHandle AT_DESTROY = Native.libc("posix_spawnattr_destroy", JAVA_INT, ADDRESS);
     private static final MethodHandle AT_FLAGS = Native.libc("posix_spawnattr_setflags", JAVA_INT, ADDRESS, JAVA_SHORT);
@@ -49,8 +50,10 @@ public final class Spawn {
     }
 
     /**
-     * Spawns {@code argv} (searched in this process's PATH) with {@code env}, working directory {@code cwd} and
-     * {@code stdio[0..2]} as its descriptors 0, 1, 2, in a new process group.
+     * Spawns {@code argv} (searched in this process's PATH) with {@code env}, working directory {@code cwd} (null: this
+     * process's) and {@code stdio[0..2]} as its descriptors 0, 1, 2, in a new process group. The child gets no other
+     * descriptor of this process (closefrom 3, as the JDK's launcher does): a pipe end another thread holds, even one the
+     * JDK opened without close-on-exec, never keeps a reader elsewhere waiting for an end of file.
      */
     public static Child spawn(List<String> argv, List<String> env, Path cwd, Fd[] stdio) {
         return spawn(argv, env, cwd, stdio, true);
@@ -75,8 +78,11 @@ public final class Spawn {
                     int from = stdio[i].fd(), to = i;
                     check(a, st -> (int) FA_DUP2.invokeExact(st, fa, from, to), "posix_spawn_file_actions_adddup2(" + from + ", " + to + ")");
                 }
-                MemorySegment dir = a.allocateFrom(cwd.toString());
-                check(a, st -> (int) FA_CHDIR.invokeExact(st, fa, dir), "posix_spawn_file_actions_addchdir_np(" + cwd + ")");
+                check(a, st -> (int) FA_CLOSEFROM.invokeExact(st, fa, 3), "posix_spawn_file_actions_addclosefrom_np(3)");
+                if (cwd != null) {
+                    MemorySegment dir = a.allocateFrom(cwd.toString());
+                    check(a, st -> (int) FA_CHDIR.invokeExact(st, fa, dir), "posix_spawn_file_actions_addchdir_np(" + cwd + ")");
+                }
                 check(a, st -> (int) SIGFILLSET.invokeExact(st, all), "sigfillset");
                 check(a, st -> (int) SIGEMPTYSET.invokeExact(st, none), "sigemptyset");
                 short flags = (short) ((ownProcessGroup ? POSIX_SPAWN_SETPGROUP : 0) | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
@@ -103,8 +109,16 @@ public final class Spawn {
         }
     }
 
+    /** How a reaped child ended: its exit code, or the signal that killed it (then {@code code} is 128 + signal, as a shell says). */
+    public record Exit(int code, int signal) {}
+
     /** Reaps the exited child behind {@code pidfd}: its exit code, or 128 + signal when a signal killed it. */
     public static int reap(Fd pidfd) {
+        return reapExit(pidfd).code();
+    }
+
+    /** Reaps the exited child behind {@code pidfd}. */
+    public static Exit reapExit(Fd pidfd) {
         int fd = pidfd.fd();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment info = a.allocate(128, 8);
@@ -115,7 +129,7 @@ public final class Spawn {
                 throw SysException.of("waitid(P_PIDFD, " + fd + ", WEXITED)", (int) -r);
             }
             int code = info.get(JAVA_INT, 8), status = info.get(JAVA_INT, 24);
-            return code == CLD_EXITED ? status : 128 + status;
+            return code == CLD_EXITED ? new Exit(status, 0) : new Exit(128 + status, status);
         }
     }
 

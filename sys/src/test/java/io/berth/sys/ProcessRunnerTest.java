@@ -98,4 +98,78 @@ class ProcessRunnerTest {
         assertThatThrownBy(() -> ProcessRunner.pipeline(java.util.List.of(java.util.List.of("cat"), java.util.List.of("berth-no-such-tool"))).start())
                 .isInstanceOf(HostFailureException.class).hasMessageContaining("cannot run cat | berth-no-such-tool").hasMessageContaining("is it installed?");
     }
+
+    /** Megabytes on both streams at once while the tool also reads megabytes of stdin: nothing waits on a full pipe. */
+    @Test void bigOutputOnBothStreamsAndBigInputDoNotDeadlock() {
+        byte[] in = new byte[5 << 20];
+        java.util.Arrays.fill(in, (byte) 'x');
+        var r = ProcessRunner.of("sh", "-c", "head -c 3000000 /dev/zero >&2; wc -c; head -c 3000000 /dev/zero | tr '\\0' b; echo END")
+                .input(in).run().orThrow();
+        assertThat(r.stdout()).startsWith("[...]").endsWith("bEND\n");
+        assertThat(r.stderr()).startsWith("[...]");
+        assertThat(r.stderr().length()).isLessThanOrEqualTo(ProcessRunner.MAX_CAPTURE + 10);
+        var counted = ProcessRunner.of("wc", "-c").input(in).run().orThrow();
+        assertThat(counted.stdout().strip()).isEqualTo(String.valueOf(in.length));
+    }
+
+    /** A signal is reported as such (and as 128 + signal, as a shell says). */
+    @Test void aKilledToolIsReportedWithItsSignal() {
+        var r = ProcessRunner.of("sh", "-c", "kill -TERM $$").run();
+        assertThat(r.signal()).isEqualTo(15);
+        assertThat(r.exitCode()).isEqualTo(128 + 15);
+        assertThatThrownBy(r::orThrow).isInstanceOf(HostFailureException.class)
+                .hasMessage("sh -c kill -TERM $$ failed (killed by signal 15 (SIGTERM))");
+    }
+
+    @Test void runsInTheGivenDirectoryAndReadsAGivenFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Files.writeString(tmp.resolve("in"), "from a file\n");
+        var r = ProcessRunner.of("sh", "-c", "pwd; cat").directory(tmp).stdinFrom(tmp.resolve("in")).run().orThrow();
+        assertThat(r.stdout()).isEqualTo(tmp.toRealPath() + "\nfrom a file\n");
+        assertThatThrownBy(() -> ProcessRunner.of("cat").stdinFrom(tmp.resolve("missing")).run())
+                .isInstanceOf(HostFailureException.class).hasMessageContaining("cannot open " + tmp.resolve("missing"));
+    }
+
+    /**
+     * Runs on virtual threads do not hold their carriers while the tools run: more runs than carriers, each of which
+     * only ends once every one has started, all finish (with pinned carriers the later ones would never start).
+     */
+    @Test void runsOnVirtualThreadsDoNotPinTheirCarriers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        int n = Runtime.getRuntime().availableProcessors() + 3;
+        String script = "touch " + tmp + "/$1; while [ $(ls " + tmp + " | wc -l) -lt " + n + " ]; do sleep 0.05; done; echo ok";
+        var results = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+        java.util.List<Thread> ts = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String id = "t" + i;
+            ts.add(Thread.ofVirtual().start(() -> results.add(ProcessRunner.of("sh", "-c", script, "sh", id).timeout(Duration.ofMinutes(2)).run().orThrow().stdout())));
+        }
+        for (Thread t : ts) t.join();
+        assertThat(results).hasSize(n).allMatch("ok\n"::equals);
+    }
+
+    /** Every stage's status is reported; a failing middle stage is named by its own result and in orThrow. */
+    @Test void aFailingMiddleStageIsNamed() throws Exception {
+        try (var p = ProcessRunner.pipeline(java.util.List.of(java.util.List.of("sh", "-c", "echo data"),
+                java.util.List.of("sh", "-c", "cat >/dev/null; echo broken >&2; exit 5"), java.util.List.of("cat"))).stdoutCaptured().start()) {
+            var rs = p.await();
+            assertThat(rs).extracting(ProcessRunner.Result::exitCode).containsExactly(0, 5, 0);
+            assertThatThrownBy(() -> rs.get(1).orThrow()).isInstanceOf(HostFailureException.class)
+                    .hasMessage("sh -c cat >/dev/null; echo broken >&2; exit 5 failed (exit code 5): broken");
+        }
+    }
+
+    /** A stage that stops reading ends the one writing into it by SIGPIPE, reported as that signal. */
+    @Test void aWriterWhoseReaderQuitGetsSigpipe() throws Exception {
+        try (var p = ProcessRunner.pipeline(java.util.List.of(java.util.List.of("yes"), java.util.List.of("head", "-c", "10"))).stdoutCaptured().start()) {
+            var rs = p.await();
+            assertThat(rs.getFirst().signal()).isEqualTo(13);
+            assertThat(rs.getLast().stdout()).isEqualTo("y\ny\ny\ny\ny\n");
+        }
+    }
+
+    /** Spawned tools get stdio and nothing else of this process's descriptors. */
+    @Test void toolsInheritNoOtherDescriptor() {
+        var r = ProcessRunner.of("sh", "-c", "ls /proc/self/fd").run().orThrow();
+        // 0, 1, 2, and the descriptor ls opened to list the directory
+        assertThat(r.stdout().lines().toList()).hasSizeLessThanOrEqualTo(4).contains("0", "1", "2");
+    }
 }

@@ -1,14 +1,8 @@
 package io.berth.ct.template;
 
 import io.berth.ct.Progress;
-import io.berth.sys.Fd;
-import io.berth.sys.FdStreams;
-import io.berth.sys.PathCalls;
-import io.berth.sys.Processes;
-import io.berth.sys.Reverter;
-import io.berth.sys.Spawn;
-import io.berth.sys.SysException;
-import io.berth.sys.UnixSockets;
+import io.berth.error.HostFailureException;
+import io.berth.sys.ProcessRunner;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +16,7 @@ import java.util.List;
  * Extracts a template into a rootfs with GNU tar, keeping numeric owners, xattrs and ACLs.
  *
  * <p>Nothing passes through this JVM: the decompressor reads the archive itself (as its stdin) and pipes into tar
- * (both started with posix_spawn on descriptors set up here), so extraction runs as fast as the host's {@code tar -xpf}, and faster where
+ * (a {@link ProcessRunner#pipeline}), so extraction runs as fast as the host's {@code tar -xpf}, and faster where
  * the format allows several threads (gzip through {@code pigz}, which decompresses, reads, writes and checksums on
  * separate threads; xz with {@code -T0} for multi-block archives). Progress is the decompressor's read position in
  * the archive, read from {@code /proc/PID/fdinfo/0}.
@@ -31,6 +25,9 @@ public final class Extractor {
     private Extractor() {}
 
     private static final List<String> TAR = List.of("tar", "--numeric-owner", "--xattrs", "--xattrs-include=*", "--acls", "-xp");
+
+    /** How often the progress (the decompressor's read position) is sampled. */
+    private static final java.time.Duration PROGRESS_EVERY = java.time.Duration.ofMillis(100);
 
     public static void extract(TemplateArchive archive, Path rootfs, Progress progress) throws IOException {
         extract(archive, rootfs, progress, false, w -> {});
@@ -48,122 +45,38 @@ public final class Extractor {
         List<List<String>> stages = new ArrayList<>();
         decompressor(archive.compression()).ifPresent(stages::add);
         stages.add(tar);
-        // not ProcessRunner: a pipeline (decompressor | tar) whose progress is the archive bytes read. Spawned with
-        // posix_spawn (Spawn) on descriptors set up here, not ProcessBuilder.startPipeline: the JDK starts each process
-        // through its jspawnhelper (one more exec) and pipes its launch data to it, ~1.5 ms a process on this machine
-        List<String> env = new ArrayList<>();
-        System.getenv().forEach((k, v) -> env.add(k + "=" + v));
-        List<Spawn.Child> ps = new ArrayList<>();
-        List<StringBuilder> errs = new ArrayList<>();
-        List<Thread> drains = new ArrayList<>();
-        boolean done = false;
-        try (Reverter closeAll = new Reverter()) {
-            Fd in = open(archive.path().toString(), closeAll);
-            Fd nullOut = open("/dev/null", closeAll);
-            for (int i = 0; i < stages.size(); i++) {
-                boolean last = i == stages.size() - 1;
-                Fd[] next = last ? null : Spawn.pipe();
-                Fd[] err = Spawn.pipe();
-                Spawn.Child c;
-                try {
-                    // in berthd's (or the cold command's) process group, as ProcessBuilder children were: Ctrl-C on a cold
-                    // create stops tar with it instead of leaving it extracting on its own
-                    c = Spawn.spawn(stages.get(i), env, Path.of("/"), new Fd[] {in, last ? nullOut : next[1], err[1]}, false);
-                } catch (RuntimeException e) {
-                    if (next != null) {
-                        next[0].close();
-                        next[1].close();
-                    }
-                    err[0].close();
-                    err[1].close();
-                    throw new IOException("cannot run " + stages.get(i).getFirst() + ": " + e.getMessage(), e);
-                } finally {
-                    // the child has its copies; ours must close, or the reader downstream never sees end of file
-                    if (next != null) next[1].close();
-                    err[1].close();
-                    if (i > 0) in.close();
-                }
-                ps.add(c);
-                if (next != null) in = next[0];
-                errs.add(drain(err[0], drains, c.pid()));
-            }
-            Path fdinfo = Path.of("/proc/" + ps.getFirst().pid() + "/fdinfo/0");
-            while ((UnixSockets.poll(ps.getFirst().pidfd(), UnixSockets.POLLIN, 100) & UnixSockets.POLLIN) == 0) {
-                if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
-                position(fdinfo).ifPresent(pos -> progress.update(pos, total));
-            }
-            int[] rc = new int[ps.size()];
-            for (int i = 0; i < ps.size(); i++) rc[i] = Spawn.reap(ps.get(i).pidfd());
-            for (Thread t : drains) t.join();
-            done = true;
-            check(archive, stages, rc, errs, ignoreUnpackErrors, warnings);
+        // the decompressor reads the archive itself; tar's output (it prints nothing on success) is discarded
+        try (ProcessRunner.Running p = ProcessRunner.pipeline(stages).stdinFrom(archive.path()).stdoutDiscarded().start()) {
+            Path fdinfo = Path.of("/proc/" + p.pid(0) + "/fdinfo/0");
+            while (!p.waitFor(PROGRESS_EVERY)) position(fdinfo).ifPresent(pos -> progress.update(pos, total));
+            check(archive, p.await(), ignoreUnpackErrors, warnings);
+        } catch (HostFailureException e) {
+            throw new IOException("extracting template '" + archive.path() + "': " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("extraction of " + archive.path() + " interrupted", e);
-        } finally {
-            if (!done) {
-                for (Spawn.Child c : ps) {
-                    try {
-                        Processes.pidfdSendSignal(c.pidfd(), Processes.SIGKILL);
-                    } catch (RuntimeException ignored) {
-                        // exited already
-                    }
-                    try {
-                        Spawn.reap(c.pidfd());
-                    } catch (RuntimeException ignored) {
-                        // reaped already
-                    }
-                }
-            }
-            ps.forEach(Spawn.Child::close);
         }
         progress.finish(total);
-    }
-
-    private static Fd open(String path, Reverter closeAll) throws IOException {
-        try {
-            Fd fd = PathCalls.openat(Fd.CWD, path, PathCalls.O_RDONLY | PathCalls.O_CLOEXEC, 0);
-            closeAll.push("close " + path, fd::close);
-            return fd;
-        } catch (SysException e) {
-            throw new IOException("cannot open " + path + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Reads a child's stderr until it closes, keeping the first 50 lines. On a platform thread: the read is a native
-     * call, which would hold one of the virtual threads' few carriers for the whole extraction.
-     */
-    private static StringBuilder drain(Fd err, List<Thread> drains, long pid) {
-        StringBuilder sb = new StringBuilder();
-        drains.add(Thread.ofPlatform().daemon(true).name("extract-stderr-" + pid).start(() -> {
-            try (err; var r = new java.io.BufferedReader(new java.io.InputStreamReader(FdStreams.input(err), StandardCharsets.UTF_8))) {
-                r.lines().limit(50).forEach(l -> sb.append(l).append('\n'));
-                r.transferTo(java.io.Writer.nullWriter());
-            } catch (IOException | java.io.UncheckedIOException ignored) {
-                // the tool died; its exit code reports it
-            }
-        }));
-        return sb;
     }
 
     /**
      * Exit codes in pipeline order: a broken archive fails the decompressor first, and tar only sees its truncated
      * output; but a decompressor killed by SIGPIPE (141) only tells that tar stopped reading, so tar's error is the one.
      */
-    private static void check(TemplateArchive archive, List<List<String>> stages, int[] rc, List<StringBuilder> errs,
-                              boolean ignoreUnpackErrors, java.util.function.Consumer<String> warnings) throws IOException {
-        int lastStage = rc.length - 1;
-        for (int i = 0; i < rc.length; i++) {
-            String err = errs.get(i).toString();
-            if (rc[i] == 0) continue;
-            if (i < lastStage && rc[i] == 128 + 13 && rc[lastStage] != 0) continue;
+    private static void check(TemplateArchive archive, List<ProcessRunner.Result> rs, boolean ignoreUnpackErrors,
+                              java.util.function.Consumer<String> warnings) throws IOException {
+        int lastStage = rs.size() - 1;
+        for (int i = 0; i < rs.size(); i++) {
+            ProcessRunner.Result r = rs.get(i);
+            String err = String.join("\n", r.stderr().strip().lines().limit(50).toList());
+            if (r.ok()) continue;
+            if (i < lastStage && r.signal() == 13 && !rs.get(lastStage).ok()) continue;
             if (i == lastStage && ignoreUnpackErrors && !err.contains("Unexpected EOF") && !err.contains("not look like a tar archive")) {
-                warnings.accept("tar reported errors (exit " + rc[i] + "), ignored (--ignore-unpack-errors): " + err.strip());
+                warnings.accept("tar reported errors (exit " + r.exitCode() + "), ignored (--ignore-unpack-errors): " + err);
                 continue;
             }
-            String tool = String.join(" ", stages.get(i).subList(0, Math.min(2, stages.get(i).size())));
-            throw new IOException("extracting template '" + archive.path() + "' failed (" + tool + " exit " + rc[i] + "): " + err.strip());
+            String tool = String.join(" ", r.argv().subList(0, Math.min(2, r.argv().size())));
+            throw new IOException("extracting template '" + archive.path() + "' failed (" + tool + " exit " + r.exitCode() + "): " + err);
         }
     }
 
