@@ -38,6 +38,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_REQUEST (1 << 20)
@@ -46,6 +47,14 @@ extern char **environ;
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2};
 #define NFORWARDED (sizeof forwarded / sizeof forwarded[0])
+
+/* BERTH_PHASES=1: where an exec's time went, printed on stderr as berthd's commands print theirs (bench/run.sh) */
+static int phases;
+static struct timespec t_main, t_sent, t_reply, t_spawned;
+
+static double ms_between(struct timespec a, struct timespec b) {
+    return (double) (b.tv_sec - a.tv_sec) * 1e3 + (double) (b.tv_nsec - a.tv_nsec) / 1e6;
+}
 
 static int tty_fd = -1;
 static struct termios saved_tios;
@@ -204,10 +213,20 @@ static int run_prepared(char **args, int sfd, sigset_t set) {
         fprintf(stderr, "berth: cannot run %s: %s\n", args[0], strerror(e));
         return 127;
     }
+    if (phases) clock_gettime(CLOCK_REALTIME, &t_spawned);
     for (;;) {
         int st;
         pid_t w = waitpid(pid, &st, sfd >= 0 ? WNOHANG : 0);
-        if (w == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
+        if (w == pid) {
+            if (phases) {
+                struct timespec t_end;
+                clock_gettime(CLOCK_REALTIME, &t_end);
+                fprintf(stderr, "berth-phases: client.request=%.2f berthd=%.2f client.spawn=%.2f command=%.2f\n",
+                        ms_between(t_main, t_sent), ms_between(t_sent, t_reply), ms_between(t_reply, t_spawned),
+                        ms_between(t_spawned, t_end));
+            }
+            return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
+        }
         if (w < 0 && errno != EINTR) {
             fprintf(stderr, "berth: waiting for %s: %s\n", args[0], strerror(errno));
             return 255;
@@ -220,6 +239,9 @@ static int run_prepared(char **args, int sfd, sigset_t set) {
 }
 
 int main(int argc, char **argv) {
+    const char *ph = getenv("BERTH_PHASES");
+    phases = ph && strcmp(ph, "1") == 0;
+    if (phases) clock_gettime(CLOCK_REALTIME, &t_main);
     /* Closed standard descriptors become /dev/null, so that the socket never takes their place and three valid
      * descriptors can always be passed. */
     for (int fd = 0; fd <= 2; fd++) {
@@ -298,6 +320,7 @@ int main(int argc, char **argv) {
     if (sent == (ssize_t) sizeof header) write_all(s, body, len);
     else if (sent > 0 && write_all(s, header + sent, sizeof header - (size_t) sent) == 0) write_all(s, body, len);
     free(body);
+    if (phases) clock_gettime(CLOCK_REALTIME, &t_sent);
 
     for (;;) {
         struct pollfd p[2] = {{s, POLLIN, 0}, {sfd, POLLIN, 0}};
@@ -340,6 +363,7 @@ int main(int argc, char **argv) {
                 size_t k = 0;
                 for (char *q = m; k < n; q += strlen(q) + 1) args[k++] = q;
                 close(s);
+                if (phases) clock_gettime(CLOCK_REALTIME, &t_reply);
                 return run_prepared(args, sfd, set);
             }
             case 'M': {

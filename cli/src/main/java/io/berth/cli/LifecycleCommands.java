@@ -166,7 +166,16 @@ public final class LifecycleCommands {
         boolean keepEnv = true;
 
         @Override public Integer call() {
-            return CliErrors.run(spec, () -> interactive(service().attachCommand(vmid, command, keepEnv)));
+            return CliErrors.run(spec, () -> {
+                // BERTH_PHASES=1: berthd's part of an exec, on stderr (the client adds its own line; bench/run.sh)
+                var client = io.berth.cli.daemon.ClientContext.current();
+                if (client.getenv("BERTH_PHASES").filter("1"::equals).isPresent()) {
+                    var rec = io.berth.ct.phases.Phases.record(client.receivedNs(), () -> service().attachCommand(vmid, command, keepEnv));
+                    System.err.println("berth-phases: " + rec.line());
+                    return interactive(rec.result());
+                }
+                return interactive(service().attachCommand(vmid, command, keepEnv));
+            });
         }
     }
 

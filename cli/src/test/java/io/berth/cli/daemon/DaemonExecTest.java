@@ -103,11 +103,11 @@ class DaemonExecTest {
                 "trap 'echo got-INT; exit 7' INT; echo ready; while :; do sleep 1; done"));
         Reader out = new Reader(p.getInputStream());
         out.await(s -> s.contains("ready"));
-        awaitIgnoringSigint(p.pid());
-        // what a shell does on Ctrl-C for a foreground job without a terminal in raw mode
+        awaitReadyForSigint(p.pid());
+        // SIGINT to the client alone (as `kill -INT` of the berth command): it forwards it to lxc-attach's process group
         new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "exec did not end after SIGINT");
-        assertThat(out.text()).contains("got-INT");
+        assertThat(out.finish()).contains("got-INT");
         assertThat(p.exitValue()).isEqualTo(7);
     }
 
@@ -136,7 +136,7 @@ class DaemonExecTest {
         in.write(3); // Ctrl-C
         in.flush();
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "exec did not end after Ctrl-C: " + out.text());
-        assertThat(out.text()).contains("got-INT");
+        assertThat(out.finish()).contains("got-INT");
         assertThat(p.exitValue()).isEqualTo(9);
     }
 
@@ -152,7 +152,7 @@ class DaemonExecTest {
         assertThat(stty(pts)).contains("-icanon").contains("-echo "); // lxc-attach's raw mode, while it runs
         killBerthd();
         assertTrue(p.waitFor(15, TimeUnit.SECONDS), "exec did not finish: " + out.text());
-        assertThat(out.text()).contains("finished").contains("rc=0");
+        assertThat(out.finish()).contains("finished").contains("rc=0");
         assertThat(Files.readString(after)).contains(" icanon").contains(" echo ").doesNotContain("-icanon");
 
         // without a terminal the client runs it too (as its child, forwarding signals): berthd's death changes nothing
@@ -163,7 +163,7 @@ class DaemonExecTest {
         qout.await(s -> s.contains("ready"));
         killBerthd();
         assertTrue(q.waitFor(15, TimeUnit.SECONDS), "exec did not finish: " + qout.text());
-        assertThat(qout.text()).as("exit %d", q.exitValue()).contains("finished").doesNotContain("berthd went away");
+        assertThat(qout.finish()).as("exit %d", q.exitValue()).contains("finished").doesNotContain("berthd went away");
         assertThat(q.exitValue()).isEqualTo(3);
         String left = "?";
         for (int i = 0; i < 50 && !left.isEmpty(); i++) { // the container's side of lxc-attach may take a moment to go
@@ -210,32 +210,89 @@ class DaemonExecTest {
     }
 
     /**
-     * Until the lxc-attach the client runs ignores SIGINT, as it does while it waits for the process inside (leaving
-     * Ctrl-C to the process group): a SIGINT before that kills lxc-attach, which takes the process inside with it
-     * (SIGKILL), as when lxc-attach is run by hand. On a loaded machine that moment can come well after the process
-     * inside printed its first line.
+     * Waits until a SIGINT sent to the client can only end as the test expects: every {@code lxc-attach} under the
+     * client ignores SIGINT, as it does while it waits for the process inside (a SIGINT before that kills lxc-attach,
+     * which takes the process inside with it, as when lxc-attach is run by hand), and a process under it (the shell
+     * inside the container, seen through its host pid) has its trap installed (SIGINT caught). The whole tree is
+     * watched: client, lxc-attach, the shell inside and its {@code sleep}. On a loaded machine these can come well
+     * after the process inside printed its first line.
      */
-    static void awaitIgnoringSigint(long clientPid) throws Exception {
-        long deadline = System.nanoTime() + 20_000_000_000L;
+    static void awaitReadyForSigint(long clientPid) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        String seen = "";
         while (System.nanoTime() < deadline) {
-            for (ProcessHandle child : ProcessHandle.of(clientPid).map(h -> h.children().toList()).orElse(List.of())) {
-                try {
-                    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(child.pid()), "status"))) {
-                        if (line.startsWith("SigIgn:") && (Long.parseLong(line.substring(7).strip(), 16) & (1L << 1)) != 0) return;
-                    }
-                } catch (IOException e) {
-                    // gone meanwhile
+            List<ProcessHandle> tree = ProcessHandle.of(clientPid).map(h -> h.descendants().toList()).orElse(List.of());
+            int attach = 0, attachIgnoring = 0;
+            boolean trapped = false;
+            StringBuilder sb = new StringBuilder();
+            for (ProcessHandle h : tree) {
+                long ign = sigMask(h.pid(), "SigIgn:"), cgt = sigMask(h.pid(), "SigCgt:");
+                String cmd = argv0(h.pid());
+                sb.append(h.pid()).append(' ').append(cmd).append(" ign=").append(Long.toHexString(ign)).append(" cgt=")
+                        .append(Long.toHexString(cgt)).append("; ");
+                // lxc-attach re-executes itself from a memfd: its argv[0] stays, its exe link does not
+                boolean isAttach = cmd.equals("lxc-attach") || cmd.endsWith("/lxc-attach");
+                if (isAttach) {
+                    attach++;
+                    if (ign >= 0 && (ign & SIGINT_BIT) != 0) attachIgnoring++;
+                } else if (cgt >= 0 && (cgt & SIGINT_BIT) != 0) {
+                    trapped = true;
                 }
+            }
+            if (attach > 0 && attachIgnoring == attach && trapped) return;
+            seen = sb.toString();
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the client's lxc-attach did not come to ignore SIGINT with the trap set inside: " + seen);
+    }
+
+    static final long SIGINT_BIT = 1L << 1;
+
+    static String argv0(long pid) {
+        try {
+            String c = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"));
+            int nul = c.indexOf('\0');
+            return nul < 0 ? c : c.substring(0, nul);
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
+    }
+
+    /** A signal mask line of /proc/PID/status ({@code SigIgn:}, {@code SigCgt:}); -1 when the process is gone. */
+    static long sigMask(long pid, String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith(field)) return Long.parseLong(line.substring(field.length()).strip(), 16);
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone meanwhile
+        }
+        return -1;
+    }
+
+    /** SIGKILL to berthd, found by its pid file and checked to be this test's berthd before anything is killed. */
+    static void killBerthd() throws Exception {
+        long pid = berthdPid();
+        assertThat(new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor()).isZero();
+        ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+    }
+
+    /** The pid in berthd's pid file, once it names a live {@code daemon run} of this test's root (30 s at most). */
+    static long berthdPid() throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            try {
+                long pid = Long.parseLong(Files.readString(root.resolve("var/run/berthd.pid")).strip());
+                String cmdline = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).replace('\0', ' ');
+                if (cmdline.contains(" " + root + " daemon run")) return pid;
+                last = pid + ": " + cmdline;
+            } catch (IOException | NumberFormatException e) {
+                last = e.toString();
             }
             Thread.sleep(20);
         }
-        throw new AssertionError("the client's lxc-attach did not come to ignore SIGINT");
-    }
-
-    static void killBerthd() throws Exception {
-        long pid = Long.parseLong(Files.readString(root.resolve("var/run/berthd.pid")).strip());
-        assertThat(new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor()).isZero();
-        ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+        throw new AssertionError("berthd's pid file names no berthd of " + root + ": " + last);
     }
 
     // ---- helpers ----
@@ -335,6 +392,15 @@ class DaemonExecTest {
 
         String text() {
             return new String(bytes(), StandardCharsets.UTF_8);
+        }
+
+        /**
+         * All of the output, once the process has ended: the reader thread may not have taken the last bytes from the
+         * pipe yet when waitFor returns (on a loaded machine it often has not), so wait for its end of stream.
+         */
+        String finish() throws InterruptedException {
+            thread.join(20_000);
+            return text();
         }
 
         void await(Predicate<String> p) throws InterruptedException {

@@ -23,7 +23,10 @@ public final class ExecService {
     /** {@link #attachCommand(int, List)}; with {@code keepEnv} the command's own environment passes in (pct's default). */
     public List<String> attachCommand(int vmid, List<String> command, boolean keepEnv) {
         mustExist(vmid);
-        return ctx.running(vmid).attachCommand(command, keepEnv);
+        io.berth.ct.phases.Phases.mark("exists");
+        var rt = ctx.running(vmid);
+        io.berth.ct.phases.Phases.mark("running");
+        return rt.attachCommand(command, keepEnv);
     }
 
     /**
