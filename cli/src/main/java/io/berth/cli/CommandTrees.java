@@ -21,12 +21,15 @@ import picocli.CommandLine;
 final class CommandTrees {
     static final int IDLE_PER_COMMAND = 4;
 
-    /** Commands with no state outside picocli's fields (audited: their fields are all {@code @Option}/{@code @Parameters}, {@code @Spec}, {@code @ParentCommand}). */
+    /**
+     * Commands with no state outside picocli's fields (audited: their fields are all {@code @Option}/{@code @Parameters},
+     * {@code @Spec}, {@code @ParentCommand}, or an {@code @Unmatched} list that starts null).
+     */
     static final Set<Class<?>> REUSABLE = Set.of(StatusCommand.class, ListCommand.class, ConfigShowCommand.class,
             ConfigPendingCommand.class, LifecycleCommands.Start.class, LifecycleCommands.Stop.class,
             LifecycleCommands.Shutdown.class, LifecycleCommands.Reboot.class, LifecycleCommands.Suspend.class,
             LifecycleCommands.Resume.class, LifecycleCommands.Destroy.class, LifecycleCommands.Enter.class,
-            LifecycleCommands.Exec.class, LifecycleCommands.Console.class);
+            LifecycleCommands.Exec.class, LifecycleCommands.Console.class, CreateCommand.class);
 
     private static final Map<Class<?>, Queue<CommandLine>> IDLE = new ConcurrentHashMap<>();
 

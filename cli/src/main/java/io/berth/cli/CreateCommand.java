@@ -6,7 +6,6 @@ import io.berth.cli.daemon.ClientContext;
 import io.berth.ct.CreateRequest;
 import io.berth.ct.CreateResult;
 import io.berth.ct.Progress;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,11 +39,16 @@ public final class CreateCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
-    @Unmatched List<String> rest = new ArrayList<>();
+    /**
+     * Null until picocli sets it: berthd reuses this command's tree ({@link CommandTrees}), and picocli resets an
+     * {@code @Unmatched} field to its initial object and then adds to it, so an initial list would keep every request's
+     * options.
+     */
+    @Unmatched List<String> rest;
 
     @Override public Integer call() {
         return CliErrors.run(spec, () -> {
-            Map<String, String> options = new LinkedHashMap<>(parseOptions(rest));
+            Map<String, String> options = new LinkedHashMap<>(parseOptions(rest == null ? List.of() : rest));
             ClientContext client = ClientContext.current();
             String restore = options.remove("restore");
             // pct create's own parameters (not config keys)

@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.Unmatched;
 
 /** berthd's command trees, kept between requests: no request may see an option or a root of the one before. */
 class CommandTreesTest {
@@ -95,18 +96,43 @@ class CommandTreesTest {
 
     /**
      * The audit behind {@link CommandTrees#REUSABLE}, kept true: every instance field of those commands (and their
-     * superclasses) is one picocli manages, so nothing of a request survives into the next.
+     * superclasses) is one picocli manages, so nothing of a request survives into the next. An {@code @Unmatched}
+     * list must start null: picocli resets it to its initial object and adds to that, so an initial list would grow
+     * with every request.
      */
-    @Test void reusableCommandsHaveOnlyPicocliManagedFields() {
+    @Test void reusableCommandsHaveOnlyPicocliManagedFields() throws Exception {
         for (Class<?> c : CommandTrees.REUSABLE) {
+            Object fresh = null;
             for (Class<?> k = c; k != null && k != Object.class; k = k.getSuperclass()) {
                 for (var f : k.getDeclaredFields()) {
                     if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
                     boolean managed = f.isAnnotationPresent(Option.class) || f.isAnnotationPresent(Parameters.class)
                             || f.isAnnotationPresent(Spec.class) || f.isAnnotationPresent(ParentCommand.class);
+                    if (f.isAnnotationPresent(Unmatched.class)) {
+                        if (fresh == null) {
+                            var ctor = c.getDeclaredConstructor();
+                            ctor.setAccessible(true);
+                            fresh = ctor.newInstance();
+                        }
+                        f.setAccessible(true);
+                        assertThat(f.get(fresh)).as(c.getSimpleName() + "." + f.getName() + ": an @Unmatched field must start null").isNull();
+                        managed = true;
+                    }
                     assertThat(managed).as(c.getSimpleName() + "." + f.getName() + " is not managed by picocli").isTrue();
                 }
             }
         }
+    }
+
+    /** create's key options are unmatched arguments: the second of two identical requests must see only its own. */
+    @Test void createsUnmatchedOptionsDoNotCarryOver() throws Exception {
+        Path a = root("d", "arch: amd64\nhostname: delta\nmemory: 512\nostype: debian\n");
+        String[] req = {"--root", a.toString(), "create", "101", tmp.resolve("missing.tar.gz").toString(), "--rootfs", "local:0", "--memory", "256", "--quiet"};
+        Result first = run(req);
+        Result second = run(req);
+        assertThat(first.rc()).isNotZero();
+        assertThat(second.err()).as("the second request").doesNotContain("given twice").isEqualTo(first.err());
+        assertThat(second.rc()).isEqualTo(first.rc());
+        assertThat(CommandTrees.idle(CreateCommand.class)).isEqualTo(1);
     }
 }

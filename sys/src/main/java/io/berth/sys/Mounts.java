@@ -188,10 +188,27 @@ public final class Mounts {
 
     /**
      * Unmounts the mount whose root {@code mountRoot} is (an fd from a symlink-safe lookup), with no
-     * path lookup: on a thread with its own fs state, fchdir to it and umount2(".") there. Works in
+     * path lookup: on a thread with its own fs state (this one when it is an isolated thread, else a new one), fchdir
+     * to it and umount2(".") there. Works in
      * any mount namespace (unlike /proc/self/fd paths, which need the host's /proc).
      */
     public static void umountAt(Fd mountRoot, int flags) {
+        if (Namespaces.isIsolatedThread()) {
+            // this thread's cwd is its own already (create's populate thread): no thread to start, only the cwd to put back
+            try (Fd back = PathCalls.openat(Fd.CWD, ".", PathCalls.O_PATH | PathCalls.O_DIRECTORY | PathCalls.O_CLOEXEC, 0);
+                 Arena a = Arena.ofConfined()) {
+                int fd = mountRoot.fd(), home = back.fd();
+                Native.call(a, st -> (int) FCHDIR.invokeExact(st, fd), () -> "fchdir(" + fd + ")");
+                try {
+                    Native.call(a, st -> (int) UMOUNT2.invokeExact(st, a.allocateFrom("."), flags),
+                            () -> "umount2(\".\" (fd " + fd + "), " + umountNames(flags) + ")");
+                } finally {
+                    // as leaveCwd: the detached mount's last reference, if the cwd was it, goes in this syscall
+                    Native.call(a, st -> (int) FCHDIR.invokeExact(st, home), () -> "fchdir(" + home + ")");
+                }
+            }
+            return;
+        }
         Namespaces.onIsolatedThread("umount", () -> {
             int fd = mountRoot.fd();
             try (Arena a = Arena.ofConfined()) {
