@@ -8,8 +8,9 @@
  * command (not running, not root, a command it does not serve), it runs the cold path: bin/berth with BERTH_COLD=1
  * (for this run only).
  *
- * Environment (set by bin/berth, or by the hook command line LXC runs): BERTH_SOCK = the socket path,
- * BERTH_LAUNCHER = bin/berth itself; a non-empty BERTH_NO_DAEMON runs the cold path.
+ * Environment (set by bin/berth): BERTH_SOCK = the socket path, BERTH_LAUNCHER = bin/berth itself; a non-empty
+ * BERTH_NO_DAEMON runs the cold path. The hook command line LXC runs passes the first two as the client's own
+ * leading options instead: --berthd-socket PATH --launcher PATH.
  *
  * Wire format (host byte order, both ends on one host):
  *   request  = "BRT2" u32:length, then length bytes of NUL-terminated strings:
@@ -252,6 +253,21 @@ int main(int argc, char **argv) {
                 close(n);
             }
         }
+    }
+    /* The client's own options, only before everything else: the hook command line LXC runs (sh -c "exec CMD", see
+     * io.berth.ct.hook.HookCommand) names the socket and the launcher here, where env(1) cost one exec per hook.
+     * They become BERTH_SOCK/BERTH_LAUNCHER, so berthd and the cold path see them as before. */
+    int own = 1;
+    while (own + 1 < argc) {
+        if (strcmp(argv[own], "--berthd-socket") == 0) setenv("BERTH_SOCK", argv[own + 1], 1);
+        else if (strcmp(argv[own], "--launcher") == 0) setenv("BERTH_LAUNCHER", argv[own + 1], 1);
+        else break;
+        own += 2;
+    }
+    if (own > 1) {
+        argv[own - 1] = argv[0];
+        argv += own - 1;
+        argc -= own - 1;
     }
     /* BERTH_NO_DAEMON: as in bin/berth (LXC's hooks run this client directly, see io.berth.ct.hook.HookCommand) */
     const char *nodaemon = getenv("BERTH_NO_DAEMON");

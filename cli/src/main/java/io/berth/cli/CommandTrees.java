@@ -29,7 +29,7 @@ final class CommandTrees {
             ConfigPendingCommand.class, LifecycleCommands.Start.class, LifecycleCommands.Stop.class,
             LifecycleCommands.Shutdown.class, LifecycleCommands.Reboot.class, LifecycleCommands.Suspend.class,
             LifecycleCommands.Resume.class, LifecycleCommands.Destroy.class, LifecycleCommands.Enter.class,
-            LifecycleCommands.Exec.class, LifecycleCommands.Console.class, CreateCommand.class);
+            LifecycleCommands.Exec.class, LifecycleCommands.Console.class, CreateCommand.class, LxcHookCommand.class);
 
     private static final Map<Class<?>, Queue<CommandLine>> IDLE = new ConcurrentHashMap<>();
 
@@ -48,8 +48,15 @@ final class CommandTrees {
             out.println(new Main.Version().getVersion()[0]);
             return 0;
         }
-        Queue<CommandLine> idle = path instanceof LeanPath.Single s && REUSABLE.contains(s.command())
-                ? IDLE.computeIfAbsent(s.command(), c -> new ConcurrentLinkedQueue<>()) : null;
+        // LXC's hooks too: two per start/stop cycle, during lxc-start/lxc-stop, where a tree built per request was
+        // most of berthd's time between the hook's request and its work
+        Class<?> command = switch (path) {
+            case LeanPath.Single s -> s.command();
+            case LeanPath.Hook h -> LxcHookCommand.class;
+            default -> null;
+        };
+        Queue<CommandLine> idle = command != null && REUSABLE.contains(command)
+                ? IDLE.computeIfAbsent(command, c -> new ConcurrentLinkedQueue<>()) : null;
         CommandLine cl = idle == null ? null : idle.poll();
         if (cl == null) cl = LeanPath.commandLine(args);
         cl.setOut(out);

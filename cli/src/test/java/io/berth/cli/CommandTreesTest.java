@@ -73,6 +73,18 @@ class CommandTreesTest {
         assertThat(Files.readString(a.resolve("etc/lxc/100.conf"))).contains("memory: 768");
     }
 
+    @Test void lxcHookRequestsReuseOneTreeWithoutCarryingArgumentsOver() throws Exception {
+        Path a = root("h", "arch: amd64\nhostname: eta\nmemory: 512\nostype: debian\n");
+        Result bogus = run("--root", a.toString(), "hook", "100", "lxc", "no-such-hook");
+        assertThat(bogus.rc()).isNotZero();
+        assertThat(bogus.err()).contains("hook type 'no-such-hook' is unknown");
+        // the same tree again, no arguments: the three of the request before are gone (LXC_HOOK_TYPE is not set here)
+        Result none = run("--root", a.toString(), "hook");
+        assertThat(none.rc()).isNotZero();
+        assertThat(none.err()).contains("no hook type given").doesNotContain("no-such-hook");
+        assertThat(CommandTrees.idle(LxcHookCommand.class)).isEqualTo(1);
+    }
+
     @Test void concurrentRequestsOfOneCommandUseTheirOwnTrees() throws Exception {
         List<Path> roots = new ArrayList<>();
         for (int i = 0; i < 8; i++) roots.add(root("r" + i, "arch: amd64\nhostname: host" + i + "\nmemory: 512\nostype: debian\n"));

@@ -75,7 +75,8 @@ public record HookCommand(Path launcher, Optional<Path> root, Optional<Direct> d
     /** The hook command line (LXC runs it through sh -c, so the renderer refuses shell metacharacters). */
     public String commandLine() {
         String args = root.map(r -> " --root " + r.toAbsolutePath()).orElse("") + " hook";
-        return direct.map(d -> "env BERTH_SOCK=" + d.socket() + " " + ENV + "=" + launcher + " " + d.client() + args)
+        // the client's own leading options instead of env(1): LXC's sh execs the client directly
+        return direct.map(d -> d.client() + " --berthd-socket " + d.socket() + " --launcher " + launcher + args)
                 .orElse(launcher + args);
     }
 }
