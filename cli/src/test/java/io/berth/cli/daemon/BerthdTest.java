@@ -80,6 +80,27 @@ class BerthdTest {
         assertThat(ctx.pid()).isEqualTo(p.pid());
     }
 
+    /** As LXC runs the rendered hook line (io.berth.ct.hook.HookCommand): sh -c "exec CMD", no BERTH_* inherited. */
+    @Test void theHookLineNamesSocketAndLauncherAsTheClientsOwnOptions() throws Exception {
+        Path source = Path.of(System.getProperty("berth.source.root", "..")).toAbsolutePath();
+        Path build = Path.of(System.getProperty("berth.build.dir", "target")).toAbsolutePath();
+        Path launcher = source.resolve("bin/berth");
+        var hook = new io.berth.ct.hook.HookCommand(launcher, java.util.Optional.of(root),
+                java.util.Optional.of(new io.berth.ct.hook.HookCommand.Direct(build.resolve("berth-client"), daemon.socket())));
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", "exec " + hook.commandLine() + " post-stop").directory(root.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("BERTH_"));
+        pb.environment().put("LXC_NAME", "123");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isZero();
+        // the client's options are not part of the command berthd gets, and reach it as the two variables
+        assertThat(out).startsWith("args=--root|" + root + "|hook|post-stop\n");
+        ClientContext ctx = contexts.getFirst();
+        assertThat(ctx.getenv("BERTH_SOCK")).contains(daemon.socket().toString());
+        assertThat(ctx.getenv("BERTH_LAUNCHER")).contains(launcher.toString());
+        assertThat(ctx.getenv("LXC_NAME")).contains("123");
+    }
+
     @Test void aCommandBerthdDoesNotServeRunsInTheClientsOwnJvm() throws Exception {
         Process p = client(List.of("--root", root.toString(), "no-such-command"), Map.of());
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
