@@ -684,13 +684,15 @@ public final class BenchMain {
         private int nextCreateId = 3200;
 
         /**
-         * A few creates through berthd before the create rows, untimed: a resident daemon has created containers before
-         * (the first create of a JVM loads and links the whole create path), as the list/status and set rows warm theirs.
+         * Creates through berthd before the create rows, untimed: a resident daemon has created containers before, as
+         * the list/status and set rows warm theirs. berthd compiles only code that ran 1000 times (5x C1's thresholds),
+         * so its fixed work per create (everything but the extraction) fell from ~17 ms over its first 12 creates to
+         * ~15 over the next 12 and ~13 after 25 (phase medians, 2026-12-02, load 3-9): 30 reach that steady state.
          */
         void warmCreate(Path tmpl) {
             if (!daemonStarted) return;
             progress("warming berthd's create path");
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < 30; i++) {
                 int v = nextCreateId++;
                 berthIds.add(v);
                 List<String> a = new ArrayList<>(List.of("create", Integer.toString(v), tmpl.toString(), "--rootfs", "local:0", "--quiet"));
