@@ -110,6 +110,7 @@ public final class BenchMain {
                 List<Row> rows = b.runAll(defined, running);
                 System.out.println(render(rows, runs, defined, running) + b.whereShown() + "\n" + renderTargets(targets(rows, running)));
                 if (only.contains("create")) System.out.println(b.createPhases);
+                if (only.contains("lifecycle")) System.out.println(b.execPhases);
                 Runtime.getRuntime().removeShutdownHook(cleanup);
                 return;
             }
@@ -118,9 +119,9 @@ public final class BenchMain {
             System.out.println(table);
             if (out != null) writeSection(out, "BENCH", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
                     + " on " + hostSummary() + " (load average before the run: " + b.loadBefore + ").\n\n" + table);
-            System.out.println(b.startPhases + b.createPhases);
+            System.out.println(b.startPhases + b.execPhases + b.createPhases);
             if (out != null) writeSection(out, "PHASES", "Measured " + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))
-                    + " on " + hostSummary() + " (load average before the run: " + b.loadBefore + ").\n\n" + b.startPhases + b.createPhases);
+                    + " on " + hostSummary() + " (load average before the run: " + b.loadBefore + ").\n\n" + b.startPhases + b.execPhases + b.createPhases);
             writeMemory(b, out);
             if (noSnapshots) {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
@@ -586,8 +587,17 @@ public final class BenchMain {
             if (want("lifecycle")) {
                 rows.add(row("status of one container", "lxc-info", () -> med(lxc("lxc-info", raw)),
                         shown("status", id), m -> med(berth(m, "status", id)), true, ""));
+                if (daemonStarted) {
+                    // as the list/status, set and create rows warm theirs: a resident daemon is warm in steady state
+                    progress("warming berthd's exec path");
+                    for (int i = 0; i < 100; i++) Measure.run(berth(Mode.DAEMON, "exec", id, "--", "true"));
+                }
                 rows.add(row("exec `true`", "lxc-attach -- true", () -> med(lxc("lxc-attach", raw, "--", "true")),
                         shown("exec", id, "-- true"), m -> med(berth(m, "exec", id, "--", "true")), true, ""));
+                if (daemonStarted) {
+                    progress("exec phases");
+                    execPhases = execPhases(raw, id);
+                }
                 // enter-like: on a terminal (util-linux script gives the command a pty), lxc-attach allocates a pty of the
                 // container's and puts ours in raw mode; through berthd the client execs the prepared lxc-attach
                 rows.add(row("exec `true` on a pty (enter-like)", "script -qec 'lxc-attach -- true'",
@@ -796,6 +806,60 @@ public final class BenchMain {
             sb.append(String.format(Locale.ROOT, "%nRatio of the medians: %.2fx (sum of the phase medians: %.1f ms).%n",
                     Measure.median(pr.totals()) / Measure.median(rawTotal), phaseSum));
             sb.append(stopPhases(raw, id));
+            return sb.toString();
+        }
+
+        String execPhases = "";
+
+        /**
+         * Where {@code berth exec ID -- true} through berthd spends its time, beside {@code lxc-attach -- true} (runs
+         * interleaved): with {@code BERTH_PHASES=1} berthd prints its phases (from accepting the request: reading it and
+         * parsing the command line, the config's existence, the running check over LXC's command socket) and the client
+         * its own (building and sending the request, the round trip until berthd's answer, starting the lxc-attach
+         * berthd prepared, lxc-attach until it exits). The rest of the wall time is bin/berth (dash) and the exec of
+         * the client, and the exit.
+         */
+        String execPhases(String raw, String id) {
+            List<Double> rawTotal = new ArrayList<>(), total = new ArrayList<>();
+            Map<String, List<Double>> ph = new java.util.LinkedHashMap<>();
+            Cmd cmd = berth(Mode.DAEMON, "exec", id, "--", "true");
+            Map<String, String> env = new java.util.HashMap<>(cmd.env());
+            env.put("BERTH_PHASES", "1");
+            Cmd withPhases = new Cmd(cmd.argv(), env);
+            for (int i = 0; i < WARMUP + runs; i++) {
+                long t0 = System.nanoTime();
+                Measure.run(lxc("lxc-attach", raw, "--", "true"));
+                long t1 = System.nanoTime();
+                String out = Measure.run(withPhases);
+                long t2 = System.nanoTime();
+                if (i < WARMUP) continue;
+                rawTotal.add((t1 - t0) / 1e6);
+                total.add((t2 - t1) / 1e6);
+                out.lines().filter(l -> l.startsWith("berth-phases: ")).forEach(l -> {
+                    for (String kv : l.substring("berth-phases: ".length()).split(" ")) {
+                        int eq = kv.lastIndexOf('=');
+                        ph.computeIfAbsent(kv.substring(0, eq), k -> new ArrayList<>()).add(Double.parseDouble(kv.substring(eq + 1)));
+                    }
+                });
+            }
+            java.util.function.Function<String, Double> m = k -> ph.containsKey(k) ? Measure.median(ph.get(k)) : Double.NaN;
+            double inBerthd = 0;
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%n`berth exec ID -- true` through berthd: medians of %d runs "
+                    + "(phases printed by berthd and berth-client with `BERTH_PHASES=1`), interleaved with `lxc-attach -- true`.%n%n"
+                    + "| phase | ms |%n| --- | ---: |%n", runs));
+            for (String k : List.of("request", "exists", "running", "finish")) {
+                inBerthd += m.apply(k);
+                sb.append("| berthd: ").append(k).append(" | ").append(ms(m.apply(k))).append(" |\n");
+            }
+            sb.append("| client: building and sending the request | ").append(ms(m.apply("client.request"))).append(" |\n");
+            sb.append("| client: the round trip, outside berthd's phases (hand-over to a connection thread, wake-ups) | ")
+                    .append(ms(m.apply("berthd") - inBerthd)).append(" |\n");
+            sb.append("| client: starting lxc-attach | ").append(ms(m.apply("client.spawn"))).append(" |\n");
+            sb.append("| lxc-attach, run by the client, until it exits | ").append(ms(m.apply("command"))).append(" |\n");
+            double measured = m.apply("client.request") + m.apply("berthd") + m.apply("client.spawn") + m.apply("command");
+            sb.append("| bin/berth (dash), exec of the client, exit (total minus the above) | ").append(ms(Measure.median(total) - measured)).append(" |\n");
+            sb.append("| **berth exec via berthd, total** | **").append(ms(Measure.median(total))).append("** |\n");
+            sb.append("| **raw: `lxc-attach -- true`** | **").append(ms(Measure.median(rawTotal))).append("** |\n");
             return sb.toString();
         }
 

@@ -61,7 +61,9 @@ final class CommandTrees {
         if (cl == null) cl = LeanPath.commandLine(args);
         cl.setOut(out);
         cl.setErr(err);
-        int rc = cl.execute(args);
+        var plain = idle != null && ((LeanPath.Single) path).command() == LifecycleCommands.Exec.class
+                ? LifecycleCommands.plainExec(cl, args) : java.util.Optional.<LifecycleCommands.Exec>empty();
+        int rc = plain.isPresent() ? plain.get().call() : cl.execute(args);
         // the size is a hint under concurrency: a few more trees than the bound may stay, never unboundedly many
         if (idle != null && idle.size() < IDLE_PER_COMMAND) idle.offer(cl);
         return rc;

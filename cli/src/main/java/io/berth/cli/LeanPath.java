@@ -47,13 +47,30 @@ sealed interface LeanPath {
 
     /** The command of Main's subcommands named (or aliased) {@code name}. */
     private static java.util.Optional<Single> single(String name) {
-        for (Class<?> c : Main.class.getAnnotation(Command.class).subcommands()) {
-            Command a = c.getAnnotation(Command.class);
-            if (a == null) continue;
-            if (a.name().equals(name)) return java.util.Optional.of(new Single(name, c));
-            for (String alias : a.aliases()) if (alias.equals(name)) return java.util.Optional.of(new Single(a.name(), c));
+        return java.util.Optional.ofNullable(Commands.BY_NAME.get(name));
+    }
+
+    /**
+     * Main's subcommands by name and alias, read from the annotations once: berthd looks a command up per request,
+     * and walking the annotations each time (interpreted, in a daemon that compiles late) was a measurable part of a
+     * short command. A holder class, so that a cold JVM reads them only on the paths that need them.
+     */
+    final class Commands {
+        static final java.util.Map<String, Single> BY_NAME = byName();
+
+        private Commands() {}
+
+        private static java.util.Map<String, Single> byName() {
+            java.util.Map<String, Single> m = new java.util.HashMap<>();
+            for (Class<?> c : Main.class.getAnnotation(Command.class).subcommands()) {
+                Command a = c.getAnnotation(Command.class);
+                if (a == null) continue;
+                // in Main's order, name before aliases: the first match wins, as a walk in that order would find
+                m.putIfAbsent(a.name(), new Single(a.name(), c));
+                for (String alias : a.aliases()) m.putIfAbsent(alias, new Single(a.name(), c));
+            }
+            return java.util.Map.copyOf(m);
         }
-        return java.util.Optional.empty();
     }
 
     /**

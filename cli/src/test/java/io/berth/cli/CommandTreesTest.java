@@ -107,6 +107,35 @@ class CommandTreesTest {
     }
 
     /**
+     * exec's plain form skips picocli's parse on a kept tree (LifecycleCommands.plainExec): it must take the root,
+     * VMID and command of its own request, answer exactly as picocli's parse of the same request does, and leave the
+     * tree as clean for the next request (either way) as a parse does.
+     */
+    @Test void execsPlainFormAnswersAsPicocliAndCarriesNothingOver() throws Exception {
+        Path a = root("ea", "arch: amd64\nhostname: alpha\nostype: debian\n");
+        Path b = root("eb", "arch: amd64\nhostname: beta\nostype: debian\n");
+        for (Path r : List.of(a, b, a)) {
+            // no container 101 in either root: the error names this request's root
+            Result plain = run("--root", r.toString(), "exec", "101", "--", "true");
+            Result parsed = run("--root", r.toString(), "exec", "--keep-env", "1", "101", "--", "true"); // not the plain form
+            assertThat(plain.rc()).isEqualTo(CliErrors.EXIT_NOT_FOUND).isEqualTo(parsed.rc());
+            assertThat(plain.err()).contains(r.resolve("etc/lxc/101.conf").toString()).isEqualTo(parsed.err());
+            assertThat(run("--root=" + r, "exec", "101", "--", "true").err()).isEqualTo(plain.err());
+            // 100 exists, stopped: the running check comes next
+            Result stopped = run("--root", r.toString(), "exec", "100", "--", "sh", "-c", "exit 3");
+            assertThat(stopped.rc()).isEqualTo(CliErrors.EXIT_STATE);
+            assertThat(stopped.err()).isEqualTo(run("--root", r.toString(), "exec", "100", "--keep-env", "0", "--", "true").err());
+        }
+        // what the plain form does not take goes to picocli, which reports it as before
+        Result badVmid = run("--root", a.toString(), "exec", "0100", "--", "true");
+        assertThat(badVmid.rc()).isEqualTo(CliErrors.EXIT_INVALID);
+        assertThat(badVmid.err()).contains("VMID");
+        assertThat(run("--root", a.toString(), "exec", "100", "--").rc()).isEqualTo(CliErrors.EXIT_INVALID); // no command
+        assertThat(run("--root", a.toString(), "exec", "100", "true").rc()).isEqualTo(CliErrors.EXIT_STATE); // no "--": picocli
+        assertThat(CommandTrees.idle(LifecycleCommands.Exec.class)).isEqualTo(1);
+    }
+
+    /**
      * The audit behind {@link CommandTrees#REUSABLE}, kept true: every instance field of those commands (and their
      * superclasses) is one picocli manages, so nothing of a request survives into the next. An {@code @Unmatched}
      * list must start null: picocli resets it to its initial object and adds to that, so an initial list would grow
