@@ -1,9 +1,13 @@
 package io.berth.api;
 
+import io.berth.error.HostFailureException;
+import io.berth.sys.ProcessRunner;
+import io.berth.sys.Processes;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,7 +26,7 @@ public final class FrontProcess implements AutoCloseable {
     private final Path pidFile;
     private final Path log;
     private final Consumer<String> logger;
-    private volatile Process process;
+    private volatile ProcessRunner.Running process;
     private volatile boolean closed;
     private final Thread watcher;
 
@@ -59,15 +63,12 @@ public final class FrontProcess implements AutoCloseable {
 
     private void spawn() {
         try {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            pb.environment().put("BERTH_CERT_PASSWORD", password);
-            pb.environment().remove("JAVA_TOOL_OPTIONS");
-            pb.environment().put("MALLOC_ARENA_MAX", "2"); // one glibc arena per thread otherwise
-            process = pb.start();
-            Files.writeString(pidFile, process.pid() + "\n");
-        } catch (IOException e) {
+            process = ProcessRunner.pipeline(List.of(command)).stdoutTo(log, true).stderrToStdout()
+                    .env("BERTH_CERT_PASSWORD", password).envRemove("JAVA_TOOL_OPTIONS")
+                    .env("MALLOC_ARENA_MAX", "2") // one glibc arena per thread otherwise
+                    .start();
+            Files.writeString(pidFile, process.pid(0) + "\n");
+        } catch (IOException | HostFailureException e) {
             throw new IllegalStateException("cannot start the API front (" + String.join(" ", command) + "): " + e.getMessage(), e);
         }
     }
@@ -75,18 +76,18 @@ public final class FrontProcess implements AutoCloseable {
     private void watch() {
         long backoff = 500;
         while (!closed) {
-            Process p = process;
+            ProcessRunner.Running p = process;
             long started = System.nanoTime();
-            int rc;
+            String rc;
             try {
-                rc = p.waitFor();
+                rc = p.await().getFirst().how();
             } catch (InterruptedException e) {
                 return;
             }
             if (closed) return;
             // a front that keeps dying at once (port taken, unreadable jar) is retried ever more slowly, up to 30 s
             backoff = System.nanoTime() - started > TimeUnit.SECONDS.toNanos(30) ? 500 : Math.min(backoff * 2, 30_000);
-            logger.accept("api front (pid " + p.pid() + ") exited with " + rc + "; restarting in " + backoff + " ms (log: " + log + ")");
+            logger.accept("api front (pid " + p.pid(0) + ") exited (" + rc + "); restarting in " + backoff + " ms (log: " + log + ")");
             try {
                 Thread.sleep(backoff);
             } catch (InterruptedException e) {
@@ -102,20 +103,25 @@ public final class FrontProcess implements AutoCloseable {
     }
 
     public Optional<Long> pid() {
-        Process p = process;
-        return p != null && p.isAlive() ? Optional.of(p.pid()) : Optional.empty();
+        ProcessRunner.Running p = process;
+        return p != null && p.alive() ? Optional.of(p.pid(0)) : Optional.empty();
     }
 
     @Override public void close() {
         closed = true;
         watcher.interrupt();
-        Process p = process;
+        ProcessRunner.Running p = process;
         if (p != null) {
-            p.destroy();
+            p.signal(Processes.SIGTERM);
             try {
-                if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                if (!p.waitFor(Duration.ofSeconds(10))) {
+                    p.close();
+                    p.waitFor(Duration.ofSeconds(5));
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } finally {
+                p.close();
             }
         }
         try {

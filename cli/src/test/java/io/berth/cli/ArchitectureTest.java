@@ -55,6 +55,24 @@ class ArchitectureTest {
                 .check(classes);
     }
 
+    /**
+     * One process runner: every tool runs through {@code sys.ProcessRunner} (posix_spawn with only stdio inherited,
+     * bounded captures, timeouts, kill with children, errors naming the command); no class outside {@code sys} starts a
+     * process itself. No exception in the modules checked here; bench (a harness outside the product, measuring the raw
+     * tools and whole commands with the JDK's own launcher) is not on this classpath.
+     */
+    @Test void onlySysStartsProcesses() {
+        noClasses().that().resideOutsideOfPackage("io.berth.sys..")
+                .should().dependOnClassesThat().belongToAnyOf(ProcessBuilder.class, io.berth.sys.Spawn.class)
+                .orShould().callMethodWhere(new com.tngtech.archunit.base.DescribedPredicate<com.tngtech.archunit.core.domain.JavaMethodCall>("Runtime.exec") {
+                    @Override public boolean test(com.tngtech.archunit.core.domain.JavaMethodCall c) {
+                        return c.getTargetOwner().isEquivalentTo(Runtime.class) && c.getName().equals("exec");
+                    }
+                })
+                .because("tools run through io.berth.sys.ProcessRunner (docs/ARCHITECTURE.md, the service core)")
+                .check(classes);
+    }
+
     @Test void noModuleUsesOneAboveIt() {
         for (var e : MAY_USE.entrySet()) {
             String[] forbidden = MAY_USE.keySet().stream()

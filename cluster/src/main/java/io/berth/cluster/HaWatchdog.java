@@ -1,12 +1,14 @@
 package io.berth.cluster;
 
 import io.berth.error.HostFailureException;
+import io.berth.sys.ProcessRunner;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /**
@@ -41,28 +43,28 @@ public final class HaWatchdog implements AutoCloseable {
             done
             """;
 
-    private final Process process;
+    private final ProcessRunner.Running process;
     private final OutputStream in;
 
-    private HaWatchdog(Process p) {
+    private HaWatchdog(ProcessRunner.Running p) {
         this.process = p;
-        this.in = p.getOutputStream();
+        this.in = p.stdin();
     }
 
     public static HaWatchdog start(Path lxcPath, Path logFile, Duration timeout) {
         try {
             java.nio.file.Files.createDirectories(logFile.getParent());
             double secs = Math.max(1, timeout.toMillis()) / 1000.0;
-            Process p = new ProcessBuilder("setsid", "bash", "-c", SCRIPT, "berth-ha-watchdog", String.format(java.util.Locale.ROOT, "%.1f", secs),
-                    lxcPath.toString(), logFile.toString())
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessRunner.Running p = ProcessRunner.pipeline(List.of(List.of("setsid", "bash", "-c", SCRIPT, "berth-ha-watchdog",
+                    String.format(java.util.Locale.ROOT, "%.1f", secs), lxcPath.toString(), logFile.toString())))
+                    .stdinFromCaller().stdoutDiscarded().stderrDiscarded().start();
             return new HaWatchdog(p);
         } catch (IOException e) {
             throw new HostFailureException("cannot start the HA watchdog: " + e.getMessage(), e);
         }
     }
 
-    public long pid() { return process.pid(); }
+    public long pid() { return process.pid(0); }
 
     /** The lease was renewed: these containers may run for one more timeout. */
     public synchronized void feed(Collection<Integer> armed) {
@@ -79,11 +81,11 @@ public final class HaWatchdog implements AutoCloseable {
             in.write(s.getBytes(StandardCharsets.US_ASCII));
             in.flush();
         } catch (IOException e) {
-            throw new HostFailureException("the HA watchdog (pid " + process.pid() + ") is gone: " + e.getMessage(), e);
+            throw new HostFailureException("the HA watchdog (pid " + process.pid(0) + ") is gone: " + e.getMessage(), e);
         }
     }
 
-    public boolean alive() { return process.isAlive(); }
+    public boolean alive() { return process.alive(); }
 
     @Override public void close() {
         try {

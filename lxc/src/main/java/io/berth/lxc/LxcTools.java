@@ -1,14 +1,13 @@
 package io.berth.lxc;
 
+import io.berth.sys.ProcessRunner;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -92,40 +91,23 @@ public final class LxcTools {
 
     /** Runs a tool, capturing stdout/stderr; kills it after {@code timeout}. */
     static ToolResult run(List<String> cmd, Duration timeout) {
-        Path out = null, err = null;
-        try {
-            out = Files.createTempFile("berth-lxc-", ".out");
-            err = Files.createTempFile("berth-lxc-", ".err");
-            Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            int exit;
-            if (p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                exit = p.exitValue();
-            } else {
-                p.destroyForcibly();
-                p.waitFor();
-                exit = -1;
-            }
-            String so = Files.readString(out, StandardCharsets.UTF_8);
-            String se = Files.readString(err, StandardCharsets.UTF_8);
-            if (exit == -1) se = se + (se.isEmpty() ? "" : "\n") + "killed after " + timeout.toSeconds() + " s";
-            return new ToolResult(cmd, exit, so, se, List.of());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + String.join(" ", cmd) + ": " + e.getMessage(), e);
+        // through memory files, not pipes: lxc-start -d leaves its monitor holding them
+        try (ProcessRunner.Running p = ProcessRunner.pipeline(List.of(cmd)).stdoutCaptured().captureViaFiles().start()) {
+            boolean done = p.waitFor(timeout);
+            if (!done) p.close();
+            ProcessRunner.Result r = p.await().getFirst();
+            String se = r.stderr();
+            if (!done) se = se + (se.isEmpty() ? "" : "\n") + "killed after " + timeout.toSeconds() + " s";
+            return new ToolResult(cmd, done ? r.exitCode() : -1, r.stdout(), se, List.of());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new io.berth.error.HostFailureException("interrupted while running " + String.join(" ", cmd), e);
-        } finally {
-            deleteQuietly(out);
-            deleteQuietly(err);
         }
     }
 
     private static int runInteractive(List<String> cmd) {
-        try {
-            return new ProcessBuilder(cmd).inheritIO().start().waitFor();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + String.join(" ", cmd) + ": " + e.getMessage(), e);
+        try (ProcessRunner.Running p = ProcessRunner.pipeline(List.of(cmd)).inheritStdio().start()) {
+            return p.await().getFirst().exitCode();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new io.berth.error.HostFailureException("interrupted while running " + String.join(" ", cmd), e);
@@ -155,15 +137,6 @@ public final class LxcTools {
             return Files.exists(p) ? Files.size(p) : 0;
         } catch (IOException e) {
             return 0;
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        if (p == null) return;
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            // a leftover temp file is harmless
         }
     }
 }

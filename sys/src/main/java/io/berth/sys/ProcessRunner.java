@@ -47,6 +47,7 @@ public final class ProcessRunner {
     private Path stdinFile;
     private Path directory;
     private final Map<String, String> env = new LinkedHashMap<>();
+    private boolean mergeStderr, viaFiles;
 
     private ProcessRunner(List<String> argv) {
         if (argv.isEmpty()) throw new IllegalArgumentException("empty command");
@@ -92,6 +93,18 @@ public final class ProcessRunner {
 
     public ProcessRunner env(String name, String value) {
         env.put(name, value);
+        return this;
+    }
+
+    /** Its stderr goes into the captured stdout, interleaved as written (for tools whose messages are one log). */
+    public ProcessRunner stderrToStdout() {
+        mergeStderr = true;
+        return this;
+    }
+
+    /** See {@link Pipeline#captureViaFiles()}: for a tool that leaves a daemon holding its stdout/stderr (lxc-start -d). */
+    public ProcessRunner captureViaFiles() {
+        viaFiles = true;
         return this;
     }
 
@@ -146,6 +159,8 @@ public final class ProcessRunner {
         Pipeline p = new Pipeline(List.of(argv)).stdoutCaptured();
         p.env.putAll(env);
         p.directory = directory;
+        if (mergeStderr) p.stderrToStdout();
+        if (viaFiles) p.captureViaFiles();
         if (input != null) p.stdinFromCaller();
         else if (stdinFile != null) p.stdinFrom(stdinFile);
         Running r = p.start();
@@ -187,9 +202,11 @@ public final class ProcessRunner {
      */
     public static Pipeline pipeline(List<List<String>> stages) { return new Pipeline(stages); }
 
-    private enum In { NULL, FILE, CALLER }
+    private enum In { NULL, FILE, CALLER, INHERIT }
 
-    private enum Out { CALLER, DISCARD, CAPTURE }
+    private enum Out { CALLER, DISCARD, CAPTURE, FILE, INHERIT }
+
+    private enum Err { CAPTURE, DISCARD, TO_OUT, INHERIT }
 
     /** How a pipeline's first stage gets its input and where its last stage's output goes. */
     public static final class Pipeline {
@@ -197,8 +214,13 @@ public final class ProcessRunner {
         private In in = In.NULL;
         private Path inFile;
         private Out out = Out.CALLER;
+        private Path outFile;
+        private boolean append;
+        private Err err = Err.CAPTURE;
+        private boolean viaFiles;
         private Path directory;
         private final Map<String, String> env = new LinkedHashMap<>();
+        private final java.util.Set<String> unset = new java.util.HashSet<>();
 
         private Pipeline(List<List<String>> stages) {
             if (stages.isEmpty() || stages.stream().anyMatch(List::isEmpty)) throw new IllegalArgumentException("empty command in pipeline " + stages);
@@ -235,6 +257,45 @@ public final class ProcessRunner {
             return this;
         }
 
+        /**
+         * The stages use this process's stdin, stdout and stderr (a cold command's terminal: an interactive tool); the
+         * caller waits for them with {@link Running#await()}.
+         */
+        public Pipeline inheritStdio() {
+            in = In.INHERIT;
+            out = Out.INHERIT;
+            err = Err.INHERIT;
+            return this;
+        }
+
+        /** The last stage writes this file (created if missing; appended to, or else truncated). */
+        public Pipeline stdoutTo(Path file, boolean append) {
+            out = Out.FILE;
+            outFile = file;
+            this.append = append;
+            return this;
+        }
+
+        /** Every stage's stderr goes where the last stage's output goes (a log file, the captured output). */
+        public Pipeline stderrToStdout() {
+            err = Err.TO_OUT;
+            return this;
+        }
+
+        public Pipeline stderrDiscarded() {
+            err = Err.DISCARD;
+            return this;
+        }
+
+        /**
+         * Captured output goes through anonymous memory files (memfd) instead of pipes, read once the tools exited: for a
+         * tool that leaves a daemon behind holding its stdout/stderr (lxc-start -d), whose pipes would never end.
+         */
+        public Pipeline captureViaFiles() {
+            viaFiles = true;
+            return this;
+        }
+
         /** Every stage's working directory (default: this process's). */
         public Pipeline directory(Path dir) {
             directory = dir;
@@ -244,6 +305,13 @@ public final class ProcessRunner {
         /** One more environment variable for every stage (which otherwise get this process's environment). */
         public Pipeline env(String name, String value) {
             env.put(name, value);
+            return this;
+        }
+
+        /** An environment variable of this process the stages do not get. */
+        public Pipeline envRemove(String name) {
+            unset.add(name);
+            env.remove(name);
             return this;
         }
 
@@ -258,39 +326,72 @@ public final class ProcessRunner {
         public Running start() {
             List<String> environment = new ArrayList<>();
             Map<String, String> all = new LinkedHashMap<>(System.getenv());
+            all.keySet().removeAll(unset);
             all.putAll(env);
             all.forEach((k, v) -> environment.add(k + "=" + v));
             int n = stages.size();
             Spawn.Child[] kids = new Spawn.Child[n];
-            Fd[] errs = new Fd[n];
-            Fd first = null, lastOut = null, callerIn = null, outRead = null;
+            Capture[] errs = new Capture[n];
+            Capture outCap = null;
+            Fd first = null, lastOut = null, callerIn = null, callerOut = null, sharedErr = null;
             boolean ok = false;
             int started = 0;
             try {
                 switch (in) {
-                    case NULL -> first = open("/dev/null", PathCalls.O_RDONLY);
-                    case FILE -> first = open(inFile.toString(), PathCalls.O_RDONLY);
+                    case NULL -> first = open("/dev/null", PathCalls.O_RDONLY, 0);
+                    case FILE -> first = open(inFile.toString(), PathCalls.O_RDONLY, 0);
+                    case INHERIT -> first = Fd.adopt(0).dup();
                     case CALLER -> {
                         Fd[] p = Spawn.pipe();
                         first = p[0];
                         callerIn = p[1];
                     }
                 }
-                if (out == Out.DISCARD) {
-                    lastOut = open("/dev/null", PathCalls.O_WRONLY);
-                } else {
-                    Fd[] p = Spawn.pipe();
-                    outRead = p[0];
-                    lastOut = p[1];
+                switch (out) {
+                    case DISCARD -> lastOut = open("/dev/null", PathCalls.O_WRONLY, 0);
+                    case INHERIT -> lastOut = Fd.adopt(1).dup();
+                    case FILE -> lastOut = open(outFile.toString(), PathCalls.O_WRONLY | PathCalls.O_CREAT
+                            | (append ? PathCalls.O_APPEND : PathCalls.O_TRUNC), 0666);
+                    case CAPTURE -> {
+                        if (viaFiles) {
+                            Fd m = Spawn.memfd("stdout");
+                            outCap = new Capture(m, true);
+                            lastOut = m.dup();
+                        } else {
+                            Fd[] p = Spawn.pipe();
+                            outCap = new Capture(p[0], false);
+                            lastOut = p[1];
+                        }
+                    }
+                    case CALLER -> {
+                        Fd[] p = Spawn.pipe();
+                        callerOut = p[0];
+                        lastOut = p[1];
+                    }
                 }
+                if (err == Err.DISCARD) sharedErr = open("/dev/null", PathCalls.O_WRONLY, 0); // every stage's stderr
+                if (err == Err.INHERIT) sharedErr = Fd.adopt(2).dup(); // a copy, ours to close
                 Fd stdin = first;
                 for (int i = 0; i < n; i++) {
                     boolean last = i == n - 1;
                     Fd[] next = last ? null : Spawn.pipe();
-                    Fd[] err = Spawn.pipe();
-                    errs[i] = err[0];
+                    Fd errOut = null; // ours to close once the child has its copy
+                    Fd errFd = switch (err) {
+                        case DISCARD, INHERIT -> sharedErr;
+                        case TO_OUT -> lastOut;
+                        case CAPTURE -> {
+                            if (viaFiles) {
+                                Fd m = Spawn.memfd("stderr");
+                                errs[i] = new Capture(m, true);
+                                yield m;
+                            }
+                            Fd[] p = Spawn.pipe();
+                            errs[i] = new Capture(p[0], false);
+                            yield errOut = p[1];
+                        }
+                    };
                     try {
-                        kids[i] = Spawn.spawn(stages.get(i), environment, directory, new Fd[] {stdin, last ? lastOut : next[1], err[1]}, false);
+                        kids[i] = Spawn.spawn(stages.get(i), environment, directory, new Fd[] {stdin, last ? lastOut : next[1], errFd}, false);
                         started++;
                     } catch (SysException e) {
                         if (next != null) next[0].close();
@@ -299,21 +400,23 @@ public final class ProcessRunner {
                     } finally {
                         // the child has its copies; ours must close, or the reader downstream never sees end of file
                         if (next != null) next[1].close();
-                        err[1].close();
+                        if (errOut != null) errOut.close();
                         if (stdin != first) stdin.close();
                     }
                     if (next != null) stdin = next[0];
                 }
-                Running r = new Running(stages, kids, errs, outRead, out == Out.CAPTURE, callerIn);
+                Running r = new Running(stages, kids, errs, outCap, callerIn, callerOut);
                 ok = true;
                 return r;
             } finally {
                 if (first != null) first.close();
                 if (lastOut != null) lastOut.close();
+                if (sharedErr != null) sharedErr.close();
                 if (!ok) {
                     if (callerIn != null) callerIn.close();
-                    if (outRead != null) outRead.close();
-                    for (Fd e : errs) if (e != null) e.close();
+                    if (callerOut != null) callerOut.close();
+                    if (outCap != null) outCap.fd.close();
+                    for (Capture e : errs) if (e != null) e.fd.close();
                     for (int i = 0; i < started; i++) {
                         killTree(kids[i]);
                         try {
@@ -327,9 +430,9 @@ public final class ProcessRunner {
             }
         }
 
-        private static Fd open(String path, int flags) {
+        private static Fd open(String path, int flags, int mode) {
             try {
-                return PathCalls.openat(Fd.CWD, path, flags | PathCalls.O_CLOEXEC, 0);
+                return PathCalls.openat(Fd.CWD, path, flags | PathCalls.O_CLOEXEC, mode);
             } catch (SysException e) {
                 throw new HostFailureException("cannot open " + path + " as a tool's " + ((flags & 3) == 0 ? "input" : "output") + ": "
                         + SysException.describe(e.errno()), e);
@@ -363,14 +466,13 @@ public final class ProcessRunner {
         private volatile RuntimeException watchFailure;
         private boolean pidfdsClosed;
 
-        private Running(List<List<String>> stages, Spawn.Child[] kids, Fd[] errFds, Fd outRead, boolean captureOut, Fd callerIn) {
+        private Running(List<List<String>> stages, Spawn.Child[] kids, Capture[] errs, Capture out, Fd callerIn, Fd callerOut) {
             this.stages = stages;
             this.kids = kids;
             this.exits = new Spawn.Exit[kids.length];
-            this.errs = new Capture[kids.length];
-            for (int i = 0; i < kids.length; i++) errs[i] = new Capture(errFds[i]);
-            this.out = captureOut ? new Capture(outRead) : null;
-            this.callerOut = captureOut ? null : outRead;
+            this.errs = errs;
+            this.out = out;
+            this.callerOut = callerOut;
             this.callerIn = callerIn;
             Thread.ofPlatform().daemon().name("watch " + stages.getFirst().getFirst() + " " + kids[0].pid()).start(this::watch);
         }
@@ -420,6 +522,29 @@ public final class ProcessRunner {
             return "/proc/self/fd/" + end.fd();
         }
 
+        /** Whether a stage still runs. */
+        public boolean alive() {
+            synchronized (lock) {
+                for (Spawn.Exit e : exits) if (e == null) return true;
+                return false;
+            }
+        }
+
+        /** Sends {@code signal} (e.g. SIGTERM: end cleanly) to every stage still running; not to their children. */
+        public void signal(int signal) {
+            synchronized (lock) {
+                if (pidfdsClosed) return;
+                for (int i = 0; i < kids.length; i++) {
+                    if (exits[i] != null) continue;
+                    try {
+                        Processes.pidfdSendSignal(kids[i].pidfd(), signal);
+                    } catch (RuntimeException e) {
+                        // it exited meanwhile
+                    }
+                }
+            }
+        }
+
         /** True when the last stage has ended within {@code d}. */
         public boolean waitFor(Duration d) throws InterruptedException {
             return lastExited.await(d.toNanos(), TimeUnit.NANOSECONDS);
@@ -436,7 +561,7 @@ public final class ProcessRunner {
             List<Result> rs = new ArrayList<>();
             for (int i = 0; i < kids.length; i++) {
                 String so = i == kids.length - 1 && out != null ? out.text() : "";
-                rs.add(new Result(stages.get(i), exits[i].code(), so, errs[i].text(), exits[i].signal()));
+                rs.add(new Result(stages.get(i), exits[i].code(), so, errs[i] == null ? "" : errs[i].text(), exits[i].signal()));
             }
             return rs;
         }
@@ -475,7 +600,8 @@ public final class ProcessRunner {
          */
         private void watch() {
             int n = kids.length;
-            List<Capture> caps = new ArrayList<>(List.of(errs));
+            List<Capture> caps = new ArrayList<>();
+            for (Capture c : errs) if (c != null) caps.add(c);
             if (out != null) caps.add(out);
             byte[] buf = new byte[1 << 16];
             long lingerUntil = 0;
@@ -491,7 +617,7 @@ public final class ProcessRunner {
                         what.add(i);
                     }
                     for (Capture c : caps) {
-                        if (c.fd.isOpen()) {
+                        if (!c.file && c.fd.isOpen()) {
                             fds.add(c.fd);
                             what.add(c);
                         }
@@ -532,7 +658,10 @@ public final class ProcessRunner {
                     }
                 }
             } finally {
-                for (Capture c : caps) c.fd.close();
+                for (Capture c : caps) {
+                    if (c.file) c.readFile();
+                    c.fd.close();
+                }
                 synchronized (lock) {
                     for (Spawn.Child k : kids) k.close();
                     pidfdsClosed = true;
@@ -550,11 +679,31 @@ public final class ProcessRunner {
     /** One captured pipe, read by the watcher, keeping at most {@link #MAX_CAPTURE} trailing bytes. */
     private static final class Capture {
         final Fd fd;
+        /** A memfd the tool wrote, read once it exited; else a pipe read as the tool writes. */
+        final boolean file;
         private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
         private boolean truncated;
 
-        Capture(Fd fd) {
+        Capture(Fd fd, boolean file) {
             this.fd = fd;
+            this.file = file;
+        }
+
+        /** The file's last {@link #MAX_CAPTURE} bytes (reopened: the tool's writes moved the offset it shares with us). */
+        void readFile() {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(Path.of("/proc/self/fd/" + fd.fd()))) {
+                long size = ch.size(), from = Math.max(0, size - MAX_CAPTURE);
+                java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate((int) (size - from));
+                while (bb.hasRemaining() && ch.read(bb, from + bb.position()) > 0) {
+                    // until the buffer is full
+                }
+                synchronized (buf) {
+                    buf.write(bb.array(), 0, bb.position());
+                    truncated = from > 0;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the output of a tool from its memfd", e);
+            }
         }
 
         /** One read of what is there; end of file (or a read error: the writer died) closes the pipe. */

@@ -41,6 +41,8 @@ public final class Spawn {
     private static final MethodHandle WAITID = Native.libc("waitid", JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle KILL = Native.libc("kill", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle PIPE2 = Native.libc("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle MEMFD_CREATE = Native.libc("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
+    private static final int MFD_CLOEXEC = 1;
 
     /** A spawned child: its pid (also its process group id, unless it stayed in the caller's) and a pidfd to wait for it and signal it. */
     public record Child(long pid, Fd pidfd) implements AutoCloseable {
@@ -150,6 +152,14 @@ public final class Spawn {
             MemorySegment fds = a.allocate(JAVA_INT, 2);
             Native.call(a, st -> (int) PIPE2.invokeExact(st, fds, PathCalls.O_CLOEXEC), () -> "pipe2(O_CLOEXEC)");
             return new Fd[] {Fd.adopt(fds.getAtIndex(JAVA_INT, 0)), Fd.adopt(fds.getAtIndex(JAVA_INT, 1))};
+        }
+    }
+
+    /** memfd_create(2) with MFD_CLOEXEC: an anonymous file in memory, for a child's output that no reader must wait on. */
+    public static Fd memfd(String name) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment n = a.allocateFrom(name);
+            return Fd.adopt((int) Native.call(a, st -> (int) MEMFD_CREATE.invokeExact(st, n, MFD_CLOEXEC), () -> "memfd_create(" + Native.q(name) + ")"));
         }
     }
 

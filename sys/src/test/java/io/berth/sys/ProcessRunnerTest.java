@@ -172,4 +172,43 @@ class ProcessRunnerTest {
         // 0, 1, 2, and the descriptor ls opened to list the directory
         assertThat(r.stdout().lines().toList()).hasSizeLessThanOrEqualTo(4).contains("0", "1", "2");
     }
+
+    /** A daemon the tool leaves behind holding its output: through memfds the run ends when the tool does. */
+    @Test void outputThroughFilesDoesNotWaitForADaemonHoldingIt() {
+        var r = ProcessRunner.of("sh", "-c", "echo started; echo warn >&2; sleep 60 & echo $!; exit 0").captureViaFiles().stderrToStdout().run().orThrow();
+        java.util.List<String> lines = r.stdout().lines().toList();
+        try {
+            assertThat(lines).hasSize(3).startsWith("started", "warn");
+        } finally {
+            ProcessHandle.of(Long.parseLong(lines.getLast())).ifPresent(ProcessHandle::destroyForcibly); // the daemon we left
+        }
+        var sep = ProcessRunner.of("sh", "-c", "echo out; echo err >&2; exit 2").captureViaFiles().run();
+        assertThat(sep.stdout()).isEqualTo("out\n");
+        assertThat(sep.stderr()).isEqualTo("err\n");
+    }
+
+    /** Output into a log file (appended), stderr with it; an environment variable removed and one added. */
+    @Test void outputIntoAFileAndEnvironmentChanges(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path log = java.nio.file.Files.writeString(tmp.resolve("log"), "before\n");
+        try (var p = ProcessRunner.pipeline(java.util.List.of(java.util.List.of("sh", "-c", "echo \"${HOME:-unset} $X\"; echo e >&2")))
+                .stdoutTo(log, true).stderrToStdout().envRemove("HOME").env("X", "x").start()) {
+            assertThat(p.await()).extracting(ProcessRunner.Result::exitCode).containsExactly(0);
+        }
+        assertThat(java.nio.file.Files.readString(log)).isEqualTo("before\nunset x\ne\n");
+    }
+
+    /** A long-running tool fed by the caller, stopped by a signal of the caller's choice. */
+    @Test void aRunningToolCanBeSignalled() throws Exception {
+        try (var p = ProcessRunner.pipeline(java.util.List.of(java.util.List.of("sh", "-c", "trap 'echo term; exit 3' TERM; while :; do sleep 0.05; done")))
+                .stdinFromCaller().stdoutCaptured().start()) {
+            assertThat(p.alive()).isTrue();
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            // the trap is set once sh runs its loop: signal until it answers
+            while (!p.waitFor(Duration.ofMillis(100)) && System.nanoTime() < until) p.signal(Processes.SIGTERM);
+            var r = p.await().getFirst();
+            assertThat(r.exitCode()).isEqualTo(3);
+            assertThat(r.stdout()).isEqualTo("term\n");
+            assertThat(p.alive()).isFalse();
+        }
+    }
 }

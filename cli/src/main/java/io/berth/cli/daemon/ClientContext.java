@@ -42,7 +42,9 @@ public record ClientContext(long pid, Map<String, String> env, Path cwd, boolean
         }
 
         @Override public int runAttached(List<String> cmd) throws Exception {
-            return new ProcessBuilder(cmd).inheritIO().start().waitFor();
+            try (io.berth.sys.ProcessRunner.Running p = io.berth.sys.ProcessRunner.pipeline(List.of(cmd)).inheritStdio().start()) {
+                return p.await().getFirst().exitCode();
+            }
         }
 
         @Override public InputStream stdin() {

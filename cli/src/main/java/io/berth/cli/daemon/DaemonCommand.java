@@ -149,24 +149,23 @@ public final class DaemonCommand implements Runnable {
             cmd.addAll(List.of("--api-user", apiOptions.apiUser));
             if (apiOptions.apiInProcess) cmd.add("--api-in-process");
             Path log = roots.runDir().resolve("berthd.log");
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             // lxc-start inherits berthd's environment, and so do the hooks it runs: they must reach berthd
-            pb.environment().remove("BERTH_NO_DAEMON");
             // berthd writes its pid file just after its socket answers: until the file names a new, live process it
             // still names the berthd before (one that was killed leaves its file), which `daemon stop` would signal
             java.util.Optional<Long> before = pid(roots);
-            Process started = pb.start();
+            // not closed: it runs on after this command (setsid: in a session of its own)
+            io.berth.sys.ProcessRunner.Running started = io.berth.sys.ProcessRunner.pipeline(List.of(cmd)).stdoutTo(log, false)
+                    .stderrToStdout().envRemove("BERTH_NO_DAEMON").start();
             Path sock = Berthd.socketPath(roots.runDir());
             boolean up = false;
             // up to 60 s: on a loaded machine a cluster node's berthd (etcd client, API, HA) takes more than 15 s
             for (int i = 0; i < 2400 && !up; i++) {
                 Thread.sleep(25);
                 java.util.Optional<Long> now = pid(roots);
-                up = answers(sock) && now.isPresent() && (now.get() == started.pid() || !now.equals(before))
+                up = answers(sock) && now.isPresent() && (now.get() == started.pid(0) || !now.equals(before))
                         && ProcessHandle.of(now.get()).map(ProcessHandle::isAlive).orElse(false);
                 // setsid execs berthd in its place (same pid) unless it must fork: then its exit means nothing
-                if (!up && !started.isAlive() && started.exitValue() != 0) break;
+                if (!up && !started.alive() && !started.await().getFirst().ok()) break;
             }
             if (!up) {
                 parent.spec.commandLine().getErr().println("berthd did not come up; see " + log);

@@ -49,10 +49,9 @@ final class DaemonInstall implements Callable<Integer> {
             return 0;
         }
         for (List<String> cmd : List.of(List.of("systemctl", "daemon-reload"), List.of("systemctl", "enable", "--now", UNIT))) {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String text = new String(p.getInputStream().readAllBytes()).strip();
-            if (p.waitFor() != 0) {
-                err.println("error: " + String.join(" ", cmd) + " failed: " + text);
+            io.berth.sys.ProcessRunner.Result r = io.berth.sys.ProcessRunner.of(cmd).stderrToStdout().timeout(java.time.Duration.ofMinutes(2)).run();
+            if (!r.ok()) {
+                err.println("error: " + String.join(" ", cmd) + " failed (" + r.how() + "): " + r.stdout().strip());
                 return 1;
             }
         }

@@ -13,10 +13,11 @@ import io.berth.storage.Storages;
 import io.berth.storage.VolumeId;
 import io.berth.storage.VolumePath;
 import io.berth.sys.Namespaces;
+import io.berth.error.HostFailureException;
+import io.berth.sys.ProcessRunner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -91,61 +92,44 @@ public final class VolumeCopy {
                 List.of(MountRequest.of("source", mountSource(from), "/").withReadOnly(true).withSnapshot(fromSnapshot)));
              MountedSet d = engine.mountAll(dstDir, List.of(MountRequest.of("target", mountSource(to), "/")))) {
             long total = usedBytes(srcDir);
-            // not ProcessRunner: two tars streamed into each other through this process (for progress), not one tool
-            Process reader = new ProcessBuilder("tar", "--numeric-owner", "--xattrs", "--xattrs-include=*", "--acls",
-                    "--sparse", "--one-file-system", "-C", srcDir.toString(), "-cf", "-", ".")
-                    .redirectError(ProcessBuilder.Redirect.PIPE).start();
-            Process writer = new ProcessBuilder("tar", "--numeric-owner", "--xattrs", "--xattrs-include=*", "--acls",
-                    "-xpf", "-", "-C", dstDir.toString())
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.PIPE).start();
-            StringBuilder errors = new StringBuilder();
-            Thread e1 = drain(reader.getErrorStream(), errors), e2 = drain(writer.getErrorStream(), errors);
-            long done = 0;
-            IOException pipe = null;
-            try (InputStream in = reader.getInputStream(); OutputStream out = writer.getOutputStream()) {
-                byte[] buf = new byte[1 << 16];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    out.write(buf, 0, n);
-                    done += n;
-                    progress.update(Math.min(done, total), total);
+            // two pipelines, the stream relayed through this process, which counts it for the progress
+            try (ProcessRunner.Running reader = ProcessRunner.pipeline(List.of(List.of("tar", "--numeric-owner", "--xattrs", "--xattrs-include=*",
+                         "--acls", "--sparse", "--one-file-system", "-C", srcDir.toString(), "-cf", "-", "."))).stdoutToCaller().start();
+                 ProcessRunner.Running writer = ProcessRunner.pipeline(List.of(List.of("tar", "--numeric-owner", "--xattrs", "--xattrs-include=*",
+                         "--acls", "-xpf", "-", "-C", dstDir.toString()))).stdinFromCaller().stdoutDiscarded().start()) {
+                long done = 0;
+                IOException pipe = null;
+                try (InputStream in = reader.stdout(); OutputStream out = writer.stdin()) {
+                    byte[] buf = new byte[1 << 16];
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        out.write(buf, 0, n);
+                        done += n;
+                        progress.update(Math.min(done, total), total);
+                    }
+                } catch (IOException e) {
+                    pipe = e; // the writer died; the reader's pipe is closed by now, so it ends too
                 }
-            } catch (IOException e) {
-                pipe = e;
+                ProcessRunner.Result rr, wr;
+                try {
+                    rr = reader.await().getFirst();
+                    wr = writer.await().getFirst();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("copy interrupted", e);
+                }
+                String errors = (rr.stderr() + wr.stderr()).strip();
+                if (!rr.ok() || !wr.ok() || pipe != null)
+                    throw new IOException("tar copy failed (exit " + rr.exitCode() + "/" + wr.exitCode() + ")"
+                            + (pipe != null ? ": " + pipe.getMessage() : "") + (errors.isEmpty() ? "" : ": " + errors));
+            } catch (HostFailureException e) {
+                throw new IOException(e.getMessage(), e);
             }
-            int rr, wr;
-            try {
-                rr = reader.waitFor();
-                wr = writer.waitFor();
-                e1.join();
-                e2.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                reader.destroyForcibly();
-                writer.destroyForcibly();
-                throw new IOException("copy interrupted", e);
-            }
-            if (rr != 0 || wr != 0 || pipe != null)
-                throw new IOException("tar copy failed (exit " + rr + "/" + wr + ")"
-                        + (pipe != null ? ": " + pipe.getMessage() : "") + (errors.isEmpty() ? "" : ": " + errors.toString().strip()));
             progress.finish(total);
         } finally {
             Files.deleteIfExists(srcDir);
             Files.deleteIfExists(dstDir);
         }
-    }
-
-    private static Thread drain(InputStream in, StringBuilder sink) {
-        return Thread.ofVirtual().start(() -> {
-            try (in) {
-                String s = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                synchronized (sink) {
-                    sink.append(s);
-                }
-            } catch (IOException ignored) {
-                // the exit status reports the failure
-            }
-        });
     }
 
     /** Used bytes of the filesystem tree (du), the progress total. */

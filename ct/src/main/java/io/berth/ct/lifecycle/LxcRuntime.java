@@ -5,6 +5,7 @@ import io.berth.ct.CtException;
 import io.berth.lxc.LxcState;
 import io.berth.lxc.socket.LxcCommandClient;
 import io.berth.sys.Fd;
+import io.berth.sys.ProcessRunner;
 import io.berth.sys.Processes;
 import io.berth.sys.SysException;
 import io.berth.sys.UnixSockets;
@@ -216,23 +217,17 @@ public final class LxcRuntime {
     record Result(int exit, String output) {}
 
     static Result run(List<String> cmd, Duration timeout) {
-        try {
-            // not ProcessRunner: its output goes through pipes, and a daemonizing lxc-start's monitor inherits and holds
-            // them open for the container's life; a file has no such reader to wait for
-            Path out = Files.createTempFile("berth-lxc-", ".out");
-            try {
-                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
-                        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    p.destroyForcibly();
-                    return new Result(124, String.join(" ", cmd) + ": timed out after " + timeout.toSeconds() + " s");
-                }
-                return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
-            } finally {
-                Files.deleteIfExists(out);
+        // output through memory files, not pipes: a daemonizing lxc-start's monitor inherits them and holds them open
+        // for the container's life, and a file has no such reader to wait for
+        try (ProcessRunner.Running p = ProcessRunner.pipeline(List.of(cmd)).stdoutCaptured().stderrToStdout().captureViaFiles().start()) {
+            if (!p.waitFor(timeout)) {
+                p.close();
+                return new Result(124, String.join(" ", cmd) + ": timed out after " + timeout.toSeconds() + " s");
             }
-        } catch (IOException e) {
-            throw new CtException("cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
+            ProcessRunner.Result r = p.await().getFirst();
+            return new Result(r.exitCode(), r.stdout());
+        } catch (io.berth.error.HostFailureException e) {
+            throw new CtException(e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CtException(cmd.get(0) + " interrupted", e);

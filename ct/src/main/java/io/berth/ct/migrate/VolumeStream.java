@@ -6,6 +6,8 @@ import io.berth.storage.HostCommand;
 import io.berth.storage.Storage;
 import io.berth.storage.VolumeId;
 import io.berth.storage.VolumePath;
+import io.berth.error.HostFailureException;
+import io.berth.sys.ProcessRunner;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -13,7 +15,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -113,22 +114,27 @@ public final class VolumeStream {
 
     /** Runs a producer tool and relays its stdout; its stderr and exit status make the error. */
     private static void fromProcess(List<String> argv, Relay relay) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        StringBuilder err = new StringBuilder();
-        Thread e = drain(p.getErrorStream(), err);
-        try (InputStream in = p.getInputStream()) {
-            byte[] buf = new byte[CHUNK];
-            int n;
-            while ((n = in.read(buf)) > 0) relay.pass(buf, n);
-        } catch (IOException | RuntimeException ex) {
-            p.destroyForcibly();
-            p.waitFor();
-            throw ex;
+        try (ProcessRunner.Running p = ProcessRunner.pipeline(List.of(argv)).stdoutToCaller().start()) {
+            try (InputStream in = p.stdout()) {
+                byte[] buf = new byte[CHUNK];
+                int n;
+                while ((n = in.read(buf)) > 0) relay.pass(buf, n);
+            } catch (IOException | RuntimeException ex) {
+                p.close();
+                p.await();
+                throw ex;
+            }
+            failed(p.await().getFirst());
+        } catch (HostFailureException e) {
+            throw new IOException(e.getMessage(), e);
         }
-        int rc = p.waitFor();
-        e.join();
-        if (rc != 0) throw new IOException("'" + String.join(" ", argv) + "' failed with exit status " + rc
-                + (err.isEmpty() ? "" : ": " + err.toString().strip()));
+    }
+
+    /** A tool's non-zero exit as the stream's failure, with its stderr. */
+    private static void failed(ProcessRunner.Result r) throws IOException {
+        if (r.ok()) return;
+        throw new IOException("'" + String.join(" ", r.argv()) + "' failed with exit status " + r.exitCode()
+                + (r.stderr().isBlank() ? "" : ": " + r.stderr().strip()));
     }
 
     /**
@@ -279,21 +285,18 @@ public final class VolumeStream {
 
     /** Runs a consumer tool with the stream as its stdin; its stderr and exit status make the error. */
     private static void intoProcess(List<String> argv, InputStream in) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        StringBuilder err = new StringBuilder();
-        Thread e = drain(p.getErrorStream(), err);
-        try (OutputStream out = p.getOutputStream()) {
-            in.transferTo(out);
-        } catch (IOException | RuntimeException ex) {
-            p.destroyForcibly();
-            p.waitFor();
-            e.join();
-            throw new IOException(ex.getMessage() + (err.isEmpty() ? "" : " ('" + argv.get(0) + "': " + err.toString().strip() + ")"), ex);
+        try (ProcessRunner.Running p = ProcessRunner.pipeline(List.of(argv)).stdinFromCaller().stdoutDiscarded().start()) {
+            try (OutputStream out = p.stdin()) {
+                in.transferTo(out);
+            } catch (IOException | RuntimeException ex) {
+                p.close();
+                String err = p.await().getFirst().stderr();
+                throw new IOException(ex.getMessage() + (err.isBlank() ? "" : " ('" + argv.get(0) + "': " + err.strip() + ")"), ex);
+            }
+            failed(p.await().getFirst());
+        } catch (HostFailureException e) {
+            throw new IOException(e.getMessage(), e);
         }
-        int rc = p.waitFor();
-        e.join();
-        if (rc != 0) throw new IOException("'" + String.join(" ", argv) + "' failed with exit status " + rc
-                + (err.isEmpty() ? "" : ": " + err.toString().strip()));
     }
 
     // ---------------------------------------------------------------- helpers
@@ -301,19 +304,6 @@ public final class VolumeStream {
     /** The subvolume holding a btrfs volume: the directory itself, or the one around {@code disk.raw}. */
     private static Path subvolume(VolumePath p) {
         return p instanceof VolumePath.ImageFile f ? f.path().getParent() : p.path();
-    }
-
-    private static Thread drain(InputStream in, StringBuilder sink) {
-        return Thread.ofVirtual().start(() -> {
-            try (in) {
-                String s = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                synchronized (sink) {
-                    sink.append(s);
-                }
-            } catch (IOException ignored) {
-                // the exit status reports the failure
-            }
-        });
     }
 
     /** Bytes in use below {@code p} ({@code du}), the progress total; 1 when unknown. */

@@ -1,12 +1,13 @@
 package io.berth.web.console;
 
+import io.berth.sys.ProcessRunner;
+import io.berth.sys.Processes;
 import io.berth.sys.Pty;
 
-import java.io.File;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -21,11 +22,11 @@ public final class TermSession implements AutoCloseable {
     public interface Sink { void send(byte[] chunk) throws Exception; }
 
     private final Pty pty;
-    private final Process process;
+    private final ProcessRunner.Running process;
     private final Thread reader;
     private volatile boolean closed;
 
-    private TermSession(Pty pty, Process process, Sink sink, Consumer<Integer> onExit) {
+    private TermSession(Pty pty, ProcessRunner.Running process, Sink sink, Consumer<Integer> onExit) {
         this.pty = pty;
         this.process = process;
         this.reader = Thread.ofPlatform().daemon().name("console-" + pty.slavePath()).unstarted(() -> pump(sink, onExit));
@@ -39,12 +40,10 @@ public final class TermSession implements AutoCloseable {
             List<String> argv = new ArrayList<>(List.of("setsid", "env", "--default-signal", "sh", "-c",
                     "exec \"$@\" <>\"$0\" >&0 2>&0", pty.slavePath()));
             argv.addAll(command);
-            ProcessBuilder pb = new ProcessBuilder(argv)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true);
-            pb.environment().put("TERM", "xterm-256color");
-            pb.environment().putIfAbsent("LANG", "C.UTF-8");
-            TermSession s = new TermSession(pty, pb.start(), sink, onExit);
+            String lang = System.getenv().getOrDefault("LANG", "C.UTF-8");
+            ProcessRunner.Running p = ProcessRunner.pipeline(List.of(argv)).stdoutDiscarded().stderrToStdout()
+                    .env("TERM", "xterm-256color").env("LANG", lang).start();
+            TermSession s = new TermSession(pty, p, sink, onExit);
             s.reader.start();
             return s;
         } catch (Exception e) {
@@ -68,7 +67,7 @@ public final class TermSession implements AutoCloseable {
             pty.close();
             Integer exit = null;
             try {
-                if (process.waitFor(5, TimeUnit.SECONDS)) exit = process.exitValue();
+                if (process.waitFor(Duration.ofSeconds(5))) exit = process.await().getFirst().exitCode();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -88,9 +87,9 @@ public final class TermSession implements AutoCloseable {
         }
     }
 
-    public boolean isAlive() { return process.isAlive(); }
+    public boolean isAlive() { return process.alive(); }
 
-    public long pid() { return process.pid(); }
+    public long pid() { return process.pid(0); }
 
     /**
      * Ends the session: SIGTERM to the program (its exit hangs up the slave, which ends the reader), SIGKILL after
@@ -103,13 +102,12 @@ public final class TermSession implements AutoCloseable {
             if (closed) return;
             closed = true;
         }
-        process.destroy();
+        process.signal(Processes.SIGTERM);
         Thread.ofVirtual().start(() -> {
             try {
-                if (!process.waitFor(3, TimeUnit.SECONDS)) {
-                    process.descendants().forEach(ProcessHandle::destroyForcibly);
-                    process.destroyForcibly();
-                    process.waitFor(2, TimeUnit.SECONDS);
+                if (!process.waitFor(Duration.ofSeconds(3))) {
+                    process.close(); // SIGKILL, its children first
+                    process.waitFor(Duration.ofSeconds(2));
                 }
                 if (Thread.currentThread() != reader) reader.join(2000);
             } catch (InterruptedException ignored) {
