@@ -1,11 +1,7 @@
 package io.berth.sys;
 
 import java.lang.foreign.Arena;
-import java.lang.invoke.MethodHandle;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /** mknodat(2) and fchmodat(2): device nodes for passthrough, with their exact mode (no umask). */
 public final class DeviceNodes {
@@ -13,8 +9,8 @@ public final class DeviceNodes {
 
     public static final int S_IFCHR = 0020000, S_IFBLK = 0060000;
 
-    private static final MethodHandle MKNODAT = Native.libc("mknodat", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG);
-    private static final MethodHandle FCHMODAT = Native.libc("fchmodat", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    private static final Native.Fn MKNODAT = Native.fn("mknodat");
+    private static final Native.Fn FCHMODAT = Native.fn("fchmodat");
 
     /** gnu_dev_makedev. */
     public static long makedev(long major, long minor) {
@@ -30,9 +26,9 @@ public final class DeviceNodes {
         int mode = (block ? S_IFBLK : S_IFCHR) | (perm & 07777);
         long dev = makedev(major, minor);
         try (Arena a = Arena.ofConfined()) {
-            Native.call(a, st -> (int) MKNODAT.invokeExact(st, d, a.allocateFrom(name), mode, dev),
-                    () -> "mknodat(" + dir + ", " + Native.q(name) + ", 0" + Integer.toOctalString(mode) + ", "
-                            + major + ":" + minor + ")");
+            Native.call(a, () -> "mknodat(" + dir + ", " + Native.q(name) + ", 0" + Integer.toOctalString(mode) + ", "
+                            + major + ":" + minor + ")",
+                    MKNODAT, d, a.allocateFrom(name).address(), mode, dev);
         }
         chmodat(dir, name, perm);
     }
@@ -42,8 +38,8 @@ public final class DeviceNodes {
         int d = dir.fd();
         int p = perm & 07777;
         try (Arena a = Arena.ofConfined()) {
-            Native.call(a, st -> (int) FCHMODAT.invokeExact(st, d, a.allocateFrom(name), p, 0),
-                    () -> "fchmodat(" + dir + ", " + Native.q(name) + ", 0" + Integer.toOctalString(p) + ")");
+            Native.call(a, () -> "fchmodat(" + dir + ", " + Native.q(name) + ", 0" + Integer.toOctalString(p) + ")",
+                    FCHMODAT, d, a.allocateFrom(name).address(), p, 0);
         }
     }
 }

@@ -1,10 +1,8 @@
 package io.berth.sys;
 
 import java.lang.foreign.Arena;
-import java.lang.invoke.MethodHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * Owner of one file descriptor. {@link #close()} is idempotent; using a closed Fd throws
@@ -13,8 +11,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 public final class Fd implements AutoCloseable {
     static final int AT_FDCWD = -100;
     private static final int F_DUPFD_CLOEXEC = 1030;
-    private static final MethodHandle CLOSE = Native.libc("close", JAVA_INT, JAVA_INT);
-    private static final MethodHandle FCNTL_INT = Native.libcVariadic("fcntl", 2, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final Native.Fn CLOSE = Native.fn("close");
+    private static final Native.Fn FCNTL = Native.fnVariadic("fcntl", 2);
 
     /** {@code AT_FDCWD}: paths relative to the current directory. Closing it does nothing. */
     public static final Fd CWD = new Fd(AT_FDCWD);
@@ -45,8 +43,7 @@ public final class Fd implements AutoCloseable {
         if (this == CWD) return CWD;
         int n = fd();
         try (Arena a = Arena.ofConfined()) {
-            return new Fd((int) Native.call(a, st -> (int) FCNTL_INT.invokeExact(st, n, F_DUPFD_CLOEXEC, 3),
-                    () -> "fcntl(" + n + ", F_DUPFD_CLOEXEC, 3)"));
+            return new Fd((int) Native.call(a, () -> "fcntl(" + n + ", F_DUPFD_CLOEXEC, 3)", FCNTL, n, F_DUPFD_CLOEXEC, 3));
         }
     }
 
@@ -69,7 +66,7 @@ public final class Fd implements AutoCloseable {
         if (v < 0) return;
         try (Arena a = Arena.ofConfined()) {
             // the descriptor is gone even when close reports EINTR/EIO: never retry
-            Native.callRaw(a, st -> (int) CLOSE.invokeExact(st, v));
+            Native.callRaw(a, CLOSE, v);
         }
     }
 

@@ -5,12 +5,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Writing to a raw descriptor that the JDK's streams cannot wrap (one received over a socket with SCM_RIGHTS), and
@@ -19,15 +15,15 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class FdStreams {
     private FdStreams() {}
 
-    private static final MethodHandle WRITE = Native.libc("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle READ = Native.libc("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle ISATTY = Native.libc("isatty", JAVA_INT, JAVA_INT);
+    private static final Native.Fn WRITE = Native.fnLong("write");
+    private static final Native.Fn READ = Native.fnLong("read");
+    private static final Native.Fn ISATTY = Native.fn("isatty");
 
     /** isatty(3). */
     public static boolean isTerminal(Fd fd) {
         int n = fd.fd();
         try (Arena a = Arena.ofConfined()) {
-            return Native.callRaw(a, st -> (int) ISATTY.invokeExact(st, n)) == 1;
+            return Native.callRaw(a, ISATTY, n) == 1;
         }
     }
 
@@ -51,7 +47,7 @@ public final class FdStreams {
                     while (done < len) {
                         MemorySegment at = buf.asSlice(done);
                         long want = len - done;
-                        long r = Native.callRaw(a, st -> (long) WRITE.invokeExact(st, n, at, want));
+                        long r = Native.callRaw(a, WRITE, n, at.address(), want);
                         if (r == -Errno.EINTR.number()) continue;
                         if (r < 0) throw new IOException(SysException.of("write(" + n + ", " + want + " bytes)", (int) -r).getMessage());
                         done += r;
@@ -79,7 +75,7 @@ public final class FdStreams {
                 try (Arena a = Arena.ofConfined()) {
                     MemorySegment buf = a.allocate(len);
                     while (true) {
-                        long r = Native.callRaw(a, st -> (long) READ.invokeExact(st, n, buf, (long) len));
+                        long r = Native.callRaw(a, READ, n, buf.address(), len);
                         if (r == -Errno.EINTR.number()) continue;
                         if (r < 0) throw new IOException(SysException.of("read(" + n + ", " + len + " bytes)", (int) -r).getMessage());
                         if (r == 0) return -1;

@@ -1,19 +1,16 @@
 package io.berth.sys;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 /** fstatfs(2): size and free space of the filesystem an fd is on (the fd may be O_PATH). */
 public final class FsStats {
     private FsStats() {}
 
-    private static final MethodHandle FSTATFS = Native.libc("fstatfs", JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle IOCTL_PTR = Native.libcVariadic("ioctl", 2, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS);
+    private static final Native.Fn FSTATFS = Native.fn("fstatfs");
+    private static final Native.Fn IOCTL_PTR = Native.fnVariadic("ioctl", 2);
     /** _IOWR('X', 121, struct fstrim_range). */
     private static final long FITRIM = 0xC0185879L;
 
@@ -26,7 +23,7 @@ public final class FsStats {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment range = a.allocate(24, 8); // start 0, len, minlen 0
             range.set(JAVA_LONG, 8, -1L);
-            Native.call(a, s -> (int) IOCTL_PTR.invokeExact(s, f, FITRIM, range), () -> "ioctl(" + dirFd + ", FITRIM)");
+            Native.call(a, () -> "ioctl(" + dirFd + ", FITRIM)", IOCTL_PTR, f, FITRIM, range.address());
             return range.get(JAVA_LONG, 8);
         }
     }
@@ -39,7 +36,7 @@ public final class FsStats {
         try (Arena a = Arena.ofConfined()) {
             // struct statfs on 64-bit Linux: f_type, f_bsize, f_blocks, f_bfree, f_bavail, ... (all 8 bytes)
             MemorySegment st = a.allocate(120, 8);
-            Native.call(a, s -> (int) FSTATFS.invokeExact(s, f, st), () -> "fstatfs(" + fd + ")");
+            Native.call(a, () -> "fstatfs(" + fd + ")", FSTATFS, f, st.address());
             long bsize = st.get(JAVA_LONG, 8), blocks = st.get(JAVA_LONG, 16), bfree = st.get(JAVA_LONG, 24),
                     bavail = st.get(JAVA_LONG, 32);
             return new Usage(blocks * bsize, bfree * bsize, bavail * bsize);

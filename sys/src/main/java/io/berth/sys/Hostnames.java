@@ -2,13 +2,9 @@ package io.berth.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * sethostname(2)/gethostname(2), and both inside another UTS namespace. The UTS namespace is per thread,
@@ -21,8 +17,8 @@ public final class Hostnames {
     /** HOST_NAME_MAX on Linux. */
     public static final int MAX_LENGTH = 64;
 
-    private static final MethodHandle SETHOSTNAME = Native.libc("sethostname", JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle GETHOSTNAME = Native.libc("gethostname", JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final Native.Fn SETHOSTNAME = Native.fn("sethostname");
+    private static final Native.Fn GETHOSTNAME = Native.fn("gethostname");
 
     /** sethostname(2) in the calling thread's UTS namespace. */
     public static void set(String name) {
@@ -34,7 +30,7 @@ public final class Hostnames {
             MemorySegment s = a.allocate(b.length);
             MemorySegment.copy(b, 0, s, JAVA_BYTE, 0, b.length);
             long len = b.length;
-            Native.call(a, st -> (int) SETHOSTNAME.invokeExact(st, s, len), () -> "sethostname(" + Native.q(name) + ", " + len + ")");
+            Native.call(a, () -> "sethostname(" + Native.q(name) + ", " + len + ")", SETHOSTNAME, s.address(), len);
         }
     }
 
@@ -43,7 +39,7 @@ public final class Hostnames {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(MAX_LENGTH + 1);
             long len = MAX_LENGTH + 1;
-            Native.call(a, st -> (int) GETHOSTNAME.invokeExact(st, s, len), () -> "gethostname(buf, " + len + ")");
+            Native.call(a, () -> "gethostname(buf, " + len + ")", GETHOSTNAME, s.address(), len);
             return s.getString(0, StandardCharsets.UTF_8);
         }
     }

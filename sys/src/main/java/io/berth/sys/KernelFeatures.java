@@ -85,7 +85,7 @@ public record KernelFeatures(boolean openat2, boolean openTree, boolean moveMoun
     private static boolean pidfdNsIoctlWorks() {
         try (Fd p = Processes.pidfdOpen(ProcessHandle.current().pid());
              Arena a = Arena.ofConfined()) {
-            long r = Native.callRaw(a, st -> (int) PIDFD_IOCTL.invokeExact(st, p.fd(), (long) NsType.MNT.pidfdIoctl(), 0L));
+            long r = Native.callRaw(a, PIDFD_IOCTL, p.fd(), (long) NsType.MNT.pidfdIoctl(), 0L);
             if (r >= 0) {
                 Fd.adopt((int) r).close();
                 return true;
@@ -96,7 +96,5 @@ public record KernelFeatures(boolean openat2, boolean openTree, boolean moveMoun
         }
     }
 
-    private static final java.lang.invoke.MethodHandle PIDFD_IOCTL = Native.libcVariadic("ioctl", 2,
-            java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT,
-            java.lang.foreign.ValueLayout.JAVA_LONG, java.lang.foreign.ValueLayout.JAVA_LONG);
+    private static final Native.Fn PIDFD_IOCTL = Native.fnVariadic("ioctl", 2);
 }

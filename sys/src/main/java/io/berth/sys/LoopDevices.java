@@ -3,7 +3,6 @@ package io.berth.sys;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -14,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -30,8 +28,8 @@ public final class LoopDevices {
             LOOP_CTL_GET_FREE = 0x4C82;
     static final int LO_FLAGS_READ_ONLY = 1, LO_FLAGS_AUTOCLEAR = 4, LO_FLAGS_PARTSCAN = 8, LO_FLAGS_DIRECT_IO = 16;
 
-    private static final MethodHandle IOCTL_PTR = Native.libcVariadic("ioctl", 2, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS);
-    private static final MethodHandle IOCTL_LONG = Native.libcVariadic("ioctl", 2, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final Native.Fn IOCTL_PTR = Native.fnVariadic("ioctl", 2);
+    private static final Native.Fn IOCTL_LONG = Native.fnVariadic("ioctl", 2);
 
     /**
      * How to attach. With {@code autoclear} the kernel detaches the device once the last user (our fd,
@@ -74,8 +72,8 @@ public final class LoopDevices {
         try (Fd ctl = PathCalls.openat(Fd.CWD, "/dev/loop-control", PathCalls.O_RDWR | PathCalls.O_CLOEXEC, 0);
              Arena a = Arena.ofConfined()) {
             int fd = ctl.fd();
-            return (int) Native.call(a, st -> (int) IOCTL_LONG.invokeExact(st, fd, LOOP_CTL_GET_FREE, 0L),
-                    () -> "ioctl(/dev/loop-control, LOOP_CTL_GET_FREE)");
+            return (int) Native.call(a, () -> "ioctl(/dev/loop-control, LOOP_CTL_GET_FREE)",
+                    IOCTL_LONG, fd, LOOP_CTL_GET_FREE, 0L);
         }
     }
 
@@ -90,8 +88,8 @@ public final class LoopDevices {
             byte[] name = file.toString().getBytes(StandardCharsets.UTF_8);
             MemorySegment.copy(name, 0, cfg, JAVA_BYTE, 8 + 56, Math.min(name.length, 63)); // info.lo_file_name
             int fd = loop.fd();
-            Native.call(a, st -> (int) IOCTL_PTR.invokeExact(st, fd, LOOP_CONFIGURE, cfg),
-                    () -> "ioctl(" + dev + ", LOOP_CONFIGURE, {fd=" + file + ", flags=" + loFlags(flags) + "})");
+            Native.call(a, () -> "ioctl(" + dev + ", LOOP_CONFIGURE, {fd=" + file + ", flags=" + loFlags(flags) + "})",
+                    IOCTL_PTR, fd, LOOP_CONFIGURE, cfg.address());
         }
     }
 
@@ -100,8 +98,7 @@ public final class LoopDevices {
         try (Fd loop = PathCalls.openat(Fd.CWD, device.toString(), PathCalls.O_RDONLY | PathCalls.O_CLOEXEC, 0);
              Arena a = Arena.ofConfined()) {
             int fd = loop.fd();
-            Native.call(a, st -> (int) IOCTL_LONG.invokeExact(st, fd, LOOP_CLR_FD, 0L),
-                    () -> "ioctl(" + device + ", LOOP_CLR_FD)");
+            Native.call(a, () -> "ioctl(" + device + ", LOOP_CLR_FD)", IOCTL_LONG, fd, LOOP_CLR_FD, 0L);
         }
     }
 
@@ -181,8 +178,7 @@ public final class LoopDevices {
         MemorySegment info = a.allocate(232, 8);
         int fd = loop.fd();
         try {
-            Native.call(a, st -> (int) IOCTL_PTR.invokeExact(st, fd, LOOP_GET_STATUS64, info),
-                    () -> "ioctl(" + device + ", LOOP_GET_STATUS64)");
+            Native.call(a, () -> "ioctl(" + device + ", LOOP_GET_STATUS64)", IOCTL_PTR, fd, LOOP_GET_STATUS64, info.address());
         } catch (SysException e) {
             if (e.is(Errno.ENXIO)) return Optional.empty();
             throw e;

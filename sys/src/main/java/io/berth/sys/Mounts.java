@@ -2,12 +2,9 @@ package io.berth.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /** The mount syscalls: the new mount API (open_tree, move_mount, mount_setattr, fsopen/fsconfig/fsmount), mount(2), umount2(2). */
@@ -45,11 +42,11 @@ public final class Mounts {
 
     public static final int MNT_FORCE = 1, MNT_DETACH = 2, MNT_EXPIRE = 4, UMOUNT_NOFOLLOW = 8;
 
-    private static final MethodHandle MOUNT = Native.libc("mount", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
-    private static final MethodHandle UMOUNT2 = Native.libc("umount2", JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle READ = Native.libc("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle FCHDIR = Native.libc("fchdir", JAVA_INT, JAVA_INT);
-    private static final MethodHandle CHDIR = Native.libc("chdir", JAVA_INT, ADDRESS);
+    private static final Native.Fn MOUNT = Native.fn("mount");
+    private static final Native.Fn UMOUNT2 = Native.fn("umount2");
+    private static final Native.Fn READ = Native.fnLong("read");
+    private static final Native.Fn FCHDIR = Native.fn("fchdir");
+    private static final Native.Fn CHDIR = Native.fn("chdir");
 
     /** open_tree(2): a handle to the mount at {@code path}, or with OPEN_TREE_CLONE a detached copy of it. */
     public static Fd openTree(Fd dir, String path, int flags) {
@@ -157,7 +154,7 @@ public final class Mounts {
             MemorySegment buf = a.allocate(4096);
             for (int i = 0; i < 16; i++) {
                 int fd = fs.fd();
-                long n = Native.callRaw(a, st -> (long) READ.invokeExact(st, fd, buf, 4096L));
+                long n = Native.callRaw(a, READ, fd, buf.address(), 4096L);
                 if (n <= 0) break;
                 if (!sb.isEmpty()) sb.append("; ");
                 sb.append(new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8).strip());
@@ -171,18 +168,18 @@ public final class Mounts {
     /** mount(2). Null strings are passed as NULL. */
     public static void mount(String source, String target, String fstype, long flags, String data) {
         try (Arena a = Arena.ofConfined()) {
-            Native.call(a, st -> (int) MOUNT.invokeExact(st, Native.cstr(a, source), Native.cstr(a, target),
-                            Native.cstr(a, fstype), flags, Native.cstr(a, data)),
-                    () -> "mount(" + Native.q(source) + ", " + Native.q(target) + ", " + Native.q(fstype) + ", "
-                            + msNames(flags) + ", " + Native.q(data) + ")");
+            Native.call(a, () -> "mount(" + Native.q(source) + ", " + Native.q(target) + ", " + Native.q(fstype) + ", "
+                            + msNames(flags) + ", " + Native.q(data) + ")",
+                    MOUNT, Native.cstr(a, source).address(), Native.cstr(a, target).address(), Native.cstr(a, fstype).address(),
+                    flags, Native.cstr(a, data).address());
         }
     }
 
     /** umount2(2). */
     public static void umount2(String target, int flags) {
         try (Arena a = Arena.ofConfined()) {
-            Native.call(a, st -> (int) UMOUNT2.invokeExact(st, a.allocateFrom(target), flags),
-                    () -> "umount2(" + Native.q(target) + ", " + umountNames(flags) + ")");
+            Native.call(a, () -> "umount2(" + Native.q(target) + ", " + umountNames(flags) + ")",
+                    UMOUNT2, a.allocateFrom(target).address(), flags);
         }
     }
 
@@ -198,13 +195,13 @@ public final class Mounts {
             try (Fd back = PathCalls.openat(Fd.CWD, ".", PathCalls.O_PATH | PathCalls.O_DIRECTORY | PathCalls.O_CLOEXEC, 0);
                  Arena a = Arena.ofConfined()) {
                 int fd = mountRoot.fd(), home = back.fd();
-                Native.call(a, st -> (int) FCHDIR.invokeExact(st, fd), () -> "fchdir(" + fd + ")");
+                Native.call(a, () -> "fchdir(" + fd + ")", FCHDIR, fd);
                 try {
-                    Native.call(a, st -> (int) UMOUNT2.invokeExact(st, a.allocateFrom("."), flags),
-                            () -> "umount2(\".\" (fd " + fd + "), " + umountNames(flags) + ")");
+                    Native.call(a, () -> "umount2(\".\" (fd " + fd + "), " + umountNames(flags) + ")",
+                            UMOUNT2, a.allocateFrom(".").address(), flags);
                 } finally {
                     // as leaveCwd: the detached mount's last reference, if the cwd was it, goes in this syscall
-                    Native.call(a, st -> (int) FCHDIR.invokeExact(st, home), () -> "fchdir(" + home + ")");
+                    Native.call(a, () -> "fchdir(" + home + ")", FCHDIR, home);
                 }
             }
             return;
@@ -212,9 +209,9 @@ public final class Mounts {
         Namespaces.onIsolatedThread("umount", () -> {
             int fd = mountRoot.fd();
             try (Arena a = Arena.ofConfined()) {
-                Native.call(a, st -> (int) FCHDIR.invokeExact(st, fd), () -> "fchdir(" + fd + ")");
-                Native.call(a, st -> (int) UMOUNT2.invokeExact(st, a.allocateFrom("."), flags),
-                        () -> "umount2(\".\" (fd " + fd + "), " + umountNames(flags) + ")");
+                Native.call(a, () -> "fchdir(" + fd + ")", FCHDIR, fd);
+                Native.call(a, () -> "umount2(\".\" (fd " + fd + "), " + umountNames(flags) + ")",
+                        UMOUNT2, a.allocateFrom(".").address(), flags);
                 leaveCwd(a);
             }
             return null;
@@ -234,9 +231,9 @@ public final class Mounts {
         Namespaces.onIsolatedThread("umount", () -> {
             int fd = dir.fd();
             try (Arena a = Arena.ofConfined()) {
-                Native.call(a, st -> (int) FCHDIR.invokeExact(st, fd), () -> "fchdir(" + fd + ")");
-                Native.call(a, st -> (int) UMOUNT2.invokeExact(st, a.allocateFrom(name), all),
-                        () -> "umount2(" + Native.q(name) + " (in fd " + fd + "), " + umountNames(all) + ")");
+                Native.call(a, () -> "fchdir(" + fd + ")", FCHDIR, fd);
+                Native.call(a, () -> "umount2(" + Native.q(name) + " (in fd " + fd + "), " + umountNames(all) + ")",
+                        UMOUNT2, a.allocateFrom(name).address(), all);
                 leaveCwd(a);
             }
             return null;
@@ -251,7 +248,7 @@ public final class Mounts {
      * unless someone else still uses it.
      */
     private static void leaveCwd(Arena a) {
-        Native.call(a, st -> (int) CHDIR.invokeExact(st, a.allocateFrom("/")), () -> "chdir(\"/\")");
+        Native.call(a, () -> "chdir(\"/\")", CHDIR, a.allocateFrom("/").address());
     }
 
     private static String dirArg(Fd dir) {

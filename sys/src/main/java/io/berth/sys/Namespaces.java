@@ -1,10 +1,8 @@
 package io.berth.sys;
 
 import java.lang.foreign.Arena;
-import java.lang.invoke.MethodHandle;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * unshare(2), setns(2) and the namespace-thread pattern (shared/design/NOTES.md item 4): a JVM thread
@@ -19,8 +17,8 @@ public final class Namespaces {
             CLONE_NEWCGROUP = 0x02000000, CLONE_NEWUTS = 0x04000000, CLONE_NEWIPC = 0x08000000,
             CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000;
 
-    private static final MethodHandle UNSHARE = Native.libc("unshare", JAVA_INT, JAVA_INT);
-    private static final MethodHandle SETNS = Native.libc("setns", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final Native.Fn UNSHARE = Native.fn("unshare");
+    private static final Native.Fn SETNS = Native.fn("setns");
     private static final AtomicLong THREADS = new AtomicLong();
     private static final ThreadLocal<Boolean> ISOLATED = ThreadLocal.withInitial(() -> false);
 
@@ -32,7 +30,7 @@ public final class Namespaces {
 
     public static void unshare(int flags) {
         try (Arena a = Arena.ofConfined()) {
-            Native.call(a, st -> (int) UNSHARE.invokeExact(st, flags), () -> "unshare(" + cloneNames(flags) + ")");
+            Native.call(a, () -> "unshare(" + cloneNames(flags) + ")", UNSHARE, flags);
         }
     }
 
@@ -40,7 +38,7 @@ public final class Namespaces {
     public static void setns(Fd ns, int nstype) {
         int fd = ns.fd();
         try (Arena a = Arena.ofConfined()) {
-            Native.call(a, st -> (int) SETNS.invokeExact(st, fd, nstype), () -> "setns(" + ns + ", " + cloneNames(nstype) + ")");
+            Native.call(a, () -> "setns(" + ns + ", " + cloneNames(nstype) + ")", SETNS, fd, nstype);
         }
     }
 

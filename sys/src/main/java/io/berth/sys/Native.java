@@ -16,11 +16,11 @@ import java.util.function.Supplier;
  * The one place that builds downcall handles. Every handle made here captures errno, so callers in
  * this package never read a stale errno: the first parameter of each handle is the capture segment.
  *
- * <p>Pattern for a sibling class:
+ * <p>Pattern for a sibling class (functions of integers and pointers share a few linked shapes, see {@link #fn}):
  * <pre>{@code
- * static final MethodHandle CLOSE = Native.libc("close", JAVA_INT, JAVA_INT);
+ * static final Native.Fn CLOSE = Native.fn("close");
  * try (Arena a = Arena.ofConfined()) {
- *     Native.call(a, st -> (int) CLOSE.invokeExact(st, fd), () -> "close(" + fd + ")");
+ *     Native.call(a, () -> "close(" + fd + ")", CLOSE, fd);
  * }
  * }</pre>
  */
@@ -33,7 +33,10 @@ final class Native {
     private static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
 
-    /** A libc function returning {@code ret} (null for void) taking {@code args}, with errno capture. */
+    /**
+     * A libc function returning {@code ret} (null for void) taking {@code args}, with errno capture. Each distinct
+     * signature costs its own stub and LambdaForm classes: for integers and pointers use {@link #fn} instead.
+     */
     static MethodHandle libc(String name, MemoryLayout ret, MemoryLayout... args) {
         return LINKER.downcallHandle(symbol(name), descriptor(ret, args), CAPTURE);
     }
@@ -52,18 +55,80 @@ final class Native {
         return ret == null ? FunctionDescriptor.ofVoid(args) : FunctionDescriptor.of(ret, args);
     }
 
-    private static final MethodHandle[] SYSCALL = new MethodHandle[7];
+    /*
+     * Shared shapes. Linking a downcall spins a stub class and ~14 LambdaForm classes per distinct FunctionDescriptor
+     * (the JDK caches them by descriptor and options, not by symbol): with ~35 typed signatures that was ~450 classes
+     * and ~1.3 MB of metaspace in berthd (docs/PERFORMANCE.md, berthd memory). So the libc functions of this package
+     * that take only integers and pointers are all linked with one of four shapes of six long parameters, and raw
+     * syscalls with one more: five stubs in all. On LP64 Linux (x86_64, aarch64) the first six integer or pointer
+     * arguments travel in registers whatever their C type: an int or a pointer passed as a long arrives in the
+     * register the callee reads (the low half for an int; ints are sign-extended, as C's conversion does), and the
+     * registers after the callee's last parameter are ignored. Returns are typed (an int-returning function leaves the
+     * upper half of its return register undefined), hence the int and long shapes.
+     */
+    private static final MemoryLayout[] SIX = {ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG};
+    private static final FunctionDescriptor INT_SIX = FunctionDescriptor.of(ValueLayout.JAVA_INT, SIX);
+    private static final FunctionDescriptor LONG_SIX = FunctionDescriptor.of(ValueLayout.JAVA_LONG, SIX);
 
-    static {
-        for (int n = 0; n <= 6; n++) {
-            MemoryLayout[] args = new MemoryLayout[n + 1];
-            java.util.Arrays.fill(args, ValueLayout.JAVA_LONG);
-            // every argument is passed as a long: int varargs would leave the upper half of the
-            // register undefined, and syscall(2) reads whole longs
-            SYSCALL[n] = LINKER.downcallHandle(symbol("syscall"),
-                    FunctionDescriptor.of(ValueLayout.JAVA_LONG, args), CAPTURE, Linker.Option.firstVariadicArg(1));
+    /** A libc function linked with a shared shape (see above): {@link #fn}, {@link #fnLong}, {@link #fnVariadic}. */
+    record Fn(String name, MethodHandle handle, boolean returnsLong) {}
+
+    /** A libc function returning int whose parameters are all integers or pointers (at most six). */
+    static Fn fn(String name) {
+        return new Fn(name, LINKER.downcallHandle(symbol(name), INT_SIX, CAPTURE), false);
+    }
+
+    /** As {@link #fn}, for a function returning long or ssize_t (read, write, recv, ...). */
+    static Fn fnLong(String name) {
+        return new Fn(name, LINKER.downcallHandle(symbol(name), LONG_SIX, CAPTURE), true);
+    }
+
+    /** A variadic libc function returning int (ioctl, fcntl: 2 fixed parameters; openat: 3), integer and pointer arguments. */
+    static Fn fnVariadic(String name, int fixed) {
+        return new Fn(name, LINKER.downcallHandle(symbol(name), INT_SIX, CAPTURE, Linker.Option.firstVariadicArg(fixed)), false);
+    }
+
+    /**
+     * Calls {@code f} with up to six arguments (ints and longs as they are, pointers as {@link MemorySegment#address()});
+     * a result of -1 raises {@link SysException} with the captured errno and {@code what} (built only on failure).
+     */
+    static long call(Arena arena, Supplier<String> what, Fn f, long... args) {
+        MemorySegment st = arena.allocate(STATE);
+        long r = invoke(f, st, args);
+        if (r == -1) throw SysException.of(what.get(), errno(st));
+        return r;
+    }
+
+    /** Like {@link #call} but returns -errno instead of throwing (for probes, retries and expected failures). */
+    static long callRaw(Arena arena, Fn f, long... args) {
+        MemorySegment st = arena.allocate(STATE);
+        long r = invoke(f, st, args);
+        return r == -1 ? -errno(st) : r;
+    }
+
+    private static long invoke(Fn f, MemorySegment st, long[] v) {
+        if (v.length > 6) throw new IllegalArgumentException(f.name() + " with " + v.length + " arguments: at most 6");
+        long a0 = arg(v, 0), a1 = arg(v, 1), a2 = arg(v, 2), a3 = arg(v, 3), a4 = arg(v, 4), a5 = arg(v, 5);
+        try {
+            return f.returnsLong() ? (long) f.handle().invokeExact(st, a0, a1, a2, a3, a4, a5)
+                    : (int) f.handle().invokeExact(st, a0, a1, a2, a3, a4, a5);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("native call failed", t);
         }
     }
+
+    private static long arg(long[] v, int i) {
+        return i < v.length ? v[i] : 0;
+    }
+
+    /** syscall(2): the number, then six arguments (unused ones 0; the kernel reads only the call's own). */
+    private static final MethodHandle SYSCALL = LINKER.downcallHandle(symbol("syscall"),
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+            CAPTURE, Linker.Option.firstVariadicArg(1));
 
     /**
      * Raw syscall(2) with the given number and up to 6 arguments (fds, flags and pointers as longs;
@@ -73,19 +138,11 @@ final class Native {
         return call(arena, syscallInvocation(nr, a), what);
     }
 
-    /** The downcall of syscall(2) for {@code a.length} arguments, as an {@link Invocation}. */
+    /** The downcall of syscall(2) with {@code a} padded to six arguments, as an {@link Invocation}. */
     private static Invocation syscallInvocation(long nr, long... a) {
-        MethodHandle h = SYSCALL[a.length];
-        return st -> switch (a.length) {
-            case 0 -> (long) h.invokeExact(st, nr);
-            case 1 -> (long) h.invokeExact(st, nr, a[0]);
-            case 2 -> (long) h.invokeExact(st, nr, a[0], a[1]);
-            case 3 -> (long) h.invokeExact(st, nr, a[0], a[1], a[2]);
-            case 4 -> (long) h.invokeExact(st, nr, a[0], a[1], a[2], a[3]);
-            case 5 -> (long) h.invokeExact(st, nr, a[0], a[1], a[2], a[3], a[4]);
-            case 6 -> (long) h.invokeExact(st, nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-            default -> throw new IllegalArgumentException("syscall with " + a.length + " arguments");
-        };
+        if (a.length > 6) throw new IllegalArgumentException("syscall " + nr + " with " + a.length + " arguments: at most 6");
+        long a0 = arg(a, 0), a1 = arg(a, 1), a2 = arg(a, 2), a3 = arg(a, 3), a4 = arg(a, 4), a5 = arg(a, 5);
+        return st -> (long) SYSCALL.invokeExact(st, nr, a0, a1, a2, a3, a4, a5);
     }
 
     /** Like {@link #syscall} but returns -errno instead of throwing. */

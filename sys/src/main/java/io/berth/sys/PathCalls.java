@@ -2,11 +2,9 @@ package io.berth.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -35,21 +33,21 @@ public final class PathCalls {
 
     static final long NR_OPENAT2 = 437;
 
-    private static final MethodHandle OPENAT = Native.libcVariadic("openat", 3, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-    private static final MethodHandle MKDIRAT = Native.libc("mkdirat", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle FCHOWNAT = Native.libc("fchownat", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle FACCESSAT = Native.libc("faccessat", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-    private static final MethodHandle STATX = Native.libc("statx", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle READLINKAT = Native.libc("readlinkat", JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG);
-    private static final MethodHandle UNLINKAT = Native.libc("unlinkat", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle SYMLINKAT = Native.libc("symlinkat", JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
+    private static final Native.Fn OPENAT = Native.fnVariadic("openat", 3);
+    private static final Native.Fn MKDIRAT = Native.fn("mkdirat");
+    private static final Native.Fn FCHOWNAT = Native.fn("fchownat");
+    private static final Native.Fn FACCESSAT = Native.fn("faccessat");
+    private static final Native.Fn STATX = Native.fn("statx");
+    private static final Native.Fn READLINKAT = Native.fnLong("readlinkat");
+    private static final Native.Fn UNLINKAT = Native.fn("unlinkat");
+    private static final Native.Fn SYMLINKAT = Native.fn("symlinkat");
 
     /** openat(2). {@code mode} only matters with O_CREAT. */
     public static Fd openat(Fd dir, String path, int flags, int mode) {
         int d = dir.fd();
         try (Arena a = Arena.ofConfined()) {
-            return Fd.adopt((int) Native.call(a, st -> (int) OPENAT.invokeExact(st, d, a.allocateFrom(path), flags, mode),
-                    () -> "openat(" + dir + ", " + Native.q(path) + ", " + openFlags(flags) + ")"));
+            return Fd.adopt((int) Native.call(a, () -> "openat(" + dir + ", " + Native.q(path) + ", " + openFlags(flags) + ")",
+                    OPENAT, d, a.allocateFrom(path).address(), flags, mode));
         }
     }
 
@@ -74,8 +72,8 @@ public final class PathCalls {
     public static void mkdirat(Fd dir, String path, int mode) {
         int d = dir.fd();
         try (Arena a = Arena.ofConfined()) {
-            Native.call(a, st -> (int) MKDIRAT.invokeExact(st, d, a.allocateFrom(path), mode),
-                    () -> "mkdirat(" + dir + ", " + Native.q(path) + ", 0" + Integer.toOctalString(mode) + ")");
+            Native.call(a, () -> "mkdirat(" + dir + ", " + Native.q(path) + ", 0" + Integer.toOctalString(mode) + ")",
+                    MKDIRAT, d, a.allocateFrom(path).address(), mode);
         }
     }
 
@@ -83,8 +81,8 @@ public final class PathCalls {
     public static void fchownat(Fd dir, String path, int uid, int gid, int flags) {
         int d = dir.fd();
         try (Arena a = Arena.ofConfined()) {
-            Native.call(a, st -> (int) FCHOWNAT.invokeExact(st, d, a.allocateFrom(path), uid, gid, flags),
-                    () -> "fchownat(" + dir + ", " + Native.q(path) + ", " + uid + ", " + gid + ", " + atFlags(flags) + ")");
+            Native.call(a, () -> "fchownat(" + dir + ", " + Native.q(path) + ", " + uid + ", " + gid + ", " + atFlags(flags) + ")",
+                    FCHOWNAT, d, a.allocateFrom(path).address(), uid, gid, flags);
         }
     }
 
@@ -92,8 +90,8 @@ public final class PathCalls {
     public static void faccessat(Fd dir, String path, int mode, int flags) {
         int d = dir.fd();
         try (Arena a = Arena.ofConfined()) {
-            Native.call(a, st -> (int) FACCESSAT.invokeExact(st, d, a.allocateFrom(path), mode, flags),
-                    () -> "faccessat(" + dir + ", " + Native.q(path) + ", " + accessMode(mode) + ", " + atFlags(flags) + ")");
+            Native.call(a, () -> "faccessat(" + dir + ", " + Native.q(path) + ", " + accessMode(mode) + ", " + atFlags(flags) + ")",
+                    FACCESSAT, d, a.allocateFrom(path).address(), mode, flags);
         }
     }
 
@@ -101,7 +99,7 @@ public final class PathCalls {
     public static int accessErrno(Fd dir, String path, int mode, int flags) {
         int d = dir.fd();
         try (Arena a = Arena.ofConfined()) {
-            long r = Native.callRaw(a, st -> (int) FACCESSAT.invokeExact(st, d, a.allocateFrom(path), mode, flags));
+            long r = Native.callRaw(a, FACCESSAT, d, a.allocateFrom(path).address(), mode, flags);
             return r < 0 ? (int) -r : 0;
         }
     }
@@ -114,8 +112,8 @@ public final class PathCalls {
         int d = dir.fd();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sx = a.allocate(256, 8);
-            Native.call(a, st -> (int) STATX.invokeExact(st, d, a.allocateFrom(path), flags, STATX_BASIC_STATS | STATX_MNT_ID, sx),
-                    () -> "statx(" + dir + ", " + Native.q(path) + ", " + atFlags(flags) + ")");
+            Native.call(a, () -> "statx(" + dir + ", " + Native.q(path) + ", " + atFlags(flags) + ")",
+                    STATX, d, a.allocateFrom(path).address(), flags, STATX_BASIC_STATS | STATX_MNT_ID, sx.address());
             int mode = Short.toUnsignedInt(sx.get(JAVA_SHORT, 28));
             long attrs = sx.get(JAVA_LONG, 8);
             long attrsMask = sx.get(JAVA_LONG, 56);
@@ -137,8 +135,8 @@ public final class PathCalls {
         int d = dir.fd();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(4096);
-            long n = Native.call(a, st -> (long) READLINKAT.invokeExact(st, d, a.allocateFrom(path), buf, 4096L),
-                    () -> "readlinkat(" + dir + ", " + Native.q(path) + ")");
+            long n = Native.call(a, () -> "readlinkat(" + dir + ", " + Native.q(path) + ")",
+                    READLINKAT, d, a.allocateFrom(path).address(), buf.address(), 4096L);
             return new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
         }
     }
@@ -147,16 +145,16 @@ public final class PathCalls {
     public static void unlinkat(Fd dir, String path, int flags) {
         int d = dir.fd();
         try (Arena a = Arena.ofConfined()) {
-            Native.call(a, st -> (int) UNLINKAT.invokeExact(st, d, a.allocateFrom(path), flags),
-                    () -> "unlinkat(" + dir + ", " + Native.q(path) + ", " + atFlags(flags) + ")");
+            Native.call(a, () -> "unlinkat(" + dir + ", " + Native.q(path) + ", " + atFlags(flags) + ")",
+                    UNLINKAT, d, a.allocateFrom(path).address(), flags);
         }
     }
 
     public static void symlinkat(String target, Fd dir, String linkPath) {
         int d = dir.fd();
         try (Arena a = Arena.ofConfined()) {
-            Native.call(a, st -> (int) SYMLINKAT.invokeExact(st, a.allocateFrom(target), d, a.allocateFrom(linkPath)),
-                    () -> "symlinkat(" + Native.q(target) + ", " + dir + ", " + Native.q(linkPath) + ")");
+            Native.call(a, () -> "symlinkat(" + Native.q(target) + ", " + dir + ", " + Native.q(linkPath) + ")",
+                    SYMLINKAT, a.allocateFrom(target).address(), d, a.allocateFrom(linkPath).address());
         }
     }
 

@@ -3,12 +3,9 @@ package io.berth.sys;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /** pidfds (pidfd_open, pidfd_send_signal) and namespace handles of other processes. */
 public final class Processes {
@@ -18,7 +15,7 @@ public final class Processes {
     public static final int SIGKILL = 9, SIGTERM = 15, SIGHUP = 1, SIGINT = 2, SIGSTOP = 19, SIGCONT = 18;
     public static final int PIDFD_NONBLOCK = PathCalls.O_NONBLOCK;
 
-    private static final MethodHandle IOCTL = Native.libcVariadic("ioctl", 2, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    private static final Native.Fn IOCTL = Native.fnVariadic("ioctl", 2);
 
     /** pidfd_open(2): a handle that stays bound to this process even if the pid is reused. */
     public static Fd pidfdOpen(long pid) {
@@ -57,7 +54,7 @@ public final class Processes {
     public static Fd nsFd(Fd pidfd, NsType type) {
         int fd = pidfd.fd();
         try (Arena a = Arena.ofConfined()) {
-            long r = Native.callRaw(a, st -> (int) IOCTL.invokeExact(st, fd, (long) type.pidfdIoctl(), 0L));
+            long r = Native.callRaw(a, IOCTL, fd, (long) type.pidfdIoctl(), 0L);
             if (r >= 0) return Fd.adopt((int) r);
             if (r != -Errno.ENOTTY.number() && r != -Errno.EINVAL.number()) {
                 throw new SysException("ioctl(" + pidfd + ", PIDFD_GET_" + type.name() + "_NAMESPACE)", (int) -r);

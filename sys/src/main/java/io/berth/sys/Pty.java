@@ -2,12 +2,8 @@ package io.berth.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
@@ -21,13 +17,13 @@ public final class Pty implements AutoCloseable {
     private static final long TIOCSWINSZ = 0x5414;
     private static final int EIO = 5, EINTR = 4;
 
-    private static final MethodHandle POSIX_OPENPT = Native.libc("posix_openpt", JAVA_INT, JAVA_INT);
-    private static final MethodHandle GRANTPT = Native.libc("grantpt", JAVA_INT, JAVA_INT);
-    private static final MethodHandle UNLOCKPT = Native.libc("unlockpt", JAVA_INT, JAVA_INT);
-    private static final MethodHandle PTSNAME_R = Native.libc("ptsname_r", JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle IOCTL_PTR = Native.libcVariadic("ioctl", 2, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS);
-    private static final MethodHandle READ = Native.libc("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle WRITE = Native.libc("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final Native.Fn POSIX_OPENPT = Native.fn("posix_openpt");
+    private static final Native.Fn GRANTPT = Native.fn("grantpt");
+    private static final Native.Fn UNLOCKPT = Native.fn("unlockpt");
+    private static final Native.Fn PTSNAME_R = Native.fn("ptsname_r");
+    private static final Native.Fn IOCTL_PTR = Native.fnVariadic("ioctl", 2);
+    private static final Native.Fn READ = Native.fnLong("read");
+    private static final Native.Fn WRITE = Native.fnLong("write");
 
     private final Fd master;
     private final String slavePath;
@@ -41,14 +37,14 @@ public final class Pty implements AutoCloseable {
     public static Pty open(int cols, int rows) {
         try (Arena a = Arena.ofConfined()) {
             int flags = O_RDWR | O_NOCTTY | O_CLOEXEC;
-            int fd = (int) Native.call(a, st -> (int) POSIX_OPENPT.invokeExact(st, flags), () -> "posix_openpt(O_RDWR|O_NOCTTY|O_CLOEXEC)");
+            int fd = (int) Native.call(a, () -> "posix_openpt(O_RDWR|O_NOCTTY|O_CLOEXEC)", POSIX_OPENPT, flags);
             Fd master = Fd.adopt(fd);
             try {
-                Native.call(a, st -> (int) GRANTPT.invokeExact(st, fd), () -> "grantpt(" + fd + ")");
-                Native.call(a, st -> (int) UNLOCKPT.invokeExact(st, fd), () -> "unlockpt(" + fd + ")");
+                Native.call(a, () -> "grantpt(" + fd + ")", GRANTPT, fd);
+                Native.call(a, () -> "unlockpt(" + fd + ")", UNLOCKPT, fd);
                 MemorySegment buf = a.allocate(128);
                 MemorySegment.copy(new byte[128], 0, buf, JAVA_BYTE, 0, 128);
-                long r = Native.callRaw(a, st -> (int) PTSNAME_R.invokeExact(st, fd, buf, 128L));
+                long r = Native.callRaw(a, PTSNAME_R, fd, buf.address(), 128L);
                 if (r != 0) throw SysException.of("ptsname_r(" + fd + ")", (int) (r < 0 ? -r : r));
                 Pty pty = new Pty(master, buf.getString(0));
                 pty.resize(cols, rows);
@@ -74,8 +70,8 @@ public final class Pty implements AutoCloseable {
             ws.set(JAVA_SHORT, 2, (short) cols);
             ws.set(JAVA_SHORT, 4, (short) 0);
             ws.set(JAVA_SHORT, 6, (short) 0);
-            Native.call(a, st -> (int) IOCTL_PTR.invokeExact(st, fd, TIOCSWINSZ, ws),
-                    () -> "ioctl(" + fd + ", TIOCSWINSZ, " + cols + "x" + rows + ")");
+            Native.call(a, () -> "ioctl(" + fd + ", TIOCSWINSZ, " + cols + "x" + rows + ")",
+                    IOCTL_PTR, fd, TIOCSWINSZ, ws.address());
         }
     }
 
@@ -88,7 +84,7 @@ public final class Pty implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(dst.length);
             while (true) {
-                long n = Native.callRaw(a, st -> (long) READ.invokeExact(st, fd, buf, (long) dst.length));
+                long n = Native.callRaw(a, READ, fd, buf.address(), (long) dst.length);
                 if (n == -EINTR) continue;
                 if (n == -EIO || n == 0) return -1;
                 if (n < 0) throw SysException.of("read(pty master " + fd + ")", (int) -n);
@@ -107,7 +103,7 @@ public final class Pty implements AutoCloseable {
             long done = 0;
             while (done < len) {
                 long at = done;
-                long n = Native.callRaw(a, st -> (long) WRITE.invokeExact(st, fd, buf.asSlice(at), len - at));
+                long n = Native.callRaw(a, WRITE, fd, buf.address() + at, len - at);
                 if (n == -EINTR) continue;
                 if (n < 0) throw SysException.of("write(pty master " + fd + ", " + len + " bytes)", (int) -n);
                 done += n;

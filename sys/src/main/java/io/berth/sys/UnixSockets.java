@@ -2,7 +2,6 @@ package io.berth.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,19 +35,19 @@ public final class UnixSockets {
     private static final int SOCKADDR_UN_SIZE = 110;
     private static final int SUN_PATH_MAX = 108;
 
-    private static final MethodHandle SOCKET = Native.libc("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final Native.Fn SOCKET = Native.fn("socket");
     private static final int SOL_SOCKET = 1, SO_PASSCRED = 16;
-    private static final MethodHandle SETSOCKOPT = Native.libc("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle CONNECT = Native.libc("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle SEND = Native.libc("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
-    private static final MethodHandle RECV = Native.libc("recv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
-    private static final MethodHandle POLL = Native.libc("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
-    private static final MethodHandle BIND = Native.libc("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle LISTEN = Native.libc("listen", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle ACCEPT4 = Native.libc("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
-    private static final MethodHandle GETSOCKOPT = Native.libc("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle RECVMSG = Native.libc("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle SHUTDOWN = Native.libc("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final Native.Fn SETSOCKOPT = Native.fn("setsockopt");
+    private static final Native.Fn CONNECT = Native.fn("connect");
+    private static final Native.Fn SEND = Native.fnLong("send");
+    private static final Native.Fn RECV = Native.fnLong("recv");
+    private static final Native.Fn POLL = Native.fn("poll");
+    private static final Native.Fn BIND = Native.fn("bind");
+    private static final Native.Fn LISTEN = Native.fn("listen");
+    private static final Native.Fn ACCEPT4 = Native.fn("accept4");
+    private static final Native.Fn GETSOCKOPT = Native.fn("getsockopt");
+    private static final Native.Fn RECVMSG = Native.fnLong("recvmsg");
+    private static final Native.Fn SHUTDOWN = Native.fn("shutdown");
     private static final int SO_PEERCRED = 17, SO_RCVTIMEO = 20, SCM_RIGHTS = 1, MSG_CMSG_CLOEXEC = 0x40000000, MSG_CTRUNC = 0x8;
 
     /** The credentials the kernel recorded for the peer of a connected Unix socket (at its connect/listen time). */
@@ -80,8 +79,8 @@ public final class UnixSockets {
                     + " bytes: at most " + (SUN_PATH_MAX - 1) + " are allowed");
         }
         try (Arena a = Arena.ofConfined()) {
-            int s = (int) Native.call(a, st -> (int) SOCKET.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0),
-                    () -> "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)");
+            int s = (int) Native.call(a, () -> "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)",
+                    SOCKET, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
             Fd fd = Fd.adopt(s);
             try {
                 // LXC's command server checks SCM_CREDENTIALS on every request and answers EPERM when there are
@@ -91,15 +90,15 @@ public final class UnixSockets {
                 // credentials always travel.
                 MemorySegment one = a.allocate(JAVA_INT);
                 one.set(JAVA_INT, 0, 1);
-                Native.call(a, st -> (int) SETSOCKOPT.invokeExact(st, s, SOL_SOCKET, SO_PASSCRED, one, 4),
-                        () -> "setsockopt(" + s + ", SOL_SOCKET, SO_PASSCRED, 1)");
+                Native.call(a, () -> "setsockopt(" + s + ", SOL_SOCKET, SO_PASSCRED, 1)",
+                        SETSOCKOPT, s, SOL_SOCKET, SO_PASSCRED, one.address(), 4);
                 MemorySegment addr = a.allocate(SOCKADDR_UN_SIZE);
                 addr.set(JAVA_SHORT, 0, (short) AF_UNIX);
                 // sun_path[0] stays 0: the abstract namespace; the name is not NUL-terminated and the length says where it ends
                 MemorySegment.copy(raw, 0, addr, JAVA_BYTE, 3, raw.length);
                 int addrLen = 2 + 1 + raw.length;
                 while (true) {
-                    long r = Native.callRaw(a, st -> (int) CONNECT.invokeExact(st, s, addr, addrLen));
+                    long r = Native.callRaw(a, CONNECT, s, addr.address(), addrLen);
                     if (r == 0) break;
                     if (r == -Errno.EINTR.number()) continue;
                     if (nullWhenNoListener && (r == -Errno.ECONNREFUSED.number() || r == -Errno.ENOENT.number())) {
@@ -126,7 +125,7 @@ public final class UnixSockets {
             while (done < len) {
                 MemorySegment at = buf.asSlice(done);
                 long want = len - done;
-                long r = Native.callRaw(a, st -> (long) SEND.invokeExact(st, s, at, want, MSG_NOSIGNAL));
+                long r = Native.callRaw(a, SEND, s, at.address(), want, MSG_NOSIGNAL);
                 if (r == -Errno.EINTR.number()) continue;
                 if (r < 0) throw SysException.of("send(" + s + ", " + want + " bytes)", (int) -r);
                 done += r;
@@ -140,7 +139,7 @@ public final class UnixSockets {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(Math.max(1, len));
             while (true) {
-                long r = Native.callRaw(a, st -> (long) RECV.invokeExact(st, s, buf, (long) len, MSG_NOSIGNAL));
+                long r = Native.callRaw(a, RECV, s, buf.address(), (long) len, MSG_NOSIGNAL);
                 if (r == -Errno.EINTR.number()) continue;
                 if (r < 0) throw SysException.of("recv(" + s + ", " + len + " bytes)", (int) -r);
                 MemorySegment.copy(buf, JAVA_BYTE, 0, data, off, (int) r);
@@ -175,7 +174,7 @@ public final class UnixSockets {
                 pfd.set(JAVA_SHORT, 6, (short) 0);
                 int wait = timeoutMillis < 0 ? -1
                         : (int) Math.max(0, (deadline - System.nanoTime() + 999_999) / 1_000_000L);
-                long r = Native.callRaw(a, st -> (int) POLL.invokeExact(st, pfd, 1L, wait));
+                long r = Native.callRaw(a, POLL, pfd.address(), 1L, wait);
                 if (r == -Errno.EINTR.number()) continue;
                 if (r < 0) throw SysException.of("poll(" + s + ", events=0x" + Integer.toHexString(events) + ", " + timeoutMillis + " ms)", (int) -r);
                 return r == 0 ? 0 : pfd.get(JAVA_SHORT, 6);
@@ -194,16 +193,16 @@ public final class UnixSockets {
                     + (SUN_PATH_MAX - 1) + " are allowed");
         }
         try (Arena a = Arena.ofConfined()) {
-            int s = (int) Native.call(a, st -> (int) SOCKET.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0),
-                    () -> "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)");
+            int s = (int) Native.call(a, () -> "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)",
+                    SOCKET, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
             Fd fd = Fd.adopt(s);
             try {
                 MemorySegment addr = a.allocate(SOCKADDR_UN_SIZE);
                 addr.set(JAVA_SHORT, 0, (short) AF_UNIX);
                 MemorySegment.copy(raw, 0, addr, JAVA_BYTE, 2, raw.length);
                 int len = 2 + raw.length + 1;
-                Native.call(a, st -> (int) BIND.invokeExact(st, s, addr, len), () -> "bind(" + s + ", \"" + path + "\")");
-                Native.call(a, st -> (int) LISTEN.invokeExact(st, s, backlog), () -> "listen(" + s + ", " + backlog + ")");
+                Native.call(a, () -> "bind(" + s + ", \"" + path + "\")", BIND, s, addr.address(), len);
+                Native.call(a, () -> "listen(" + s + ", " + backlog + ")", LISTEN, s, backlog);
                 return fd;
             } catch (RuntimeException e) {
                 fd.close();
@@ -217,8 +216,8 @@ public final class UnixSockets {
         byte[] raw = path.toString().getBytes(StandardCharsets.UTF_8);
         if (raw.length + 1 > SUN_PATH_MAX) throw new IllegalArgumentException("socket path '" + path + "' is too long");
         try (Arena a = Arena.ofConfined()) {
-            int s = (int) Native.call(a, st -> (int) SOCKET.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0),
-                    () -> "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)");
+            int s = (int) Native.call(a, () -> "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)",
+                    SOCKET, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
             Fd fd = Fd.adopt(s);
             try {
                 MemorySegment addr = a.allocate(SOCKADDR_UN_SIZE);
@@ -226,7 +225,7 @@ public final class UnixSockets {
                 MemorySegment.copy(raw, 0, addr, JAVA_BYTE, 2, raw.length);
                 int len = 2 + raw.length + 1;
                 while (true) {
-                    long r = Native.callRaw(a, st -> (int) CONNECT.invokeExact(st, s, addr, len));
+                    long r = Native.callRaw(a, CONNECT, s, addr.address(), len);
                     if (r == 0) return fd;
                     if (r == -Errno.EINTR.number()) continue;
                     throw SysException.of("connect(" + s + ", \"" + path + "\")", (int) -r);
@@ -243,7 +242,7 @@ public final class UnixSockets {
         int s = listener.fd();
         try (Arena a = Arena.ofConfined()) {
             while (true) {
-                long r = Native.callRaw(a, st -> (int) ACCEPT4.invokeExact(st, s, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC));
+                long r = Native.callRaw(a, ACCEPT4, s, 0, 0, SOCK_CLOEXEC);
                 if (r >= 0) return Fd.adopt((int) r);
                 if (r == -Errno.EINTR.number() || r == -Errno.ECONNABORTED.number()) continue;
                 throw SysException.of("accept4(" + s + ")", (int) -r);
@@ -258,8 +257,8 @@ public final class UnixSockets {
             MemorySegment cred = a.allocate(12);
             MemorySegment len = a.allocate(JAVA_INT);
             len.set(JAVA_INT, 0, 12);
-            Native.call(a, st -> (int) GETSOCKOPT.invokeExact(st, s, SOL_SOCKET, SO_PEERCRED, cred, len),
-                    () -> "getsockopt(" + s + ", SOL_SOCKET, SO_PEERCRED)");
+            Native.call(a, () -> "getsockopt(" + s + ", SOL_SOCKET, SO_PEERCRED)",
+                    GETSOCKOPT, s, SOL_SOCKET, SO_PEERCRED, cred.address(), len.address());
             return new PeerCredentials(cred.get(JAVA_INT, 0), cred.get(JAVA_INT, 4), cred.get(JAVA_INT, 8));
         }
     }
@@ -288,7 +287,7 @@ public final class UnixSockets {
             msg.set(JAVA_LONG, 40, ctlLen);
             long r;
             while (true) {
-                r = Native.callRaw(a, st -> (long) RECVMSG.invokeExact(st, s, msg, MSG_CMSG_CLOEXEC));
+                r = Native.callRaw(a, RECVMSG, s, msg.address(), MSG_CMSG_CLOEXEC);
                 if (r != -Errno.EINTR.number()) break;
             }
             if (r < 0) throw SysException.of("recvmsg(" + s + ", " + len + " bytes)", (int) -r);
@@ -325,8 +324,8 @@ public final class UnixSockets {
             MemorySegment tv = a.allocate(16, 8);
             tv.set(JAVA_LONG, 0, millis / 1000);
             tv.set(JAVA_LONG, 8, (millis % 1000) * 1000L);
-            Native.call(a, st -> (int) SETSOCKOPT.invokeExact(st, s, SOL_SOCKET, SO_RCVTIMEO, tv, 16),
-                    () -> "setsockopt(" + s + ", SOL_SOCKET, SO_RCVTIMEO, " + millis + " ms)");
+            Native.call(a, () -> "setsockopt(" + s + ", SOL_SOCKET, SO_RCVTIMEO, " + millis + " ms)",
+                    SETSOCKOPT, s, SOL_SOCKET, SO_RCVTIMEO, tv.address(), 16);
         }
     }
 
@@ -335,7 +334,7 @@ public final class UnixSockets {
         if (!sock.isOpen()) return;
         int s = sock.fd();
         try (Arena a = Arena.ofConfined()) {
-            Native.callRaw(a, st -> (int) SHUTDOWN.invokeExact(st, s, 2));
+            Native.callRaw(a, SHUTDOWN, s, 2);
         }
     }
 
@@ -353,7 +352,7 @@ public final class UnixSockets {
             }
             long n = fds.length;
             while (true) {
-                long r = Native.callRaw(a, st -> (int) POLL.invokeExact(st, pfd, n, timeoutMillis));
+                long r = Native.callRaw(a, POLL, pfd.address(), n, timeoutMillis);
                 if (r == -Errno.EINTR.number()) continue;
                 if (r < 0) throw SysException.of("poll(" + fds.length + " fds)", (int) -r);
                 short[] out = new short[fds.length];
