@@ -61,7 +61,7 @@ final class CommandTrees {
         if (cl == null) cl = LeanPath.commandLine(args);
         cl.setOut(out);
         cl.setErr(err);
-        var plain = idle != null && ((LeanPath.Single) path).command() == LifecycleCommands.Exec.class
+        var plain = idle != null && command == LifecycleCommands.Exec.class
                 ? LifecycleCommands.plainExec(cl, args) : java.util.Optional.<LifecycleCommands.Exec>empty();
         int rc = plain.isPresent() ? plain.get().call() : cl.execute(args);
         // the size is a hint under concurrency: a few more trees than the bound may stay, never unboundedly many
