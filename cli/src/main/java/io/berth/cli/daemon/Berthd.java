@@ -292,8 +292,10 @@ public final class Berthd implements AutoCloseable {
          */
         @Override public int runAttached(List<String> cmd) {
             byte[] body = String.join("\0", cmd).concat("\0").getBytes(StandardCharsets.UTF_8);
-            frame(conn, 'C', body.length);
-            UnixSockets.sendAll(conn, body, 0, body.length);
+            // header and body in one send: the client wakes once, with the whole command line there to read
+            byte[] f = ByteBuffer.allocate(5 + body.length).order(ByteOrder.nativeOrder()).put((byte) 'C').putInt(body.length)
+                    .put(body).array();
+            UnixSockets.sendAll(conn, f, 0, f.length);
             handedOver = true;
             return 0;
         }
