@@ -320,11 +320,22 @@ public final class LifecycleService {
         return out;
     }
 
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_RW = PosixFilePermissions.fromString("rw-------");
+
     private static void writeAtomically(Path p, String text) throws IOException {
+        byte[] want = text.getBytes(StandardCharsets.UTF_8);
+        // the usual start renders what the last one wrote: keep that file (no new inode, rename and directory
+        // update per start) when it holds exactly these bytes and only root may read it
+        try {
+            if (Files.size(p) == want.length && Files.getPosixFilePermissions(p).equals(OWNER_RW)
+                    && java.util.Arrays.equals(Files.readAllBytes(p), want)) return;
+        } catch (java.nio.file.NoSuchFileException e) {
+            // first start: written below
+        }
         Path tmp = p.resolveSibling("." + p.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.write(tmp, want);
         Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 }

@@ -54,6 +54,19 @@ class LifecycleTest {
             assertThat(f.monitorRunning(901)).isFalse();
             assertThat(f.mountsUnderRoot()).isEmpty();
 
+            // the rendered LXC config is kept when a start renders the same bytes, rewritten when the config changed
+            Path lxcConfig = io.berth.config.BerthRoots.resolve(f.root.toString()).lxcPath().resolve("901/config");
+            Object inode = Files.getAttribute(lxcConfig, "unix:ino");
+            f.svc.start(901, false, false);
+            f.svc.stop(901, false);
+            assertThat(Files.getAttribute(lxcConfig, "unix:ino")).isEqualTo(inode);
+            f.svc.set(901, Map.of("hostname", "bb901b"), List.of(), false);
+            f.svc.start(901, false, false);
+            assertThat(Files.readString(lxcConfig)).contains("lxc.uts.name = bb901b");
+            assertThat(Files.getAttribute(lxcConfig, "unix:ino")).isNotEqualTo(inode);
+            assertThat(f.exec(901, "hostname").stdout().strip()).isEqualTo("bb901b");
+            f.svc.stop(901, false);
+
             f.svc.destroy(901, false, false);
             assertThat(f.svc.vmids()).doesNotContain(901);
             assertThat(f.svc.storages().listOwned(901)).isEmpty();
