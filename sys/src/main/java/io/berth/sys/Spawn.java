@@ -2,13 +2,11 @@ package io.berth.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.List;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * posix_spawn(3) with arbitrary descriptors as the child's stdin/stdout/stderr, which {@link ProcessBuilder} cannot
@@ -24,24 +22,24 @@ public final class Spawn {
     /** Opaque glibc types, allocated with room to spare: posix_spawn_file_actions_t is 80 bytes, posix_spawnattr_t 336, sigset_t 128. */
     private static final long OPAQUE = 1024;
 
-    private static final MethodHandle FA_INIT = Native.libc("posix_spawn_file_actions_init", JAVA_INT, ADDRESS);
-    private static final MethodHandle FA_DESTROY = Native.libc("posix_spawn_file_actions_destroy", JAVA_INT, ADDRESS);
-    private static final MethodHandle FA_DUP2 = Native.libc("posix_spawn_file_actions_adddup2", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-    private static final MethodHandle FA_CHDIR = Native.libc("posix_spawn_file_actions_addchdir_np", JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle FA_CLOSEFROM = Native.libc("posix_spawn_file_actions_addclosefrom_np", JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle AT_INIT = Native.libc("posix_spawnattr_init", JAVA_INT, ADDRESS);
-    private static final MethodHandle AT_DESTROY = Native.libc("posix_spawnattr_destroy", JAVA_INT, ADDRESS);
-    private static final MethodHandle AT_FLAGS = Native.libc("posix_spawnattr_setflags", JAVA_INT, ADDRESS, JAVA_SHORT);
-    private static final MethodHandle AT_PGROUP = Native.libc("posix_spawnattr_setpgroup", JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle AT_SIGDEF = Native.libc("posix_spawnattr_setsigdefault", JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle AT_SIGMASK = Native.libc("posix_spawnattr_setsigmask", JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle SIGFILLSET = Native.libc("sigfillset", JAVA_INT, ADDRESS);
-    private static final MethodHandle SIGEMPTYSET = Native.libc("sigemptyset", JAVA_INT, ADDRESS);
-    private static final MethodHandle SPAWNP = Native.libc("posix_spawnp", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
-    private static final MethodHandle WAITID = Native.libc("waitid", JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle KILL = Native.libc("kill", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle PIPE2 = Native.libc("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle MEMFD_CREATE = Native.libc("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
+    private static final Native.Fn FA_INIT = Native.fn("posix_spawn_file_actions_init");
+    private static final Native.Fn FA_DESTROY = Native.fn("posix_spawn_file_actions_destroy");
+    private static final Native.Fn FA_DUP2 = Native.fn("posix_spawn_file_actions_adddup2");
+    private static final Native.Fn FA_CHDIR = Native.fn("posix_spawn_file_actions_addchdir_np");
+    private static final Native.Fn FA_CLOSEFROM = Native.fn("posix_spawn_file_actions_addclosefrom_np");
+    private static final Native.Fn AT_INIT = Native.fn("posix_spawnattr_init");
+    private static final Native.Fn AT_DESTROY = Native.fn("posix_spawnattr_destroy");
+    private static final Native.Fn AT_FLAGS = Native.fn("posix_spawnattr_setflags");
+    private static final Native.Fn AT_PGROUP = Native.fn("posix_spawnattr_setpgroup");
+    private static final Native.Fn AT_SIGDEF = Native.fn("posix_spawnattr_setsigdefault");
+    private static final Native.Fn AT_SIGMASK = Native.fn("posix_spawnattr_setsigmask");
+    private static final Native.Fn SIGFILLSET = Native.fn("sigfillset");
+    private static final Native.Fn SIGEMPTYSET = Native.fn("sigemptyset");
+    private static final Native.Fn SPAWNP = Native.fn("posix_spawnp");
+    private static final Native.Fn WAITID = Native.fn("waitid");
+    private static final Native.Fn KILL = Native.fn("kill");
+    private static final Native.Fn PIPE2 = Native.fn("pipe2");
+    private static final Native.Fn MEMFD_CREATE = Native.fn("memfd_create");
     private static final int MFD_CLOEXEC = 1;
 
     /** A spawned child: its pid (also its process group id, unless it stayed in the caller's) and a pidfd to wait for it and signal it. */
@@ -73,28 +71,29 @@ public final class Spawn {
             MemorySegment fa = a.allocate(OPAQUE, 16), at = a.allocate(OPAQUE, 16);
             MemorySegment all = a.allocate(OPAQUE, 16), none = a.allocate(OPAQUE, 16);
             MemorySegment pid = a.allocate(JAVA_INT);
-            check(a, st -> (int) FA_INIT.invokeExact(st, fa), "posix_spawn_file_actions_init");
-            check(a, st -> (int) AT_INIT.invokeExact(st, at), "posix_spawnattr_init");
+            check(a, "posix_spawn_file_actions_init", FA_INIT, fa.address());
+            check(a, "posix_spawnattr_init", AT_INIT, at.address());
             try {
                 for (int i = 0; i < 3; i++) {
                     int from = stdio[i].fd(), to = i;
-                    check(a, st -> (int) FA_DUP2.invokeExact(st, fa, from, to), "posix_spawn_file_actions_adddup2(" + from + ", " + to + ")");
+                    check(a, "posix_spawn_file_actions_adddup2(" + from + ", " + to + ")", FA_DUP2, fa.address(), from, to);
                 }
-                check(a, st -> (int) FA_CLOSEFROM.invokeExact(st, fa, 3), "posix_spawn_file_actions_addclosefrom_np(3)");
+                check(a, "posix_spawn_file_actions_addclosefrom_np(3)", FA_CLOSEFROM, fa.address(), 3);
                 if (cwd != null) {
                     MemorySegment dir = a.allocateFrom(cwd.toString());
-                    check(a, st -> (int) FA_CHDIR.invokeExact(st, fa, dir), "posix_spawn_file_actions_addchdir_np(" + cwd + ")");
+                    check(a, "posix_spawn_file_actions_addchdir_np(" + cwd + ")", FA_CHDIR, fa.address(), dir.address());
                 }
-                check(a, st -> (int) SIGFILLSET.invokeExact(st, all), "sigfillset");
-                check(a, st -> (int) SIGEMPTYSET.invokeExact(st, none), "sigemptyset");
+                check(a, "sigfillset", SIGFILLSET, all.address());
+                check(a, "sigemptyset", SIGEMPTYSET, none.address());
                 short flags = (short) ((ownProcessGroup ? POSIX_SPAWN_SETPGROUP : 0) | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-                check(a, st -> (int) AT_FLAGS.invokeExact(st, at, flags), "posix_spawnattr_setflags");
-                check(a, st -> (int) AT_PGROUP.invokeExact(st, at, 0), "posix_spawnattr_setpgroup");
-                check(a, st -> (int) AT_SIGDEF.invokeExact(st, at, all), "posix_spawnattr_setsigdefault");
-                check(a, st -> (int) AT_SIGMASK.invokeExact(st, at, none), "posix_spawnattr_setsigmask");
+                check(a, "posix_spawnattr_setflags", AT_FLAGS, at.address(), flags);
+                check(a, "posix_spawnattr_setpgroup", AT_PGROUP, at.address(), 0);
+                check(a, "posix_spawnattr_setsigdefault", AT_SIGDEF, at.address(), all.address());
+                check(a, "posix_spawnattr_setsigmask", AT_SIGMASK, at.address(), none.address());
                 MemorySegment file = a.allocateFrom(argv.getFirst());
                 MemorySegment av = strings(a, argv), ev = strings(a, env);
-                check(a, st -> (int) SPAWNP.invokeExact(st, pid, file, fa, at, av, ev), "posix_spawnp(" + Native.q(argv.getFirst()) + ")");
+                check(a, "posix_spawnp(" + Native.q(argv.getFirst()) + ")", SPAWNP, pid.address(), file.address(), fa.address(),
+                        at.address(), av.address(), ev.address());
                 long p = pid.get(JAVA_INT, 0);
                 Fd pidfd;
                 try {
@@ -105,8 +104,8 @@ public final class Spawn {
                 }
                 return new Child(p, pidfd);
             } finally {
-                Native.callRaw(a, st -> (int) FA_DESTROY.invokeExact(st, fa));
-                Native.callRaw(a, st -> (int) AT_DESTROY.invokeExact(st, at));
+                Native.callRaw(a, FA_DESTROY, fa.address());
+                Native.callRaw(a, AT_DESTROY, at.address());
             }
         }
     }
@@ -125,7 +124,7 @@ public final class Spawn {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment info = a.allocate(128, 8);
             while (true) {
-                long r = Native.callRaw(a, st -> (int) WAITID.invokeExact(st, P_PIDFD, fd, info, WEXITED));
+                long r = Native.callRaw(a, WAITID, P_PIDFD, fd, info.address(), WEXITED);
                 if (r == 0) break;
                 if (r == -Errno.EINTR.number()) continue;
                 throw SysException.of("waitid(P_PIDFD, " + fd + ", WEXITED)", (int) -r);
@@ -138,7 +137,7 @@ public final class Spawn {
     /** kill(2); a negative {@code pid} names a process group. A process (group) that is gone already is not an error. */
     public static void kill(long pid, int signal) {
         try (Arena a = Arena.ofConfined()) {
-            long r = Native.callRaw(a, st -> (int) KILL.invokeExact(st, (int) pid, signal));
+            long r = Native.callRaw(a, KILL, (int) pid, signal);
             if (r < 0 && r != -Errno.ESRCH.number()) throw SysException.of("kill(" + pid + ", " + signal + ")", (int) -r);
         }
     }
@@ -150,7 +149,7 @@ public final class Spawn {
     public static Fd[] pipe() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fds = a.allocate(JAVA_INT, 2);
-            Native.call(a, st -> (int) PIPE2.invokeExact(st, fds, PathCalls.O_CLOEXEC), () -> "pipe2(O_CLOEXEC)");
+            Native.call(a, () -> "pipe2(O_CLOEXEC)", PIPE2, fds.address(), PathCalls.O_CLOEXEC);
             return new Fd[] {Fd.adopt(fds.getAtIndex(JAVA_INT, 0)), Fd.adopt(fds.getAtIndex(JAVA_INT, 1))};
         }
     }
@@ -159,7 +158,8 @@ public final class Spawn {
     public static Fd memfd(String name) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment n = a.allocateFrom(name);
-            return Fd.adopt((int) Native.call(a, st -> (int) MEMFD_CREATE.invokeExact(st, n, MFD_CLOEXEC), () -> "memfd_create(" + Native.q(name) + ")"));
+            return Fd.adopt((int) Native.call(a, () -> "memfd_create(" + Native.q(name) + ")",
+                    MEMFD_CREATE, n.address(), MFD_CLOEXEC));
         }
     }
 
@@ -171,13 +171,9 @@ public final class Spawn {
     }
 
     /** The posix_spawn family returns an error number instead of setting errno. */
-    private static void check(Arena a, Native.Invocation inv, String what) {
-        long r;
-        try {
-            r = inv.invoke(a.allocate(Native.STATE));
-        } catch (Throwable t) {
-            throw new IllegalStateException(what + " failed", t);
-        }
+    /** The posix_spawn family returns an error number instead of setting errno. */
+    private static void check(Arena a, String what, Native.Fn f, long... args) {
+        long r = Native.callRaw(a, f, args);
         if (r != 0) throw new SysException(what, (int) r);
     }
 }
