@@ -23,7 +23,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * Container configs under {@code configDir/lxc/<vmid>.conf}. Writes are atomic (temp file in the same directory,
- * fsync, rename, fsync of the directory) and happen under a per-container lock: a {@link ReentrantLock} per lock
+ * fsync, rename, fsync of the directory; the temp file's fsync is left out where the rename itself orders its data,
+ * {@link ReplaceOrdering}) and happen under a per-container lock: a {@link ReentrantLock} per lock
  * file for threads of this JVM (file locks are per process) plus {@link FileChannel#lock()} on
  * {@code lockDir/<vmid>.conf.lock} for other processes.
  */
@@ -273,11 +274,15 @@ public final class ConfigStore {
         try {
             privateDir(roots.configDir());
             privateDir(dir);
+            // replacing a file on a filesystem that orders the new data before the rename's commit: the directory's fsync
+            // alone makes the new content durable (one journal commit, not two); anywhere else the file is fsynced first
+            boolean ordered = durable && Files.isRegularFile(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    && ReplaceOrdering.dataBeforeRename(dir);
             try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                     java.nio.file.attribute.PosixFilePermissions.asFileAttribute(ROOT_ONLY_FILE))) {
                 ByteBuffer buf = ByteBuffer.wrap(data);
                 while (buf.hasRemaining()) ch.write(buf);
-                if (durable) ch.force(true);
+                if (durable && !ordered) ch.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             if (durable) fsyncDir(dir);
