@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.api.Certificates;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -32,8 +32,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -176,7 +174,7 @@ class ClusterE2eTest {
     @Test @Order(2) void concurrentCreatesOverTheNodesGetUniqueIds() throws Exception {
         // each picks the lowest id >= 5000 the cluster lists as free and, on "exists" (another node won), the next
         Api[] api = new Api[N];
-        for (int i = 0; i < N; i++) api[i] = Api.login(apiPorts[i], "alice@pve", "alice-pw-1234");
+        for (int i = 0; i < N; i++) api[i] = Api.login(roots[i], apiPorts[i], "alice@pve", "alice-pw-1234");
         List<String> failures = new CopyOnWriteArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(9);
         long t0 = System.nanoTime();
@@ -252,7 +250,7 @@ class ClusterE2eTest {
 
     @Test @Order(3) void anyNodesApiActsOnAnyContainerAndDetectsCasConflicts() throws Exception {
         int onNode3 = created.entrySet().stream().filter(e -> e.getValue() == 2).findFirst().orElseThrow().getKey();
-        Api a1 = Api.login(apiPorts[0], "alice@pve", "alice-pw-1234");
+        Api a1 = Api.login(roots[0], apiPorts[0], "alice@pve", "alice-pw-1234");
         // read through node1: forwarded to node3, which checks alice's ticket itself (shared ticket key and users)
         JsonNode cfg = a1.get("/nodes/node3/lxc/" + onNode3 + "/config");
         String digest = cfg.path("digest").asText();
@@ -319,7 +317,7 @@ class ClusterE2eTest {
         assertThat(list.out()).contains(upid);
         assertThat(run(0, List.of("task", "list"), Map.of()).out()).as("node1's own list").doesNotContain("UPID:node3:");
         List<String> clusterTasks = new ArrayList<>();
-        for (JsonNode t : Api.login(apiPorts[0], "alice@pve", "alice-pw-1234").get("/cluster/tasks")) clusterTasks.add(t.path("upid").asText());
+        for (JsonNode t : Api.login(roots[0], apiPorts[0], "alice@pve", "alice-pw-1234").get("/cluster/tasks")) clusterTasks.add(t.path("upid").asText());
         assertThat(clusterTasks).contains(upid);
         Result offlineLog = run(0, List.of("task", "log", upid), Map.of());
         assertThat(offlineLog.rc()).isNotZero();
@@ -413,10 +411,14 @@ class ClusterE2eTest {
         }
     }
 
-    /** A logged-in API client of one node (its self-signed certificate accepted: this is a test). */
+    /**
+     * A logged-in API client of one node, trusting exactly that node's own certificate (api's
+     * {@code Certificates.clientContext}: its self-signed key store as the only anchor, the host name checked).
+     */
     record Api(HttpClient http, int port, String cookie, String csrf) {
-        static Api login(int port, String user, String password) throws Exception {
-            HttpClient http = HttpClient.newBuilder().sslContext(trustAll()).connectTimeout(Duration.ofSeconds(30)).build();
+        static Api login(Path root, int port, String user, String password) throws Exception {
+            SSLContext tls = Certificates.clientContext(root.resolve("etc/access/pve-ssl.p12"), Certificates.selfSignedPassword());
+            HttpClient http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(30)).build();
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/api2/json/access/ticket"))
                     .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/x-www-form-urlencoded")
                     .POST(HttpRequest.BodyPublishers.ofString("username=" + URLEncoder.encode(user, StandardCharsets.UTF_8) + "&password="
@@ -443,16 +445,6 @@ class ClusterE2eTest {
             if (form != null) b.header("Content-Type", "application/x-www-form-urlencoded");
             headers.forEach(b::header);
             return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        }
-
-        static SSLContext trustAll() throws Exception {
-            SSLContext c = SSLContext.getInstance("TLS");
-            c.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override public void checkClientTrusted(X509Certificate[] x, String a) {}
-                @Override public void checkServerTrusted(X509Certificate[] x, String a) {}
-                @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
-            }}, null);
-            return c;
         }
     }
 }

@@ -148,14 +148,58 @@ class ClusterMigrateHaTest {
 
     int[] api;
 
-    /** An HTTPS request to node n's API as root's token (the nodes' certificates are self-signed: not checked here). */
-    static java.net.http.HttpResponse<String> https(int port, String method, String path, String token, String form) throws Exception {
-        javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
-        ssl.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
-            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
-            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+    private final java.util.Map<Integer, String> fingerprints = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The SHA-256 fingerprint of the API certificate of the node serving {@code port}, as that node registered it in the
+     * cluster ({@code berth cluster nodes}): what the nodes pin when they call each other (cluster's NodeClient).
+     */
+    String fingerprint(int port) {
+        String json = cli(1).run("cluster", "nodes", "--output", "json").out();
+        for (String row : json.split("\\}")) {
+            if (row.contains("\"https://127.0.0.1:" + port + "\"") || row.contains("\"https://127.0.0.1:" + port + "/")) {
+                String fp = field(row, "fingerprint");
+                assertTrue(fp.matches("([0-9A-F]{2}:){31}[0-9A-F]{2}"), "no fingerprint registered for the API on port " + port + ": " + json);
+                return fp;
+            }
+        }
+        throw new AssertionError("no node registered the API on port " + port + ": " + json);
+    }
+
+    /**
+     * A TLS context that accepts exactly the certificate with {@code fingerprint} (SHA-256), as cluster's NodeClient pins a
+     * node's registered certificate (ct sits below api and cluster, so their client contexts are out of its reach here).
+     */
+    static javax.net.ssl.SSLContext pinned(String fingerprint) throws Exception {
+        var tm = new javax.net.ssl.X509ExtendedTrustManager() {
+            private void check(java.security.cert.X509Certificate[] chain) throws java.security.cert.CertificateException {
+                if (chain == null || chain.length == 0) throw new java.security.cert.CertificateException("no certificate presented");
+                byte[] d;
+                try {
+                    d = java.security.MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded());
+                } catch (java.security.NoSuchAlgorithmException e) {
+                    throw new java.security.cert.CertificateException(e);
+                }
+                String got = java.util.HexFormat.ofDelimiter(":").withUpperCase().formatHex(d);
+                if (!got.equals(fingerprint)) throw new java.security.cert.CertificateException("presented " + got + ", registered " + fingerprint);
+            }
+
+            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) throws java.security.cert.CertificateException { check(c); }
+            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a, java.net.Socket s) throws java.security.cert.CertificateException { check(c); }
+            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) throws java.security.cert.CertificateException { check(c); }
+            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) throws java.security.cert.CertificateException { throw new java.security.cert.CertificateException("client side only"); }
+            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a, java.net.Socket s) throws java.security.cert.CertificateException { throw new java.security.cert.CertificateException("client side only"); }
+            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) throws java.security.cert.CertificateException { throw new java.security.cert.CertificateException("client side only"); }
             @Override public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
-        }}, null);
+        };
+        javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+        ssl.init(null, new javax.net.ssl.TrustManager[] {tm}, null);
+        return ssl;
+    }
+
+    /** An HTTPS request to the API on {@code port} as root's token, the node's registered certificate pinned. */
+    java.net.http.HttpResponse<String> https(int port, String method, String path, String token, String form) throws Exception {
+        javax.net.ssl.SSLContext ssl = pinned(fingerprints.computeIfAbsent(port, this::fingerprint));
         try (var http = java.net.http.HttpClient.newBuilder().sslContext(ssl).build()) {
             var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + port + "/api2/json" + path))
                     .header("Authorization", "PVEAPIToken=" + token).timeout(Duration.ofSeconds(60));
