@@ -132,7 +132,7 @@ class DaemonExecTest {
         in.write("q\r".getBytes(StandardCharsets.US_ASCII));
         in.flush();
         out.await(s -> s.contains("armed"));
-        Thread.sleep(300); // let the shell reach sleep
+        awaitDescendant(p.pid(), "sleep"); // the shell has reached its `sleep 60`
         in.write(3); // Ctrl-C
         in.flush();
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "exec did not end after Ctrl-C: " + out.text());
@@ -247,6 +247,17 @@ class DaemonExecTest {
     }
 
     static final long SIGINT_BIT = 1L << 1;
+
+    /** Waits until a process named {@code argv0} runs somewhere under {@code pid} (30 s at most). */
+    static void awaitDescendant(long pid, String argv0) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            List<ProcessHandle> tree = ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(List.of());
+            for (ProcessHandle h : tree) if (argv0(h.pid()).equals(argv0)) return;
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no " + argv0 + " under process " + pid);
+    }
 
     static String argv0(long pid) {
         try {
