@@ -102,7 +102,7 @@ public final class GuestSetup {
         StringBuilder seed = new StringBuilder(conf.get("hostname").orElse(""));
         conf.values().forEach((k, v) -> {
             if (Schema.inFamily("net", k)) {
-                Matcher m = Pattern.compile("hwaddr=([^,]+)").matcher(v);
+                Matcher m = HWADDR.matcher(v);
                 seed.append('\0').append(k).append('=').append(m.find() ? m.group(1) : "");
             }
         });
@@ -130,7 +130,7 @@ public final class GuestSetup {
             warnings.add("unknown ID '" + id + "' in /etc/os-release file, trying fallback detection");
         }
         if (fs.fileExists("/etc/lsb-release")
-                && Pattern.compile("(?mi)^DISTRIB_ID=Ubuntu$").matcher(fs.get("/etc/lsb-release")).find()) {
+                && UBUNTU_LSB.matcher(fs.get("/etc/lsb-release")).find()) {
             return "ubuntu";
         }
         if (fs.fileExists("/etc/debian_version")) {
@@ -182,6 +182,12 @@ public final class GuestSetup {
     }
 
     private static final Pattern OS_LINE = Pattern.compile("^\\s*([a-zA-Z_][a-zA-Z0-9_]*)=(.*)$");
+    // compiled once: os-release is read two or three times per create, each line through these (interpreted in berthd)
+    private static final Pattern SINGLE_QUOTED = Pattern.compile("^'([^']*)'");
+    private static final Pattern DOUBLE_QUOTED = Pattern.compile("^\"((?:[^\"\\\\]|\\\\.)*)\"");
+    private static final Pattern BARE = Pattern.compile("^([A-Za-z0-9]*)");
+    private static final Pattern UBUNTU_LSB = Pattern.compile("(?mi)^DISTRIB_ID=Ubuntu$");
+    private static final Pattern HWADDR = Pattern.compile("hwaddr=([^,]+)");
 
     /** /etc/os-release (else /usr/lib/os-release) read as os-release(5) says. */
     static Map<String, String> osRelease(CtFiles fs) {
@@ -198,11 +204,11 @@ public final class GuestSetup {
             }
             String content = m.group(2);
             Matcher q;
-            if ((q = Pattern.compile("^'([^']*)'").matcher(content)).find()) {
+            if ((q = SINGLE_QUOTED.matcher(content)).find()) {
                 out.put(m.group(1), q.group(1));
-            } else if ((q = Pattern.compile("^\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(content)).find()) {
+            } else if ((q = DOUBLE_QUOTED.matcher(content)).find()) {
                 out.put(m.group(1), unescape(q.group(1)));
-            } else if ((q = Pattern.compile("^([A-Za-z0-9]*)").matcher(content)).find()) {
+            } else if ((q = BARE.matcher(content)).find()) {
                 out.put(m.group(1), q.group(1));
             }
         }
