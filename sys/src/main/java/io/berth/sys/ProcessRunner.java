@@ -33,7 +33,9 @@ import java.util.concurrent.TimeUnit;
  * cold command stops its tools with it). One platform thread per run watches every child's pidfd and captured pipe
  * with poll(2): the blocking native calls never hold a virtual thread's carrier, and callers wait on latches, which a
  * virtual thread waits for unmounted. Streams handed to the caller are the JDK's own file streams on the pipe, so
- * they block as file I/O does on a virtual thread.
+ * they block as file I/O does on a virtual thread. Those streams and {@link Pipeline#captureViaFiles()} reopen the
+ * descriptors through /proc/self/fd: the calling thread must see the host's /proc (the host's mount namespace or a
+ * private copy of it, as every caller has; not a container's).
  */
 public final class ProcessRunner {
     /** Bytes kept per stream; tools that print more lose the beginning, which is rarely the interesting part. */
