@@ -187,10 +187,10 @@ public final class Berthd implements AutoCloseable {
     }
 
     private void run(Fd conn, PeerCredentials peer, Request req, Fd[] stdio, long received) {
-        Session session = new Session(conn, stdio);
+        PrintWriter out = writer(stdio[1]), err = writer(stdio[2]);
+        Session session = new Session(conn, stdio, out, err);
         ClientContext ctx = new ClientContext(peer.pid(), req.env(), req.cwd(), true, session, received);
         int rc;
-        PrintWriter out = writer(stdio[1]), err = writer(stdio[2]);
         try {
             rc = ScopedValue.where(StdioRouter.SINKS, new StdioRouter.Sinks(out, err)).call(
                     () -> ClientContext.runAs(ctx, () -> {
@@ -262,11 +262,14 @@ public final class Berthd implements AutoCloseable {
     static final class Session implements ClientContext.Terminal {
         private final Fd conn;
         private final Fd[] stdio;
+        private final PrintWriter out, err;
         private boolean handedOver;
 
-        Session(Fd conn, Fd[] stdio) {
+        Session(Fd conn, Fd[] stdio, PrintWriter out, PrintWriter err) {
             this.conn = conn;
             this.stdio = stdio;
+            this.out = out;
+            this.err = err;
         }
 
         @Override public boolean isTerminal(int fd) {
@@ -291,6 +294,14 @@ public final class Berthd implements AutoCloseable {
          * signal passes through berthd, and a berthd that dies meanwhile changes nothing.
          */
         @Override public int runAttached(List<String> cmd) {
+            // what was printed goes out first; then berthd lets go of the caller's descriptors, so that whoever reads
+            // the command's output sees its end when the command's processes end, not when this request's thread
+            // gets to close them (under load that came milliseconds later)
+            System.out.flush();
+            System.err.flush();
+            out.flush();
+            err.flush();
+            for (Fd fd : stdio) fd.close();
             byte[] body = String.join("\0", cmd).concat("\0").getBytes(StandardCharsets.UTF_8);
             // header and body in one send: the client wakes once, with the whole command line there to read
             byte[] f = ByteBuffer.allocate(5 + body.length).order(ByteOrder.nativeOrder()).put((byte) 'C').putInt(body.length)
