@@ -2,7 +2,6 @@ package io.berth.cli;
 
 import java.lang.reflect.Field;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.IGetter;
 import picocli.CommandLine.Model.ISetter;
@@ -45,32 +44,70 @@ sealed interface LeanPath {
         return single(first).map(LeanPath.class::cast).orElse(new Full());
     }
 
-    /** The command of Main's subcommands named (or aliased) {@code name}. */
-    private static java.util.Optional<Single> single(String name) {
-        return java.util.Optional.ofNullable(Commands.BY_NAME.get(name));
-    }
-
     /**
-     * Main's subcommands by name and alias, read from the annotations once: berthd looks a command up per request,
-     * and walking the annotations each time (interpreted, in a daemon that compiles late) was a measurable part of a
-     * short command. A holder class, so that a cold JVM reads them only on the paths that need them.
+     * The command of Main's subcommands named (or aliased) {@code name}: a switch over class literals, so that only the
+     * named command's class is loaded. Reading Main's {@code @Command(subcommands)} would load all ~60 command classes
+     * and, through their own subcommand lists, ~70 nested ones (berthd kept ~130 classes it never runs: ~0.5 MB of
+     * metaspace); {@code LeanPathTest} checks that this switch names exactly Main's subcommands and aliases.
      */
-    final class Commands {
-        static final java.util.Map<String, Single> BY_NAME = byName();
-
-        private Commands() {}
-
-        private static java.util.Map<String, Single> byName() {
-            java.util.Map<String, Single> m = new java.util.HashMap<>();
-            for (Class<?> c : Main.class.getAnnotation(Command.class).subcommands()) {
-                Command a = c.getAnnotation(Command.class);
-                if (a == null) continue;
-                // in Main's order, name before aliases: the first match wins, as a walk in that order would find
-                m.putIfAbsent(a.name(), new Single(a.name(), c));
-                for (String alias : a.aliases()) m.putIfAbsent(alias, new Single(a.name(), c));
-            }
-            return java.util.Map.copyOf(m);
-        }
+    private static java.util.Optional<Single> single(String name) {
+        return java.util.Optional.ofNullable(switch (name) {
+            case "storage" -> new Single("storage", StorageCommand.class);
+            case "volume" -> new Single("volume", VolumeCommand.class);
+            case "rescan" -> new Single("rescan", RescanCommand.class);
+            case "resize" -> new Single("resize", ResizeCommand.class);
+            case "config" -> new Single("config", ConfigShowCommand.class);
+            case "set" -> new Single("set", ConfigSetCommand.class);
+            case "pending" -> new Single("pending", ConfigPendingCommand.class);
+            case "list" -> new Single("list", ListCommand.class);
+            case "daemon" -> new Single("daemon", io.berth.cli.daemon.DaemonCommand.class);
+            case "template" -> new Single("template", TemplateCommand.class);
+            case "create" -> new Single("create", CreateCommand.class);
+            case "backup", "vzdump" -> new Single("backup", BackupCommand.class);
+            case "restore" -> new Single("restore", RestoreCommand.class);
+            case "start" -> new Single("start", LifecycleCommands.Start.class);
+            case "stop" -> new Single("stop", LifecycleCommands.Stop.class);
+            case "shutdown" -> new Single("shutdown", LifecycleCommands.Shutdown.class);
+            case "reboot" -> new Single("reboot", LifecycleCommands.Reboot.class);
+            case "suspend" -> new Single("suspend", LifecycleCommands.Suspend.class);
+            case "resume" -> new Single("resume", LifecycleCommands.Resume.class);
+            case "destroy" -> new Single("destroy", LifecycleCommands.Destroy.class);
+            case "enter" -> new Single("enter", LifecycleCommands.Enter.class);
+            case "startall" -> new Single("startall", BootCommands.StartAll.class);
+            case "stopall" -> new Single("stopall", BootCommands.StopAll.class);
+            case "exec" -> new Single("exec", LifecycleCommands.Exec.class);
+            case "console" -> new Single("console", LifecycleCommands.Console.class);
+            case "status" -> new Single("status", StatusCommand.class);
+            case "snapshot" -> new Single("snapshot", SnapshotCommands.Create.class);
+            case "delsnapshot" -> new Single("delsnapshot", SnapshotCommands.Delete.class);
+            case "rollback" -> new Single("rollback", SnapshotCommands.Rollback.class);
+            case "listsnapshot" -> new Single("listsnapshot", SnapshotCommands.ListSnapshots.class);
+            case "clone" -> new Single("clone", CloneCommands.Clone.class);
+            case "move-volume", "move_volume" -> new Single("move-volume", CloneCommands.MoveVolume.class);
+            case "mount" -> new Single("mount", CtToolCommands.Mount.class);
+            case "unmount" -> new Single("unmount", CtToolCommands.Unmount.class);
+            case "push" -> new Single("push", CtToolCommands.Push.class);
+            case "pull" -> new Single("pull", CtToolCommands.Pull.class);
+            case "df" -> new Single("df", CtToolCommands.Df.class);
+            case "fsck" -> new Single("fsck", CtToolCommands.Fsck.class);
+            case "fstrim" -> new Single("fstrim", CtToolCommands.Fstrim.class);
+            case "unlock" -> new Single("unlock", UnlockCommand.class);
+            case "task" -> new Single("task", TaskCommand.class);
+            case "hook" -> new Single("hook", LxcHookCommand.class);
+            case "aot-train" -> new Single("aot-train", AotTrainCommand.class);
+            case "api" -> new Single("api", ApiCommand.class);
+            case "user" -> new Single("user", AccessCommands.User.class);
+            case "token" -> new Single("token", AccessCommands.Token.class);
+            case "group" -> new Single("group", AccessCommands.Group.class);
+            case "role" -> new Single("role", AccessCommands.Role.class);
+            case "acl" -> new Single("acl", AccessCommands.Acl.class);
+            case "pool" -> new Single("pool", AccessCommands.Pool.class);
+            case "guest-setup" -> new Single("guest-setup", GuestSetupCommand.class);
+            case "cluster" -> new Single("cluster", io.berth.cluster.ClusterCommand.class);
+            case "migrate" -> new Single("migrate", MigrateCommand.class);
+            case "ha" -> new Single("ha", HaCommand.class);
+            default -> null;
+        });
     }
 
     /**
@@ -89,10 +126,9 @@ sealed interface LeanPath {
     /** The root as Main's annotations declare it (name, description, --root, -h/-V) with at most one subcommand. */
     private static CommandLine tree(java.util.Optional<Single> one) {
         Main main = new Main();
-        Command a = Main.class.getAnnotation(Command.class);
         CommandSpec spec = CommandSpec.wrapWithoutInspection(main);
-        spec.name(a.name());
-        spec.usageMessage().description(a.description());
+        spec.name(Main.NAME);
+        spec.usageMessage().description(Main.DESCRIPTION);
         spec.versionProvider(new Main.Version());
         spec.mixinStandardHelpOptions(true);
         Option o;

@@ -7,8 +7,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /** Entry point of the {@code berth} command. */
-@Command(name = "berth", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Berth: a system-container manager for LXC.",
+@Command(name = Main.NAME, mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = Main.DESCRIPTION,
         subcommands = {ConfigHelpCommand.class, StorageCommand.class, VolumeCommand.class, RescanCommand.class, ResizeCommand.class, ConfigShowCommand.class, ConfigSetCommand.class, ConfigPendingCommand.class,
                 ListCommand.class, io.berth.cli.daemon.DaemonCommand.class,
                 TemplateCommand.class, CreateCommand.class, BackupCommand.class, RestoreCommand.class, LifecycleCommands.Start.class, LifecycleCommands.Stop.class,
@@ -24,6 +24,10 @@ import picocli.CommandLine.ScopeType;
                 AccessCommands.Acl.class, AccessCommands.Pool.class, GuestSetupCommand.class, io.berth.cluster.ClusterCommand.class,
                 MigrateCommand.class, HaCommand.class})
 public final class Main implements Runnable {
+    // constants, so that LeanPath's trees need not read this annotation (which loads every command class)
+    static final String NAME = "berth";
+    static final String DESCRIPTION = "Berth: a system-container manager for LXC.";
+
     @Option(names = "--root", scope = ScopeType.INHERIT, paramLabel = "DIR",
             description = "Keep config under DIR/etc and state under DIR/var instead of /etc/berth and /var/lib/berth "
                     + "(default: $BERTH_ROOT).")

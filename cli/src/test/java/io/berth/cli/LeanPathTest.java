@@ -30,6 +30,22 @@ class LeanPathTest {
         assertThat(lean).as("commands that take the lean path").isGreaterThan(full.size() / 2);
     }
 
+    @Test void everyNameAndAliasOfMainsSubcommandsTakesTheLeanPathToItsCommand() {
+        int names = 0;
+        for (Class<?> c : Main.class.getAnnotation(picocli.CommandLine.Command.class).subcommands()) {
+            picocli.CommandLine.Command a = c.getAnnotation(picocli.CommandLine.Command.class);
+            java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(a.name()));
+            all.addAll(java.util.List.of(a.aliases()));
+            for (String name : all) {
+                if (name.equals("help")) continue; // `berth help` lists its siblings: the full tree
+                names++;
+                LeanPath expected = name.equals("hook") ? new LeanPath.Hook() : new LeanPath.Single(a.name(), c);
+                assertThat(LeanPath.of(new String[] {"--root", "/x", name, "100"})).as(name).isEqualTo(expected);
+            }
+        }
+        assertThat(names).isGreaterThan(50);
+    }
+
     @Test void pathsAreChosenByTheFirstWordAfterRoot() {
         assertThat(LeanPath.of(new String[] {"--version"})).isInstanceOf(LeanPath.Version.class);
         assertThat(LeanPath.of(new String[] {"--root", "/x", "-V"})).isInstanceOf(LeanPath.Version.class);

@@ -127,14 +127,18 @@ public record VolumeName(Layout layout, int vmid, int disk, Optional<String> sna
                 new InvalidInputException("volume", "invalid volume name '" + name + "': allowed " + ALLOWED));
     }
 
-    /** The file or LV name without the {@code <vmid>/} directory. */
+    /**
+     * The file or LV name without the {@code <vmid>/} directory. Concatenation, not {@code %d}: a Formatter loads the
+     * locale providers (~50 classes and CLDR's format data that berthd keeps for its life) and would print the
+     * default locale's digits.
+     */
     public String fileName() {
+        String stem = "-" + vmid + "-disk-" + disk;
         return switch (layout) {
-            case IMAGE_FILE -> "%s-%d-disk-%d.raw".formatted(isBase ? "base" : "vm", vmid, disk);
-            case SUBVOL -> "%s-%d-disk-%d".formatted(isBase ? "basevol" : "subvol", vmid, disk)
-                    + snapshot.map(s -> "@" + s).orElse("");
-            case LV -> snapshot.map(s -> "snap_%s-%d-disk-%d_%s".formatted(isBase ? "base" : "vm", vmid, disk, s))
-                    .orElse("%s-%d-disk-%d".formatted(isBase ? "base" : "vm", vmid, disk));
+            case IMAGE_FILE -> (isBase ? "base" : "vm") + stem + ".raw";
+            case SUBVOL -> (isBase ? "basevol" : "subvol") + stem + snapshot.map(s -> "@" + s).orElse("");
+            case LV -> snapshot.map(s -> "snap_" + (isBase ? "base" : "vm") + stem + "_" + s)
+                    .orElse((isBase ? "base" : "vm") + stem);
         };
     }
 

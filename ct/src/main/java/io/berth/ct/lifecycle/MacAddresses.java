@@ -14,13 +14,20 @@ import java.util.regex.Pattern;
 public final class MacAddresses {
     static final String PREFIX = "BC:24:11";
     private static final Pattern HAS_HWADDR = Pattern.compile("(^|,)hwaddr=");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private MacAddresses() {}
 
+    /**
+     * Only when a MAC is generated: every start passes through {@link #fill}, and a SecureRandom loads the JCA
+     * providers (~70 classes and the Sun provider's service tables, ~0.5 MB that berthd would keep for its life).
+     */
+    private static final class Random {
+        static final SecureRandom RANDOM = new SecureRandom();
+    }
+
     public static String random() {
         byte[] b = new byte[3];
-        RANDOM.nextBytes(b);
+        Random.RANDOM.nextBytes(b);
         return PREFIX + String.format(Locale.ROOT, ":%02X:%02X:%02X", b[0] & 0xff, b[1] & 0xff, b[2] & 0xff);
     }
 
