@@ -59,7 +59,9 @@ public final class StatusCommand implements Callable<Integer> {
                     s.pid().ifPresent(p -> sb.append("pid: ").append(p).append('\n'));
                     if (s.running()) {
                         sb.append("uptime: ").append(s.uptime()).append("s\n");
-                        sb.append(String.format(Locale.ROOT, "cpu: %.1f%% of %s cpus%n", s.cpu() * 100, trim(s.cpus())));
+                        // oneDecimal, not a Formatter: %f loads the locale providers (~50 classes and CLDR's format data, which
+                        // berthd would keep for its life)
+                        sb.append("cpu: ").append(oneDecimal(s.cpu() * 100)).append("% of ").append(trim(s.cpus())).append(" cpus\n");
                         sb.append("mem: ").append(size(s.mem())).append(" / ").append(size(s.maxmem())).append('\n');
                         sb.append("swap: ").append(size(s.swap())).append(" / ").append(size(s.maxswap())).append('\n');
                         sb.append("disk: ").append(size(s.disk())).append(" / ").append(size(s.maxdisk())).append('\n');
@@ -155,6 +157,6 @@ public final class StatusCommand implements Callable<Integer> {
             v /= 1024;
             i++;
         }
-        return i == 0 ? bytes + "B" : String.format(Locale.ROOT, "%.1f%s", v, u[i]);
+        return i == 0 ? bytes + "B" : oneDecimal(v) + u[i];
     }
 }

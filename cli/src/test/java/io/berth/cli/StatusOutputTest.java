@@ -23,6 +23,19 @@ class StatusOutputTest {
         }
     }
 
+    @Test void sizesAreRoundedAsTheirPrintf() {
+        long[] bytes = {0, 1023, 1024, 1075, 1126, 1536, 1048575, 1048576, 5L << 30, (3L << 40) + 12345, Long.MAX_VALUE};
+        String[] u = {"B", "KiB", "MiB", "GiB", "TiB"};
+        for (long b : bytes) {
+            double v = b;
+            int i = 0;
+            while (v >= 1024 && i < u.length - 1) { v /= 1024; i++; }
+            String printf = i == 0 ? b + "B" : String.format(Locale.ROOT, "%.1f%s", v, u[i]);
+            assertThat(StatusCommand.size(b)).as("%s", b).isEqualTo(printf);
+        }
+        assertThat(StatusCommand.size(-1)).isEqualTo("unlimited");
+    }
+
     @Test void cpuIsRoundedAsPercentOneF() {
         Random rnd = new Random(42);
         double[] edge = {0, 0.05, 0.15, 0.25, 0.35, 1.45, 2.675, 99.95, 100, 12.349999, 0.04999, 1e-9};
