@@ -532,7 +532,7 @@ public final class BenchMain {
                 if (Files.isRegularFile(debian)) templates.add(debian);
                 warmCreate(tmplFile);
                 for (Path t : templates) {
-                    for (boolean unpriv : new boolean[] {false, true}) rows.add(createRow(t, unpriv, t == tmplFile ? runs : Math.min(runs, 5)));
+                    rows.addAll(createRows(t, t == tmplFile ? runs : Math.min(runs, 5)));
                 }
                 if (daemonStarted) {
                     progress("create phases");
@@ -714,63 +714,78 @@ public final class BenchMain {
         }
 
         /**
-         * One create row: {@code tar -xpf} of the archive, berth cold and berth through berthd, interleaved per
-         * iteration with the order rotating (1 warm-up iteration), so that the machine's load or the filesystem's state
-         * changing during the row weighs on all three alike instead of on whichever side ran in that stretch. Each timed
+         * The two create rows of a template, privileged and unprivileged: {@code tar -xpf} of the archive, berth cold and
+         * berth through berthd, interleaved per iteration with the order rotating (1 warm-up iteration), and each
+         * iteration of the privileged row followed by one of the unprivileged row, so that the machine's load or the
+         * filesystem's state changing during the rows weighs on all sides and on both rows alike instead of on whichever
+         * side or row ran in that stretch (measured one row after the other, the unprivileged busybox row was 1.4x in three
+         * quiet runs while the privileged one was 1.2-1.3x; interleaved, both were 1.2x: docs/PERFORMANCE.md). Each timed
          * command starts on a synced filesystem; what it wrote is removed after it (untimed).
          */
-        Row createRow(Path t, boolean unpriv, int n) {
-            String what = "create from template " + t.getFileName() + (unpriv ? " (unprivileged, idmapped)" : "") + " (dir, subvol)";
-            progress(what);
+        List<Row> createRows(Path t, int n) {
+            boolean[] kinds = {false, true};
+            String[] what = new String[2];
+            for (int u = 0; u < 2; u++) what[u] = "create from template " + t.getFileName() + (kinds[u] ? " (unprivileged, idmapped)" : "") + " (dir, subvol)";
+            progress(what[0] + ", interleaved with " + what[1]);
             Path tarDir = root.resolve("tarx");
-            List<List<Double>> figures = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
             String[] sides = {"raw", "cold", "berthd"};
-            boolean[] failed = new boolean[3];
-            List<String> failures = new ArrayList<>();
+            List<List<List<Double>>> figures = new ArrayList<>();
+            boolean[][] failed = new boolean[2][3];
+            List<List<String>> failures = List.of(new ArrayList<>(), new ArrayList<>());
+            for (int u = 0; u < 2; u++) figures.add(List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>()));
             for (int i = 0; i < 1 + n; i++) {
-                for (int k = 0; k < 3; k++) {
-                    int side = (i + k) % 3;
-                    if (failed[side] || (side == 2 && !daemonStarted)) continue;
-                    double ms;
-                    try {
-                        if (side == 0) {
-                            mkdirs(tarDir);
-                            syncRoot();
-                            try {
-                                ms = Measure.runMillis(new Cmd(List.of("tar", "--numeric-owner", "-xpf", t.toString(), "-C", tarDir.toString())));
-                            } finally {
-                                Measure.quiet(new Cmd(List.of("rm", "-rf", tarDir.toString())));
+                for (int u = 0; u < 2; u++) {
+                    for (int k = 0; k < 3; k++) {
+                        int side = (i + k) % 3;
+                        if (failed[u][side] || (side == 2 && !daemonStarted)) continue;
+                        double ms;
+                        try {
+                            if (side == 0) {
+                                mkdirs(tarDir);
+                                syncRoot();
+                                try {
+                                    ms = Measure.runMillis(new Cmd(List.of("tar", "--numeric-owner", "-xpf", t.toString(), "-C", tarDir.toString())));
+                                } finally {
+                                    Measure.quiet(new Cmd(List.of("rm", "-rf", tarDir.toString())));
+                                }
+                            } else {
+                                int v = nextCreateId++;
+                                berthIds.add(v);
+                                List<String> a = new ArrayList<>(List.of("create", Integer.toString(v), t.toString(), "--rootfs", "local:0"));
+                                if (kinds[u]) a.addAll(List.of("--unprivileged", "1"));
+                                syncRoot();
+                                try {
+                                    ms = Measure.runMillis(berth(side == 1 ? Mode.COLD : Mode.DAEMON, a.toArray(String[]::new)));
+                                } finally {
+                                    destroy(v);
+                                    berthIds.remove(Integer.valueOf(v));
+                                }
                             }
-                        } else {
-                            int v = nextCreateId++;
-                            berthIds.add(v);
-                            List<String> a = new ArrayList<>(List.of("create", Integer.toString(v), t.toString(), "--rootfs", "local:0"));
-                            if (unpriv) a.addAll(List.of("--unprivileged", "1"));
-                            syncRoot();
-                            try {
-                                ms = Measure.runMillis(berth(side == 1 ? Mode.COLD : Mode.DAEMON, a.toArray(String[]::new)));
-                            } finally {
-                                destroy(v);
-                                berthIds.remove(Integer.valueOf(v));
-                            }
+                        } catch (RuntimeException e) {
+                            System.err.println("bench: " + what[u] + " (" + sides[side] + ") failed: " + e.getMessage());
+                            failed[u][side] = true;
+                            failures.get(u).add(what[u] + " (" + sides[side] + ")");
+                            continue;
                         }
-                    } catch (RuntimeException e) {
-                        System.err.println("bench: " + what + " (" + sides[side] + ") failed: " + e.getMessage());
-                        failed[side] = true;
-                        failures.add(what + " (" + sides[side] + ")");
-                        continue;
+                        if (i > 0) figures.get(u).get(side).add(ms);
                     }
-                    if (i > 0) figures.get(side).add(ms);
                 }
             }
-            double[] med = new double[3];
-            for (int side = 0; side < 3; side++) med[side] = failed[side] || figures.get(side).isEmpty() ? Double.NaN : Measure.median(figures.get(side));
-            List<String> notes = new ArrayList<>();
-            notes.add("sides interleaved");
-            if (!failures.isEmpty()) notes.add("FAILED: " + String.join(", ", failures));
-            return new Row(what, "tar -xpf " + t.getFileName(), med[0],
-                    shown("create N", t.getFileName().toString(), "--rootfs local:0" + (unpriv ? " --unprivileged 1" : "")),
-                    med[1], med[2], String.join("; ", notes));
+            List<Row> rows = new ArrayList<>();
+            for (int u = 0; u < 2; u++) {
+                double[] med = new double[3];
+                for (int side = 0; side < 3; side++) {
+                    List<Double> f = figures.get(u).get(side);
+                    med[side] = failed[u][side] || f.isEmpty() ? Double.NaN : Measure.median(f);
+                }
+                List<String> notes = new ArrayList<>();
+                notes.add("sides interleaved");
+                if (!failures.get(u).isEmpty()) notes.add("FAILED: " + String.join(", ", failures.get(u)));
+                rows.add(new Row(what[u], "tar -xpf " + t.getFileName(), med[0],
+                        shown("create N", t.getFileName().toString(), "--rootfs local:0" + (kinds[u] ? " --unprivileged 1" : "")),
+                        med[1], med[2], String.join("; ", notes)));
+            }
+            return rows;
         }
 
         String startPhases = "berthd did not start: not measured.";
