@@ -28,6 +28,16 @@ public final class Main implements Runnable {
     static final String NAME = "berth";
     static final String DESCRIPTION = "Berth: a system-container manager for LXC.";
 
+    static {
+        // Every CommandLine registers picocli's reflective converters for java.time and java.sql: Class.forName and
+        // getMethod("parse") over LocalDate, ZonedDateTime... load ~100 classes (DateTimeFormatter's builders among
+        // them) that berthd keeps for its life (~1 MB idle). No option of berth has such a type (one would fail
+        // with picocli's "No TypeConverter registered" at its first parse).
+        if (System.getProperty("picocli.converters.excludes") == null) {
+            System.setProperty("picocli.converters.excludes", "java\\.time\\..*,java\\.sql\\..*");
+        }
+    }
+
     @Option(names = "--root", scope = ScopeType.INHERIT, paramLabel = "DIR",
             description = "Keep config under DIR/etc and state under DIR/var instead of /etc/berth and /var/lib/berth "
                     + "(default: $BERTH_ROOT).")
