@@ -334,7 +334,7 @@ public final class LifecycleService {
         }
         Path tmp = p.resolveSibling("." + p.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_RW));
         Files.write(tmp, want);
         Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
