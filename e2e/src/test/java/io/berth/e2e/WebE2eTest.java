@@ -193,7 +193,8 @@ class WebE2eTest {
         awaitTask(b);
         closeTask(b);
         b.awaitText(By.id("summary-state"), "running", Duration.ofSeconds(20));
-        new WebDriverWait(b.driver(), Duration.ofSeconds(20)).until(d ->
+        // the tree is re-rendered by each status refresh: an element found may go stale before it is read
+        new WebDriverWait(b.driver(), Duration.ofSeconds(20)).ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(d ->
                 "running".equals(d.findElement(By.id("tree-ct-" + vmid)).getAttribute("data-status")));
 
         b.click(By.id("tab-console"));
