@@ -91,6 +91,11 @@ export async function refreshTree() {
   try {
     resources = await api.get('/cluster/resources');
   } catch { return; }
+  // rebuild only when what the tree shows changed: a rebuild every 3 s would take the keyboard focus (and a
+  // screen reader's place) out of the tree; route() keeps aria-current up to date between rebuilds
+  const shown = JSON.stringify(resources.map(r => [r.type, r.node, r.vmid, r.status, r.name, r.template, r.storage]));
+  if (tree.dataset.shown === shown) return;
+  tree.dataset.shown = shown;
   const nodes = resources.filter(r => r.type === 'node');
   const here = location.hash;
   const link = (href, label, extra = {}) => h('a', { href, 'aria-current': here.startsWith(href) ? 'page' : undefined, ...extra }, label);

@@ -3,6 +3,7 @@ package io.berth.e2e;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -84,7 +85,15 @@ public final class Browser implements AutoCloseable {
         return new WebDriverWait(driver, Duration.ofSeconds(20)).until(ExpectedConditions.elementToBeClickable(by));
     }
 
-    public void click(By by) { clickable(by).click(); }
+    /** Finds and clicks in one step of the wait: a view re-rendered between the two gives a stale element, found again. */
+    public void click(By by) {
+        new WebDriverWait(driver, Duration.ofSeconds(20)).ignoring(StaleElementReferenceException.class).until(d -> {
+            WebElement e = ExpectedConditions.elementToBeClickable(by).apply(d);
+            if (e == null) return false;
+            e.click();
+            return true;
+        });
+    }
 
     public void awaitText(By by, String text, Duration d) {
         new WebDriverWait(driver, d).until(ExpectedConditions.textToBePresentInElementLocated(by, text));

@@ -98,6 +98,20 @@ class WebE2eTest {
         assertThat(b.await(By.id("who")).getText()).isEqualTo("admin@pve");
     }
 
+    /** The tree refreshes every 3 s; a refresh that changes nothing leaves it as it is, keyboard focus included. */
+    @Test
+    @Order(15)
+    void theTreeKeepsTheKeyboardFocusAcrossRefreshes() {
+        b.present(By.id("tree-dc"));
+        b.js("window.__treeFetches = 0; const f = window.fetch;"
+                + "window.fetch = (u, o) => { if (String(u).endsWith('/cluster/resources')) window.__treeFetches++; return f(u, o); };"
+                + "document.getElementById('tree-dc').dataset.mark = 'kept'; document.getElementById('tree-dc').focus();");
+        // two refreshes: the second one surely started after the mark
+        new WebDriverWait(b.driver(), Duration.ofSeconds(20)).until(d -> ((Number) b.js("return window.__treeFetches")).intValue() >= 2);
+        assertThat(b.js("return document.getElementById('tree-dc').dataset.mark")).isEqualTo("kept");
+        assertThat(b.js("return document.activeElement.id")).isEqualTo("tree-dc");
+    }
+
     @Test
     @Order(20)
     void wrongPasswordIsShownOnTheForm() {
