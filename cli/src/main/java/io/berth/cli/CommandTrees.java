@@ -61,9 +61,12 @@ final class CommandTrees {
         if (cl == null) cl = LeanPath.commandLine(args);
         cl.setOut(out);
         cl.setErr(err);
-        var plain = idle != null && command == LifecycleCommands.Exec.class
-                ? LifecycleCommands.plainExec(cl, args) : java.util.Optional.<LifecycleCommands.Exec>empty();
-        int rc = plain.isPresent() ? plain.get().call() : cl.execute(args);
+        // the plain forms of exec, start and stop skip picocli's parse (see LifecycleCommands.plainExec)
+        java.util.Optional<java.util.function.IntSupplier> plain = idle == null ? java.util.Optional.empty()
+                : command == LifecycleCommands.Exec.class ? LifecycleCommands.plainExec(cl, args).map(e -> e::call)
+                : command == LifecycleCommands.Start.class || command == LifecycleCommands.Stop.class
+                        ? LifecycleCommands.plainStartStop(cl, args) : java.util.Optional.empty();
+        int rc = plain.isPresent() ? plain.get().getAsInt() : cl.execute(args);
         // the size is a hint under concurrency: a few more trees than the bound may stay, never unboundedly many
         if (idle != null && idle.size() < IDLE_PER_COMMAND) idle.offer(cl);
         return rc;

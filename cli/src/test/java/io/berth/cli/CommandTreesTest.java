@@ -136,6 +136,47 @@ class CommandTreesTest {
     }
 
     /**
+     * start's and stop's plain form ({@code [--root DIR] start|stop VMID}) skips picocli's parse too
+     * (LifecycleCommands.plainStartStop): it must take the root and VMID of its own request, answer as picocli's
+     * parse of the same request does, and give every option the value a parse without it gives, whatever the
+     * request before set on the kept tree. The containers carry {@code lock: backup}, so a start or stop that does
+     * not skip the lock stops there, before anything runs; one that kept {@code --skiplock} would go on.
+     */
+    @Test void startsAndStopsPlainFormAnswersAsPicocliAndCarriesNothingOver() throws Exception {
+        Path a = root("sa", "arch: amd64\nhostname: alpha\nlock: backup\nostype: debian\n");
+        Path b = root("sb", "arch: amd64\nhostname: beta\nlock: backup\nostype: debian\n");
+        for (String cmd : List.of("start", "stop")) {
+            for (Path r : List.of(a, b, a)) {
+                // no container 101: the error names this request's root
+                Result plain = run("--root", r.toString(), cmd, "101");
+                Result parsed = run("--root", r.toString(), cmd, "--", "101"); // not the plain form
+                assertThat(plain.rc()).isEqualTo(CliErrors.EXIT_NOT_FOUND).isEqualTo(parsed.rc());
+                assertThat(plain.err()).contains(r.resolve("etc/lxc/101.conf").toString()).isEqualTo(parsed.err());
+                assertThat(run("--root=" + r, cmd, "101").err()).isEqualTo(plain.err());
+                // a parse that set every option of the command, then the plain form on the same tree
+                List<String> all = new ArrayList<>(List.of("--root", r.toString(), cmd, "--skiplock"));
+                all.add(cmd.equals("start") ? "--debug" : "--overrule-shutdown");
+                all.add("101");
+                assertThat(run(all.toArray(String[]::new)).rc()).isEqualTo(CliErrors.EXIT_NOT_FOUND);
+                Result locked = run("--root", r.toString(), cmd, "100");
+                assertThat(locked.rc()).as(locked.err()).isEqualTo(CliErrors.EXIT_LOCKED);
+                assertThat(locked.err()).contains("locked (backup)").isEqualTo(run("--root", r.toString(), cmd, "--", "100").err());
+            }
+            assertThat(run("--root", a.toString(), cmd, "0100").rc()).isEqualTo(CliErrors.EXIT_INVALID); // picocli refuses it
+        }
+        assertThat(CommandTrees.idle(LifecycleCommands.Start.class)).isEqualTo(1);
+        assertThat(CommandTrees.idle(LifecycleCommands.Stop.class)).isEqualTo(1);
+        // the options of the plain form are those of a parse without them
+        picocli.CommandLine tree = LeanPath.commandLine(new String[] {"start", "100"});
+        tree.parseArgs("--root", a.toString(), "start", "--skiplock", "--debug", "777");
+        var start = (LifecycleCommands.Start) tree.getSubcommands().get("start").getCommand();
+        assertThat(LifecycleCommands.plainStartStop(tree, new String[] {"start", "100"})).isPresent();
+        assertThat(start.skiplock || start.debug).isFalse();
+        assertThat(start.vmid).isEqualTo(100);
+        assertThat(((Main) tree.getCommand()).root).isNull();
+    }
+
+    /**
      * The audit behind {@link CommandTrees#REUSABLE}, kept true: every instance field of those commands (and their
      * superclasses) is one picocli manages, so nothing of a request survives into the next. An {@code @Unmatched}
      * list must start null: picocli resets it to its initial object and adds to that, so an initial list would grow
