@@ -30,8 +30,14 @@ import java.util.function.Function;
  * the tasks of the archive it replaces are forgotten ({@code forget} deletes their logs).
  */
 final class FileTaskIndex implements TaskIndex {
-    /** Finished entries are dropped from {@code active} once it grows past this. */
+    /** Finished entries are dropped from {@code active} once it has this many lines. */
     private static final int ACTIVE_COMPACT = 500;
+    /**
+     * Fewer bytes than this cannot hold {@link #ACTIVE_COMPACT} UPID lines (each is longer: {@code UPID:}, a node,
+     * three 8-digit numbers, a type, a user and the separators), so a smaller {@code active} is not read at a task's
+     * end: reading and splitting up to ~30 KB of it after every operation was most of ending a task in berthd.
+     */
+    static final long ACTIVE_COMPACT_MIN_BYTES = ACTIVE_COMPACT * (long) "UPID:n:00000000:00000000:00000000:t::u:\n".length();
     /**
      * Java's file locks belong to the whole JVM (a second channel locking the same file throws
      * OverlappingFileLockException), so threads of one process take this first; the flock orders processes.
@@ -65,7 +71,7 @@ final class FileTaskIndex implements TaskIndex {
 
     @Override public void finished(String upid, long endtime, String status) {
         try {
-            appendLocked(dir.resolve("index"), String.format("%s %08X %s%n", upid, endtime, status));
+            appendLocked(dir.resolve("index"), indexLine(upid, endtime, status));
             compactActive(rotateIndex());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot record the end of task " + upid + " in " + dir + ": " + e.getMessage(), e);
@@ -142,8 +148,10 @@ final class FileTaskIndex implements TaskIndex {
 
     /** Drops ended tasks from {@code active} once it is long, or always ({@code force}: after a rotation). */
     private void compactActive(boolean force) throws IOException {
+        Path active = dir.resolve("active");
+        // a hint outside the lock: a file this short cannot need compacting, nor can it after a concurrent append
+        if (!force && Files.size(active) < ACTIVE_COMPACT_MIN_BYTES) return;
         synchronized (FILE_LOCK_ORDER) {
-            Path active = dir.resolve("active");
             try (FileChannel ch = FileChannel.open(active, StandardOpenOption.READ, StandardOpenOption.WRITE); FileLock l = ch.lock()) {
                 List<String> act = lines(active);
                 if (act.size() < ACTIVE_COMPACT && !force) return;
@@ -157,7 +165,7 @@ final class FileTaskIndex implements TaskIndex {
                     // a task whose process died never records its end: record it now (as Proxmox does), so it leaves active
                     Optional<String> gone = vanished.apply(u);
                     if (gone.isPresent()) {
-                        appendFlocked(dir.resolve("index"), String.format("%s %08X %s%n", u, System.currentTimeMillis() / 1000, gone.get()));
+                        appendFlocked(dir.resolve("index"), indexLine(u, System.currentTimeMillis() / 1000, gone.get()));
                         continue;
                     }
                     keep.append(u).append('\n');
@@ -166,6 +174,12 @@ final class FileTaskIndex implements TaskIndex {
                 ch.write(ByteBuffer.wrap(keep.toString().getBytes(StandardCharsets.UTF_8)), 0);
             }
         }
+    }
+
+    /** {@code UPID ENDTIME STATUS}, as {@code String.format("%s %08X %s%n", ...)} without a Formatter per task. */
+    static String indexLine(String upid, long endtime, String status) {
+        StringBuilder sb = new StringBuilder(upid.length() + status.length() + 12).append(upid).append(' ');
+        return Upid.hex8(sb, endtime).append(' ').append(status).append(System.lineSeparator()).toString();
     }
 
     /** The file's lines; none when it does not exist. */

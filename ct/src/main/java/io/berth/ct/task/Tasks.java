@@ -227,7 +227,6 @@ public final class Tasks {
     private Running start(String type, String id, String user) {
         long now = System.currentTimeMillis() / 1000;
         try {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             // In berthd every task shares one pid; a second task of the same type/id in the same second gets the
             // next second, so that a UPID names exactly one task.
             // the log of an old task may have been deleted by rotation: never go back to a second already used
@@ -236,14 +235,14 @@ public final class Tasks {
             for (long st = first; ; st++) {
                 Upid u = new Upid(name, pid, pstart, st, type, id, user);
                 Path log = logFile(u);
-                Files.createDirectories(log.getParent());
                 try {
-                    FileChannel ch = FileChannel.open(log, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                    FileChannel ch = openNewLog(log);
                     lastStart.merge(type + ":" + id, st, Math::max);
                     Running r = new Running(u, ch);
                     running.put(u, r);
-                    index.started(u.toString());
-                    publish(shared -> shared.started(u.toString()));
+                    String upid = u.toString();
+                    index.started(upid);
+                    publish(shared -> shared.started(upid));
                     return r;
                 } catch (FileAlreadyExistsException taken) {
                     // next second
@@ -251,6 +250,20 @@ public final class Tasks {
             }
         } catch (IOException e) {
             throw new HostFailureException("cannot start task log in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The new task's log, created; its directories only when they are missing (the first task, or after someone
+     * removed them): creating them before every task cost two mkdir and two stat calls per operation.
+     */
+    private FileChannel openNewLog(Path log) throws IOException {
+        try {
+            return FileChannel.open(log, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        } catch (NoSuchFileException missing) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(log.getParent());
+            return FileChannel.open(log, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         }
     }
 
@@ -293,8 +306,9 @@ public final class Tasks {
                 log.close(); // no fsync: a log is not worth a disk flush per operation (Proxmox does not either)
                 String status = last.equals(OK_LINE) ? "OK" : last.startsWith(WARN_PREFIX) ? last.substring(5) : last.substring(ERROR_PREFIX.length());
                 long end = System.currentTimeMillis() / 1000;
-                index.finished(upid.toString(), end, status);
-                publish(shared -> shared.finished(upid.toString(), end, status));
+                String id = upid.toString();
+                index.finished(id, end, status);
+                publish(shared -> shared.finished(id, end, status));
             } catch (IOException | UncheckedIOException e) {
                 throw new HostFailureException("cannot record the end of task " + upid + ": " + e.getMessage(), e);
             } finally {
@@ -358,11 +372,17 @@ public final class Tasks {
     static String nodeName() {
         try {
             String h = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            String[] cached = lastNodeName;
+            if (cached != null && cached[0].equals(h)) return cached[1];
             String shortName = h.split("\\.", 2)[0];
-            if (shortName.matches("[a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?")) return shortName;
+            String name = Upid.NODE.matcher(shortName).matches() ? shortName : "localhost";
+            lastNodeName = new String[] {h, name}; // each task asks; the host name rarely changes
+            return name;
         } catch (IOException e) {
-            // fall through
+            return "localhost";
         }
-        return "localhost";
     }
+
+    /** The last host name read and the node name it gave. */
+    private static volatile String[] lastNodeName;
 }

@@ -13,11 +13,15 @@ public record Upid(String node, long pid, long pstart, long starttime, String ty
     private static final Pattern FORMAT = Pattern.compile(
             "UPID:([a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\\s]+):([^:\\s]*):([^:\\s]+):");
 
+    /** Compiled once: every task builds a UPID, and berthd runs this code interpreted (String.matches compiles per call). */
+    static final Pattern NODE = Pattern.compile("[a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?");
+    private static final Pattern SEPARATOR = Pattern.compile("[:\\s]");
+
     public Upid {
-        if (!node.matches("[a-zA-Z0-9]([a-zA-Z0-9\\-]*[a-zA-Z0-9])?")) throw new IllegalArgumentException("bad node name '" + node + "'");
-        if (type.isEmpty() || type.matches(".*[:\\s].*")) throw new IllegalArgumentException("bad task type '" + type + "'");
-        if (id.matches(".*[:\\s].*")) throw new IllegalArgumentException("bad task id '" + id + "'");
-        if (user.isEmpty() || user.matches(".*[:\\s].*")) throw new IllegalArgumentException("bad task user '" + user + "'");
+        if (!NODE.matcher(node).matches()) throw new IllegalArgumentException("bad node name '" + node + "'");
+        if (type.isEmpty() || SEPARATOR.matcher(type).find()) throw new IllegalArgumentException("bad task type '" + type + "'");
+        if (SEPARATOR.matcher(id).find()) throw new IllegalArgumentException("bad task id '" + id + "'");
+        if (user.isEmpty() || SEPARATOR.matcher(user).find()) throw new IllegalArgumentException("bad task user '" + user + "'");
     }
 
     public static Upid parse(String s) {
@@ -30,9 +34,21 @@ public record Upid(String node, long pid, long pstart, long starttime, String ty
     }
 
     /** Proxmox keeps a task's log in a subdirectory named after the last hex digit of the start time. */
-    String subdir() { return String.format("%X", starttime & 0xf); }
+    String subdir() { return String.valueOf(Character.toUpperCase(Character.forDigit((int) (starttime & 0xf), 16))); }
 
+    /** As {@code String.format("UPID:%s:%08X:%08X:%08X:%s:%s:%s:", ...)}, without a Formatter per call (a task writes it several times). */
     @Override public String toString() {
-        return String.format("UPID:%s:%08X:%08X:%08X:%s:%s:%s:", node, pid, pstart, starttime, type, id, user);
+        StringBuilder sb = new StringBuilder(64).append("UPID:").append(node).append(':');
+        hex8(sb, pid).append(':');
+        hex8(sb, pstart).append(':');
+        hex8(sb, starttime).append(':');
+        return sb.append(type).append(':').append(id).append(':').append(user).append(':').toString();
+    }
+
+    /** {@code %08X}: upper-case hex, at least 8 digits (two's complement for a negative value, as Formatter). */
+    static StringBuilder hex8(StringBuilder sb, long v) {
+        String h = Long.toHexString(v).toUpperCase(java.util.Locale.ROOT);
+        for (int i = h.length(); i < 8; i++) sb.append('0');
+        return sb.append(h);
     }
 }

@@ -8,6 +8,7 @@ import io.berth.error.NotFoundException;
 import io.berth.error.StateException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import net.jqwik.api.ForAll;
@@ -167,6 +168,62 @@ class TasksTest {
         assertThatThrownBy(() -> tasks.status(upids.getFirst())).isInstanceOf(NotFoundException.class);
         // and each rotation left active empty of ended tasks
         assertThat(Files.readAllLines(tmp.resolve("active")).size()).isLessThan(500);
+    }
+
+    /**
+     * Ended tasks leave {@code active} once it has ACTIVE_COMPACT (500) lines; a shorter file is not even read at a
+     * task's end (its size says it cannot need it), and what is still running stays in either case.
+     */
+    @Test void activeIsCompactedOnceLongAndLeftAloneWhileShort() throws Exception {
+        Tasks tasks = new Tasks(tmp, "node1");
+        tasks.run("vzstart", "2010", "root@pam", t -> null);
+        StringBuilder ended = new StringBuilder(), endLines = new StringBuilder();
+        long now = System.currentTimeMillis() / 1000;
+        for (int i = 0; i < 20; i++) {
+            String u = new Upid("node1", 1, 1, now - 1000 - i, "vzstop", "2011", "root@pam").toString();
+            ended.append(u).append('\n');
+            endLines.append(FileTaskIndex.indexLine(u, now, "OK"));
+        }
+        Files.writeString(tmp.resolve("index"), endLines, java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(tmp.resolve("active"), ended, java.nio.file.StandardOpenOption.APPEND);
+        CountDownLatch inside = new CountDownLatch(1), release = new CountDownLatch(1);
+        Thread running = Thread.ofPlatform().start(() -> tasks.run("vzcreate", "2012", "root@pam", t -> {
+            inside.countDown();
+            release.await();
+            return null;
+        }));
+        inside.await();
+        // short: ended entries stay (22 lines: the first task, 20 ended ones, the running one; then the next task's)
+        tasks.run("vzstart", "2010", "root@pam", t -> null);
+        assertThat(Files.readAllLines(tmp.resolve("active"))).hasSize(23);
+        // long: 500 lines and more, so the next task's end drops every ended one; the running task stays
+        StringBuilder many = new StringBuilder(), manyEnds = new StringBuilder();
+        for (int i = 0; i < 500; i++) {
+            String u = new Upid("node1", 1, 1, now - 5000 - i, "vzstop", "2011", "root@pam").toString();
+            many.append(u).append('\n');
+            manyEnds.append(FileTaskIndex.indexLine(u, now, "OK"));
+        }
+        Files.writeString(tmp.resolve("index"), manyEnds, java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(tmp.resolve("active"), many, java.nio.file.StandardOpenOption.APPEND);
+        tasks.run("vzstart", "2010", "root@pam", t -> null);
+        List<String> left = Files.readAllLines(tmp.resolve("active"));
+        assertThat(left).singleElement().satisfies(u -> assertThat(u).contains(":vzcreate:2012:"));
+        release.countDown();
+        running.join();
+        assertThat(tasks.list(1000)).hasSize(524).allSatisfy(ti -> assertThat(ti.running()).isFalse());
+    }
+
+    /** The UPID's text is Proxmox's format: 8 upper-case hex digits at least, as String.format wrote it. */
+    @Test void upidTextIsTheFormatProxmoxWrites() {
+        Upid u = new Upid("node1", 0x1a2b, 0x1_0000_0000L + 0xabcL, 0x6B100E5EL, "vzstart", "100", "root@pam");
+        assertThat(u.toString()).isEqualTo(String.format("UPID:%s:%08X:%08X:%08X:%s:%s:%s:", "node1", 0x1a2bL, 0x1_0000_0000L + 0xabcL,
+                0x6B100E5EL, "vzstart", "100", "root@pam")).isEqualTo("UPID:node1:00001A2B:100000ABC:6B100E5E:vzstart:100:root@pam:");
+        assertThat(Upid.parse(u.toString())).isEqualTo(u);
+        assertThat(u.subdir()).isEqualTo("E");
+        assertThat(FileTaskIndex.indexLine(u.toString(), 0x5f, "OK")).isEqualTo(String.format("%s %08X %s%n", u, 0x5fL, "OK"));
+        assertThatThrownBy(() -> new Upid("node1", 1, 1, 1, "vz:start", "100", "root@pam")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Upid("node1", 1, 1, 1, "vzstart", "1 00", "root@pam")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Upid("-node", 1, 1, 1, "vzstart", "100", "root@pam")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test void unknownTaskIsNotFound() {
