@@ -71,6 +71,9 @@ public record HostFacts(String lxcVersion, CgroupMode cgroupMode, Set<String> v1
         boolean lxcfs = false;
         for (String line : readLines(mountinfo)) {
             // mountinfo: id parent maj:min root mountpoint opts [optional...] - fstype source superopts
+            // (" - " is only ever the separator: a path's spaces are escaped); only cgroup and lxcfs mounts matter,
+            // and berthd probes at every start, interpreted: the other lines are not split
+            if (!line.contains(" - cgroup") && !line.contains(" - fuse.lxcfs ")) continue;
             int sep = line.indexOf(" - ");
             if (sep < 0) continue;
             String[] head = line.substring(0, sep).split(" ");
@@ -116,11 +119,28 @@ public record HostFacts(String lxcVersion, CgroupMode cgroupMode, Set<String> v1
                 // bridges vanish while we look: report what we saw
             }
         }
-        boolean notify = readFirstLine(root.resolve("proc/sys/kernel/seccomp/actions_avail")).contains("user_notif");
-        boolean apparmor = readFirstLine(root.resolve("sys/module/apparmor/parameters/enabled")).startsWith("Y");
-        String kernel = readFirstLine(root.resolve("proc/sys/kernel/osrelease"));
-        return new HostFacts(probeLxcVersion(root), mode, v1, Optional.ofNullable(unified), v2, cpus, bridges, notify,
-                apparmor, kernel, lxcfs);
+        Kernel k = Kernel.of(root);
+        return new HostFacts(probeLxcVersion(root), mode, v1, Optional.ofNullable(unified), v2, cpus, bridges, k.seccompNotify(),
+                k.apparmor(), k.release(), lxcfs);
+    }
+
+    /**
+     * What only a reboot changes (the running kernel's release, its seccomp actions, whether AppArmor is enabled):
+     * read once per process for the real host, as berthd probes at every start.
+     */
+    private record Kernel(boolean seccompNotify, boolean apparmor, String release) {
+        private static volatile Kernel host;
+
+        static Kernel of(Path root) {
+            boolean real = root.equals(Path.of("/"));
+            Kernel k = real ? host : null;
+            if (k != null) return k;
+            k = new Kernel(readFirstLine(root.resolve("proc/sys/kernel/seccomp/actions_avail")).contains("user_notif"),
+                    readFirstLine(root.resolve("sys/module/apparmor/parameters/enabled")).startsWith("Y"),
+                    readFirstLine(root.resolve("proc/sys/kernel/osrelease")));
+            if (real && !k.release().isEmpty()) host = k;
+            return k;
+        }
     }
 
     private static final Pattern PC_VERSION = Pattern.compile("(?m)^Version:\\s*(\\S+)");
@@ -212,18 +232,31 @@ public record HostFacts(String lxcVersion, CgroupMode cgroupMode, Set<String> v1
         return t.isEmpty() ? List.of() : List.of(t.split("\\s+"));
     }
 
+    /**
+     * The file's lines. Read whole and split here: berthd probes at every start and runs this interpreted, where
+     * {@code Files.readAllLines} (a reader, a decoder, a line scanner) cost several times as much for mountinfo.
+     * Bytes that are not UTF-8 (a mount point's name) are replaced instead of losing the whole file.
+     */
     private static List<String> readLines(Path p) {
+        String s;
         try {
-            return Files.readAllLines(p);
+            s = new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.UTF_8);
         } catch (IOException e) {
             return List.of();
         }
+        List<String> lines = new ArrayList<>();
+        int start = 0;
+        for (int end; (end = s.indexOf('\n', start)) >= 0; start = end + 1) lines.add(s.substring(start, end));
+        if (start < s.length()) lines.add(s.substring(start));
+        return lines;
     }
 
+    /** The first line, stripped; empty when the file cannot be read. */
     private static String readFirstLine(Path p) {
-        try (var r = Files.newBufferedReader(p)) {
-            String l = r.readLine();
-            return l == null ? "" : l.strip();
+        try {
+            String s = new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.UTF_8);
+            int end = s.indexOf('\n');
+            return (end < 0 ? s : s.substring(0, end)).strip();
         } catch (IOException e) {
             return "";
         }

@@ -45,6 +45,37 @@ class HostFactsTest {
         }
     }
 
+    /** Only cgroup, cgroup2 and lxcfs lines of mountinfo count, whatever the other lines' paths and options say. */
+    @Test
+    void aFakeHybridHostWithLxcfsIsReadFromItsCgroupAndLxcfsLinesOnly(@TempDir Path root) throws Exception {
+        Files.createDirectories(root.resolve("proc/self"));
+        Files.writeString(root.resolve("proc/self/mountinfo"), """
+                22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+                30 22 0:40 / /srv/cgroup\\040memory\\040-\\040cgroup rw,relatime shared:5 - ext4 /dev/sdb1 rw,memory
+                31 22 0:41 / /sys/fs/cgroup/memory rw,nosuid shared:10 - cgroup cgroup rw,memory
+                32 22 0:42 / /sys/fs/cgroup/cpuset rw,nosuid shared:11 - cgroup cgroup rw,cpuset,clone_children
+                33 22 0:43 / /sys/fs/cgroup/unified rw,nosuid shared:12 - cgroup2 cgroup2 rw,nsdelegate
+                34 22 0:44 / /sys/fs/cgroup/systemd rw,nosuid shared:13 - cgroup cgroup rw,xattr,name=systemd
+                35 22 0:45 / /var/lib/lxcfs rw,nosuid,nodev,relatime shared:14 - fuse.lxcfs lxcfs rw,user_id=0,group_id=0
+                """);
+        Files.createDirectories(root.resolve("sys/fs/cgroup/unified"));
+        Files.writeString(root.resolve("sys/fs/cgroup/unified/cgroup.controllers"), "hugetlb\n");
+        Files.createDirectories(root.resolve("sys/fs/cgroup/cpuset"));
+        Files.writeString(root.resolve("sys/fs/cgroup/cpuset/cpuset.effective_cpus"), "0-1\n");
+        Files.createDirectories(root.resolve("proc/sys/kernel"));
+        Files.writeString(root.resolve("proc/sys/kernel/osrelease"), "6.1.0-18-amd64\n");
+
+        HostFacts h = HostFacts.probe(root);
+        assertThat(h.cgroupMode()).isEqualTo(CgroupMode.HYBRID);
+        assertThat(h.v1Controllers()).containsExactly("cpuset", "memory");
+        assertThat(h.unifiedMount()).contains(Path.of("/sys/fs/cgroup/unified"));
+        assertThat(h.v2Controllers()).containsExactly("hugetlb");
+        assertThat(h.cpus()).containsExactly(0, 1);
+        assertThat(h.lxcfs()).isTrue();
+        assertThat(h.seccompNotify()).isFalse();
+        assertThat(h.kernelRelease()).isEqualTo("6.1.0-18-amd64");
+    }
+
     @Test
     void aFakePureV2HostIsUnifiedWithItsControllersAndCpuset(@TempDir Path root) throws Exception {
         Files.createDirectories(root.resolve("proc/self"));
