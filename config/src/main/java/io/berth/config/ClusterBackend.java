@@ -40,6 +40,8 @@ public interface ClusterBackend {
      */
     static Optional<String> nodeName(BerthRoots roots) {
         List<String> lines;
+        // a single host has none: asked first, as the NoSuchFileException (a stack trace) cost more, several times per operation
+        if (!Files.exists(roots.clusterConf())) return Optional.empty();
         try {
             lines = Files.readAllLines(roots.clusterConf());
         } catch (java.nio.file.NoSuchFileException e) {
@@ -63,13 +65,18 @@ public interface ClusterBackend {
     static Optional<ClusterBackend> of(BerthRoots roots) {
         Path conf = roots.clusterConf();
         long stamp;
+        BasicFileAttributes a;
         try {
-            BasicFileAttributes a = Files.readAttributes(conf, BasicFileAttributes.class);
-            stamp = a.lastModifiedTime().toMillis() * 31 + a.size();
+            // null for a single host, without a NoSuchFileException (a stack trace) on each of several calls per operation
+            a = conf.getFileSystem().provider().readAttributesIfExists(conf, BasicFileAttributes.class);
         } catch (IOException e) {
+            a = null;
+        }
+        if (a == null) {
             Holder.OPEN.remove(roots);
             return Optional.empty();
         }
+        stamp = a.lastModifiedTime().toMillis() * 31 + a.size();
         Holder.Opened o = Holder.OPEN.get(roots);
         if (o != null && o.stamp == stamp) return Optional.of(o.backend);
         synchronized (Holder.OPEN) {

@@ -306,7 +306,7 @@ public final class ConfigStore {
      * when an older Berth created it world-readable.
      */
     static void privateDir(Path dir) throws IOException {
-        Files.createDirectories(dir);
+        existingDir(dir);
         if (!Files.getPosixFilePermissions(dir).equals(ROOT_ONLY_DIR)) Files.setPosixFilePermissions(dir, ROOT_ONLY_DIR);
     }
 
@@ -315,9 +315,18 @@ public final class ConfigStore {
      * listable: mode 0711, as the ids of every container are below it.
      */
     public static void searchableOnly(Path dir) throws IOException {
-        Files.createDirectories(dir);
+        existingDir(dir);
         var perms = java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x");
         if (!Files.getPosixFilePermissions(dir).equals(perms)) Files.setPosixFilePermissions(dir, perms);
+    }
+
+    /**
+     * {@code Files.createDirectories}, asked first whether there is anything to create: on an existing directory it
+     * throws and catches an exception with a stack trace, and berthd takes these paths on every operation
+     * (interpreted, where that costs more than the stat).
+     */
+    public static void existingDir(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) Files.createDirectories(dir);
     }
 
     private static void fsyncDir(Path dir) throws IOException {

@@ -109,7 +109,9 @@ public final class ContainerService {
 
     private long storageCfgStamp() {
         try {
-            var a = Files.readAttributes(roots.storageCfg(), BasicFileAttributes.class);
+            // most roots have no storage.cfg (the default storage): asked without a NoSuchFileException per operation
+            var a = roots.storageCfg().getFileSystem().provider().readAttributesIfExists(roots.storageCfg(), BasicFileAttributes.class);
+            if (a == null) return -1;
             return a.lastModifiedTime().toMillis() * 31 + a.size() + (a.fileKey() == null ? 0 : a.fileKey().hashCode());
         } catch (IOException e) {
             return -1;

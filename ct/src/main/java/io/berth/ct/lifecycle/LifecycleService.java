@@ -292,7 +292,7 @@ public final class LifecycleService {
 
     /** The dirs LXC and an unprivileged container's root must traverse: world-searchable, as /var/lib/lxc is. */
     private void prepareDir(CtPaths paths) throws IOException {
-        Files.createDirectories(paths.rootfsMount());
+        io.berth.config.ConfigStore.existingDir(paths.rootfsMount());
         Files.setPosixFilePermissions(paths.rootfsMount(), PosixFilePermissions.fromString("rwxr-xr-x"));
         // searchable, not listable: the ids of all containers and their generated configs are root's (issue 10.4)
         for (Path p = paths.rootfsMount().getParent(); p != null; p = p.getParent()) {
