@@ -151,4 +151,15 @@ class FileConfigRepositoryTest {
             assertThat(locks.owner(2005)).contains("second");
         }
     }
+
+    /** Each holder's owner is in the file while it holds the lock: longer, shorter, or the same text as the last one. */
+    @Test void theLockFileNamesTheCurrentOwnerWhateverTheOneBefore() throws Exception {
+        var locks = new FileLocks(BerthRoots.resolve(tmp.toString()));
+        for (String owner : java.util.List.of("a longer owner text (pid 12345, thread x)", "short", "short", "same length!", "Same length!", "")) {
+            try (Locks.Held h = locks.lock(2006, owner, Duration.ofMillis(100))) {
+                assertThat(locks.owner(2006)).isEqualTo(owner.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(owner));
+                assertThat(Files.readString(tmp.resolve("var/lock/lxc-2006.lock"))).isEqualTo(owner + "\n");
+            }
+        }
+    }
 }
