@@ -93,14 +93,19 @@ public final class ConfigParser {
             int lineNo = i + 1;
             String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
             if (line.isBlank()) continue;
-            if (PENDING_HEADER.matcher(line).matches() || line.strip().equals("[" + LEGACY_PENDING + "]")) {
+            // Each pattern below is tried only when the line can match it (its fixed start, or "snapstate:" anywhere for
+            // the one that is searched): a plain "key: value" line tried all eight in turn, and berthd parses a config
+            // on every start, interpreted. Which pattern takes a line is unchanged.
+            char first = line.charAt(0);
+            boolean bracketOrHash = first == '[' || first == '#' || Character.isWhitespace(first);
+            if (bracketOrHash && (PENDING_HEADER.matcher(line).matches() || line.strip().equals("[" + LEGACY_PENDING + "]"))) {
                 if (pending != null) warnings.add(new ConfigError(file, lineNo, "[" + PENDING + "]", null,
                         "section appears twice; the later one is used"));
                 cur = pending = new Section(PENDING);
                 continue;
             }
-            Matcher m = SECTION.matcher(line);
-            if (m.matches()) {
+            Matcher m;
+            if (bracketOrHash && (m = SECTION.matcher(line)).matches()) {
                 String name = m.group(1);
                 if (snaps.containsKey(name)) warnings.add(new ConfigError(file, lineNo, "[" + name + "]", null,
                         "section appears twice; the later one is used"));
@@ -108,14 +113,12 @@ public final class ConfigParser {
                 snaps.put(name, cur);
                 continue;
             }
-            m = COMMENT.matcher(line);
-            if (m.matches()) {
+            if (bracketOrHash && (m = COMMENT.matcher(line)).matches()) {
                 cur.descr.append(DescriptionText.decode(m.group(1))).append('\n');
                 cur.lines.putIfAbsent("description", lineNo);
                 continue;
             }
-            m = RAW.matcher(line);
-            if (m.matches()) {
+            if (line.startsWith("lxc.") && (m = RAW.matcher(line)).matches()) {
                 String key = m.group(1);
                 String value = m.group(2);
                 if (key.equals("lxc.environment.runtime")) {
@@ -130,20 +133,17 @@ public final class ConfigParser {
                 }
                 continue;
             }
-            m = DESCRIPTION.matcher(line);
-            if (m.matches()) {
+            if (line.startsWith("description:") && (m = DESCRIPTION.matcher(line)).matches()) {
                 cur.descr.append(DescriptionText.decode(m.group(2)));
                 cur.lines.putIfAbsent("description", lineNo);
                 continue;
             }
-            m = SNAPSTATE.matcher(line);
-            if (m.find()) {
+            if (line.contains("snapstate:") && (m = SNAPSTATE.matcher(line)).find()) {
                 cur.values.put("snapstate", m.group(1));
                 cur.lines.put("snapstate", lineNo);
                 continue;
             }
-            m = DELETE.matcher(line);
-            if (m.matches()) {
+            if (line.startsWith("delete:") && (m = DELETE.matcher(line)).matches()) {
                 if (cur.pending()) {
                     cur.deletes.clear();
                     for (String d : m.group(1).split("[,;\\s]+")) if (!d.isEmpty()) cur.deletes.add(d);

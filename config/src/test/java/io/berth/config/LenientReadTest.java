@@ -157,4 +157,27 @@ class LenientReadTest {
         assertThat(p.notes()).containsExactly(FILE + ":1: lxc.aa_profile is deprecated and was renamed to lxc.apparmor.profile");
         assertThat(List.of(p.config().main().lxcRaw().getFirst().key())).containsExactly("lxc.aa_profile");
     }
+
+    /**
+     * Which rule takes a line, for the lines whose start decides it (the parser tries a pattern only when the line can
+     * match it): indented section headers and lines, a snapstate after another key, a comment, lxc.* keys.
+     */
+    @Test void eachKindOfLineIsTakenByItsRuleWhateverItsStart() {
+        String text = "#my ct\narch: amd64\n arch: i386\nhostname: x snapstate: delete\nlxc.cap.drop: sys_time\n"
+                + "delete: memory\n  [PENDING]\nmemory: 256\ndelete: swap\n\t[snap1]\n[snap2]\nsnapstate: prepare\nhostname: s2\n";
+        ParsedConfig p = ConfigParser.read(FILE, text);
+        ConfigFile f = p.config();
+        assertThat(f.main().description()).hasValue("my ct");
+        assertThat(f.main().arch()).isEqualTo("amd64");
+        assertThat(f.main().hostname()).isEmpty(); // "x snapstate: delete" is a snapstate line: not kept in the main section
+        assertThat(f.main().lxcRaw()).extracting(RawLxc::key).containsExactly("lxc.cap.drop");
+        assertThat(p.warnings()).extracting(ConfigError::line).containsExactly(3, 6, 10);
+        assertThat(f.pending()).hasValueSatisfying(pc -> {
+            assertThat(pc.memory()).hasValue(256);
+            assertThat(pc.deletes()).containsExactly("swap");
+        });
+        assertThat(f.snapshots()).containsOnlyKeys("snap2");
+        assertThat(f.snapshots().get("snap2").hostname()).hasValue("s2");
+        assertThat(f.snapshots().get("snap2").get("snapstate")).hasValue("prepare");
+    }
 }
