@@ -26,7 +26,6 @@ public final class LxcHookCommand implements Callable<Integer> {
     List<String> args = new java.util.ArrayList<>();
 
     @Override public Integer call() {
-        long called = io.berth.ct.phases.Phases.now();
         return CliErrors.run(spec, () -> {
             // Under berthd the hook's environment and mount namespace are the client's (the bash
             // bin/berth that LXC ran inside the monitor's namespace), not the daemon's.
@@ -51,12 +50,6 @@ public final class LxcHookCommand implements Callable<Integer> {
             // The pidfd pins the client while we work in its namespace.
             try (Fd pidfd = Processes.pidfdOpen(client.pid()); Fd mntns = Processes.nsFd(pidfd, NsType.MNT)) {
                 Namespaces.inMountNamespace(mntns, () -> {
-                    if (hookType.equals("pre-start") && hookName.matches("\\d+")) {
-                        // for a recorded start (BERTH_PHASES): from berthd accepting this request until the hook runs
-                        CtCli.service(spec).appendHookPhases(Integer.parseInt(hookName), List.of(
-                                new io.berth.ct.phases.Phases.Phase("hook.request", client.receivedNs(), called),
-                                new io.berth.ct.phases.Phases.Phase("hook.setns", called, io.berth.ct.phases.Phases.now())));
-                    }
                     hooks.run(hookType, hookName, env);
                     return null;
                 });

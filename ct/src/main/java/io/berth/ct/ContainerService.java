@@ -172,11 +172,6 @@ public final class ContainerService {
 
     public CtPaths paths(int vmid) { return ctx.paths(vmid); }
 
-    /** Adds phases measured outside this process (berthd's side of a hook request) to a recorded start of {@code vmid}. */
-    public void appendHookPhases(int vmid, java.util.List<io.berth.ct.phases.Phases.Phase> phases) {
-        io.berth.ct.phases.Phases.appendTo(ctx.paths(vmid).dir().resolve(io.berth.ct.phases.Phases.HOOK_FILE), phases);
-    }
-
     // ---- configuration ----
 
     public ConfigFile config(int vmid) { return configuration.config(vmid); }

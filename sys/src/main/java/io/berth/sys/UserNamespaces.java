@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * User namespaces carrying a given id map, for MOUNT_ATTR_IDMAP (NOTES.md item 3): a tiny child
@@ -69,35 +68,44 @@ public final class UserNamespaces {
         return CACHE.size();
     }
 
+    /**
+     * Through {@link ProcessRunner}, not {@link ProcessBuilder}: the JDK waits for a ProcessBuilder child on a "process
+     * reaper" thread that the calling thread creates when none is idle, and that thread inherits the caller's mount
+     * namespace and lives on for a minute or more; a caller in a private namespace (a start's or create's, a hook's in
+     * the monitor's) would have that namespace and every mount in it kept alive by it. ProcessRunner's watcher ends
+     * with the child.
+     */
     private static Fd create(List<Range> ranges) {
-        Process child;
+        ProcessRunner.Running child;
         try {
-            // the child reports readiness only after unshare(CLONE_NEWUSER) happened in it
-            child = new ProcessBuilder("unshare", "--user", "--", "/bin/sh", "-c", "echo ready; exec sleep 3600")
-                    .redirectErrorStream(true).start();
-        } catch (IOException e) {
+            child = ProcessRunner.pipeline(List.of(List.of("unshare", "--user", "--", "/bin/sh", "-c", "echo ready; exec sleep 3600")))
+                    .stdoutToCaller().stderrToStdout().start();
+        } catch (io.berth.error.HostFailureException e) {
             throw new SysException("spawn(unshare --user)", Errno.ENOENT.number(), e.getMessage());
         }
         try {
-            InputStream out = child.getInputStream();
+            // the child reports readiness only after unshare(CLONE_NEWUSER) happened in it
+            InputStream out = child.stdout();
             byte[] buf = new byte[6];
             int n = out.readNBytes(buf, 0, 6);
             if (n != 6 || !new String(buf, StandardCharsets.US_ASCII).equals("ready\n")) {
-                throw new SysException("unshare --user (pid " + child.pid() + ")", Errno.ECHILD.number(),
+                throw new SysException("unshare --user (pid " + child.pid(0) + ")", Errno.ECHILD.number(),
                         "child did not report ready: " + new String(buf, 0, Math.max(n, 0), StandardCharsets.UTF_8));
             }
-            long pid = child.pid();
+            long pid = child.pid(0);
             writeMap(pid, "uid_map", ranges, 'u');
             writeMap(pid, "gid_map", ranges, 'g');
             return Processes.nsFd(pid, NsType.USER);
         } catch (IOException e) {
             throw new SysException("read(unshare --user child)", Errno.EIO.number(), e.getMessage());
         } finally {
-            child.destroyForcibly();
+            child.close();
             try {
-                child.waitFor(5, TimeUnit.SECONDS);
+                child.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                // killed: its exit code means nothing here
             }
         }
     }

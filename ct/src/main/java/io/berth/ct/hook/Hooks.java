@@ -28,12 +28,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * Berth's LXC hooks. pre-start runs in the monitor's private mount namespace ({@code lxc.monitor.unshare = 1}), so
  * the mounts it makes onto {@code <lxcpath>/<vmid>/rootfs} are seen by the container (LXC bind-mounts that dir
  * recursively as its root) but never by the host; post-stop runs in the same namespace and releases them.
+ * {@code berth start} does the pre-start work itself ({@link #prepare}) and has lxc-start skip that hook; it stays in
+ * the rendered config for {@code lxc-start} run by hand.
  */
 public final class Hooks {
 
@@ -76,34 +79,43 @@ public final class Hooks {
     }
 
     void preStart(CtPaths paths) {
-        io.berth.ct.phases.Phases.Laps laps = new io.berth.ct.phases.Phases.Laps();
         ContainerConfig c = configs.read(paths.vmid()).main();
         if (c.lock().isPresent() && !Files.exists(paths.skiplockFlag())) {
             throw new CtException("container " + paths.vmid() + " is locked (" + c.lock().get() + ")");
         }
         // again here: the config may have been edited by hand since berth start checked it
         io.berth.ct.lifecycle.HostPathGuard.checkAll(c, roots);
+        prepare(paths, c, phase -> {});
+    }
+
+    /**
+     * The pre-start work: activates the volumes, mounts rootfs and mount points onto the rootfs dir, sets the guest
+     * up, prepares device passthrough, writes the start's warnings and stages an unprivileged container's mount
+     * points. Runs in the mount namespace lxc-start's monitor gets: the hook runs in the monitor's own; {@code berth
+     * start} runs it in a private namespace it then spawns lxc-start in ({@code LifecycleService}), which the
+     * monitor's {@code lxc.monitor.unshare} copies. Nothing it mounted is left when it fails. {@code phase} is told
+     * the name of each part as it ends ({@code BERTH_PHASES}).
+     */
+    public void prepare(CtPaths paths, ContainerConfig c, Consumer<String> phase) {
         List<String> warnings = new ArrayList<>();
         Storages st = storages.get();
-        laps.lap("hook.config");
         for (VolumeId v : CtMounts.volumes(c)) st.storageOf(v).activate(v);
-        laps.lap("hook.storage");
+        phase.accept("storage");
         IdMap map = CtMounts.idMap(c);
         MountEngine engine = new MountEngine(warnings::add);
         List<io.berth.mount.MountRequest> requests = new CtMounts(st).requests(c, false);
         MountedSet mounted = engine.mountAll(paths.rootfsMount(), requests);
-        laps.lap("hook.mounts");
+        phase.accept("mounts");
         try {
             SetupReport report = GuestSetup.apply(paths.rootfsMount(),
                     GuestSpecs.of(paths.vmid(), c, (int) map.rootUid(), (int) map.rootGid()), Phase.PRE_START);
             warnings.addAll(report.warnings());
-            laps.lap("hook.guest-setup");
+            phase.accept("guest-setup");
             preparePassthrough(paths, c, map);
             Files.write(paths.warnings(), warnings, StandardCharsets.UTF_8);
             // last: from here on the mount points are off the rootfs (undone inside on failure)
             if (StagedMounts.applies(c.unprivileged(), requests)) StagedMounts.stage(paths, requests);
-            laps.lap("hook.devices+warnings");
-            io.berth.ct.phases.Phases.appendTo(paths.dir().resolve(io.berth.ct.phases.Phases.HOOK_FILE), laps.phases());
+            phase.accept("devices+warnings");
         } catch (IOException e) {
             mounted.close();
             throw new CtException("pre-start: cannot write " + paths.dir() + ": " + e.getMessage(), e);

@@ -8,6 +8,7 @@ import io.berth.config.NetConfig;
 import io.berth.config.Schema;
 import io.berth.ct.CtException;
 import io.berth.ct.StartResult;
+import io.berth.ct.hook.Hooks;
 import io.berth.ct.hook.Pending;
 import io.berth.ct.hotplug.NetHotplug;
 import io.berth.error.StateException;
@@ -17,6 +18,7 @@ import io.berth.lxc.render.LxcConfigRenderer;
 import io.berth.lxc.render.LxcIncludes;
 import io.berth.lxc.render.RenderInput;
 import io.berth.lxc.render.Rendered;
+import io.berth.sys.Namespaces;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,6 +32,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -98,10 +101,6 @@ public final class LifecycleService {
             }
             Files.deleteIfExists(paths.warnings());
             Files.deleteIfExists(paths.hookError());
-            if (skiplock) Files.writeString(paths.skiplockFlag(), "");
-            // the pre-start hook appends its phases when this file exists
-            if (Phases.recording()) Files.writeString(paths.dir().resolve(Phases.HOOK_FILE), "");
-            else Files.deleteIfExists(paths.dir().resolve(Phases.HOOK_FILE));
         } catch (IOException e) {
             throw new CtException("cannot write the LXC config of " + vmid + ": " + e.getMessage(), e);
         }
@@ -110,7 +109,7 @@ public final class LifecycleService {
         MmpWaits mmp = MmpWaits.of(c, ctx.storages());
         try {
             try {
-                rt.start(START_TIMEOUT.plus(mmp.total()), debug || c.debug());
+                prepareAndStart(paths, c, rt, START_TIMEOUT.plus(mmp.total()), debug || c.debug());
             } catch (CtException e) {
                 if (mmp.slow().isEmpty()) throw e;
                 throw new CtException(e.getMessage() + "\n  " + String.join("\n  ", mmp.describe()), e);
@@ -126,13 +125,45 @@ public final class LifecycleService {
             return new StartResult(warnings);
         } catch (IOException e) {
             throw new CtException("cannot read the start warnings of " + vmid + ": " + e.getMessage(), e);
-        } finally {
-            try {
-                Files.deleteIfExists(paths.skiplockFlag());
-            } catch (IOException ignored) {
-                // a stale flag only matters with a lock value set, and the next start rewrites it
-            }
         }
+    }
+
+    /**
+     * The pre-start hook's work done here instead of in a hook process LXC runs (a fork, sh, berth-client and a round
+     * trip back to berthd, ~8 ms of every start): on a thread with a private copy of the host's mount namespace,
+     * every mount a slave so nothing reaches the host, whose mounts onto the rootfs dir lxc-start, spawned from that
+     * thread, inherits; its monitor copies them ({@code lxc.monitor.unshare}) and keeps them for the container's
+     * life, and post-stop releases them there, as after the hook. The thread's namespace goes when it ends, before
+     * this returns (nothing of a failed start is left mounted). The rendered config keeps the hook for
+     * {@code lxc-start} run by hand; this start tells lxc-start to skip it.
+     */
+    private void prepareAndStart(CtPaths paths, ContainerConfig c, LxcRuntime rt, Duration timeout, boolean debug) {
+        Hooks hooks = new Hooks(ctx.roots(), configs(), ctx.storageSource());
+        Phases recording = Phases.current();
+        Namespaces.inNewMountNamespace(() -> Phases.with(recording, () -> {
+            Phases.mark("mount-namespace");
+            try {
+                hooks.prepare(paths, c, part -> Phases.mark("prepare." + part));
+            } catch (RuntimeException e) {
+                throw rt.preStartFailed(e);
+            }
+            rt.start(timeout, debug, Optional.of(rawPreStartHooks(c)));
+            return null;
+        }));
+        Phases.mark("release-namespace");
+    }
+
+    /**
+     * The raw config's own {@code lxc.hook.pre-start} lines, which the rendered config lists after ours: what
+     * lxc-start still runs when berth did the pre-start work itself (an empty value clears those before it, as in LXC).
+     */
+    static List<String> rawPreStartHooks(ContainerConfig c) {
+        List<String> hooks = new ArrayList<>();
+        for (io.berth.config.RawLxc r : c.lxcRaw()) {
+            if (!r.key().equals("lxc.hook.pre-start")) continue;
+            if (r.value().isBlank()) hooks.clear(); else hooks.add(r.value().strip());
+        }
+        return hooks;
     }
 
     /**

@@ -43,18 +43,28 @@ public final class LxcRuntime {
 
     /**
      * Starts the container daemonized and waits for RUNNING. On failure the exception carries LXC's error lines of
-     * this start attempt and what our pre-start hook wrote.
+     * this start attempt and what our hooks wrote.
+     *
+     * <p>{@code preStartHooks}, when given, replace the rendered config's {@code lxc.hook.pre-start} list for this
+     * start ({@code -s lxc.hook.pre-start=} empties it, each further {@code -s} appends one): {@code berth start}
+     * did our pre-start work itself, so lxc-start runs no hook process for it, only the raw config's own hooks.
+     * lxc-start is spawned on the calling thread, so its monitor copies that thread's mount namespace.
      */
-    public void start(Duration timeout, boolean debug) {
+    public void start(Duration timeout, boolean debug, Optional<List<String>> preStartHooks) {
         try {
             Files.deleteIfExists(paths.log());
         } catch (IOException e) {
             throw new CtException("cannot reset LXC log " + paths.log() + ": " + e.getMessage(), e);
         }
-        Result r = run(List.of("lxc-start", "-d", "-P", paths.lxcPath().toString(), "-n", paths.name(),
+        List<String> cmd = new ArrayList<>(List.of("lxc-start", "-d", "-P", paths.lxcPath().toString(), "-n", paths.name(),
                 // WARN: what errorReport reads (ERROR lines, hook WARN lines); INFO would cost a log write per set-up step
-                "-o", paths.log().toString(), "-l", debug ? "DEBUG" : "WARN"), timeout.plusSeconds(5));
-        if (Phases.recording()) Phases.markAround("lxc-start", Phases.readFrom(paths.dir().resolve(Phases.HOOK_FILE)));
+                "-o", paths.log().toString(), "-l", debug ? "DEBUG" : "WARN"));
+        if (preStartHooks.isPresent()) {
+            cmd.addAll(List.of("-s", "lxc.hook.pre-start="));
+            for (String h : preStartHooks.get()) cmd.addAll(List.of("-s", "lxc.hook.pre-start=" + h));
+        }
+        Result r = run(cmd, timeout.plusSeconds(5));
+        Phases.mark("lxc-start");
         Optional<LxcState> reached = r.exit() == 0
                 ? client.awaitState(EnumSet.of(LxcState.RUNNING, LxcState.STOPPED, LxcState.ABORTING), timeout)
                 : Optional.of(LxcState.STOPPED);
@@ -64,6 +74,15 @@ public final class LxcRuntime {
         if (client.isRunning()) stopAndWait(Duration.ofSeconds(10));
         String why = reached.map(s -> "it reached state " + s).orElse("it did not reach RUNNING within " + timeout.toSeconds() + " s");
         throw new CtException("container " + paths.name() + " failed to start: " + why + errorReport(r.output()));
+    }
+
+    /**
+     * A start whose pre-start work failed before lxc-start ran: the same report as when our pre-start hook fails
+     * inside lxc-start (the hook's line, as its error file gives it).
+     */
+    public CtException preStartFailed(RuntimeException e) {
+        return new CtException("container " + paths.name() + " failed to start: it reached state " + LxcState.STOPPED
+                + "\n  hook failed: " + e.getMessage(), e);
     }
 
     /** LXC's error lines of the last start, and our hook's error file, as an indented block. */
