@@ -216,6 +216,38 @@ class SysTest {
         assertThat(mountedAt(dir)).isFalse();
     }
 
+    /**
+     * What berth start relies on: a child spawned (posix_spawn, CLONE_VM|CLONE_VFORK) on a worker in a new namespace
+     * is in that namespace and keeps it after the task (LXC's monitor copies it), the host never sees its mounts,
+     * and the worker is back in the process's namespace for the next task, which does not see the last one's mounts.
+     */
+    @Test
+    void aNamespaceWorkersChildKeepsTheTasksMountsAndTheWorkerGoesBackHome() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("worker"));
+        String home = Files.readSymbolicLink(Path.of("/proc/self/ns/mnt")).toString();
+        long[] tid = new long[1];
+        ProcessRunner.Running child = Namespaces.inNewMountNamespaceOnWorker(() -> {
+            tid[0] = Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
+            Mounts.mount("berth-test", dir.toString(), "tmpfs", 0, "size=1m");
+            Files.writeString(dir.resolve("x"), "1");
+            return ProcessRunner.pipeline(List.of(List.of("sh", "-c", "read line; cat " + dir.resolve("x")))).stdinFromCaller()
+                    .stdoutCaptured().start();
+        });
+        assertThat(mountedAt(dir)).isFalse();
+        assertThat(Files.readSymbolicLink(Path.of("/proc/self/task/" + tid[0] + "/ns/mnt")).toString()).isEqualTo(home);
+        // the task's namespace lives on in the child, mounts and all
+        try (var in = child.stdin()) {
+            in.write('\n');
+        }
+        assertThat(child.await().getFirst().stdout()).isEqualTo("1");
+        boolean nextSees = Namespaces.inNewMountNamespaceOnWorker(() -> Files.exists(dir.resolve("x")));
+        assertThat(nextSees).isFalse();
+        assertThatThrownBy(() -> Namespaces.inNewMountNamespaceOnWorker(() -> {
+            throw new IOException("task failed");
+        })).isInstanceOf(IOException.class).hasMessage("task failed");
+        assertThat(mountedAt(dir)).isFalse();
+    }
+
     @Test
     void pidfdSignalsAChild() throws Exception {
         Process child = new ProcessBuilder("sleep", "60").start();

@@ -41,7 +41,7 @@ public final class StagedMounts {
         return unprivileged && requests.stream().anyMatch(r -> Schema.inFamily("mp", r.key()));
     }
 
-    /** Pre-start, in the monitor's namespace: moves every mpN mount off the rootfs into the stage dir. */
+    /** Pre-start, in the namespace the monitor gets: moves every mpN mount off the rootfs into the stage dir. */
     static void stage(CtPaths paths, List<MountRequest> requests) {
         List<MountRequest> mps = parentsFirst(requests);
         Path stage = paths.dir().resolve("mpstage");

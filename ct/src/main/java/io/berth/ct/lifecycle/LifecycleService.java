@@ -133,14 +133,15 @@ public final class LifecycleService {
      * trip back to berthd, ~8 ms of every start): on a thread with a private copy of the host's mount namespace,
      * every mount a slave so nothing reaches the host, whose mounts onto the rootfs dir lxc-start, spawned from that
      * thread, inherits; its monitor copies them ({@code lxc.monitor.unshare}) and keeps them for the container's
-     * life, and post-stop releases them there, as after the hook. The thread's namespace goes when it ends, before
-     * this returns (nothing of a failed start is left mounted). The rendered config keeps the hook for
-     * {@code lxc-start} run by hand; this start tells lxc-start to skip it.
+     * life, and post-stop releases them there, as after the hook. The thread's namespace is released before this
+     * returns (nothing of a failed start is left mounted); the thread is a kept worker (a new one costs ms under
+     * load). The rendered config keeps the hook for {@code lxc-start} run by hand; this start tells lxc-start to
+     * skip it.
      */
     private void prepareAndStart(CtPaths paths, ContainerConfig c, LxcRuntime rt, Duration timeout, boolean debug) {
         Hooks hooks = new Hooks(ctx.roots(), configs(), ctx.storageSource());
         Phases recording = Phases.current();
-        Namespaces.inNewMountNamespace(() -> Phases.with(recording, () -> {
+        Namespaces.inNewMountNamespaceOnWorker(() -> Phases.with(recording, () -> {
             Phases.mark("mount-namespace");
             try {
                 hooks.prepare(paths, c, part -> Phases.mark("prepare." + part));

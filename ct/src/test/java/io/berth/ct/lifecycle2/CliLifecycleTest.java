@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The real {@code bin/berth} with the built {@code cli/target/berth.jar} (scripts/build.sh and scripts/test.sh build
  * it before the tests), one JVM per command (no berthd): template build, create, start, status, exec, stop, destroy.
- * LXC runs our hooks as {@code bin/berth --root ROOT hook ...}, the production path rather than the test launcher.
+ * LXC runs our post-stop hook as {@code bin/berth --root ROOT hook ...}, the production path rather than the test
+ * launcher; {@code berth start} does the pre-start work itself and has lxc-start skip that hook.
  */
 @Tag("root")
 class CliLifecycleTest {
@@ -64,7 +65,7 @@ class CliLifecycleTest {
             String hook = launcher + " --root " + root.toAbsolutePath() + " hook";
             assertThat(Files.readString(lxcDir.resolve("config"))).contains("lxc.hook.pre-start = " + hook + " pre-start")
                     .contains("lxc.hook.post-stop = " + hook + " post-stop");
-            // LXC ran our pre-start hook: it is what mounts mp0 (LXC logs at WARN, so its log no longer says so)
+            // berth start's pre-start work mounted mp0 before lxc-start, which the monitor's namespace kept
             int initPid = new LxcRuntime(new ContainerService(roots).paths(vmid)).initPid().orElseThrow();
             assertThat(Files.readString(Path.of("/proc/" + initPid + "/mountinfo"))).containsPattern("(?m)^\\S+ \\S+ \\S+ \\S+ /data ");
 
@@ -86,6 +87,21 @@ class CliLifecycleTest {
             String stopped = ok("status", id, "--output", "json").stdout();
             assertThat(field(stopped, "status")).isEqualTo("stopped");
             assertThat(stopped).doesNotContain("\"pid\"");
+
+            // the rendered config started by hand: LXC runs our pre-start hook, cold (no berthd), which mounts mp0
+            ProcessBuilder byHand = new ProcessBuilder("lxc-start", "-d", "-n", id, "-P", roots.lxcPath().toString())
+                    .redirectErrorStream(true);
+            byHand.environment().put("BERTH_NO_DAEMON", "1");
+            byHand.environment().put("BERTH_JAR", jar.toString());
+            byHand.environment().put("BERTH_AOT", tmp.resolve("no.aot").toString());
+            Process lxcStart = byHand.start();
+            String lxcOut = new String(lxcStart.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(lxcStart.waitFor()).as(lxcOut).isZero();
+            LxcRuntime rt = new LxcRuntime(new ContainerService(roots).paths(vmid));
+            assertThat(Files.readString(Path.of("/proc/" + rt.initPid().orElseThrow() + "/mountinfo")))
+                    .containsPattern("(?m)^\\S+ \\S+ \\S+ \\S+ /data ");
+            rt.stopAndWait(Duration.ofSeconds(60));
+            assertThat(field(ok("status", id, "--output", "json").stdout(), "status")).isEqualTo("stopped");
 
             ok("destroy", id);
             assertThat(roots.containerConfig(vmid)).doesNotExist();

@@ -126,7 +126,8 @@ public final class LxcConfigRenderer {
             if (e.getValue().denyWrite()) out.add(cg + "devices.deny", dn.rule() + " w");
         }
 
-        // the pre-start hook's mounts stay in the monitor's namespace, invisible to the host
+        // the pre-start mounts (made by berth start before lxc-start, or by the hook) stay in the monitor's namespace,
+        // invisible to the host
         out.add("lxc.monitor.unshare", "1");
 
         if (unprivileged && !customIdmap) {
