@@ -557,7 +557,7 @@ public final class BenchMain {
                                     return (System.nanoTime() - t0) / 1e6;
                                 },
                                 () -> Measure.run(lxc("lxc-stop", raw, "-k")))),
-                        shown("start", id), m -> med(NOTHING, berth(m, "start", id), () -> Measure.run(berth(m, "stop", id))), true, "berth runs its pre-start hook"));
+                        shown("start", id), m -> med(NOTHING, berth(m, "start", id), () -> Measure.run(berth(m, "stop", id))), true, "berth does its pre-start work (mounts, guest setup) itself before lxc-start"));
 
                 if (daemonStarted) {
                     progress("start phases");
@@ -792,9 +792,9 @@ public final class BenchMain {
 
         /**
          * Where {@code berth start} through berthd spends its time: berthd records its phases when the client's
-         * environment has {@code BERTH_PHASES=1} (the pre-start hook, a request of its own, adds its phases through a
-         * file), the rest of the wall time is the client's (bash launcher, berth-client, the round trip). The raw side
-         * is split into {@code lxc-start -d} and {@code lxc-wait}. Medians of {@code runs} starts each.
+         * environment has {@code BERTH_PHASES=1} (the pre-start work, {@code prepare.*}, runs in berthd before
+         * lxc-start, which runs no pre-start hook), the rest of the wall time is the client's (launcher, berth-client,
+         * the round trip). The raw side is split into {@code lxc-start -d} and {@code lxc-wait}. Medians of {@code runs} starts each.
          */
         String startPhases(String raw, String id) {
             List<Double> rawStart = new ArrayList<>(), rawWait = new ArrayList<>(), rawTotal = new ArrayList<>();
@@ -812,8 +812,8 @@ public final class BenchMain {
             }
             PhaseRuns pr = phaseRuns(() -> berth(Mode.DAEMON, "start", id), () -> Measure.run(berth(Mode.DAEMON, "stop", id)));
             StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "`berth start` of a busybox container: medians of %d starts "
-                    + "(phases recorded by berthd with `BERTH_PHASES=1`; the `hook.*` phases run in the pre-start hook's own berthd "
-                    + "request, during lxc-start).%n%n| phase | ms |%n| --- | ---: |%n", runs));
+                    + "(phases recorded by berthd with `BERTH_PHASES=1`; the `prepare.*` phases are the pre-start work berthd does "
+                    + "in the namespace it starts lxc-start in, which runs no pre-start hook).%n%n| phase | ms |%n| --- | ---: |%n", runs));
             double phaseSum = pr.render(sb, "berth start via berthd");
             sb.append("| raw: `lxc-start -d` | ").append(ms(Measure.median(rawStart))).append(" |\n");
             sb.append("| raw: `lxc-wait -s RUNNING` | ").append(ms(Measure.median(rawWait))).append(" |\n");

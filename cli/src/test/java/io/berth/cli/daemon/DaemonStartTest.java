@@ -68,9 +68,14 @@ class DaemonStartTest {
         Path share = Files.createDirectories(tmp.resolve("share1"));
         Files.writeString(share.resolve("f"), "from-host");
         ok("create", id, template.toString(), "--rootfs", "local:0", "--mp0", "local:0.1,mp=/data", "--mp1", share + ",mp=/mnt/share", "--quiet");
+        // a raw pre-start hook of the config's own still runs when berth start clears ours
+        Path marker = tmp.resolve("raw-hook-ran");
+        Path conf = root.resolve("etc/lxc/" + id + ".conf");
+        Files.writeString(conf, Files.readString(conf) + "lxc.hook.pre-start: /bin/touch " + marker + "\n");
         List<String> before = hostMountsOfTheTest();
 
         viaBerthd("start", id);
+        assertThat(marker).exists();
         assertThat(hostMountsOfTheTest()).as("the host's mount table after berth start").isEqualTo(before);
         assertThat(inside(id, "cat /mnt/share/f; echo; grep -c busybox /etc/os-release; grep ' /data ' /proc/mounts"))
                 .contains("from-host").contains("ext4");
