@@ -192,7 +192,6 @@ public final class LifecycleCommands {
         if (args.length - i < 4 || !args[i].equals("exec") || !args[i + 2].equals("--")) return java.util.Optional.empty();
         if (!(plainVmidCommand(tree, args, i, "exec") instanceof Exec exec)) return java.util.Optional.empty();
         exec.command = new java.util.ArrayList<>(List.of(args).subList(i + 3, args.length));
-        exec.keepEnv = true; // --keep-env's default "1"
         return java.util.Optional.of(exec);
     }
 
@@ -205,21 +204,11 @@ public final class LifecycleCommands {
     static java.util.Optional<java.util.function.IntSupplier> plainStartStop(picocli.CommandLine tree, String[] args) {
         int i = rootArgs(args);
         if (args.length - i != 2) return java.util.Optional.empty();
-        switch (plainVmidCommand(tree, args, i, args[i])) {
-            case Start start when args[i].equals("start") -> {
-                start.skiplock = false;
-                start.debug = false;
-                return java.util.Optional.of(start::call);
-            }
-            case Stop stop when args[i].equals("stop") -> {
-                stop.skiplock = false;
-                stop.overruleShutdown = false;
-                return java.util.Optional.of(stop::call);
-            }
-            case null, default -> {
-                return java.util.Optional.empty();
-            }
-        }
+        return switch (plainVmidCommand(tree, args, i, args[i])) {
+            case Start start when args[i].equals("start") -> java.util.Optional.of(start::call);
+            case Stop stop when args[i].equals("stop") -> java.util.Optional.of(stop::call);
+            case null, default -> java.util.Optional.empty();
+        };
     }
 
     /** How many leading arguments are the global {@code --root DIR} or {@code --root=DIR} (0, 1 or 2). */
@@ -241,11 +230,34 @@ public final class LifecycleCommands {
             return null;
         }
         picocli.CommandLine sub = tree.getSubcommands().get(name);
-        if (sub == null || !(sub.getCommand() instanceof VmidCommand cmd)) return null;
+        if (sub == null || !(sub.getCommand() instanceof VmidCommand cmd) || !unsetOptions(sub)) return null;
         Main main = tree.getCommand();
         main.root = i == 2 ? args[1] : i == 1 ? args[0].substring("--root=".length()) : null;
         cmd.vmid = vmid;
         return cmd;
+    }
+
+    /**
+     * Gives every option of {@code sub} the value a parse without it gives, from picocli's own model (so an option
+     * added later is covered too): its default converted by its converter, else its initial value. False when a
+     * default has no single converter to go through; picocli then parses the request.
+     */
+    private static boolean unsetOptions(picocli.CommandLine sub) {
+        for (picocli.CommandLine.Model.OptionSpec o : sub.getCommandSpec().options()) {
+            if (o.usageHelp() || o.versionHelp()) continue;
+            if (o.defaultValue() == null) {
+                o.setValue(o.initialValue());
+                continue;
+            }
+            var converters = o.converters();
+            if (converters == null || converters.length != 1) return false;
+            try {
+                o.setValue(converters[0].convert(o.defaultValue()));
+            } catch (Exception e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Command(name = "console", mixinStandardHelpOptions = true, description = "Attach to a container's console (Ctrl+a q to leave).")

@@ -177,6 +177,44 @@ class CommandTreesTest {
     }
 
     /**
+     * Every option of start, stop and exec (those there now and any added later), set by an earlier request on the
+     * kept tree, is back to what picocli's parse of the plain form gives once the plain path took the request.
+     */
+    @Test void thePlainFormsUnsetEveryOptionAsAParseWould() {
+        List<String[]> forms = List.of(new String[] {"start", "100"}, new String[] {"stop", "100"},
+                new String[] {"exec", "100", "--", "true"});
+        for (String[] form : forms) {
+            picocli.CommandLine tree = LeanPath.commandLine(form);
+            var options = tree.getSubcommands().get(form[0]).getCommandSpec().options().stream()
+                    .filter(o -> !o.usageHelp() && !o.versionHelp()).toList();
+            assertThat(options).as(form[0]).isNotEmpty();
+            // the tree's first request (picocli reads an option's initial value on first use, from the fresh field)
+            assertThat(plainForm(tree, form)).as(form[0]).isPresent();
+            for (var o : options) {
+                Object v = o.getValue();
+                Class<?> t = o.type();
+                Object dirty = t == boolean.class || t == Boolean.class ? !Boolean.TRUE.equals(v)
+                        : t == int.class || t == Integer.class ? (Object) 12345
+                        : t == String.class ? "dirty" : null;
+                assertThat(dirty).as(form[0] + " " + o.longestName() + ": a type this test cannot set (" + t + "); extend it").isNotNull();
+                o.setValue(dirty);
+            }
+            assertThat(plainForm(tree, form)).as(form[0]).isPresent();
+            picocli.CommandLine parsed = LeanPath.commandLine(form);
+            parsed.parseArgs(form);
+            var expected = parsed.getSubcommands().get(form[0]).getCommandSpec();
+            for (var o : options) {
+                assertThat((Object) o.getValue()).as(form[0] + " " + o.longestName())
+                        .isEqualTo(expected.findOption(o.longestName()).getValue());
+            }
+        }
+    }
+
+    static java.util.Optional<?> plainForm(picocli.CommandLine tree, String[] form) {
+        return form[0].equals("exec") ? LifecycleCommands.plainExec(tree, form) : LifecycleCommands.plainStartStop(tree, form);
+    }
+
+    /**
      * The audit behind {@link CommandTrees#REUSABLE}, kept true: every instance field of those commands (and their
      * superclasses) is one picocli manages, so nothing of a request survives into the next. An {@code @Unmatched}
      * list must start null: picocli resets it to its initial object and adds to that, so an initial list would grow
