@@ -196,6 +196,49 @@ public final class ProcessRunner {
     }
 
     /**
+     * Runs one command to completion on the calling thread, without the watcher thread {@link #run()} starts: stdin
+     * /dev/null, stdout and stderr together into a memory file (a daemon the command leaves behind may keep it open:
+     * it is read once the command exited, nothing waits for its end), this process's environment. For the command
+     * every container start runs on a namespace thread (lxc-start): a thread started there costs milliseconds under
+     * load and lives in that namespace until it ends. At the timeout the command and its descendants are killed and
+     * the result is exit code 124 with a message as its output.
+     */
+    public static Result runOnThisThread(List<String> argv, Duration timeout) {
+        List<String> environment = new ArrayList<>();
+        System.getenv().forEach((k, v) -> environment.add(k + "=" + v));
+        Spawn.Child child;
+        Capture out;
+        try (Fd in = Pipeline.open("/dev/null", PathCalls.O_RDONLY, 0)) {
+            Fd m = Spawn.memfd("output");
+            out = new Capture(m, true);
+            try {
+                child = Spawn.spawn(argv, environment, null, new Fd[] {in, m, m}, false);
+            } catch (SysException e) {
+                m.close();
+                throw new HostFailureException("cannot run " + argv.getFirst() + ": " + SysException.describe(e.errno())
+                        + (e.is(Errno.ENOENT) ? " (is it installed?)" : ""), e);
+            }
+        }
+        try (child) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                long ms = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+                if ((UnixSockets.poll(child.pidfd(), UnixSockets.POLLIN, (int) Math.min(ms, Integer.MAX_VALUE)) & UnixSockets.POLLIN) != 0) break;
+                if (ms == 0) {
+                    killTree(child);
+                    Spawn.reapExit(child.pidfd());
+                    out.fd.close();
+                    return new Result(argv, 124, String.join(" ", argv) + ": timed out after " + timeout.toSeconds() + " s", "");
+                }
+            }
+            Spawn.Exit exit = Spawn.reapExit(child.pidfd());
+            out.readFile();
+            out.fd.close();
+            return new Result(argv, exit.code(), out.text(), "", exit.signal());
+        }
+    }
+
+    /**
      * Tools connected by kernel pipes, as a shell's {@code a | b | c}: the bytes between them never pass through the
      * JVM. The first stage reads /dev/null unless given a file or the caller's stream; the last stage's output goes to
      * the caller, is discarded, or is captured like {@link #run()}'s; every stage's stderr is captured (bounded).

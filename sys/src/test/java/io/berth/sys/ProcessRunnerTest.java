@@ -29,6 +29,23 @@ class ProcessRunnerTest {
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
     }
 
+    /** lxc-start's way: no thread started, output and stderr in one memory file a daemon it leaves may keep open. */
+    @Test void runsOnTheCallingThreadWithADaemonLeftBehind() {
+        int threads = Thread.getAllStackTraces().size();
+        long t0 = System.nanoTime();
+        var r = ProcessRunner.runOnThisThread(java.util.List.of("sh", "-c", "echo out; echo err >&2; (sleep 3 &) ; exit 5"),
+                Duration.ofSeconds(10));
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+        assertThat(r.exitCode()).isEqualTo(5);
+        assertThat(r.stdout()).isEqualTo("out\nerr\n");
+        assertThat(Thread.getAllStackTraces().size()).isLessThanOrEqualTo(threads);
+        var slow = ProcessRunner.runOnThisThread(java.util.List.of("sh", "-c", "sleep 30 & sleep 30"), Duration.ofMillis(300));
+        assertThat(slow.exitCode()).isEqualTo(124);
+        assertThat(slow.stdout()).contains("timed out");
+        assertThatThrownBy(() -> ProcessRunner.runOnThisThread(java.util.List.of("berth-no-such-tool"), Duration.ofSeconds(1)))
+                .isInstanceOf(HostFailureException.class).hasMessageContaining("cannot run berth-no-such-tool");
+    }
+
     @Test void withoutATimeoutItWaitsForTheEnd() {
         var r = ProcessRunner.of("sh", "-c", "sleep 0.3; echo done").timeout(Duration.ofMillis(1)).noTimeout().run().orThrow();
         assertThat(r.stdout()).isEqualTo("done\n");

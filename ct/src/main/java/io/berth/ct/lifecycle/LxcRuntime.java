@@ -63,7 +63,14 @@ public final class LxcRuntime {
             cmd.addAll(List.of("-s", "lxc.hook.pre-start="));
             for (String h : preStartHooks.get()) cmd.addAll(List.of("-s", "lxc.hook.pre-start=" + h));
         }
-        Result r = run(cmd, timeout.plusSeconds(5));
+        Result r;
+        try {
+            // on this thread: no watcher thread per start (it would be started in this thread's namespace)
+            ProcessRunner.Result pr = ProcessRunner.runOnThisThread(cmd, timeout.plusSeconds(5));
+            r = new Result(pr.exitCode(), pr.stdout());
+        } catch (io.berth.error.HostFailureException e) {
+            throw new CtException(e.getMessage(), e);
+        }
         Phases.mark("lxc-start");
         Optional<LxcState> reached = r.exit() == 0
                 ? client.awaitState(EnumSet.of(LxcState.RUNNING, LxcState.STOPPED, LxcState.ABORTING), timeout)
