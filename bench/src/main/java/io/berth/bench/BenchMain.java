@@ -410,6 +410,48 @@ public final class BenchMain {
             return new Row(what, rawShown, r, berthShown, c, d, String.join("; ", notes));
         }
 
+        /**
+         * {@link #row} with the sides interleaved per iteration, the order rotating (1 warm-up iteration): a change of
+         * the machine's state during the row weighs on all sides alike. The teardowns run untimed after each body.
+         */
+        Row interleavedRow(String what, String rawShown, Measure.TimedBody raw, Runnable rawTeardown, String berthShown,
+                java.util.function.ToDoubleFunction<Mode> berth, java.util.function.Consumer<Mode> berthTeardown, int n, String note) {
+            progress(what + ", sides interleaved");
+            Mode[] modes = {null, Mode.COLD, Mode.DAEMON};
+            String[] sides = {"raw", "cold", "berthd"};
+            List<List<Double>> figures = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+            boolean[] failed = new boolean[3];
+            List<String> failures = new ArrayList<>();
+            for (int i = 0; i < 1 + n; i++) {
+                for (int k = 0; k < 3; k++) {
+                    int side = (i + k) % 3;
+                    if (failed[side] || (side == 2 && !daemonStarted)) continue;
+                    try {
+                        double ms;
+                        try {
+                            ms = side == 0 ? raw.run() : berth.applyAsDouble(modes[side]);
+                        } finally {
+                            if (side == 0) rawTeardown.run();
+                            else berthTeardown.accept(modes[side]);
+                        }
+                        if (i > 0) figures.get(side).add(ms);
+                    } catch (RuntimeException e) {
+                        System.err.println("bench: " + what + " (" + sides[side] + ") failed: " + e.getMessage());
+                        failed[side] = true;
+                        failures.add(what + " (" + sides[side] + ")");
+                    }
+                }
+            }
+            double[] med = new double[3];
+            for (int side = 0; side < 3; side++) {
+                med[side] = failed[side] || figures.get(side).isEmpty() ? Double.NaN : Measure.median(figures.get(side));
+            }
+            List<String> notes = new ArrayList<>(List.of("sides interleaved, " + n + " runs"));
+            if (!note.isEmpty()) notes.add(note);
+            if (!failures.isEmpty()) notes.add("FAILED: " + String.join(", ", failures));
+            return new Row(what, rawShown, med[0], berthShown, med[1], med[2], String.join("; ", notes));
+        }
+
         Path template;
 
         Path buildTemplate() {
@@ -548,16 +590,18 @@ public final class BenchMain {
             String id = Integer.toString(ct);
 
             if (want("lifecycle")) {
-                rows.add(row("start to RUNNING", "lxc-start -d; lxc-wait -s RUNNING",
-                        () -> Measure.median(Measure.repeat(WARMUP, runs, NOTHING,
-                                () -> {
-                                    long t0 = System.nanoTime();
-                                    Measure.run(lxc("lxc-start", raw, "-d"));
-                                    Measure.run(lxc("lxc-wait", raw, "-s", "RUNNING", "-t", "60"));
-                                    return (System.nanoTime() - t0) / 1e6;
-                                },
-                                () -> Measure.run(lxc("lxc-stop", raw, "-k")))),
-                        shown("start", id), m -> med(NOTHING, berth(m, "start", id), () -> Measure.run(berth(m, "stop", id))), true, "berth does its pre-start work (mounts, guest setup) itself before lxc-start"));
+                // interleaved, 3x the runs: a start's cgroup set-up in the kernel (a mkdir per v1 controller) varies from
+                // 13 to 40 ms from one start to the next, in bursts, on both sides alike (LXC's TRACE log)
+                rows.add(interleavedRow("start to RUNNING", "lxc-start -d; lxc-wait -s RUNNING",
+                        () -> {
+                            long t0 = System.nanoTime();
+                            Measure.run(lxc("lxc-start", raw, "-d"));
+                            Measure.run(lxc("lxc-wait", raw, "-s", "RUNNING", "-t", "60"));
+                            return (System.nanoTime() - t0) / 1e6;
+                        },
+                        () -> Measure.run(lxc("lxc-stop", raw, "-k")),
+                        shown("start", id), m -> Measure.runMillis(berth(m, "start", id)), m -> Measure.run(berth(m, "stop", id)),
+                        3 * runs, "berth does its pre-start work (mounts, guest setup) itself before lxc-start"));
 
                 if (daemonStarted) {
                     progress("start phases");
