@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,15 +68,10 @@ class TaskRestartTest {
     }
 
     @Test void aTasksLogAndStatusAreReadableAfterBerthdStopsAndStartsAgain() throws Exception {
-        Path source = Path.of(System.getProperty("berth.source.root", "..")).toAbsolutePath().normalize();
-        Path build = Path.of(System.getProperty("berth.build.dir", "target"));
-        launcher = source.resolve("bin/berth");
-        root = tmp.resolve("root");
-        // copies: another build in this tree may replace the jar while berthd runs from it
-        Path jar = Files.copy(build.resolve("berth.jar"), tmp.resolve("berth.jar"));
-        Path client = Files.copy(build.resolve("berth-client"), tmp.resolve("berth-client"), StandardCopyOption.COPY_ATTRIBUTES);
-        env = Map.of("BERTH_JAR", jar.toString(), "BERTH_CLIENT", client.toString(),
-                "BERTH_AOT", tmp.resolve("no-aot").toString(), "JAVA_HOME", System.getProperty("java.home"));
+        io.berth.cli.daemon.TestBerthd b = io.berth.cli.daemon.TestBerthd.in(tmp);
+        launcher = b.launcher();
+        root = b.root();
+        env = b.env();
         try {
             ok("daemon", "start");
             long first = berthdPid();

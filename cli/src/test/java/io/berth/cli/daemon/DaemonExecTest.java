@@ -10,7 +10,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -41,15 +40,10 @@ class DaemonExecTest {
     static Map<String, String> env;
 
     @BeforeAll static void startBerthdAndAContainer() throws Exception {
-        Path source = Path.of(System.getProperty("berth.source.root", "..")).toAbsolutePath().normalize();
-        Path build = Path.of(System.getProperty("berth.build.dir", "target"));
-        launcher = source.resolve("bin/berth");
-        root = tmp.resolve("root");
-        // copies: another build in this tree may replace the jar while berthd runs from it
-        Path jar = Files.copy(build.resolve("berth.jar"), tmp.resolve("berth.jar"));
-        Path client = Files.copy(build.resolve("berth-client"), tmp.resolve("berth-client"), StandardCopyOption.COPY_ATTRIBUTES);
-        env = Map.of("BERTH_JAR", jar.toString(), "BERTH_CLIENT", client.toString(),
-                "BERTH_AOT", tmp.resolve("no-aot").toString(), "JAVA_HOME", System.getProperty("java.home"));
+        TestBerthd b = TestBerthd.in(tmp);
+        launcher = b.launcher();
+        root = b.root();
+        env = b.env();
         ok("daemon", "start");
         String template = ok("template", "build", "busybox").strip();
         ok("create", Integer.toString(VMID), template, "--rootfs", "local:0", "--quiet");
