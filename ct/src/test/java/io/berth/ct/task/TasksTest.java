@@ -174,18 +174,23 @@ class TasksTest {
      * Ended tasks leave {@code active} once it has ACTIVE_COMPACT (500) lines; a shorter file is not even read at a
      * task's end (its size says it cannot need it), and what is still running stays in either case.
      */
-    @Test void activeIsCompactedOnceLongAndLeftAloneWhileShort() throws Exception {
-        Tasks tasks = new Tasks(tmp, "node1");
-        tasks.run("vzstart", "2010", "root@pam", t -> null);
+    /** Appends {@code n} ended vzstop tasks (started from {@code firstStart} back) to {@code active} and {@code index}. */
+    void appendEnded(int n, long firstStart, long end) throws Exception {
         StringBuilder ended = new StringBuilder(), endLines = new StringBuilder();
-        long now = System.currentTimeMillis() / 1000;
-        for (int i = 0; i < 20; i++) {
-            String u = new Upid("node1", 1, 1, now - 1000 - i, "vzstop", "2011", "root@pam").toString();
+        for (int i = 0; i < n; i++) {
+            String u = new Upid("node1", 1, 1, firstStart - i, "vzstop", "2011", "root@pam").toString();
             ended.append(u).append('\n');
-            endLines.append(FileTaskIndex.indexLine(u, now, "OK"));
+            endLines.append(FileTaskIndex.indexLine(u, end, "OK"));
         }
         Files.writeString(tmp.resolve("index"), endLines, java.nio.file.StandardOpenOption.APPEND);
         Files.writeString(tmp.resolve("active"), ended, java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    @Test void activeIsCompactedOnceLongAndLeftAloneWhileShort() throws Exception {
+        Tasks tasks = new Tasks(tmp, "node1");
+        tasks.run("vzstart", "2010", "root@pam", t -> null);
+        long now = System.currentTimeMillis() / 1000;
+        appendEnded(20, now - 1000, now);
         CountDownLatch inside = new CountDownLatch(1), release = new CountDownLatch(1);
         Thread running = Thread.ofPlatform().start(() -> tasks.run("vzcreate", "2012", "root@pam", t -> {
             inside.countDown();
@@ -197,14 +202,7 @@ class TasksTest {
         tasks.run("vzstart", "2010", "root@pam", t -> null);
         assertThat(Files.readAllLines(tmp.resolve("active"))).hasSize(23);
         // long: 500 lines and more, so the next task's end drops every ended one; the running task stays
-        StringBuilder many = new StringBuilder(), manyEnds = new StringBuilder();
-        for (int i = 0; i < 500; i++) {
-            String u = new Upid("node1", 1, 1, now - 5000 - i, "vzstop", "2011", "root@pam").toString();
-            many.append(u).append('\n');
-            manyEnds.append(FileTaskIndex.indexLine(u, now, "OK"));
-        }
-        Files.writeString(tmp.resolve("index"), manyEnds, java.nio.file.StandardOpenOption.APPEND);
-        Files.writeString(tmp.resolve("active"), many, java.nio.file.StandardOpenOption.APPEND);
+        appendEnded(500, now - 5000, now);
         tasks.run("vzstart", "2010", "root@pam", t -> null);
         List<String> left = Files.readAllLines(tmp.resolve("active"));
         assertThat(left).singleElement().satisfies(u -> assertThat(u).contains(":vzcreate:2012:"));
