@@ -67,6 +67,11 @@ class LxcApiTest {
         var bad = fx.call(admin, "PUT", ct + "/config", Map.of("memory", "lots"));
         assertThat(bad.status()).isEqualTo(400);
         assertThat(bad.body().path("errors").has("memory")).isTrue();
+        // the hookscript runs as root on the host: only root@pam may set or delete it, as in Proxmox
+        var hook = fx.call(admin, "PUT", ct + "/config", Map.of("hookscript", "local:snippets/hook.sh"));
+        assertThat(hook.status()).isEqualTo(403);
+        assertThat(hook.body().get("message").asText()).contains("changing the hookscript is only allowed for root@pam");
+        assertThat(fx.call(admin, "PUT", ct + "/config", Map.of("delete", "hookscript")).status()).isEqualTo(403);
 
         assertThat(fx.waitTask(admin, fx.call(admin, "POST", ct + "/status/start", Map.of()).data().asText())).isEqualTo("OK");
         var st = fx.get(admin, ct + "/status/current");

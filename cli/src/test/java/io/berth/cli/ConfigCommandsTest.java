@@ -55,6 +55,29 @@ class ConfigCommandsTest {
         assertThat(run("set", "101", "--memory", "1024").err()).contains("does not exist");
     }
 
+    @Test void setChecksTheHookscriptAsProxmoxDoes() throws Exception {
+        Path snippets = Files.createDirectories(io.berth.config.BerthRoots.resolve(root.toString()).defaultStorageDir().resolve("snippets"));
+        Path ok = Files.writeString(snippets.resolve("ok.sh"), "#!/bin/sh\nexit 0\n");
+        Files.setPosixFilePermissions(ok, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(snippets.resolve("plain.sh"), "#!/bin/sh\n");
+        String before = Files.readString(conf);
+        for (String[] bad : new String[][] {
+                {"local:vztmpl/x.tar.gz", "error: hookscript: 'local:vztmpl/x.tar.gz' is not in the snippets directory"},
+                {"local:snippets/missing.sh", "error: hookscript: script 'local:snippets/missing.sh' does not exist"},
+                {"local:snippets/plain.sh", "error: hookscript: script 'local:snippets/plain.sh' is not executable"}}) {
+            CliRun r = run("set", "100", "--hookscript", bad[0]);
+            assertThat(r.rc()).as(r.err()).isEqualTo(2);
+            assertThat(r.err()).contains(bad[1]);
+        }
+        assertThat(Files.readString(conf)).isEqualTo(before);
+        CliRun set = run("set", "100", "--hookscript", "local:snippets/ok.sh");
+        assertThat(set.rc()).as(set.err()).isZero();
+        assertThat(Files.readString(conf)).contains("hookscript: local:snippets/ok.sh\n");
+        CliRun del = run("set", "100", "--delete", "hookscript");
+        assertThat(del.rc()).as(del.err()).isZero();
+        assertThat(Files.readString(conf)).doesNotContain("hookscript");
+    }
+
     @Test void setAndDeleteThenPendingView() throws Exception {
         assertThat(run("set", "100", "--memory", "1024", "--delete", "unprivileged").rc()).isZero();
         assertThat(Files.readString(conf)).contains("memory: 1024").doesNotContain("unprivileged");

@@ -94,7 +94,9 @@ public final class Schema {
                     "rollback", "snapshot", "snapshot-delete")), null,
                     "Set while an operation is in progress; blocks others.", ApplyMode.METADATA),
             key("hookscript", text(VOLID, "a volume id STORAGE:snippets/NAME"), null,
-                    "Script run at the container's lifecycle events.", ApplyMode.METADATA),
+                    "Script run as 'SCRIPT VMID PHASE' at pre-start (a failure aborts the start), post-start, pre-stop and "
+                    + "post-stop (failures warn); checked when set: the storage's snippets/NAME must be an executable file. Only root@pam "
+                    + "may change it through the API.", ApplyMode.METADATA),
             key("debug", BOOL, "0", "Run LXC with debug log level on start.", ApplyMode.RESTART),
             key("entrypoint", text("/[^\\n\\x00]{0,4095}", "an absolute path with optional arguments"), "/sbin/init",
                     "Command run as the container's init process.", ApplyMode.RESTART),

@@ -1,5 +1,6 @@
 package io.berth.storage;
 
+import io.berth.error.InvalidInputException;
 import io.berth.error.NotFoundException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -115,6 +116,20 @@ public final class Storages {
      */
     public static boolean onlineResizeAllowed() {
         return Ext4.canResizeOnline();
+    }
+
+    /**
+     * The file of a {@code snippets} volume {@code STORAGE:snippets/NAME}: {@code <path>/snippets/NAME} of a dir or
+     * btrfs storage, as Proxmox's path() gives it (which does not ask whether the storage lists that content type).
+     */
+    public Path snippetPath(String storageId, String name) {
+        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals(".."))
+            throw new InvalidInputException("volume", "invalid snippet name '" + name + "'");
+        return switch (get(storageId).def()) {
+            case StorageDef.Dir d -> d.path().resolve("snippets").resolve(name);
+            case StorageDef.Btrfs b -> b.path().resolve("snippets").resolve(name);
+            case StorageDef.LvmThin l -> throw new InvalidInputException("volume", "storage '" + storageId + "' (lvmthin) cannot hold snippets");
+        };
     }
 
     /** The template cache of the first enabled storage with {@code vztmpl} content, or of {@code id} if given. */

@@ -61,7 +61,8 @@ public final class Hooks {
         switch (HookType.of(type)) {
             case PRE_START -> reportingFailure(paths, () -> preStart(paths));
             case AUTODEV -> reportingFailure(paths, () -> autodev(paths, env));
-            case POST_STOP -> postStop(paths);
+            // the hookscript's post-stop output and warnings: this hook's stderr (LXC's log, or berthd's when it runs the hook)
+            case POST_STOP -> postStop(paths, System.err::println);
         }
     }
 
@@ -210,7 +211,7 @@ public final class Hooks {
     }
 
     /** Unmounts everything under the rootfs dir (in the monitor's namespace), deactivates volumes, applies pending. */
-    void postStop(CtPaths paths) {
+    void postStop(CtPaths paths, Consumer<String> output) {
         RuntimeException failure = null;
         try {
             StagedMounts.releaseAll(paths);
@@ -232,6 +233,9 @@ public final class Hooks {
                     if (failure == null) failure = e; else failure.addSuppressed(e);
                 }
             }
+            // as Proxmox's post-stop hook: after the cleanup; a failure is a warning only (on this thread: it may be
+            // in the monitor's mount namespace, where no thread may outlive the call)
+            Hookscript.exec(f.get().main(), paths.vmid(), "post-stop", st, false, output, w -> output.accept("WARN: " + w), true);
             // a stop command holding the lock applies pending itself once the container is gone
             configs.tryLock(paths.vmid(), Duration.ZERO).ifPresent(l -> {
                 try (l) {

@@ -7,6 +7,7 @@ import io.berth.config.ContainerConfig;
 import io.berth.config.MountPoint;
 import io.berth.config.VersionedConfig;
 import io.berth.ct.CtException;
+import io.berth.ct.hook.Hookscript;
 import io.berth.ct.lifecycle.ConfigIo;
 import io.berth.ct.lifecycle.CtContext;
 import io.berth.ct.lifecycle.CtMounts;
@@ -77,6 +78,8 @@ public final class ConfigService {
                     HostPathGuard.check(e.getKey(), MountPoint.parse(e.getKey(), e.getValue()).source(), ctx.roots());
                 }
             }
+            // checked when set, as Proxmox does (and again when it runs)
+            if (set.containsKey(Hookscript.KEY)) Hookscript.check(set.get(Hookscript.KEY), ctx.storages());
             Map<String, String> values = new LinkedHashMap<>();
             set.forEach((k, v) -> values.put(k, ConfigChanges.normalize(k, v)));
             MacAddresses.fill(values);

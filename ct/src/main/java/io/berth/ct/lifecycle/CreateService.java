@@ -63,6 +63,7 @@ public final class CreateService {
             MacAddresses.fill(opts);
             ContainerConfig conf = ContainerConfig.of(opts, List.of(), java.util.Optional.empty(), List.of());
             HostPathGuard.checkAll(conf, ctx.roots());
+            if (conf.hookscript().isPresent()) io.berth.ct.hook.Hookscript.check(conf.hookscript().get(), ctx.storages());
             ConfigIo configs = ctx.configs();
             try (ConfigIo.Lock l = configs.lock(vmid, CtContext.LOCK_WAIT)) {
                 Phases.mark("checks+lock");

@@ -9,8 +9,10 @@ import io.berth.config.Schema;
 import io.berth.ct.CtException;
 import io.berth.ct.StartResult;
 import io.berth.ct.hook.Hooks;
+import io.berth.ct.hook.Hookscript;
 import io.berth.ct.hook.Pending;
 import io.berth.ct.hotplug.NetHotplug;
+import io.berth.ct.task.Task;
 import io.berth.error.StateException;
 import io.berth.lxc.host.DeviceNumber;
 import io.berth.lxc.host.HostFacts;
@@ -60,12 +62,12 @@ public final class LifecycleService {
             Phases.mark("task");
             try (ConfigIo.Lock l = configs().lock(vmid, CtContext.LOCK_WAIT)) {
                 Phases.mark("lock");
-                return startLocked(vmid, skiplock, debug);
+                return startLocked(vmid, skiplock, debug, t);
             }
         });
     }
 
-    private StartResult startLocked(int vmid, boolean skiplock, boolean debug) {
+    private StartResult startLocked(int vmid, boolean skiplock, boolean debug, Task t) {
         ConfigFile f = configs().read(vmid);
         CtContext.checkLock(vmid, f.main(), skiplock);
         CtPaths paths = ctx.paths(vmid);
@@ -85,6 +87,11 @@ public final class LifecycleService {
         var clusterNode = io.berth.config.ClusterBackend.nodeName(ctx.roots());
         if (clusterNode.isPresent()) CtMounts.checkStorageNodes(vmid, c, ctx.storages(), clusterNode.get());
         Phases.mark("config");
+        // Proxmox's vm_start: pre-start before anything is mounted or started; its failure aborts the start
+        if (c.hookscript().isPresent()) {
+            Hookscript.exec(c, vmid, "pre-start", ctx.storages(), true, t::log, t::warn, false);
+            Phases.mark("hookscript");
+        }
         Rendered r;
         try {
             prepareDir(paths);
@@ -115,6 +122,10 @@ public final class LifecycleService {
                 throw new CtException(e.getMessage() + "\n  " + String.join("\n  ", mmp.describe()), e);
             }
             List<String> warnings = new ArrayList<>(r.warnings());
+            Hookscript.exec(c, vmid, "post-start", ctx.storages(), false, t::log, w -> {
+                t.warn(w);
+                warnings.add(w);
+            }, false);
             warnings.addAll(mmp.describe());
             firewallWarnings(c, warnings);
             NetHotplug.applyRates(vmid, c.nets(), warnings);
@@ -184,9 +195,12 @@ public final class LifecycleService {
         ctx.task("vzstop", vmid, t -> {
             Phases.mark("task");
             try (ConfigIo.Lock l = configs().lock(vmid, CtContext.LOCK_WAIT)) {
-                CtContext.checkLock(vmid, configs().read(vmid).main(), skiplock);
+                ContainerConfig c = configs().read(vmid).main();
+                CtContext.checkLock(vmid, c, skiplock);
                 Phases.mark("lock+config");
-                new LxcRuntime(ctx.paths(vmid)).stopAndWait(STOP_TIMEOUT);
+                LxcRuntime rt = new LxcRuntime(ctx.paths(vmid));
+                preStop(vmid, c, rt, t);
+                rt.stopAndWait(STOP_TIMEOUT);
                 applyPending(vmid);
                 Phases.mark("pending");
             }
@@ -197,8 +211,11 @@ public final class LifecycleService {
     public void shutdown(int vmid, int timeoutSeconds, boolean forceStop, boolean skiplock) {
         ctx.task("vzshutdown", vmid, t -> {
             try (ConfigIo.Lock l = configs().lock(vmid, CtContext.LOCK_WAIT)) {
-                CtContext.checkLock(vmid, configs().read(vmid).main(), skiplock);
-                new LxcRuntime(ctx.paths(vmid)).shutdown(Duration.ofSeconds(timeoutSeconds), forceStop);
+                ContainerConfig c = configs().read(vmid).main();
+                CtContext.checkLock(vmid, c, skiplock);
+                LxcRuntime rt = new LxcRuntime(ctx.paths(vmid));
+                preStop(vmid, c, rt, t);
+                rt.shutdown(Duration.ofSeconds(timeoutSeconds), forceStop);
                 applyPending(vmid);
             }
             return null;
@@ -208,10 +225,12 @@ public final class LifecycleService {
     public StartResult reboot(int vmid, int timeoutSeconds, boolean skiplock) {
         return ctx.task("vzreboot", vmid, t -> {
             try (ConfigIo.Lock l = configs().lock(vmid, CtContext.LOCK_WAIT)) {
-                CtContext.checkLock(vmid, configs().read(vmid).main(), skiplock);
+                ContainerConfig c = configs().read(vmid).main();
+                CtContext.checkLock(vmid, c, skiplock);
                 LxcRuntime rt = ctx.running(vmid);
+                preStop(vmid, c, rt, t);
                 rt.shutdown(Duration.ofSeconds(timeoutSeconds), true);
-                return startLocked(vmid, skiplock, false);
+                return startLocked(vmid, skiplock, false, t);
             }
         });
     }
@@ -234,6 +253,11 @@ public final class LifecycleService {
             }
             return null;
         });
+    }
+
+    /** Proxmox's vm_stop: the hookscript's pre-stop for a running container; a failure is a warning only. */
+    private void preStop(int vmid, ContainerConfig c, LxcRuntime rt, Task t) {
+        if (c.hookscript().isPresent() && rt.isRunning()) Hookscript.exec(c, vmid, "pre-stop", ctx.storages(), false, t::log, t::warn, false);
     }
 
     private void applyPending(int vmid) {
