@@ -232,7 +232,7 @@ final class LxcEndpoints {
         } else if (!c.who().isRoot()) {
             throw ApiException.param("ostemplate", "only root can use a template by path; use STORAGE:vztmpl/NAME");
         }
-        if (opts.containsKey("hookscript") && !c.who().isRoot()) throw new ApiException(403, "changing the hookscript is only allowed for root@pam");
+        if (opts.containsKey("hookscript")) requireRootForHookscript(c);
         if (!"1".equals(opts.get("unprivileged")) && !p.has(who, "/", "Sys.Modify")) {
             throw new ApiException(403, "Permission check failed (/, Sys.Modify): privileged containers need Sys.Modify on /");
         }
@@ -427,8 +427,7 @@ final class LxcEndpoints {
         List<String> keys = new ArrayList<>(set);
         keys.addAll(delete);
         for (String k : keys) {
-            // as Proxmox (PVE::LXC check_ct_modify_config_perm): it runs as root on the host
-            if (k.equals("hookscript") && !c.who().isRoot()) throw new ApiException(403, "changing the hookscript is only allowed for root@pam");
+            if (k.equals("hookscript")) requireRootForHookscript(c);
             String priv;
             if (MountPoint.isVolumeKey(k) || Schema.inFamily("unused", k)) priv = "VM.Config.Disk";
             else if (Schema.inFamily("net", k) || k.equals("nameserver") || k.equals("searchdomain") || k.equals("hostname")) priv = "VM.Config.Network";
@@ -459,5 +458,10 @@ final class LxcEndpoints {
             }
         });
         return new ArrayList<>(rows.values());
+    }
+
+    /** As Proxmox (PVE::LXC check_ct_modify_config_perm): the hookscript runs as root on the host, so only root sets or deletes it. */
+    private static void requireRootForHookscript(Call c) {
+        if (!c.who().isRoot()) throw new ApiException(403, "changing the hookscript is only allowed for root@pam");
     }
 }

@@ -48,8 +48,7 @@ class HostFactsTest {
     /** Only cgroup, cgroup2 and lxcfs lines of mountinfo count, whatever the other lines' paths and options say. */
     @Test
     void aFakeHybridHostWithLxcfsIsReadFromItsCgroupAndLxcfsLinesOnly(@TempDir Path root) throws Exception {
-        Files.createDirectories(root.resolve("proc/self"));
-        Files.writeString(root.resolve("proc/self/mountinfo"), """
+        write(root, "proc/self/mountinfo", """
                 22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
                 30 22 0:40 / /srv/cgroup\\040memory\\040-\\040cgroup rw,relatime shared:5 - ext4 /dev/sdb1 rw,memory
                 31 22 0:41 / /sys/fs/cgroup/memory rw,nosuid shared:10 - cgroup cgroup rw,memory
@@ -58,12 +57,9 @@ class HostFactsTest {
                 34 22 0:44 / /sys/fs/cgroup/systemd rw,nosuid shared:13 - cgroup cgroup rw,xattr,name=systemd
                 35 22 0:45 / /var/lib/lxcfs rw,nosuid,nodev,relatime shared:14 - fuse.lxcfs lxcfs rw,user_id=0,group_id=0
                 """);
-        Files.createDirectories(root.resolve("sys/fs/cgroup/unified"));
-        Files.writeString(root.resolve("sys/fs/cgroup/unified/cgroup.controllers"), "hugetlb\n");
-        Files.createDirectories(root.resolve("sys/fs/cgroup/cpuset"));
-        Files.writeString(root.resolve("sys/fs/cgroup/cpuset/cpuset.effective_cpus"), "0-1\n");
-        Files.createDirectories(root.resolve("proc/sys/kernel"));
-        Files.writeString(root.resolve("proc/sys/kernel/osrelease"), "6.1.0-18-amd64\n");
+        write(root, "sys/fs/cgroup/unified/cgroup.controllers", "hugetlb\n");
+        write(root, "sys/fs/cgroup/cpuset/cpuset.effective_cpus", "0-1\n");
+        write(root, "proc/sys/kernel/osrelease", "6.1.0-18-amd64\n");
 
         HostFacts h = HostFacts.probe(root);
         assertThat(h.cgroupMode()).isEqualTo(CgroupMode.HYBRID);
@@ -78,23 +74,18 @@ class HostFactsTest {
 
     @Test
     void aFakePureV2HostIsUnifiedWithItsControllersAndCpuset(@TempDir Path root) throws Exception {
-        Files.createDirectories(root.resolve("proc/self"));
-        Files.writeString(root.resolve("proc/self/mountinfo"), """
+        write(root, "proc/self/mountinfo", """
                 22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
                 25 22 0:23 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate
                 """);
-        Files.createDirectories(root.resolve("sys/fs/cgroup"));
-        Files.writeString(root.resolve("sys/fs/cgroup/cgroup.controllers"), "cpuset cpu io memory hugetlb pids rdma misc\n");
-        Files.writeString(root.resolve("sys/fs/cgroup/cpuset.cpus.effective"), "0-3,6\n");
+        write(root, "sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma misc\n");
+        write(root, "sys/fs/cgroup/cpuset.cpus.effective", "0-3,6\n");
         Files.createDirectories(root.resolve("sys/class/net/vmbr0/bridge"));
-        Files.writeString(root.resolve("sys/class/net/vmbr0/mtu"), "9000\n");
-        Files.createDirectories(root.resolve("sys/class/net/eth0"));
-        Files.writeString(root.resolve("sys/class/net/eth0/mtu"), "1500\n");
-        Files.createDirectories(root.resolve("proc/sys/kernel/seccomp"));
-        Files.writeString(root.resolve("proc/sys/kernel/seccomp/actions_avail"), "kill_process kill_thread trap errno user_notif trace log allow\n");
-        Files.writeString(root.resolve("proc/sys/kernel/osrelease"), "6.8.12-4-pve\n");
-        Files.createDirectories(root.resolve("usr/share/pkgconfig"));
-        Files.writeString(root.resolve("usr/share/pkgconfig/lxc.pc"), "Name: lxc\nVersion: 6.0.0\n");
+        write(root, "sys/class/net/vmbr0/mtu", "9000\n");
+        write(root, "sys/class/net/eth0/mtu", "1500\n");
+        write(root, "proc/sys/kernel/seccomp/actions_avail", "kill_process kill_thread trap errno user_notif trace log allow\n");
+        write(root, "proc/sys/kernel/osrelease", "6.8.12-4-pve\n");
+        write(root, "usr/share/pkgconfig/lxc.pc", "Name: lxc\nVersion: 6.0.0\n");
 
         HostFacts h = HostFacts.probe(root);
         assertThat(h.cgroupMode()).isEqualTo(CgroupMode.UNIFIED);
@@ -153,5 +144,11 @@ class HostFactsTest {
         long dev = (0x123L << 8) | 0x45L | ((0xabcdeL & ~0xffL) << 12) | ((0x1000L & ~0xfffL) << 32);
         assertThat(DeviceNumber.major(dev)).isEqualTo(0x1123);
         assertThat(DeviceNumber.minor(dev)).isEqualTo(0xabc45);
+    }
+
+    /** Writes a file of a fake host under {@code root}, creating its directories. */
+    static void write(Path root, String file, String content) throws java.io.IOException {
+        Files.createDirectories(root.resolve(file).getParent());
+        Files.writeString(root.resolve(file), content);
     }
 }
